@@ -1,0 +1,82 @@
+"""The need-to-know policy: one table that every endpoint asks before it acts.
+
+Kept pure so the same answers hold in the API, the pages, the CLI and in replay. An
+administrator runs the directory (agencies, users) and is never given child data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from uuid import UUID
+
+from domain.agencies import Role
+from domain.errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: enough to decide, nothing more."""
+
+    user_id: UUID
+    municipality_id: UUID
+    agency_id: UUID | None
+    agency_kind: str | None
+    role: str
+
+
+class Action(str, Enum):
+    """Everything the policy has an answer for."""
+
+    MANAGE_DIRECTORY = "manage_directory"
+    READ_DIRECTORY = "read_directory"
+    REGISTER_CHILD = "register_child"
+    FIND_CHILD = "find_child"
+    READ_CHILD = "read_child"
+    SUBMIT_SIGNAL = "submit_signal"
+    READ_SIGNALS = "read_signals"
+    READ_HISTORY = "read_history"
+    MERGE_CHILDREN = "merge_children"
+
+
+_FIELD_ROLES = frozenset({Role.SUBMITTER, Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR})
+_CHILD_READERS = _FIELD_ROLES | {Role.AUDITOR}
+
+_ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.MANAGE_DIRECTORY: frozenset({Role.ADMIN}),
+    Action.READ_DIRECTORY: frozenset(Role),
+    Action.REGISTER_CHILD: _FIELD_ROLES,
+    Action.FIND_CHILD: _CHILD_READERS,
+    Action.READ_CHILD: _CHILD_READERS,
+    Action.SUBMIT_SIGNAL: _FIELD_ROLES,
+    Action.READ_SIGNALS: _CHILD_READERS,
+    Action.READ_HISTORY: _CHILD_READERS,
+    Action.MERGE_CHILDREN: frozenset({Role.COORDINATOR}),
+}
+
+#: Roles that see every agency's signals about a child; the rest see their own agency's.
+_SEES_ALL_SIGNALS = frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR})
+
+
+def may(actor: Actor, action: Action) -> bool:
+    """Answer whether the actor's role allows the action at all."""
+    return Role(actor.role) in _ALLOWED[action]
+
+
+def require(actor: Actor, action: Action) -> None:
+    """Refuse with a reason the caller can show."""
+    if not may(actor, action):
+        raise Forbidden(f"role '{actor.role}' may not {action.value.replace('_', ' ')}")
+
+
+def require_same_municipality(actor: Actor, municipality_id: UUID) -> None:
+    """Hide other municipalities' records entirely: to the caller they do not exist."""
+    if actor.municipality_id != municipality_id:
+        raise NotFound("not found")
+
+
+def sees_signal(actor: Actor, signal_agency_id: UUID) -> bool:
+    """Need-to-know: a submitting agency sees what it submitted, case roles see all."""
+    if Role(actor.role) in _SEES_ALL_SIGNALS:
+        return True
+    return actor.agency_id is not None and actor.agency_id == signal_agency_id

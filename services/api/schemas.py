@@ -1,0 +1,230 @@
+"""Marshmallow schemas: every input is checked here before a use case sees it.
+
+Response schemas document the JSON the API returns (the OpenAPI document is built from
+them); values arrive already as JSON types, so dates are documented strings.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from domain.agencies import AGENCY_KINDS, ROLES
+from domain.pesel import pesel_problem
+from domain.signals import CATALOGUE, SEVERITIES
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def iso(fmt: str = "date-time", **kwargs: object) -> fields.String:
+    """A string documented as an ISO date or date-time."""
+    return fields.String(metadata={"format": fmt}, **kwargs)
+
+
+class StrictSchema(Schema):
+    """Refuse unknown fields: a typo must not be silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def when(**kwargs: object) -> fields.AwareDateTime:
+    """A moment; without a zone it is read as Polish local time."""
+    return fields.AwareDateTime(
+        default_timezone=WARSAW,
+        metadata={"description": "ISO 8601; without an offset, Europe/Warsaw local time"},
+        **kwargs,
+    )
+
+
+# --- errors ---------------------------------------------------------------------------
+
+class ErrorSchema(Schema):
+    error = fields.String(required=True, metadata={"description": "machine-readable code"})
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "field name -> problems"})
+    details = fields.Dict()
+
+
+# --- directory ------------------------------------------------------------------------
+
+class AgencyCreateSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(AGENCY_KINDS))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class AgencySchema(Schema):
+    id = fields.UUID(required=True)
+    municipality_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    created_at = iso()
+
+
+class UserCreateSchema(StrictSchema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    agency_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class UserSchema(Schema):
+    id = fields.UUID(required=True)
+    municipality_id = fields.UUID(required=True)
+    agency_id = fields.UUID(allow_none=True)
+    role = fields.String(required=True)
+    name = fields.String(required=True)
+    active = fields.Boolean()
+    created_at = iso()
+
+
+class UserWithTokenSchema(UserSchema):
+    token = fields.String(required=True, metadata={"description": "shown once; store it safely"})
+
+
+class MeSchema(Schema):
+    user_id = fields.UUID(required=True)
+    municipality_id = fields.UUID(required=True)
+    agency_id = fields.UUID(allow_none=True)
+    agency_kind = fields.String(allow_none=True)
+    role = fields.String(required=True)
+
+
+# --- children -------------------------------------------------------------------------
+
+def _check_pesel(value: str | None) -> None:
+    if value is not None:
+        problem = pesel_problem(value)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChildCreateSchema(StrictSchema):
+    given_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    family_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    date_of_birth = fields.Date(required=True)
+    pesel = fields.String(load_default=None, allow_none=True, validate=_check_pesel)
+    school_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class ChildQuerySchema(StrictSchema):
+    pesel = fields.String(validate=_check_pesel)
+    given_name = fields.String(validate=validate.Length(min=1, max=100))
+    family_name = fields.String(validate=validate.Length(min=1, max=100))
+    date_of_birth = fields.Date()
+
+
+class ChildSchema(Schema):
+    id = fields.UUID(required=True)
+    municipality_id = fields.UUID(required=True)
+    given_name = fields.String(required=True)
+    family_name = fields.String(required=True)
+    date_of_birth = iso("date", required=True)
+    pesel = fields.String(allow_none=True)
+    school_id = fields.UUID(allow_none=True)
+    registered_at = iso()
+    merged_into = fields.UUID(allow_none=True)
+    merged_from = fields.List(fields.UUID())
+    version = fields.Integer()
+
+
+class ChildCandidateSchema(ChildSchema):
+    similarity = fields.Float()
+    match = fields.String(metadata={"description": "exact or likely"})
+    reason = fields.String()
+
+
+class ChildRegisteredSchema(ChildSchema):
+    likely_duplicates = fields.List(fields.Nested(ChildCandidateSchema))
+
+
+class ChildSearchSchema(Schema):
+    matches = fields.List(fields.Nested(ChildCandidateSchema))
+    likely_duplicates = fields.List(fields.Nested(ChildCandidateSchema))
+
+
+class MergeSchema(StrictSchema):
+    target_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+# --- signals --------------------------------------------------------------------------
+
+class SignalCreateSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(CATALOGUE)))
+    observed_at = when(required=True)
+    severity = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SEVERITIES))
+    details = fields.String(load_default="", validate=validate.Length(max=10_000))
+    days = fields.Integer(load_default=None, allow_none=True, strict=True,
+                          validate=validate.Range(min=1, max=366))
+
+
+class IdempotencyHeaderSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", load_default=None,
+        validate=validate.Regexp(r"^[\x21-\x7e]{1,200}$", error="must be 1-200 visible ASCII characters"),
+        metadata={"description": "a retry with the same key returns the first result"},
+    )
+
+
+class SignalCorrectionSchema(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    kind = fields.String(validate=validate.OneOf(tuple(CATALOGUE)))
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    observed_at = when()
+    details = fields.String(validate=validate.Length(max=10_000))
+    days = fields.Integer(strict=True, validate=validate.Range(min=1, max=366))
+
+
+class SignalRetractionSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SignalSchema(Schema):
+    id = fields.UUID(required=True)
+    child_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    label = fields.String()
+    severity = fields.String(required=True)
+    observed_at = iso(required=True)
+    recorded_at = iso(required=True)
+    details = fields.String()
+    days = fields.Integer(allow_none=True)
+    agency_id = fields.UUID(required=True)
+    agency_kind = fields.String(required=True)
+    author_id = fields.UUID()
+    author_role = fields.String()
+    corrected = fields.Boolean()
+    corrections = fields.List(fields.Dict())
+    retracted = fields.Boolean()
+    retraction_reason = fields.String(allow_none=True)
+    retracted_at = iso(allow_none=True)
+
+
+class SignalKindSchema(Schema):
+    code = fields.String(required=True)
+    label_pl = fields.String()
+    label_en = fields.String()
+    default_severity = fields.String()
+    agency_kinds = fields.List(fields.String())
+    category = fields.String()
+    quantity = fields.String(allow_none=True)
+
+
+# --- history --------------------------------------------------------------------------
+
+class EventsQuerySchema(StrictSchema):
+    as_of = fields.AwareDateTime(default_timezone=WARSAW, metadata={
+        "description": "only events recorded at or before this instant"})
+
+
+class EventSchema(Schema):
+    type = fields.String(required=True)
+    child_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    recorded_at = iso(required=True)
+    data = fields.Dict(required=True)

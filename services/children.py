@@ -1,0 +1,302 @@
+"""Use cases for children and their signals: register, find, record, correct, merge, read.
+
+Every method takes the calling Actor, asks the access policy first, and returns plain
+values, so the HTTP layer and the CLI never touch an aggregate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.access import Action, Actor, require, require_same_municipality, sees_signal
+from domain.children import Child
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.history import fold_signals
+from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity
+from domain.indexes import Bucket, IdempotencyRecord, Pointer
+from services.directory import Directory
+from services.store import SafehubStore, retry_on_conflict
+from services.tokens import keyed_digest
+from services.views import child_view, event_view, signal_view
+
+MAX_MERGE_HOPS = 10
+
+
+class ChildRecords:
+    """Children and the signals agencies raise about them."""
+
+    def __init__(self, store: SafehubStore, directory: Directory, secret: bytes,
+                 clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
+        self.store = store
+        self.directory = directory
+        self.secret = secret
+        self.clock = clock
+        self.zone = ZoneInfo(timezone)
+
+    # --- registering and finding ----------------------------------------------------
+
+    def register(self, actor: Actor, *, given_name: str, family_name: str, date_of_birth: date,
+                 pesel: str | None = None, school_id: UUID | None = None) -> dict:
+        """Open a child's record; a PESEL already on file is refused with the existing id."""
+        require(actor, Action.REGISTER_CHILD)
+        if school_id is None and actor.agency_kind == "school":
+            school_id = actor.agency_id
+        if school_id is not None:
+            self.directory.school_of(actor.municipality_id, school_id)
+        today = self.clock().astimezone(self.zone).date()
+
+        def build() -> Child:
+            return Child.register(
+                municipality_id=actor.municipality_id, given_name=given_name,
+                family_name=family_name, date_of_birth=date_of_birth, pesel=pesel,
+                school_id=school_id, registered_by=actor.user_id, agency_id=actor.agency_id,
+                today=today,
+            )
+
+        build()  # validate every field before touching the store
+
+        def attempt() -> Child:
+            if pesel:
+                self._refuse_known_pesel(actor.municipality_id, pesel)
+            child = build()
+            bucket = self._bucket(self._dob_key(actor.municipality_id, date_of_birth))
+            bucket.add(child.id)
+            extra = [Pointer(key=self._pesel_key(actor.municipality_id, pesel), ref=child.id)] if pesel else []
+            self.store.save(child, bucket, *extra)
+            return child
+
+        child = retry_on_conflict(attempt)
+        duplicates = [d for d in self._similar(child) if d["id"] != str(child.id)]
+        return {**child_view(child), "likely_duplicates": duplicates}
+
+    def find(self, actor: Actor, *, pesel: str | None = None, given_name: str | None = None,
+             family_name: str | None = None, date_of_birth: date | None = None) -> dict:
+        """Look a child up by PESEL, or by name and date of birth with likely duplicates."""
+        require(actor, Action.FIND_CHILD)
+        if pesel:
+            child = self._by_pesel(actor.municipality_id, pesel)
+            return {"matches": [child_view(child)] if child else [], "likely_duplicates": []}
+        if not (given_name and family_name and date_of_birth):
+            raise InvalidInput({"query": [
+                "give either pesel, or given_name, family_name and date_of_birth together"
+            ]})
+        probe = _Probe(actor.municipality_id, given_name, family_name, date_of_birth)
+        candidates = self._similar(probe)
+        exact = [c for c in candidates if c["match"] == "exact"]
+        return {"matches": exact, "likely_duplicates": [c for c in candidates if c["match"] != "exact"]}
+
+    def get(self, actor: Actor, child_id: UUID) -> dict:
+        """Return a child's identity record."""
+        require(actor, Action.READ_CHILD)
+        return child_view(self._child(actor, child_id))
+
+    # --- signals ----------------------------------------------------------------------
+
+    def record_signal(self, actor: Actor, child_id: UUID, *, kind: str, observed_at: datetime,
+                      details: str = "", severity: str | None = None, days: int | None = None,
+                      idempotency_key: str | None = None) -> tuple[dict, bool]:
+        """Record a signal once; a retry with the same key returns the first result.
+
+        Returns the signal and whether it was a replay of an earlier request.
+        """
+        require(actor, Action.SUBMIT_SIGNAL)
+        if actor.agency_id is None or actor.agency_kind is None:
+            raise Forbidden("only a user of an agency can submit signals")
+        key = f"signal:{actor.user_id}:{idempotency_key}" if idempotency_key else None
+        fingerprint = _fingerprint(child_id, kind, observed_at, details, severity, days)
+
+        def attempt() -> tuple[dict, bool]:
+            if key:
+                earlier = self._replay(actor, key, fingerprint)
+                if earlier is not None:
+                    return earlier, True
+            child = self._writable(actor, child_id)
+            signal_id = child.record_signal(
+                kind=kind, observed_at=observed_at, details=details, severity=severity, days=days,
+                agency_id=actor.agency_id, agency_kind=actor.agency_kind, author_id=actor.user_id,
+                author_role=actor.role, now=self.clock(),
+            )
+            recorded = child.pending_events[-1]
+            outcome = {"child_id": str(child.id), "signal_id": str(signal_id)}
+            extra = [IdempotencyRecord(key=key, fingerprint=fingerprint, outcome=outcome)] if key else []
+            self.store.save(child, *extra)
+            return signal_view(fold_signals([recorded])[signal_id]), False
+
+        return retry_on_conflict(attempt)
+
+    def list_signals(self, actor: Actor, child_id: UUID) -> list[dict]:
+        """List the signals the caller may see, as they read now, oldest observation first."""
+        require(actor, Action.READ_SIGNALS)
+        child = self._child(actor, child_id)
+        states = fold_signals(self.store.events.get(child.id))
+        visible = [s for s in states.values() if sees_signal(actor, s.agency_id)]
+        return [signal_view(s) for s in sorted(visible, key=lambda s: (s.observed_at, s.version))]
+
+    def correct_signal(self, actor: Actor, child_id: UUID, signal_id: UUID, *, reason: str = "",
+                       **changes: object) -> dict:
+        """Record a correction by the signal's own agency; the original stays in history."""
+        require(actor, Action.SUBMIT_SIGNAL)
+
+        def attempt() -> None:
+            child = self._child(actor, child_id)
+            child.correct_signal(signal_id=signal_id, agency_id=actor.agency_id, author_id=actor.user_id,
+                                 author_role=actor.role, now=self.clock(), reason=reason, **changes)
+            self.store.save(child)
+
+        retry_on_conflict(attempt)
+        return self._signal_now(child_id, signal_id)
+
+    def retract_signal(self, actor: Actor, child_id: UUID, signal_id: UUID, *, reason: str) -> dict:
+        """Withdraw a signal with a reason; it stays visible as retracted."""
+        require(actor, Action.SUBMIT_SIGNAL)
+
+        def attempt() -> None:
+            child = self._child(actor, child_id)
+            child.retract_signal(signal_id=signal_id, reason=reason, agency_id=actor.agency_id,
+                                 author_id=actor.user_id, author_role=actor.role)
+            self.store.save(child)
+
+        retry_on_conflict(attempt)
+        return self._signal_now(child_id, signal_id)
+
+    # --- merging and history -----------------------------------------------------------
+
+    def merge(self, actor: Actor, source_id: UUID, target_id: UUID, *, reason: str) -> dict:
+        """Merge a duplicate record into the one that stays; both records keep their history."""
+        require(actor, Action.MERGE_CHILDREN)
+
+        def attempt() -> Child:
+            source = self._child(actor, source_id)
+            try:
+                target = self._child(actor, target_id)
+            except NotFound:
+                raise InvalidInput.one("target_id", "no such child in this municipality") from None
+            source.merge_into(target, reason=reason, author_id=actor.user_id)
+            self.store.save(source, target)
+            return target
+
+        return child_view(retry_on_conflict(attempt))
+
+    def events(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> list[dict]:
+        """Return the raw stored history the caller may see, optionally as it stood at ``as_of``."""
+        require(actor, Action.READ_HISTORY)
+        child = self._child(actor, child_id)
+        visible = []
+        for e in self.store.events.get(child.id):
+            if as_of is not None and e.timestamp > as_of:
+                break
+            agency_id = getattr(e, "agency_id", None)
+            if isinstance(e, Child.Registered) or agency_id is None or sees_signal(actor, agency_id):
+                visible.append(event_view(e))
+        return visible
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _child(self, actor: Actor, child_id: UUID) -> Child:
+        try:
+            child = self.store.repository.get(child_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"child {child_id} not found") from None
+        if not isinstance(child, Child):
+            raise NotFound(f"child {child_id} not found")
+        require_same_municipality(actor, child.municipality_id)
+        return child
+
+    def _writable(self, actor: Actor, child_id: UUID) -> Child:
+        """Follow merges so a school system still using an old id loses nothing."""
+        child = self._child(actor, child_id)
+        for _ in range(MAX_MERGE_HOPS):
+            if child.merged_into is None:
+                return child
+            child = self._child(actor, child.merged_into)
+        raise Conflict("the record's merge chain is too long")
+
+    def _replay(self, actor: Actor, key: str, fingerprint: str) -> dict | None:
+        try:
+            record = self.store.repository.get(IdempotencyRecord.create_id(key))
+        except AggregateNotFoundError:
+            return None
+        if record.fingerprint != fingerprint:
+            raise Conflict("this Idempotency-Key was already used for a different request")
+        child_id, signal_id = UUID(record.outcome["child_id"]), UUID(record.outcome["signal_id"])
+        for e in self.store.events.get(child_id):
+            if isinstance(e, Child.SignalRecorded) and e.signal_id == signal_id:
+                return signal_view(fold_signals([e])[signal_id])
+        raise NotFound("the earlier result of this Idempotency-Key is gone")
+
+    def _signal_now(self, child_id: UUID, signal_id: UUID) -> dict:
+        return signal_view(fold_signals(self.store.events.get(child_id))[signal_id])
+
+    def _pesel_key(self, municipality_id: UUID, pesel: str) -> str:
+        return "pesel:" + keyed_digest(self.secret, str(municipality_id), pesel)
+
+    def _dob_key(self, municipality_id: UUID, dob: date) -> str:
+        return "dob:" + keyed_digest(self.secret, str(municipality_id), dob.isoformat())
+
+    def _bucket(self, key: str) -> Bucket:
+        try:
+            return self.store.repository.get(Bucket.create_id(key))
+        except AggregateNotFoundError:
+            return Bucket(key=key)
+
+    def _by_pesel(self, municipality_id: UUID, pesel: str) -> Child | None:
+        try:
+            pointer = self.store.repository.get(Pointer.create_id(self._pesel_key(municipality_id, pesel)))
+        except AggregateNotFoundError:
+            return None
+        return self.store.repository.get(pointer.ref)
+
+    def _refuse_known_pesel(self, municipality_id: UUID, pesel: str) -> None:
+        existing = self._by_pesel(municipality_id, pesel)
+        if existing is not None:
+            raise Conflict("a child with this PESEL is already registered", existing_id=str(existing.id))
+
+    def _similar(self, probe: Child | _Probe) -> list[dict]:
+        """Children with the same or a near birth date and a similar name, best first."""
+        found: dict[UUID, dict] = {}
+        for dob in _near_dates(probe.date_of_birth):
+            bucket = self._bucket(self._dob_key(probe.municipality_id, dob))
+            for ref in bucket.refs:
+                other = self.store.repository.get(ref)
+                if other.merged_into is not None:
+                    continue
+                score = name_similarity(probe.given_name, probe.family_name, other.given_name, other.family_name)
+                exact = dob == probe.date_of_birth and is_same_name(
+                    probe.given_name, probe.family_name, other.given_name, other.family_name
+                )
+                if exact or score >= LIKELY_DUPLICATE:
+                    reason = "same date of birth" if dob == probe.date_of_birth else "near date of birth"
+                    found[ref] = {**child_view(other), "similarity": round(score, 3),
+                                  "match": "exact" if exact else "likely", "reason": reason}
+        return sorted(found.values(), key=lambda c: (c["match"] != "exact", -c["similarity"]))
+
+
+class _Probe:
+    """The fields of a look-up, shaped like a child for the similarity search."""
+
+    def __init__(self, municipality_id: UUID, given_name: str, family_name: str, date_of_birth: date):
+        self.municipality_id = municipality_id
+        self.given_name = given_name
+        self.family_name = family_name
+        self.date_of_birth = date_of_birth
+
+
+def _near_dates(dob: date) -> list[date]:
+    """The birth date and the typing slips seen in registers: a day off, day and month swapped."""
+    dates = [dob, dob - timedelta(days=1), dob + timedelta(days=1)]
+    if dob.day <= 12 and dob.day != dob.month:
+        dates.append(dob.replace(month=dob.day, day=dob.month))
+    return dates
+
+
+def _fingerprint(child_id: UUID, kind: str, observed_at: datetime, details: str,
+                 severity: str | None, days: int | None) -> str:
+    body = [str(child_id), kind, observed_at.isoformat(), details, severity, days]
+    return hashlib.sha256(json.dumps(body).encode()).hexdigest()

@@ -1,0 +1,162 @@
+"""The ``safehub`` command for operators: set up, load demo data, manage users, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from uuid import UUID
+
+import click
+
+from domain.agencies import AGENCY_KINDS, ROLES
+from domain.errors import DomainError
+from services.bootstrap import Services, build, utc_now
+from services.config import Settings
+
+
+def _services() -> Services:
+    return build(Settings.from_env())
+
+
+def _emit(as_json: bool, data: dict, human: str) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False) if as_json else human)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _municipality(svc: Services, given: str | None) -> UUID:
+    """Use the given municipality, or the only one there is."""
+    if given:
+        return UUID(given)
+    found = svc.directory.list_municipalities()
+    if len(found) == 1:
+        return UUID(found[0]["id"])
+    if not found:
+        _fail("no municipality yet: run 'safehub init' first")
+    _fail("several municipalities exist: pass --municipality ID " +
+          ", ".join(f"{m['id']} ({m['name']})" for m in found))
+    raise AssertionError("unreachable")
+
+
+@click.group()
+def main() -> None:
+    """safehub: multi-agency child-protection data sharing."""
+
+
+@main.command()
+@click.option("--municipality", "name", default="Gmina", show_default=True,
+              help="name of the first municipality, if none exists yet")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def init(name: str, as_json: bool) -> None:
+    """Create the data directory, its secret and tables, and a first municipality."""
+    settings = Settings.from_env()
+    svc = build(settings)
+    municipalities = svc.directory.list_municipalities()
+    first = municipalities[0] if municipalities else svc.directory.create_municipality(name)
+    where = settings.database_url and "PostgreSQL" or str(settings.data_dir.resolve())
+    _emit(as_json, {"data": where, "municipality_id": first["id"]},
+          f"safehub store ready in {where}\nmunicipality: {first['id']} ({first['name']})")
+
+
+@main.command("create-municipality")
+@click.option("--name", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def create_municipality(name: str, as_json: bool) -> None:
+    """Register another municipality (tenant) in this deployment."""
+    created = _services().directory.create_municipality(name)
+    _emit(as_json, created, f"municipality {created['id']} ({created['name']})")
+
+
+@main.command("create-agency")
+@click.option("--kind", required=True, type=click.Choice(AGENCY_KINDS))
+@click.option("--name", required=True)
+@click.option("--municipality", default=None, help="municipality id (default: the only one)")
+@click.option("--json", "as_json", is_flag=True)
+def create_agency(kind: str, name: str, municipality: str | None, as_json: bool) -> None:
+    """Register an agency."""
+    svc = _services()
+    try:
+        created = svc.directory.create_agency(None, _municipality(svc, municipality), kind, name)
+    except DomainError as e:
+        _fail(str(e))
+    _emit(as_json, created, f"agency {created['id']} ({created['kind']}: {created['name']})")
+
+
+@main.command("create-user")
+@click.option("--agency", default=None, help="agency id (not needed for admin or auditor)")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", required=True)
+@click.option("--municipality", default=None, help="for users without an agency")
+@click.option("--json", "as_json", is_flag=True)
+def create_user(agency: str | None, role: str, name: str, municipality: str | None, as_json: bool) -> None:
+    """Create a user and print its API token (shown only this once)."""
+    svc = _services()
+    try:
+        municipality_id = UUID(municipality) if municipality else None
+        if agency is None and municipality_id is None:
+            municipality_id = _municipality(svc, None)
+        created = svc.directory.create_user(None, role=role, name=name, municipality_id=municipality_id,
+                                            agency_id=UUID(agency) if agency else None)
+    except DomainError as e:
+        _fail(str(e))
+    _emit(as_json, created, f"user {created['id']} ({role})\ntoken: {created['token']}")
+
+
+@main.command("issue-token")
+@click.option("--user", "user_id", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def issue_token(user_id: str, as_json: bool) -> None:
+    """Replace a user's API token and print the new one."""
+    try:
+        fresh = _services().directory.issue_token(None, UUID(user_id))
+    except DomainError as e:
+        _fail(str(e))
+    _emit(as_json, fresh, f"token: {fresh['token']}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the API (and later the pages) on the embedded store or the configured one."""
+    from services.api import create_app
+    from services.server import serve as run
+
+    svc = _services()
+    if not svc.directory.list_municipalities():
+        svc.directory.create_municipality("Gmina")
+    click.echo(f"safehub on http://{host}:{port}/  (API docs: http://{host}:{port}/api/v1/docs)")
+    run(create_app(services=svc), host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="load the data and print the tokens, then exit")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Load a demo gmina (once), print its users' fresh tokens, then serve."""
+    from services.demo import load_demo
+
+    svc = _services()
+    result = load_demo(svc, utc_now())
+    click.echo("Demo data loaded." if result.created else
+               "Demo data already present; issued fresh tokens (earlier ones no longer work).")
+    click.echo(f"municipality: {result.municipality_id}\n")
+    for user in result.users:
+        click.echo(f"{user['role']:<17} {user['name']:<45} {user['token']}")
+    if result.children:
+        click.echo(f"\n{len(result.children)} children registered, e.g. {result.children[0]['id']}")
+    click.echo("\nTry:  curl -H 'Authorization: Bearer <token>' "
+               f"http://{host}:{port}/api/v1/me\n")
+    if not no_serve:
+        from services.api import create_app
+        from services.server import serve as run
+
+        run(create_app(services=svc), host, port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Settings from environment variables: the only module that reads ``os.environ``.
+
+Every variable has a default that works for the embedded mode, so ``safehub serve`` runs
+with nothing configured; production sets ``SAFEHUB_DATABASE_URL`` and friends.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+SECRET_FILE = "secret.key"
+EVENTS_FILE = "events.sqlite"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved once at start-up."""
+
+    data_dir: Path
+    database_url: str | None
+    secret_key: str | None
+    timezone: str
+    max_body_bytes: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read the ``SAFEHUB_*`` variables, falling back to embedded defaults."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {
+            "data_dir": Path(env.get("SAFEHUB_DATA_DIR", "./var")),
+            "database_url": env.get("SAFEHUB_DATABASE_URL") or None,
+            "secret_key": env.get("SAFEHUB_SECRET_KEY") or None,
+            "timezone": env.get("SAFEHUB_TIMEZONE", "Europe/Warsaw"),
+            "max_body_bytes": int(env.get("SAFEHUB_MAX_BODY_BYTES", str(10 * 1024 * 1024))),
+        }
+        values.update(overrides)
+        values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def uses_postgres(self) -> bool:
+        """True when the event store is PostgreSQL rather than the embedded SQLite file."""
+        return bool(self.database_url)
+
+    def resolved_secret(self) -> bytes:
+        """Return the key for hashing personal lookup keys, creating it in the data dir once."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / SECRET_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """Translate our settings into the eventsourcing library's environment."""
+        if not self.database_url:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / EVENTS_FILE),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        return postgres_env(self.database_url)
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """Split a ``postgresql://user:password@host:port/dbname`` URL into eventsourcing's keys."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError("SAFEHUB_DATABASE_URL must start with postgresql://")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "safehub",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+    }

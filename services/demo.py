@@ -1,0 +1,149 @@
+"""Demo data: a small gmina with every kind of agency, users, children and a few weeks of signals.
+
+It tells a recognisable story: Kacper stops logging in to remote lessons, the police are
+called to his home a week later and the day-care centre sees him less: no single signal
+is severe, but the pieces join across three agencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from domain.access import Actor
+from domain.pesel import make_pesel
+from services.bootstrap import Services
+
+DEMO_MUNICIPALITY = "Gmina Przykładowo (demo)"
+
+AGENCIES = [
+    ("school", "Szkoła Podstawowa nr 1 im. Marii Konopnickiej"),
+    ("school", "Szkoła Podstawowa nr 2"),
+    ("police", "Komisariat Policji w Przykładowie"),
+    ("ops", "Gminny Ośrodek Pomocy Społecznej"),
+    ("court_curator", "Zespół Kuratorskiej Służby Sądowej"),
+    ("health", "Przychodnia Rodzinna „Zdrowie”"),
+    ("gkrpa", "Gminna Komisja Rozwiązywania Problemów Alkoholowych"),
+    ("pcpr", "Powiatowe Centrum Pomocy Rodzinie"),
+    ("day_centre", "Świetlica Środowiskowa „Promyk”"),
+    ("ngo", "Stowarzyszenie „Bezpieczne Dzieciństwo”"),
+    ("team", "Zespół Interdyscyplinarny"),
+]
+
+# (agency index, role, name)
+USERS = [
+    (None, "admin", "Administrator systemu"),
+    (None, "auditor", "Inspektor ochrony danych"),
+    (0, "submitter", "Anna Nowak (pedagog szkolny, SP1)"),
+    (1, "submitter", "Piotr Zieliński (pedagog szkolny, SP2)"),
+    (2, "submitter", "asp. Marek Wójcik (dzielnicowy)"),
+    (3, "case_worker", "Ewa Kowalczyk (pracownik socjalny)"),
+    (3, "family_assistant", "Joanna Lewandowska (asystent rodziny)"),
+    (4, "submitter", "Tomasz Kamiński (kurator sądowy)"),
+    (5, "submitter", "dr Katarzyna Dąbrowska (lekarz rodzinny)"),
+    (6, "submitter", "Barbara Mazur (GKRPA)"),
+    (7, "submitter", "Krzysztof Jankowski (PCPR)"),
+    (8, "submitter", "Magdalena Szymańska (świetlica)"),
+    (9, "submitter", "Agnieszka Woźniak (NGO)"),
+    (10, "coordinator", "Małgorzata Kozłowska (przewodnicząca ZI)"),
+]
+
+# (given, family, date of birth, school index or None, with PESEL)
+CHILDREN = [
+    ("Kacper", "Wiśniewski", date(2014, 3, 12), 0, True),
+    ("Zuzanna", "Wiśniewska", date(2016, 9, 2), 0, True),
+    ("Julia", "Kaczmarek", date(2013, 11, 23), 0, True),
+    ("Antoni", "Grabowski", date(2015, 6, 7), 1, False),
+    ("Lena", "Pawłowska", date(2012, 1, 30), 1, True),
+    ("Szymon", "Michalski", date(2017, 4, 18), 0, False),
+    ("Maja", "Król", date(2014, 8, 9), 1, True),
+    ("Jan", "Wieczorek", date(2011, 12, 1), 0, True),
+    ("Oliwia", "Jabłońska", date(2016, 2, 14), 1, False),
+    ("Filip", "Nowakowski", date(2013, 5, 27), 0, True),
+]
+
+# (child index, user index, kind, days ago, details, extra)
+SIGNALS = [
+    (0, 2, "missed_remote_learning", 21, "Brak logowania do dziennika i lekcji zdalnych.", {"days": 5}),
+    (0, 2, "unexplained_absence", 14, "Nieobecny bez usprawiedliwienia, rodzic nie odbiera telefonu.", {"days": 3}),
+    (0, 4, "domestic_intervention", 10, "Interwencja w nocy, awantura domowa, dziecko obecne w mieszkaniu.", {}),
+    (0, 11, "day_centre_attendance_drop", 7, "Od dwóch tygodni nie przychodzi na zajęcia w świetlicy.", {}),
+    (1, 2, "behaviour_change", 12, "Wycofanie, płaczliwość na przerwach.", {}),
+    (1, 4, "domestic_intervention", 10, "Ta sama interwencja co u brata; dziecko spało w drugim pokoju.", {}),
+    (2, 2, "lack_of_learning_conditions", 18, "Brak komputera i miejsca do nauki w domu.", {}),
+    (2, 5, "home_visit", 9, "Wizyta w środowisku; mieszkanie przeludnione, matka współpracuje.", {}),
+    (3, 3, "injury_observed", 6, "Zasinienie na przedramieniu, dziecko mówi o upadku z roweru.", {}),
+    (3, 8, "injury_treated", 5, "Opatrzone otarcia i stłuczenie przedramienia.", {}),
+    (4, 3, "missed_remote_learning", 16, "Nie loguje się do lekcji online.", {"days": 2}),
+    (6, 7, "court_supervision_report", 20, "Nadzór kuratora nad rodziną; sytuacja stabilna.", {}),
+    (7, 9, "addiction_referral", 25, "Ojciec skierowany na leczenie odwykowe.", {}),
+    (7, 2, "behaviour_change", 8, "Agresja wobec rówieśników.", {}),
+    (9, 10, "welfare_concern", 4, "Zgłoszenie rodziny zastępczej o trudnościach.", {}),
+    (9, 12, "neglect_observed", 3, "Dziecko głodne, nieadekwatnie ubrane do pogody.", {}),
+]
+
+
+@dataclass
+class DemoResult:
+    """What the demo created, for printing."""
+
+    municipality_id: UUID
+    users: list[dict] = field(default_factory=list)
+    children: list[dict] = field(default_factory=list)
+    created: bool = True
+
+
+def find_demo_municipality(svc: Services) -> dict | None:
+    """Return the demo municipality if demo data was loaded before."""
+    return next((m for m in svc.directory.list_municipalities() if m["name"] == DEMO_MUNICIPALITY), None)
+
+
+def load_demo(svc: Services, now: datetime) -> DemoResult:
+    """Create the demo gmina once; on later runs, issue fresh tokens for its users."""
+    existing = find_demo_municipality(svc)
+    if existing is not None:
+        return _refresh_tokens(svc, UUID(existing["id"]))
+    municipality_id = UUID(svc.directory.create_municipality(DEMO_MUNICIPALITY)["id"])
+    agencies = [svc.directory.create_agency(None, municipality_id, kind, name) for kind, name in AGENCIES]
+    result = DemoResult(municipality_id)
+    actors: list[Actor] = []
+    for agency_index, role, name in USERS:
+        agency_id = UUID(agencies[agency_index]["id"]) if agency_index is not None else None
+        user = svc.directory.create_user(None, role=role, name=name, agency_id=agency_id,
+                                         municipality_id=municipality_id)
+        result.users.append({**user, "agency": agencies[agency_index]["name"] if agency_index is not None else ""})
+        actors.append(svc.directory.authenticate(user["token"]))
+    schools = [a for a in agencies if a["kind"] == "school"]
+    coordinator = actors[-1]
+    for serial, (given, family, dob, school, with_pesel) in enumerate(CHILDREN, start=1):
+        child = svc.children.register(
+            coordinator, given_name=given, family_name=family, date_of_birth=dob,
+            pesel=make_pesel(dob, 1000 + serial * 7) if with_pesel else None,
+            school_id=UUID(schools[school]["id"]),
+        )
+        result.children.append(child)
+    for child_index, user_index, kind, days_ago, details, extra in SIGNALS:
+        svc.children.record_signal(
+            actors[user_index], UUID(result.children[child_index]["id"]), kind=kind,
+            observed_at=now - timedelta(days=days_ago, hours=user_index), details=details, **extra,
+        )
+    return result
+
+
+def _refresh_tokens(svc: Services, municipality_id: UUID) -> DemoResult:
+    result = DemoResult(municipality_id, created=False)
+    agencies = {a["id"]: a["name"] for a in _agencies(svc, municipality_id)}
+    for user in svc.directory.list_users(_operator(svc, municipality_id)):
+        fresh = svc.directory.issue_token(None, UUID(user["id"]))
+        result.users.append({**fresh, "agency": agencies.get(user["agency_id"], "")})
+    return result
+
+
+def _operator(svc: Services, municipality_id: UUID) -> Actor:
+    """An in-process administrator identity for the CLI's own listing."""
+    return Actor(UUID(int=0), municipality_id, None, None, "admin")
+
+
+def _agencies(svc: Services, municipality_id: UUID) -> list[dict]:
+    return svc.directory.list_agencies(_operator(svc, municipality_id))

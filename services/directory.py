@@ -1,0 +1,207 @@
+"""Municipalities, agencies and users: who exists and who is calling.
+
+Listings use a Bucket per municipality; look-ups of tokens use a Pointer from the token's
+hash, so authenticating a request is two aggregate reads and needs no side table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.access import Action, Actor, require, require_same_municipality
+from domain.agencies import AgencyKind, Agency, Municipality, User
+from domain.errors import InvalidInput, NotFound
+from domain.indexes import Bucket, Pointer
+from services.store import SafehubStore, retry_on_conflict
+from services.tokens import new_token, token_hash
+
+MUNICIPALITIES_KEY = "municipalities"
+
+
+class Directory:
+    """Use cases for the directory of municipalities, agencies and users."""
+
+    def __init__(self, store: SafehubStore):
+        self.store = store
+
+    # --- municipalities --------------------------------------------------------------
+
+    def create_municipality(self, name: str) -> dict:
+        """Register a municipality (a tenant); operators do this from the command line."""
+        cleaned = " ".join(name.split()) or "Gmina"
+        municipality = self._list_under(MUNICIPALITIES_KEY, lambda: [Municipality(name=cleaned)])
+        return municipality_view(municipality)
+
+    def list_municipalities(self) -> list[dict]:
+        """List every municipality of this deployment."""
+        return [municipality_view(self._get(Municipality, i)) for i in self._listed(MUNICIPALITIES_KEY)]
+
+    def get_municipality(self, municipality_id: UUID) -> dict:
+        """Return one municipality."""
+        return municipality_view(self._get(Municipality, municipality_id))
+
+    # --- agencies --------------------------------------------------------------------
+
+    def create_agency(self, actor: Actor | None, municipality_id: UUID, kind: str, name: str) -> dict:
+        """Register an agency; ``actor`` is None when an operator acts from the CLI."""
+        if actor is not None:
+            require(actor, Action.MANAGE_DIRECTORY)
+            require_same_municipality(actor, municipality_id)
+        self._get(Municipality, municipality_id)
+        Agency.register(municipality_id, kind, name)  # validate before touching the store
+        agency = self._list_under(
+            f"agencies:{municipality_id}", lambda: [Agency.register(municipality_id, kind, name)]
+        )
+        return agency_view(agency)
+
+    def list_agencies(self, actor: Actor) -> list[dict]:
+        """List the agencies of the caller's municipality."""
+        require(actor, Action.READ_DIRECTORY)
+        ids = self._listed(f"agencies:{actor.municipality_id}")
+        return [agency_view(self._get(Agency, i)) for i in ids]
+
+    def get_agency(self, actor: Actor | None, agency_id: UUID) -> dict:
+        """Return one agency, hiding other municipalities' agencies."""
+        agency = self._get(Agency, agency_id)
+        if actor is not None:
+            require(actor, Action.READ_DIRECTORY)
+            require_same_municipality(actor, agency.municipality_id)
+        return agency_view(agency)
+
+    # --- users -----------------------------------------------------------------------
+
+    def create_user(self, actor: Actor | None, *, role: str, name: str,
+                    agency_id: UUID | None = None, municipality_id: UUID | None = None) -> dict:
+        """Register a user and return it with its API token, the only time it is shown."""
+        if agency_id is not None:
+            agency = self._get_field(Agency, agency_id, "agency_id")
+            if municipality_id is not None and municipality_id != agency.municipality_id:
+                raise InvalidInput.one("agency_id", "belongs to another municipality")
+            municipality_id = agency.municipality_id
+        if municipality_id is None:
+            raise InvalidInput.one("agency_id", "is required (or a municipality for admin/auditor)")
+        if actor is not None:
+            require(actor, Action.MANAGE_DIRECTORY)
+            require_same_municipality(actor, municipality_id)
+        self._get(Municipality, municipality_id)
+        token = new_token()
+        digest = token_hash(token)
+
+        def build() -> list:
+            user = User.register(municipality_id, agency_id, role, name, digest)
+            return [user, Pointer(key="token:" + digest, ref=user.id)]
+
+        user = self._list_under(f"users:{municipality_id}", build)
+        return {**user_view(user), "token": token}
+
+    def list_users(self, actor: Actor) -> list[dict]:
+        """List the users of the administrator's municipality."""
+        require(actor, Action.MANAGE_DIRECTORY)
+        return [user_view(self._get(User, i)) for i in self._listed(f"users:{actor.municipality_id}")]
+
+    def get_user(self, actor: Actor, user_id: UUID) -> dict:
+        """Return one user of the administrator's municipality."""
+        require(actor, Action.MANAGE_DIRECTORY)
+        user = self._get(User, user_id)
+        require_same_municipality(actor, user.municipality_id)
+        return user_view(user)
+
+    def issue_token(self, actor: Actor | None, user_id: UUID) -> dict:
+        """Replace a user's token (a lost or leaked one stops working at once)."""
+        user = self._get(User, user_id)
+        if actor is not None:
+            require(actor, Action.MANAGE_DIRECTORY)
+            require_same_municipality(actor, user.municipality_id)
+        token = new_token()
+        user.issue_token(token_hash(token))
+        self.store.save(user, Pointer(key="token:" + token_hash(token), ref=user.id))
+        return {**user_view(user), "token": token}
+
+    def authenticate(self, token: str) -> Actor | None:
+        """Return the actor a bearer token belongs to, or None for an unknown or stale one."""
+        digest = token_hash(token)
+        try:
+            pointer = self.store.repository.get(Pointer.create_id("token:" + digest))
+            user = self.store.repository.get(pointer.ref)
+        except AggregateNotFoundError:
+            return None
+        if not user.active or user.token_hash != digest:
+            return None
+        return self.actor_for(user)
+
+    def actor_for(self, user: User) -> Actor:
+        """Describe a user for the access policy."""
+        kind = self.store.repository.get(user.agency_id).kind if user.agency_id else None
+        return Actor(user.id, user.municipality_id, user.agency_id, kind, user.role)
+
+    def school_of(self, municipality_id: UUID, school_id: UUID) -> Agency:
+        """Return the school agency, refusing ids that are not a school of this municipality."""
+        agency = self._get_field(Agency, school_id, "school_id")
+        if agency.municipality_id != municipality_id:
+            raise InvalidInput.one("school_id", "no such school in this municipality")
+        if agency.kind != AgencyKind.SCHOOL.value:
+            raise InvalidInput.one("school_id", f"is an agency of kind '{agency.kind}', not a school")
+        return agency
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _get(self, cls: type, aggregate_id: UUID):
+        try:
+            aggregate = self.store.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} not found") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} not found")
+        return aggregate
+
+    def _get_field(self, cls: type, aggregate_id: UUID, field: str):
+        try:
+            return self._get(cls, aggregate_id)
+        except NotFound:
+            raise InvalidInput.one(field, f"no {cls.__name__.lower()} with id {aggregate_id}") from None
+
+    def _listed(self, key: str) -> list[UUID]:
+        try:
+            return list(self.store.repository.get(Bucket.create_id(key)).refs)
+        except AggregateNotFoundError:
+            return []
+
+    def _list_under(self, key: str, build: Callable[[], list]):
+        """Save freshly built aggregates and list the first under ``key``, atomically.
+
+        ``build`` runs again on each retry because a failed save consumes the pending
+        events of the aggregates it was given.
+        """
+
+        def attempt():
+            try:
+                bucket = self.store.repository.get(Bucket.create_id(key))
+            except AggregateNotFoundError:
+                bucket = Bucket(key=key)
+            aggregates = build()
+            bucket.add(aggregates[0].id)
+            self.store.save(*aggregates, bucket)
+            return aggregates[0]
+
+        return retry_on_conflict(attempt)
+
+
+def municipality_view(m: Municipality) -> dict:
+    """Present a municipality as plain values."""
+    return {"id": str(m.id), "name": m.name, "created_at": m.created_on.isoformat()}
+
+
+def agency_view(a: Agency) -> dict:
+    """Present an agency as plain values."""
+    return {"id": str(a.id), "municipality_id": str(a.municipality_id), "kind": a.kind,
+            "name": a.name, "created_at": a.created_on.isoformat()}
+
+
+def user_view(u: User) -> dict:
+    """Present a user as plain values (never its token hash)."""
+    return {"id": str(u.id), "municipality_id": str(u.municipality_id),
+            "agency_id": str(u.agency_id) if u.agency_id else None, "role": u.role,
+            "name": u.name, "active": u.active, "created_at": u.created_on.isoformat()}

@@ -1,0 +1,37 @@
+"""Serve the app with gunicorn from inside the ``safehub`` command.
+
+The embedded mode runs one process with threads, so the in-process projections (and
+SQLite's single writer) see every write; production runs gunicorn from deploy/.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+class _Embedded(BaseApplication):
+    def __init__(self, app: Flask, options: dict):
+        self.app = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.app
+
+
+def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
+    """Serve until interrupted (Ctrl+C or SIGTERM stop it cleanly)."""
+    _Embedded(app, {
+        "bind": f"{host}:{port}",
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 60,
+        "accesslog": "-",  # path only: a query string may hold a PESEL
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+    }).run()

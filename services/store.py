@@ -1,0 +1,71 @@
+"""The event store: one eventsourcing application whose notification log is the truth.
+
+One application (one log) keeps a single order over everything that happened, which the
+projections follow and, later, the hash chain covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.children import Child
+from services.config import Settings
+
+T = TypeVar("T")
+#: How often a write is retried when another writer changed the same aggregate first.
+CONFLICT_RETRIES = 50
+
+
+class DateAsISO(Transcoding):
+    """Store calendar dates (a date of birth) as ISO strings."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        """Encode the date."""
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        """Decode the date."""
+        return date.fromisoformat(data)
+
+
+class SafehubStore(Application):
+    """All of safehub's aggregates, in one notification log."""
+
+    name = "safehub"
+    snapshotting_intervals = {Child: 100}  # noqa: RUF012 - eventsourcing reads a class dict
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Add the value types our events carry beyond eventsourcing's defaults."""
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+
+def open_store(settings: Settings) -> SafehubStore:
+    """Open (creating tables if needed) the store the settings point at."""
+    env = settings.eventsourcing_env()
+    env.update({"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y"})
+    return SafehubStore(env=env)
+
+
+def retry_on_conflict(attempt: Callable[[], T], on_conflict: Callable[[], Any] | None = None) -> T:
+    """Run a load-decide-save attempt again when a concurrent writer got there first.
+
+    Optimistic concurrency means two clients appending to one child both succeed: the
+    loser of the race reloads the aggregate and decides again. ``on_conflict`` may turn
+    a conflict into a domain answer (for example, a key claimed by the other writer).
+    """
+    for _ in range(CONFLICT_RETRIES):
+        try:
+            return attempt()
+        except IntegrityError:
+            if on_conflict is not None:
+                on_conflict()
+    raise IntegrityError("gave up after repeated concurrent changes")

@@ -1,0 +1,1 @@
+"""Celery workers: they call services and hold no business rules."""
