@@ -7,7 +7,7 @@ what each agency said, and when, survives intact.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
@@ -66,7 +66,7 @@ def check_observed_at(observed_at: datetime, now: datetime) -> datetime:
         raise InvalidInput.one("observed_at", "must not be in the future")
     if observed_at.year < 1990:
         raise InvalidInput.one("observed_at", "is implausibly old")
-    return observed_at.astimezone(timezone.utc)
+    return observed_at.astimezone(UTC)
 
 
 def check_days(kind_quantity: str | None, code: str, days: int | None) -> int | None:

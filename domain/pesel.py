@@ -17,7 +17,7 @@ def pesel_problem(pesel: str) -> str | None:
     if len(pesel) != 11 or not pesel.isdigit():
         return "must be exactly 11 digits"
     digits = [int(c) for c in pesel]
-    check = (10 - sum(w * d for w, d in zip(_WEIGHTS, digits)) % 10) % 10
+    check = (10 - sum(w * d for w, d in zip(_WEIGHTS, digits, strict=False)) % 10) % 10
     if check != digits[10]:
         return "checksum digit does not match"
     if birth_date_from_pesel(pesel) is None:
@@ -42,5 +42,5 @@ def make_pesel(birth: date, serial: int) -> str:
     """Compose a valid PESEL for a birth date and a 4-digit serial (demo data and tests)."""
     offset = {1800: 80, 1900: 0, 2000: 20, 2100: 40, 2200: 60}[birth.year // 100 * 100]
     body = f"{birth.year % 100:02d}{birth.month + offset:02d}{birth.day:02d}{serial % 10000:04d}"
-    check = (10 - sum(w * int(d) for w, d in zip(_WEIGHTS, body)) % 10) % 10
+    check = (10 - sum(w * int(d) for w, d in zip(_WEIGHTS, body, strict=False)) % 10) % 10
     return body + str(check)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.children import ChildRecords
 from services.config import Settings
@@ -18,7 +18,7 @@ from services.store import SafehubStore, open_store
 
 def utc_now() -> datetime:
     """Return the current time; injected so tests can control the clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass

@@ -56,7 +56,7 @@ def init(name: str, as_json: bool) -> None:
     svc = build(settings)
     municipalities = svc.directory.list_municipalities()
     first = municipalities[0] if municipalities else svc.directory.create_municipality(name)
-    where = settings.database_url and "PostgreSQL" or str(settings.data_dir.resolve())
+    where = (settings.database_url and "PostgreSQL") or str(settings.data_dir.resolve())
     _emit(as_json, {"data": where, "municipality_id": first["id"]},
           f"safehub store ready in {where}\nmunicipality: {first['id']} ({first['name']})")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-SECRET_FILE = "secret.key"
+SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 EVENTS_FILE = "events.sqlite"
 
 

@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.access import Action, Actor, require, require_same_municipality
-from domain.agencies import AgencyKind, Agency, Municipality, User
+from domain.agencies import Agency, AgencyKind, Municipality, User
 from domain.errors import InvalidInput, NotFound
 from domain.indexes import Bucket, Pointer
 from services.store import SafehubStore, retry_on_conflict

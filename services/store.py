@@ -40,7 +40,7 @@ class SafehubStore(Application):
     """All of safehub's aggregates, in one notification log."""
 
     name = "safehub"
-    snapshotting_intervals = {Child: 100}  # noqa: RUF012 - eventsourcing reads a class dict
+    snapshotting_intervals = {Child: 100}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add the value types our events carry beyond eventsourcing's defaults."""

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 
-TOKEN_PREFIX = "sh_"
+TOKEN_PREFIX = "sh_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def new_token() -> str:
