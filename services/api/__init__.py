@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     )
+    app.json.ensure_ascii = False  # Polish names stay readable in responses
     api = SafehubApi(app)
     for module in (directory, children, signals):
         api.register_blueprint(module.blp)
