@@ -1,0 +1,439 @@
+"""Explainable, versioned risk: a pure policy over a child's signals.
+
+The score supports the judgment of the people who know the child; it decides nothing.
+Every assessment lists every signal (counted or not, and why not), each with its weight,
+its age and its decayed contribution, and names the policy version it was made under,
+so a new policy can be replayed over past signals and compared before it goes live.
+
+Rules (the numbers live in a policy file; ``risk_policy.toml`` beside this module is the
+shipped default):
+
+- A signal counts unless it is retracted, disputed, observed after the assessment time,
+  or older than ``max_age_days`` ("nothing counts forever").
+- ``contribution = weights[kind] * severity_multipliers[severity] * 0.5 ** (age / half_life)``;
+  the score is the sum of the counted contributions.
+- The band comes from the thresholds; a counted red-flag signal no older than
+  ``red_flag_days`` puts the child into ``review_now`` whatever the score.
+- "The pieces join": counted signals that carry weight, from at least
+  ``pieces_join_min_agencies`` distinct agencies, all observed within the last
+  ``pieces_join_window_days`` (inclusive), raise an alert and lift the band to at least
+  ``pieces_join_min_band``.
+
+Nothing here touches a database or a web framework; age edges are compared as exact
+``timedelta`` values, never as rounded floats.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from domain.errors import InvalidInput
+from domain.signals import CATALOGUE, SEVERITIES
+
+if TYPE_CHECKING:
+    from domain.history import SignalState
+
+BANDS = ("low", "medium", "high", "review_now")
+#: The bands that start at a threshold, in ascending order.
+THRESHOLD_BANDS = BANDS[1:]
+
+NOTICE = (
+    "This risk score supports the judgment of the people who know the child; "
+    "it decides nothing and no action is taken on it automatically."
+)
+
+DEFAULT_POLICY_FILE = "risk_policy.toml"
+
+NOTE_RETRACTED = "retracted"
+NOTE_DISPUTED = "disputed"
+NOTE_EXPIRED = "expired"
+NOTE_FUTURE = "observed after the assessment time"
+
+_DAY_SECONDS = 86_400.0
+
+
+# --------------------------------------------------------------------------- the policy
+
+
+@dataclass(frozen=True)
+class RiskPolicy:
+    """One versioned set of risk rules; build it with ``from_dict`` or ``load_policy``."""
+
+    version: str
+    half_life_days: float
+    max_age_days: int
+    weights: dict[str, float]
+    severity_multipliers: dict[str, float]
+    red_flags: frozenset[str]
+    red_flag_days: int
+    thresholds: dict[str, float]
+    pieces_join_window_days: int = 30
+    pieces_join_min_agencies: int = 2
+    pieces_join_min_band: str = "medium"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RiskPolicy:
+        """Validate a policy document; refuse with ``InvalidInput`` naming the bad key."""
+        if not isinstance(data, Mapping):
+            raise InvalidInput.one("policy", "must be a table of settings")
+        known = set(cls.__dataclass_fields__)
+        for key in data:
+            if key not in known:
+                raise InvalidInput.one(str(key), "is not a risk policy setting")
+        version = _require(data, "version")
+        if not isinstance(version, str) or not version.strip():
+            raise InvalidInput.one("version", "must be a non-empty string")
+
+        half_life = _number(data, "half_life_days", positive=True)
+        max_age = _whole(data, "max_age_days", minimum=1)
+
+        weights = _number_table(data, "weights", CATALOGUE, require_all=True)
+        multipliers = _number_table(data, "severity_multipliers", SEVERITIES, require_all=True)
+
+        raw_flags = _require(data, "red_flags")
+        if isinstance(raw_flags, str | bytes) or not isinstance(raw_flags, Iterable):
+            raise InvalidInput.one("red_flags", "must be a list of signal kinds")
+        flags = []
+        for code in raw_flags:
+            if code not in weights:
+                raise InvalidInput.one("red_flags", f"unknown signal kind '{code}'")
+            flags.append(code)
+        red_flag_days = _whole(data, "red_flag_days", minimum=1)
+        if red_flag_days > max_age:
+            raise InvalidInput.one("red_flag_days", f"must not exceed max_age_days ({max_age})")
+
+        thresholds = _number_table(data, "thresholds", THRESHOLD_BANDS, require_all=True)
+        lower_name, lower = "zero", 0.0
+        for band in THRESHOLD_BANDS:
+            if thresholds[band] <= lower:
+                raise InvalidInput.one(f"thresholds.{band}", f"must be greater than {lower_name} ({lower:g})")
+            lower_name, lower = f"thresholds.{band}", thresholds[band]
+
+        window = _whole(data, "pieces_join_window_days", minimum=1, default=30)
+        if window > max_age:
+            raise InvalidInput.one("pieces_join_window_days", f"must not exceed max_age_days ({max_age})")
+        min_agencies = _whole(data, "pieces_join_min_agencies", minimum=2, default=2)
+        min_band = data.get("pieces_join_min_band", "medium")
+        if min_band not in BANDS:
+            raise InvalidInput.one("pieces_join_min_band", f"must be one of: {', '.join(BANDS)}")
+
+        return cls(
+            version=version.strip(),
+            half_life_days=half_life,
+            max_age_days=max_age,
+            weights=weights,
+            severity_multipliers=multipliers,
+            red_flags=frozenset(flags),
+            red_flag_days=red_flag_days,
+            thresholds=thresholds,
+            pieces_join_window_days=window,
+            pieces_join_min_agencies=min_agencies,
+            pieces_join_min_band=str(min_band),
+        )
+
+    def as_dict(self) -> dict:
+        """The policy as a document ``from_dict`` accepts (JSON- and TOML-ready)."""
+        return {
+            "version": self.version,
+            "half_life_days": self.half_life_days,
+            "max_age_days": self.max_age_days,
+            "weights": dict(self.weights),
+            "severity_multipliers": dict(self.severity_multipliers),
+            "red_flags": sorted(self.red_flags),
+            "red_flag_days": self.red_flag_days,
+            "thresholds": dict(self.thresholds),
+            "pieces_join_window_days": self.pieces_join_window_days,
+            "pieces_join_min_agencies": self.pieces_join_min_agencies,
+            "pieces_join_min_band": self.pieces_join_min_band,
+        }
+
+    def band_for_score(self, score: float) -> str:
+        """The band the score alone reaches (thresholds are inclusive lower edges)."""
+        band = BANDS[0]
+        for name in THRESHOLD_BANDS:
+            if score >= self.thresholds[name]:
+                band = name
+        return band
+
+
+def load_policy(path: str | Path | None = None) -> RiskPolicy:
+    """Read and validate a TOML policy file; ``None`` reads the shipped default."""
+    if path is None:
+        text = resources.files("domain").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
+        source = f"domain/{DEFAULT_POLICY_FILE}"
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+        source = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput.one("policy", f"{source} is not valid TOML: {exc}") from None
+    return RiskPolicy.from_dict(data)
+
+
+_MISSING = object()
+
+
+def _require(data: Mapping[str, object], key: str) -> object:
+    if key not in data:
+        raise InvalidInput.one(key, "is required")
+    return data[key]
+
+
+def _as_number(key: str, value: object, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput.one(key, "must be a finite number")
+    if positive and value <= 0:
+        raise InvalidInput.one(key, "must be greater than zero")
+    if value < 0:
+        raise InvalidInput.one(key, "must not be negative")
+    return float(value)
+
+
+def _number(data: Mapping[str, object], key: str, *, positive: bool = False) -> float:
+    return _as_number(key, _require(data, key), positive=positive)
+
+
+def _whole(data: Mapping[str, object], key: str, *, minimum: int, default: object = _MISSING) -> int:
+    value = data.get(key, default)
+    if value is _MISSING:
+        raise InvalidInput.one(key, "is required")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput.one(key, "must be a whole number")
+    if value < minimum:
+        raise InvalidInput.one(key, f"must be at least {minimum}")
+    return value
+
+
+def _number_table(
+    data: Mapping[str, object], key: str, names: Iterable[str], *, require_all: bool
+) -> dict[str, float]:
+    table = _require(data, key)
+    if not isinstance(table, Mapping):
+        raise InvalidInput.one(key, "must be a table of numbers")
+    names = tuple(names)
+    result: dict[str, float] = {}
+    for name, value in table.items():
+        if name not in names:
+            raise InvalidInput.one(f"{key}.{name}", f"unknown name; known: {', '.join(names)}")
+        result[name] = _as_number(f"{key}.{name}", value)
+    if require_all:
+        for name in names:
+            if name not in result:
+                raise InvalidInput.one(f"{key}.{name}", "is required")
+    return {name: result[name] for name in names if name in result}
+
+
+# --------------------------------------------------------------------------- the assessment
+
+
+@dataclass(frozen=True)
+class RiskSignal:
+    """The risk-relevant part of one signal (see ``domain.history.SignalState``)."""
+
+    signal_id: str
+    kind: str
+    severity: str
+    observed_at: datetime
+    agency_id: str
+    agency_kind: str
+    retracted: bool = False
+    disputed: bool = False
+
+    @classmethod
+    def from_state(cls, state: SignalState, *, disputed: bool = False) -> RiskSignal:
+        """Build from a ``domain.history.SignalState`` (ids become strings)."""
+        return cls(
+            signal_id=str(state.id),
+            kind=state.kind,
+            severity=state.severity,
+            observed_at=state.observed_at,
+            agency_id=str(state.agency_id),
+            agency_kind=state.agency_kind,
+            retracted=bool(state.retracted),
+            disputed=disputed,
+        )
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One line of the explanation: what a signal added to the score, or why nothing."""
+
+    signal_id: str
+    kind: str
+    agency_kind: str
+    severity: str
+    weight: float
+    age_days: float
+    decay: float
+    contribution: float
+    counted: bool
+    note: str
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (rounded floats)."""
+        return {
+            "signal_id": self.signal_id,
+            "kind": self.kind,
+            "agency_kind": self.agency_kind,
+            "severity": self.severity,
+            "weight": round(self.weight, 3),
+            "age_days": round(self.age_days, 2),
+            "decay": round(self.decay, 4),
+            "contribution": round(self.contribution, 3),
+            "counted": self.counted,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class PiecesJoin:
+    """The alert that signals from several agencies arrived within the window."""
+
+    agency_ids: tuple[str, ...]
+    agency_kinds: tuple[str, ...]
+    signal_ids: tuple[str, ...]
+    window_days: int
+    first_observed: datetime
+    last_observed: datetime
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return {
+            "agency_ids": list(self.agency_ids),
+            "agency_kinds": list(self.agency_kinds),
+            "signal_ids": list(self.signal_ids),
+            "window_days": self.window_days,
+            "first_observed": self.first_observed.isoformat(),
+            "last_observed": self.last_observed.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A child's score, band and the full explanation, under one policy version."""
+
+    score: float
+    band: str
+    red_flags: tuple[str, ...]
+    pieces_join: PiecesJoin | None
+    contributions: tuple[Contribution, ...]
+    policy_version: str
+    assessed_at: datetime
+    notice: str = NOTICE
+
+    def as_dict(self) -> dict:
+        """JSON-ready form: ISO datetimes, rounded floats."""
+        return {
+            "score": round(self.score, 2),
+            "band": self.band,
+            "red_flags": list(self.red_flags),
+            "pieces_join": self.pieces_join.as_dict() if self.pieces_join else None,
+            "contributions": [c.as_dict() for c in self.contributions],
+            "policy_version": self.policy_version,
+            "assessed_at": self.assessed_at.isoformat(),
+            "notice": self.notice,
+        }
+
+
+def band_at_least(band: str, floor: str) -> str:
+    """The higher of two bands."""
+    return band if BANDS.index(band) >= BANDS.index(floor) else floor
+
+
+def assess(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> Assessment:
+    """Score a child's signals as of ``now`` under ``policy``, explaining every signal."""
+    if now.tzinfo is None:
+        raise InvalidInput.one("now", "must include a time zone")
+    ordered = sorted(signals, key=lambda s: (_aware(s.observed_at), s.signal_id), reverse=True)
+
+    max_age = timedelta(days=policy.max_age_days)
+    red_flag_age = timedelta(days=policy.red_flag_days)
+    window = timedelta(days=policy.pieces_join_window_days)
+
+    contributions: list[Contribution] = []
+    red_flags: list[str] = []
+    joining: list[RiskSignal] = []  # newest first
+    for s in ordered:
+        age = now - s.observed_at
+        age_days = age.total_seconds() / _DAY_SECONDS
+        weight = policy.weights.get(s.kind, 0.0) * policy.severity_multipliers.get(s.severity, 0.0)
+        note = _exclusion(s, age, max_age, policy)
+        if note:
+            contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
+                                              0.0, 0.0, False, note))
+            continue
+        decay = 0.5 ** (age_days / policy.half_life_days)
+        contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
+                                          decay, weight * decay, True, ""))
+        if s.kind in policy.red_flags and age <= red_flag_age:
+            red_flags.append(s.signal_id)
+        if weight > 0 and age <= window:
+            joining.append(s)
+
+    score = math.fsum(c.contribution for c in contributions)
+    band = policy.band_for_score(score)
+    if red_flags:
+        band = "review_now"
+    pieces = _pieces_join(joining, policy)
+    if pieces is not None:
+        band = band_at_least(band, policy.pieces_join_min_band)
+    return Assessment(
+        score=score,
+        band=band,
+        red_flags=tuple(red_flags),
+        pieces_join=pieces,
+        contributions=tuple(contributions),
+        policy_version=policy.version,
+        assessed_at=now,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise InvalidInput.one("observed_at", "must include a time zone")
+    return moment
+
+
+def _exclusion(s: RiskSignal, age: timedelta, max_age: timedelta, policy: RiskPolicy) -> str:
+    """Why the signal does not count, or ``""`` when it does."""
+    if s.retracted:
+        return NOTE_RETRACTED
+    if s.disputed:
+        return NOTE_DISPUTED
+    if age < timedelta(0):
+        return NOTE_FUTURE
+    if age > max_age:
+        return NOTE_EXPIRED
+    if s.kind not in policy.weights:
+        return f"kind not in risk policy {policy.version}"
+    if s.severity not in policy.severity_multipliers:
+        return f"severity not in risk policy {policy.version}"
+    return ""
+
+
+def _pieces_join(joining: list[RiskSignal], policy: RiskPolicy) -> PiecesJoin | None:
+    """The alert over the weighted, counted signals observed within the window."""
+    agencies: dict[str, str] = {}  # agency id -> kind, in order of each agency's first signal
+    for s in reversed(joining):  # oldest first
+        agencies.setdefault(s.agency_id, s.agency_kind)
+    if len(agencies) < policy.pieces_join_min_agencies:
+        return None
+    oldest_first = list(reversed(joining))
+    return PiecesJoin(
+        agency_ids=tuple(agencies),
+        agency_kinds=tuple(agencies.values()),
+        signal_ids=tuple(s.signal_id for s in oldest_first),
+        window_days=policy.pieces_join_window_days,
+        first_observed=oldest_first[0].observed_at,
+        last_observed=oldest_first[-1].observed_at,
+    )
