@@ -36,6 +36,8 @@ class Action(str, Enum):
     SUBMIT_SIGNAL = "submit_signal"
     READ_SIGNALS = "read_signals"
     READ_HISTORY = "read_history"
+    READ_TIMELINE = "read_timeline"
+    READ_RISK = "read_risk"
     MERGE_CHILDREN = "merge_children"
 
 
@@ -51,6 +53,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SUBMIT_SIGNAL: _FIELD_ROLES,
     Action.READ_SIGNALS: _CHILD_READERS,
     Action.READ_HISTORY: _CHILD_READERS,
+    Action.READ_TIMELINE: _CHILD_READERS,
+    # A score sums every agency's signals, so it is shown only to roles that see them all.
+    Action.READ_RISK: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR}),
     Action.MERGE_CHILDREN: frozenset({Role.COORDINATOR}),
 }
 

@@ -1,7 +1,7 @@
-"""The composition root: build the store and the use cases from settings.
+"""The composition root: build the store, the projections and the use cases from settings.
 
-No Flask and no Celery here, so the CLI, the web app, the workers and the tests all get
-the same wiring.
+No Flask and no Celery worker here, so the CLI, the web app, the workers and the tests
+all get the same wiring.
 """
 
 from __future__ import annotations
@@ -10,10 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.risk import load_policy
+from projections.registry import VIEWS
+from projections.risk import RiskView
+from projections.runner import Follower, Followers
+from projections.views import open_view
 from services.children import ChildRecords
 from services.config import Settings
 from services.directory import Directory
+from services.projecting import CeleryNudger, InProcessProjector
 from services.store import SafehubStore, open_store
+from services.timelines import ChildViews
 
 
 def utc_now() -> datetime:
@@ -29,15 +36,41 @@ class Services:
     store: SafehubStore
     directory: Directory
     children: ChildRecords
+    followers: Followers
+    projector: InProcessProjector | CeleryNudger
+    views: ChildViews
 
     def close(self) -> None:
-        """Release database connections."""
+        """Stop background work and release database connections."""
+        self.projector.stop()
+        for name in self.followers.names():
+            self.followers[name].view.datastore.close()
         self.store.close()
 
 
+def build_followers(settings: Settings, store: SafehubStore) -> Followers:
+    """Open every projection's view on the configured backend."""
+    policy = load_policy(settings.risk_policy_path)
+    followers = []
+    for name, view_class in VIEWS.items():
+        view = open_view(view_class, settings.view_env(name))
+        if isinstance(view, RiskView):
+            view.policy = policy
+        followers.append(Follower(view, store.recorder, store.mapper))
+    return Followers(followers)
+
+
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
-    """Open the store and wire the use cases to it."""
+    """Open the store and the projections and wire the use cases to them."""
     store = open_store(settings)
     directory = Directory(store)
     children = ChildRecords(store, directory, settings.resolved_secret(), clock, settings.timezone)
-    return Services(settings, store, directory, children)
+    followers = build_followers(settings, store)
+    if settings.projection_mode == "celery":
+        projector: InProcessProjector | CeleryNudger = CeleryNudger(
+            followers, settings.broker_url, settings.read_wait_seconds)
+    else:
+        projector = InProcessProjector(followers, settings.catch_up_seconds)
+    store.after_save.append(projector.nudge)
+    views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path))
+    return Services(settings, store, directory, children, followers, projector, views)

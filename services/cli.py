@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from uuid import UUID
 
 import click
@@ -156,6 +158,66 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         from services.server import serve as run
 
         run(create_app(services=svc), host, port)
+
+
+@main.group()
+def projections() -> None:
+    """Inspect and rebuild the read models."""
+
+
+@projections.command("status")
+@click.option("--json", "as_json", is_flag=True)
+def projections_status(as_json: bool) -> None:
+    """Show each projection's position in the log and how far behind it is."""
+    status = _services().followers.status()
+    if as_json:
+        click.echo(json.dumps(status))
+        return
+    for row in status:
+        click.echo(f"{row['name']:<10} position {row['position']:>9}  head {row['head']:>9}  lag {row['lag']}")
+
+
+@projections.command("rebuild")
+@click.argument("name", required=False)
+def projections_rebuild(name: str | None) -> None:
+    """Rebuild one projection (or all) from the first event; the result equals the live one."""
+    followers = _services().followers
+    names = [name] if name else followers.names()
+    for n in names:
+        if n not in followers.names():
+            _fail(f"unknown projection {n!r}; known: {', '.join(followers.names())}")
+        started = time.monotonic()
+        applied = followers[n].rebuild()
+        elapsed = time.monotonic() - started
+        rate = applied / elapsed if elapsed else 0.0
+        click.echo(f"{n}: {applied} events in {elapsed:.2f}s ({rate:,.0f} events/s)")
+
+
+@projections.command("catch-up")
+def projections_catch_up() -> None:
+    """Apply whatever the log holds beyond each projection's position, then exit."""
+    for n, applied in _services().followers.catch_up().items():
+        click.echo(f"{n}: {applied} events applied")
+
+
+def _celery(*args: str) -> None:
+    """Hand over to Celery for the workers package (this process becomes the worker)."""
+    os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "workers.app", *args])  # noqa: S606
+
+
+@main.command()
+@click.option("--concurrency", default=2, show_default=True, type=int)
+def worker(concurrency: int) -> None:
+    """Run a Celery worker that follows the log into the projections (production mode)."""
+    _celery("worker", "--loglevel=INFO", f"--concurrency={concurrency}")
+
+
+@main.command()
+def beat() -> None:
+    """Run Celery beat: the periodic catch-up that covers any lost nudge."""
+    schedule = Settings.from_env().data_dir / "celerybeat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    _celery("beat", "--loglevel=INFO", f"--schedule={schedule}")
 
 
 if __name__ == "__main__":

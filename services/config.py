@@ -26,6 +26,12 @@ class Settings:
     secret_key: str | None
     timezone: str
     max_body_bytes: int
+    projection_mode: str
+    broker_url: str
+    read_wait_seconds: float
+    catch_up_seconds: float
+    pull_lock_seconds: int
+    risk_policy_path: str | None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -37,9 +43,17 @@ class Settings:
             "secret_key": env.get("SAFEHUB_SECRET_KEY") or None,
             "timezone": env.get("SAFEHUB_TIMEZONE", "Europe/Warsaw"),
             "max_body_bytes": int(env.get("SAFEHUB_MAX_BODY_BYTES", str(10 * 1024 * 1024))),
+            "projection_mode": env.get("SAFEHUB_PROJECTIONS", "inprocess"),
+            "broker_url": env.get("SAFEHUB_BROKER_URL", "redis://127.0.0.1:6379/0"),
+            "read_wait_seconds": float(env.get("SAFEHUB_READ_WAIT_SECONDS", "2")),
+            "catch_up_seconds": float(env.get("SAFEHUB_CATCH_UP_SECONDS", "5")),
+            "pull_lock_seconds": int(env.get("SAFEHUB_PULL_LOCK_SECONDS", "60")),
+            "risk_policy_path": env.get("SAFEHUB_RISK_POLICY") or None,
         }
         values.update(overrides)
         values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
+        if values["projection_mode"] not in ("inprocess", "celery"):
+            raise ValueError("SAFEHUB_PROJECTIONS must be 'inprocess' or 'celery'")
         return cls(**values)  # type: ignore[arg-type]
 
     @property
@@ -69,6 +83,21 @@ class Settings:
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         return postgres_env(self.database_url)
+
+
+    def view_env(self, name: str) -> dict[str, str]:
+        """Where a projection keeps its read model: its own SQLite file, or the same PostgreSQL."""
+        if not self.database_url:
+            folder = self.data_dir / "projections"
+            folder.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(folder / f"{name}.sqlite"),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        env = postgres_env(self.database_url)
+        env.update({"POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "4"})
+        return env
 
 
 def postgres_env(url: str) -> dict[str, str]:

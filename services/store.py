@@ -6,6 +6,7 @@ projections follow and, later, the hash chain covers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -41,6 +42,19 @@ class SafehubStore(Application):
 
     name = "safehub"
     snapshotting_intervals = {Child: 100}
+
+    def __init__(self, env: dict[str, str] | None = None):
+        super().__init__(env=env)
+        #: Called after every successful save; used to nudge the projections.
+        self.after_save: list[Callable[[], None]] = []
+
+    def _notify(self, recordings: list) -> None:
+        """Nudge whoever follows the log; a failing nudge must never fail the write."""
+        for listener in self.after_save:
+            try:
+                listener()
+            except Exception:  # the event is stored; projections catch up on their schedule
+                logging.getLogger("safehub.store").warning("after-save listener failed", exc_info=True)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add the value types our events carry beyond eventsourcing's defaults."""

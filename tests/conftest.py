@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -32,7 +32,7 @@ class Clock:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc))
+    return Clock(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

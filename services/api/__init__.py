@@ -8,7 +8,8 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
-from services.api import children, directory, health, signals
+from services.api import children, directory, health, signals, timelines
+from services.api.auth import current_actor
 from services.api.errors import register_error_handlers
 from services.api.schemas import ErrorSchema
 from services.bootstrap import Services, build
@@ -16,6 +17,8 @@ from services.config import Settings
 
 #: Requests whose bodies must be JSON (the CSV import adds its own rule later).
 _JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: Paths under ``/api/v1`` anyone may read: the API description and its interactive docs.
+_PUBLIC_PREFIXES = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
 class SafehubApi(Api):
@@ -48,13 +51,22 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.json.ensure_ascii = False  # Polish names stay readable in responses
     api = SafehubApi(app)
-    for module in (directory, children, signals):
+    for module in (directory, children, signals, timelines):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     register_error_handlers(app)
+    services.projector.start()
+    app.before_request(_authenticate)
     app.before_request(_require_json_bodies)
     logging.getLogger("safehub").setLevel(logging.INFO)
     return app
+
+
+def _authenticate() -> None:
+    """Answer 401 before the body or query is parsed, so a stranger learns nothing from 4xx details."""
+    if request.method != "OPTIONS" and request.path.startswith("/api/v1/") \
+            and not request.path.startswith(_PUBLIC_PREFIXES):
+        current_actor()
 
 
 def _require_json_bodies() -> None:

@@ -29,11 +29,12 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-def when(**kwargs: object) -> fields.AwareDateTime:
+def when(description: str = "", **kwargs: object) -> fields.AwareDateTime:
     """A moment; without a zone it is read as Polish local time."""
+    note = "ISO 8601; without an offset, Europe/Warsaw local time"
     return fields.AwareDateTime(
         default_timezone=WARSAW,
-        metadata={"description": "ISO 8601; without an offset, Europe/Warsaw local time"},
+        metadata={"description": f"{description} ({note})" if description else note},
         **kwargs,
     )
 
@@ -228,3 +229,102 @@ class EventSchema(Schema):
     version = fields.Integer(required=True)
     recorded_at = iso(required=True)
     data = fields.Dict(required=True)
+
+
+# --- timeline and risk ------------------------------------------------------------------
+
+class TimelineQuerySchema(StrictSchema):
+    since = when("only entries observed at or after this instant")
+    until = when("only entries observed at or before this instant")
+    agency_kind = fields.String(validate=validate.OneOf(AGENCY_KINDS))
+    kind = fields.String(validate=validate.OneOf(tuple(CATALOGUE)))
+
+
+class FreshnessSchema(Schema):
+    position = fields.Integer(required=True, metadata={"description": "last log position applied"})
+    head = fields.Integer(required=True, metadata={"description": "last log position in the store"})
+    lag = fields.Integer(required=True)
+    includes_latest = fields.Boolean(required=True,
+                                     metadata={"description": "the child's latest event is included"})
+
+
+class AgencyRefSchema(Schema):
+    id = fields.UUID()
+    name = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+
+
+class TimelineEntrySchema(Schema):
+    id = fields.String(required=True)
+    type = fields.String(required=True, metadata={"description": "signal, registered, merged_into, absorbed"})
+    child_id = fields.UUID(required=True)
+    kind = fields.String(allow_none=True)
+    label = fields.String(allow_none=True)
+    severity = fields.String(allow_none=True)
+    observed_at = iso(required=True)
+    recorded_at = iso(required=True)
+    details = fields.String(allow_none=True)
+    days = fields.Integer(allow_none=True)
+    agency = fields.Nested(AgencyRefSchema, allow_none=True)
+    author_id = fields.UUID(allow_none=True)
+    author_role = fields.String(allow_none=True)
+    corrected = fields.Boolean()
+    corrections = fields.List(fields.Dict())
+    retracted = fields.Boolean()
+    retraction_reason = fields.String(allow_none=True)
+    retracted_at = iso(allow_none=True)
+    related_child_id = fields.UUID(allow_none=True)
+
+
+class TimelineSchema(Schema):
+    child_id = fields.UUID(required=True, metadata={"description": "the surviving record"})
+    requested_id = fields.UUID(required=True)
+    records = fields.List(fields.UUID(), metadata={"description": "records merged into this timeline"})
+    entries = fields.List(fields.Nested(TimelineEntrySchema))
+    freshness = fields.Nested(FreshnessSchema, required=True)
+
+
+class ContributionSchema(Schema):
+    signal_id = fields.String()
+    kind = fields.String()
+    agency_kind = fields.String()
+    severity = fields.String()
+    weight = fields.Float()
+    age_days = fields.Float()
+    decay = fields.Float()
+    contribution = fields.Float()
+    counted = fields.Boolean()
+    note = fields.String()
+
+
+class PiecesJoinSchema(Schema):
+    agency_ids = fields.List(fields.String())
+    agency_kinds = fields.List(fields.String())
+    signal_ids = fields.List(fields.String())
+    window_days = fields.Integer()
+    first_observed = iso()
+    last_observed = iso()
+
+
+class BandChangeSchema(Schema):
+    at = iso()
+    from_band = fields.String()
+    to_band = fields.String()
+    score = fields.Float()
+    policy_version = fields.String()
+    position = fields.Integer()
+
+
+class RiskSchema(Schema):
+    child_id = fields.UUID(required=True)
+    requested_id = fields.UUID(required=True)
+    score = fields.Float(required=True)
+    band = fields.String(required=True, metadata={"description": "low, medium, high or review_now"})
+    red_flags = fields.List(fields.String())
+    pieces_join = fields.Nested(PiecesJoinSchema, allow_none=True)
+    contributions = fields.List(fields.Nested(ContributionSchema))
+    policy_version = fields.String(required=True)
+    assessed_at = iso()
+    notice = fields.String(required=True)
+    band_history = fields.List(fields.Nested(BandChangeSchema))
+    freshness = fields.Nested(FreshnessSchema, required=True)

@@ -1,0 +1,9 @@
+"""The projections safehub runs, by name."""
+
+from __future__ import annotations
+
+from projections.risk import RiskView
+from projections.timeline import TimelineView
+from projections.views import ViewMixin
+
+VIEWS: dict[str, type[ViewMixin]] = {view.name: view for view in (TimelineView, RiskView)}

@@ -1,0 +1,117 @@
+"""The risk read model: each child's signals as the risk policy needs them, and band history.
+
+The current score is computed on read (it decays with time, so it cannot be stored);
+what is stored is the band each child moved into whenever an event changed it, judged at
+the moment the event was recorded, so agendas can say "moved from medium to high" and
+a rebuild gives exactly the same history.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from domain.children import Child
+from domain.risk import RiskPolicy, RiskSignal, assess, load_policy
+from projections.views import ViewMixin, from_ts, topics_of, ts
+
+_SIGNAL_COLUMNS = "signal_id, child_id, kind, severity, observed_at, agency_id, agency_kind, retracted, disputed"
+
+
+class RiskView(ViewMixin):
+    """Tables: children (merge root, current band), signals, band history."""
+
+    name = "risk"
+    topics = topics_of(Child.Registered, Child.SignalRecorded, Child.SignalCorrected, Child.SignalRetracted,
+                       Child.MergedInto)
+    tables = ("risk_children", "risk_signals", "risk_band_history")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS risk_children ("
+        " child_id TEXT PRIMARY KEY, root_id TEXT NOT NULL, municipality_id TEXT NOT NULL,"
+        " band TEXT NOT NULL, last_version INTEGER NOT NULL, last_position BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS risk_children_root ON risk_children (root_id)",
+        "CREATE TABLE IF NOT EXISTS risk_signals ("
+        " signal_id TEXT PRIMARY KEY, child_id TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,"
+        " observed_at TEXT NOT NULL, agency_id TEXT NOT NULL, agency_kind TEXT NOT NULL,"
+        " retracted BOOLEAN NOT NULL DEFAULT FALSE, disputed BOOLEAN NOT NULL DEFAULT FALSE)",
+        "CREATE INDEX IF NOT EXISTS risk_signals_child ON risk_signals (child_id, observed_at)",
+        "CREATE TABLE IF NOT EXISTS risk_band_history ("
+        " root_id TEXT NOT NULL, position BIGINT NOT NULL, at TEXT NOT NULL, from_band TEXT NOT NULL,"
+        " to_band TEXT NOT NULL, score DOUBLE PRECISION NOT NULL, policy_version TEXT NOT NULL,"
+        " PRIMARY KEY (root_id, position))",
+    )
+    policy: RiskPolicy = load_policy()
+
+    def apply(self, cursor: Any, event: Any, position: int) -> None:
+        """Keep the signals current, then judge the child's band as of the event."""
+        child_id = str(event.originator_id)
+        if isinstance(event, Child.Registered):
+            self.run(cursor, "INSERT INTO risk_children VALUES (?, ?, ?, 'low', ?, ?)",
+                     (child_id, child_id, str(event.municipality_id), event.originator_version, position))
+            return
+        if isinstance(event, Child.SignalRecorded):
+            self.run(cursor, f"INSERT INTO risk_signals ({_SIGNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                     (str(event.signal_id), child_id, event.kind, event.severity, ts(event.observed_at),
+                      str(event.agency_id), event.agency_kind, False, False))
+        elif isinstance(event, Child.SignalCorrected):
+            for column in ("kind", "severity", "observed_at"):
+                value = getattr(event, column)
+                if value is not None:
+                    self.run(cursor, f"UPDATE risk_signals SET {column} = ? WHERE signal_id = ?",  # noqa: S608
+                             (ts(value) if column == "observed_at" else value, str(event.signal_id)))
+        elif isinstance(event, Child.SignalRetracted):
+            self.run(cursor, "UPDATE risk_signals SET retracted = ? WHERE signal_id = ?",
+                     (True, str(event.signal_id)))
+        elif isinstance(event, Child.MergedInto):
+            target = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?",
+                              (str(event.target_id),))
+            new_root = target[0]["root_id"] if target else str(event.target_id)
+            self.run(cursor, "UPDATE risk_children SET root_id = ? WHERE root_id = ?", (new_root, child_id))
+        self.run(cursor, "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
+                 (event.originator_version, position, child_id))
+        self._judge(cursor, child_id, event, position)
+
+    def _judge(self, cursor: Any, child_id: str, event: Any, position: int) -> None:
+        """Record a band change for the child's root as of the event's recorded time."""
+        rows = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?", (child_id,))
+        if not rows:
+            return
+        root_id = rows[0]["root_id"]
+        at = event.timestamp
+        signals = self._signals(cursor, root_id, since=ts(at - timedelta(days=self.policy.max_age_days)))
+        assessment = assess(signals, at, self.policy)
+        current = self.run(cursor, "SELECT band FROM risk_children WHERE child_id = ?", (root_id,))
+        before = current[0]["band"] if current else "low"
+        if assessment.band != before:
+            self.run(cursor, "INSERT INTO risk_band_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (root_id, position, ts(at), before, assessment.band, round(assessment.score, 4),
+                      self.policy.version))
+            self.run(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?", (assessment.band, root_id))
+
+    def _signals(self, cursor: Any, root_id: str, since: str | None = None) -> list[RiskSignal]:
+        sql = ("SELECT s.* FROM risk_signals s JOIN risk_children c ON c.child_id = s.child_id "
+               "WHERE c.root_id = ?")
+        params: list[Any] = [root_id]
+        if since is not None:
+            sql += " AND s.observed_at >= ?"
+            params.append(since)
+        return [_risk_signal(r) for r in self.run(cursor, sql, params)]
+
+    # --- reading ---------------------------------------------------------------------
+
+    def signals_of(self, root_id: str) -> list[RiskSignal]:
+        """Every signal of the child (and records merged into it), for a live assessment."""
+        with self.datastore.transaction(commit=False) as cursor:
+            return self._signals(cursor, root_id)
+
+    def band_history(self, root_id: str) -> list[dict]:
+        """Band changes, oldest first."""
+        return self.query("SELECT * FROM risk_band_history WHERE root_id = ? ORDER BY position", (root_id,))
+
+
+def _risk_signal(row: dict) -> RiskSignal:
+    return RiskSignal(
+        signal_id=row["signal_id"], kind=row["kind"], severity=row["severity"],
+        observed_at=from_ts(row["observed_at"]), agency_id=row["agency_id"], agency_kind=row["agency_kind"],
+        retracted=bool(row["retracted"]), disputed=bool(row["disputed"]),
+    )

@@ -1,0 +1,105 @@
+"""Following the event store's notification log: pull, apply in batches, track the position.
+
+The log is the only truth; a follower reads what lies after its view's tracked position
+and applies it. Two followers of the same view at once are harmless: the second one's
+tracking insert is refused and its transaction rolls back. Nothing here knows whether it
+runs in the web process (embedded) or in a Celery worker (production).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg.errors
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper
+
+from projections.views import ViewMixin
+
+BATCH_SIZE = 500
+
+
+class Follower:
+    """Moves one view along the log."""
+
+    def __init__(self, view: ViewMixin, recorder: ApplicationRecorder, mapper: Mapper,
+                 batch_size: int = BATCH_SIZE):
+        self.view = view
+        self.recorder = recorder
+        self.mapper = mapper
+        self.batch_size = batch_size
+        self.lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The view's name."""
+        return self.view.name
+
+    def catch_up(self, max_batches: int | None = None) -> int:
+        """Apply everything recorded so far (or ``max_batches`` batches); return the count applied."""
+        applied = batches = 0
+        with self.lock:
+            while max_batches is None or batches < max_batches:
+                position, head = self.view.position(), self.recorder.max_notification_id() or 0
+                if position >= head:
+                    break
+                notes = self.recorder.select_notifications(
+                    start=position, limit=self.batch_size, stop=head, topics=self.view.topics,
+                    inclusive_of_start=False,
+                )
+                # Past the last relevant event up to ``head`` nothing concerns this view.
+                new_position = notes[-1].id if len(notes) == self.batch_size else head
+                events = [(self.mapper.to_domain_event(n), n.id) for n in notes]
+                try:
+                    self.view.apply_batch(events, new_position)
+                except (IntegrityError, psycopg.errors.IntegrityError):
+                    continue  # another follower applied this stretch first; read the position again
+                applied += len(events)
+                batches += 1
+        return applied
+
+    def status(self) -> dict[str, Any]:
+        """Position, head of the log and lag (in notifications)."""
+        position, head = self.view.position(), self.recorder.max_notification_id() or 0
+        return {"name": self.name, "position": position, "head": head, "lag": max(0, head - position)}
+
+    def rebuild(self) -> int:
+        """Forget everything and apply the whole log again."""
+        with self.lock:
+            self.view.reset()
+        return self.catch_up()
+
+
+class Followers:
+    """All the projections of a deployment, by name."""
+
+    def __init__(self, followers: Iterable[Follower]):
+        self.by_name = {f.name: f for f in followers}
+
+    def __getitem__(self, name: str) -> Follower:
+        return self.by_name[name]
+
+    def names(self) -> list[str]:
+        """The projection names."""
+        return list(self.by_name)
+
+    def catch_up(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        """Catch up the named projections (all by default)."""
+        return {n: self.by_name[n].catch_up() for n in (names or self.by_name)}
+
+    def status(self) -> list[dict[str, Any]]:
+        """Position and lag of every projection."""
+        return [f.status() for f in self.by_name.values()]
+
+    def wait_until(self, position: int, timeout: float, names: Iterable[str] | None = None) -> bool:
+        """Wait (polling) until the views have applied ``position``; True if they did in time."""
+        deadline = time.monotonic() + timeout
+        targets = [self.by_name[n] for n in (names or self.by_name)]
+        while True:
+            if all(f.view.position() >= position for f in targets):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)

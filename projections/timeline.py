@@ -1,0 +1,151 @@
+"""The child timeline: every agency's entries about a child in one chronological line.
+
+Entries are signals (as they read after corrections, with the corrections and any
+retraction kept visible) plus the record's own milestones (registration, merges). A
+merged record's entries appear on the surviving record's timeline through ``root_id``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domain.agencies import Agency
+from domain.children import Child
+from projections.views import ViewMixin, as_json, topics_of, ts
+
+_CORRECTABLE = ("kind", "severity", "observed_at", "details", "days")
+
+
+class TimelineView(ViewMixin):
+    """Tables: children (with their merge root), agencies (for names), entries."""
+
+    name = "timeline"
+    topics = topics_of(Agency.Registered, Child.Registered, Child.SignalRecorded, Child.SignalCorrected,
+                       Child.SignalRetracted, Child.MergedInto, Child.Absorbed)
+    tables = ("timeline_children", "timeline_agencies", "timeline_entries")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS timeline_children ("
+        " child_id TEXT PRIMARY KEY, root_id TEXT NOT NULL, municipality_id TEXT NOT NULL,"
+        " school_id TEXT, last_version INTEGER NOT NULL, last_position BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS timeline_children_root ON timeline_children (root_id)",
+        "CREATE TABLE IF NOT EXISTS timeline_agencies ("
+        " agency_id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS timeline_entries ("
+        " entry_id TEXT PRIMARY KEY, child_id TEXT NOT NULL, entry_type TEXT NOT NULL,"
+        " kind TEXT, severity TEXT, observed_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+        " details TEXT, days INTEGER, agency_id TEXT, agency_kind TEXT, author_id TEXT, author_role TEXT,"
+        " corrections TEXT NOT NULL DEFAULT '[]', retracted BOOLEAN NOT NULL DEFAULT FALSE,"
+        " retraction_reason TEXT, retracted_at TEXT, related_child_id TEXT,"
+        " version INTEGER NOT NULL, position BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS timeline_entries_child ON timeline_entries (child_id, observed_at)",
+    )
+
+    def apply(self, cursor: Any, event: Any, position: int) -> None:
+        """Dispatch one event to its handler."""
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, cursor, event, position)
+        if isinstance(event, Child.Event):
+            self.run(cursor, "UPDATE timeline_children SET last_version = ?, last_position = ? WHERE child_id = ?",
+                     (event.originator_version, position, str(event.originator_id)))
+
+    def _agency(self, c: Any, e: Agency.Registered, position: int) -> None:
+        self.run(c, "INSERT INTO timeline_agencies (agency_id, name, kind) VALUES (?, ?, ?) "
+                    "ON CONFLICT (agency_id) DO NOTHING", (str(e.originator_id), e.name, e.kind))
+
+    def _registered(self, c: Any, e: Child.Registered, position: int) -> None:
+        child_id = str(e.originator_id)
+        self.run(c, "INSERT INTO timeline_children VALUES (?, ?, ?, ?, ?, ?)",
+                 (child_id, child_id, str(e.municipality_id), _opt(e.school_id), e.originator_version, position))
+        self._milestone(c, e, position, "registered", agency_id=e.agency_id, author_id=e.registered_by)
+
+    def _signal(self, c: Any, e: Child.SignalRecorded, position: int) -> None:
+        self.run(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, kind, severity, observed_at,"
+                    " recorded_at, details, days, agency_id, agency_kind, author_id, author_role, version, position)"
+                    " VALUES (?, ?, 'signal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (str(e.signal_id), str(e.originator_id), e.kind, e.severity, ts(e.observed_at), ts(e.timestamp),
+                  e.details, e.days, str(e.agency_id), e.agency_kind, str(e.author_id), e.author_role,
+                  e.originator_version, position))
+
+    def _corrected(self, c: Any, e: Child.SignalCorrected, position: int) -> None:
+        rows = self.run(c, "SELECT * FROM timeline_entries WHERE entry_id = ?", (str(e.signal_id),))
+        if not rows:
+            return
+        row = rows[0]
+        changes = {k: getattr(e, k) for k in _CORRECTABLE if getattr(e, k) is not None}
+        stored = {k: ts(v) if k == "observed_at" else v for k, v in changes.items()}
+        note = {"corrected_at": ts(e.timestamp), "reason": e.reason, "author_id": str(e.author_id),
+                "previous": {k: row[k] for k in stored}, "changes": stored}
+        corrections = [*_json_list(row["corrections"]), note]
+        assignments = ", ".join(f"{k} = ?" for k in stored)
+        self.run(c, f"UPDATE timeline_entries SET {assignments}{', ' if stored else ''}corrections = ? "  # noqa: S608
+                    "WHERE entry_id = ?", (*stored.values(), as_json(corrections), str(e.signal_id)))
+
+    def _retracted(self, c: Any, e: Child.SignalRetracted, position: int) -> None:
+        self.run(c, "UPDATE timeline_entries SET retracted = ?, retraction_reason = ?, retracted_at = ? "
+                    "WHERE entry_id = ?", (True, e.reason, ts(e.timestamp), str(e.signal_id)))
+
+    def _merged_into(self, c: Any, e: Child.MergedInto, position: int) -> None:
+        source, target = str(e.originator_id), str(e.target_id)
+        root = self.run(c, "SELECT root_id FROM timeline_children WHERE child_id = ?", (target,))
+        new_root = root[0]["root_id"] if root else target
+        self.run(c, "UPDATE timeline_children SET root_id = ? WHERE root_id = ?", (new_root, source))
+        self._milestone(c, e, position, "merged_into", author_id=e.author_id, related=target, details=e.reason)
+
+    def _absorbed(self, c: Any, e: Child.Absorbed, position: int) -> None:
+        self._milestone(c, e, position, "absorbed", author_id=e.author_id, related=str(e.source_id),
+                        details=e.reason)
+
+    def _milestone(self, c: Any, e: Any, position: int, entry_type: str, *, agency_id: Any = None,
+                   author_id: Any = None, related: str | None = None, details: str = "") -> None:
+        self.run(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, observed_at, recorded_at,"
+                    " details, agency_id, author_id, related_child_id, version, position)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (f"{e.originator_id}:{e.originator_version}", str(e.originator_id), entry_type, ts(e.timestamp),
+                  ts(e.timestamp), details, _opt(agency_id), _opt(author_id), related, e.originator_version,
+                  position))
+
+    # --- reading ---------------------------------------------------------------------
+
+    def members(self, child_id: str) -> list[dict]:
+        """The records that make up this child's timeline (itself and anything merged into it)."""
+        own = self.query("SELECT root_id FROM timeline_children WHERE child_id = ?", (child_id,))
+        if not own:
+            return []
+        return self.query("SELECT * FROM timeline_children WHERE root_id = ? ORDER BY child_id",
+                          (own[0]["root_id"],))
+
+    def entries(self, child_ids: list[str], *, since: str | None = None, until: str | None = None,
+                agency_kind: str | None = None, kind: str | None = None) -> list[dict]:
+        """Entries of these records in observation order, with agency names, filtered."""
+        marks = ", ".join("?" for _ in child_ids)
+        select = ("SELECT e.*, a.name AS agency_name, COALESCE(e.agency_kind, a.kind) AS kind_of_agency "
+                  "FROM timeline_entries e LEFT JOIN timeline_agencies a ON a.agency_id = e.agency_id ")
+        sql = select + f"WHERE e.child_id IN ({marks})"
+        params: list[Any] = list(child_ids)
+        for clause, value in (("e.observed_at >= ?", since), ("e.observed_at <= ?", until),
+                              ("COALESCE(e.agency_kind, a.kind) = ?", agency_kind), ("e.kind = ?", kind)):
+            if value is not None:
+                sql += f" AND {clause}"
+                params.append(value)
+        return self.query(sql + " ORDER BY e.observed_at, e.recorded_at, e.entry_id", params)
+
+
+def _opt(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _json_list(text: str) -> list:
+    return json.loads(text or "[]")
+
+
+_HANDLERS = {
+    Agency.Registered: TimelineView._agency,
+    Child.Registered: TimelineView._registered,
+    Child.SignalRecorded: TimelineView._signal,
+    Child.SignalCorrected: TimelineView._corrected,
+    Child.SignalRetracted: TimelineView._retracted,
+    Child.MergedInto: TimelineView._merged_into,
+    Child.Absorbed: TimelineView._absorbed,
+}

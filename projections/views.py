@@ -1,0 +1,134 @@
+"""Read-model storage on eventsourcing's tracking recorders, for SQLite and PostgreSQL.
+
+A view is a tracking recorder that also owns some tables. Each batch of events changes
+the tables and advances the tracked position in ONE transaction, so a crash leaves the
+view either before the batch or after it, never half way, and a batch applied twice is
+refused by the tracking row instead of being counted twice.
+
+The SQL is written once with ``?`` placeholders and portable types; the dialect class
+is chosen at run time. On SQLite each view has its own file (the library's tracking
+table is one per database); on PostgreSQL each view has its own tracking table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment, get_topic
+from psycopg.sql import SQL
+
+#: The name of the application whose notification log every view follows.
+FOLLOWED = "safehub"
+
+
+def ts(moment: datetime) -> str:
+    """Format a moment as fixed-width UTC text, so text order is time order in both databases."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_ts(text: str) -> datetime:
+    """Read a moment written by :func:`ts`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def topics_of(*classes: type) -> tuple[str, ...]:
+    """The stored topics of event classes, for filtering the log in the database."""
+    return tuple(get_topic(c) for c in classes)
+
+
+class ViewMixin:
+    """What every read model shares; combined with a dialect's tracking recorder."""
+
+    name: ClassVar[str]
+    topics: ClassVar[tuple[str, ...]]
+    tables: ClassVar[tuple[str, ...]]
+    ddl: ClassVar[tuple[str, ...]]
+    dialect: ClassVar[str] = "sqlite"
+    datastore: Any
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.dialect == "postgres":
+            self.sql_create_statements.extend(SQL(s) for s in self.ddl)  # type: ignore[attr-defined]
+
+    def construct_create_table_statements(self) -> list[str]:
+        """Add the view's tables to the SQLite tracking table (PostgreSQL uses the list above)."""
+        return [*super().construct_create_table_statements(), *self.ddl]  # type: ignore[misc]
+
+    # --- writing ---------------------------------------------------------------------
+
+    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int) -> None:
+        """Apply events (with their log positions) and track ``position``, atomically."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for event, event_position in events:
+                self.apply(cursor, event, event_position)
+            self._insert_tracking(cursor, Tracking(FOLLOWED, position))  # type: ignore[attr-defined]
+
+    def apply(self, cursor: Any, event: Any, position: int) -> None:
+        """Change the tables for one event (subclasses dispatch on the event's type)."""
+        raise NotImplementedError
+
+    def run(self, cursor: Any, statement: str, params: Sequence[Any] = ()) -> list[dict]:
+        """Execute portable SQL in the current transaction and return rows as dicts."""
+        if self.dialect == "postgres":
+            statement = statement.replace("?", "%s")
+        cursor.execute(statement, tuple(params))
+        if self.dialect == "postgres" and cursor.description is None:
+            return []  # INSERT/UPDATE/DELETE without RETURNING
+        return [dict(r) for r in cursor.fetchall()]
+
+    # --- reading ---------------------------------------------------------------------
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict]:
+        """Run a read-only query in its own transaction."""
+        with self.datastore.transaction(commit=False) as cursor:
+            return self.run(cursor, statement, params)
+
+    def position(self) -> int:
+        """The notification id up to which this view has applied the log."""
+        return self.max_tracking_id(FOLLOWED) or 0  # type: ignore[attr-defined]
+
+    def dump(self) -> dict[str, list[dict]]:
+        """Every row of every table, in a stable order (to compare a rebuild with live)."""
+        out = {}
+        for table in self.tables:
+            rows = self.query(f"SELECT * FROM {table}")  # noqa: S608 - table names are constants
+            out[table] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+        return out
+
+    def reset(self) -> None:
+        """Empty the tables and forget the position, so the next catch-up starts from zero."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in self.tables:
+                self.run(cursor, f"DELETE FROM {table}")  # noqa: S608 - table names are constants
+            tracking = getattr(self, "tracking_table_name", "tracking")
+            self.run(cursor, f"DELETE FROM {tracking} WHERE application_name = ?", (FOLLOWED,))  # noqa: S608
+
+
+def open_view(view_class: type[ViewMixin], env: dict[str, str]) -> ViewMixin:
+    """Build the view on the backend ``env`` names, creating its tables if needed."""
+    factory = InfrastructureFactory.construct(Environment(view_class.name, env))
+    is_pg = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+    base = PostgresTrackingRecorder if is_pg else SQLiteTrackingRecorder
+    dialect_class = type(
+        f"{'Postgres' if is_pg else 'SQLite'}{view_class.__name__}",
+        (view_class, base),
+        {"dialect": "postgres" if is_pg else "sqlite"},
+    )
+    return factory.tracking_recorder(dialect_class)  # type: ignore[arg-type]
+
+
+def as_json(value: Any) -> str:
+    """Serialise a JSON column."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def rows_by(rows: Iterable[dict], key: str) -> dict[Any, dict]:
+    """Index rows by one column."""
+    return {r[key]: r for r in rows}

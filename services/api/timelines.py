@@ -1,0 +1,36 @@
+"""A child's timeline and risk, read from the projections."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.api.auth import current_actor
+from services.api.context import services
+from services.api.schemas import RiskSchema, TimelineQuerySchema, TimelineSchema
+
+blp = Blueprint("timelines", __name__, url_prefix="/api/v1/children", description="Timeline and risk")
+
+
+def _language() -> str:
+    return request.accept_languages.best_match(["pl", "en"]) or "pl"
+
+
+@blp.route("/<uuid:child_id>/timeline")
+class ChildTimeline(MethodView):
+    @blp.arguments(TimelineQuerySchema, location="query")
+    @blp.response(200, TimelineSchema)
+    def get(self, query: dict, child_id: UUID):
+        """Every agency's entries about the child in one line, ordered by when they happened."""
+        return services().views.timeline(current_actor(), child_id, language=_language(), **query)
+
+
+@blp.route("/<uuid:child_id>/risk")
+class ChildRisk(MethodView):
+    @blp.response(200, RiskSchema)
+    def get(self, child_id: UUID):
+        """The risk score with every contributing signal; it supports judgment and decides nothing."""
+        return services().views.risk(current_actor(), child_id)

@@ -1,0 +1,107 @@
+"""Running the projections: in the web process (embedded) or in Celery workers (production).
+
+Either way a save only *nudges*: the follower reads the log itself, so a lost, repeated
+or late nudge never loses or doubles anything. In-process, a background thread follows
+the log and a read first catches up (read-your-writes). With Celery, the web process
+sends a "pull now" message after writes (coalesced, in the background, so a broker
+outage never slows or fails a write) and reads wait briefly for the workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from projections.runner import Followers
+
+log = logging.getLogger("safehub.projections")
+
+#: The Celery task name the web process sends and the workers serve.
+PULL_TASK = "safehub.pull"
+
+
+class InProcessProjector:
+    """Follows the log on a daemon thread; reads catch up synchronously first."""
+
+    def __init__(self, followers: Followers, interval: float):
+        self.followers = followers
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the background follower (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="safehub-projections", daemon=True)
+            self._thread.start()
+
+    def nudge(self) -> None:
+        """Tell the follower there is something new."""
+        self._wake.set()
+
+    def before_read(self, position: int) -> bool:
+        """Apply everything up to now before a read, so a writer sees its own write."""
+        self.followers.catch_up()
+        return True
+
+    def stop(self) -> None:
+        """Stop the background thread and wait for a catch-up in progress to commit."""
+        self._stopped.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stopped.is_set():
+                return
+            try:
+                self.followers.catch_up()
+            except Exception:  # keep following; the error is logged and retried
+                log.exception("projection catch-up failed")
+
+
+class CeleryNudger:
+    """Sends coalesced "pull now" messages to the workers from a background thread."""
+
+    def __init__(self, followers: Followers, broker_url: str, read_wait: float):
+        from celery import Celery
+
+        self.followers = followers
+        self.read_wait = read_wait
+        self.client = Celery("safehub-web", broker=broker_url)
+        self.client.conf.update(broker_connection_timeout=2, broker_connection_retry=False,
+                                broker_connection_max_retries=0, task_publish_retry=False)
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the sender thread (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="safehub-nudger", daemon=True)
+            self._thread.start()
+
+    def nudge(self) -> None:
+        """Ask for a pull soon; many writes in a burst become one message."""
+        self.start()
+        self._wake.set()
+
+    def before_read(self, position: int) -> bool:
+        """Wait a little for the workers to apply ``position``; say whether they did."""
+        return self.followers.wait_until(position, self.read_wait)
+
+    def stop(self) -> None:
+        """Nothing to stop: the sender is a daemon thread."""
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self.client.send_task(PULL_TASK, ignore_result=True)
+            except Exception as exc:  # broker down: the periodic catch-up will cover it
+                log.warning("could not nudge the workers (%s); beat will catch up", type(exc).__name__)

@@ -1,0 +1,126 @@
+"""Use cases over the read models: a child's timeline and risk, each saying how fresh it is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.access import Action, Actor, require, require_same_municipality, sees_signal
+from domain.children import Child
+from domain.errors import NotFound
+from domain.risk import RiskPolicy, assess
+from domain.signals import CATALOGUE
+from projections.risk import RiskView
+from projections.runner import Followers
+from projections.timeline import TimelineView
+from projections.views import from_ts, ts
+from services.store import SafehubStore
+
+
+class ChildViews:
+    """Reads of the timeline and risk projections, checked against the access policy."""
+
+    def __init__(self, store: SafehubStore, followers: Followers, projector: object,
+                 clock: Callable[[], datetime], policy: RiskPolicy):
+        self.store = store
+        self.followers = followers
+        self.projector = projector
+        self.clock = clock
+        self.policy = policy
+
+    @property
+    def timeline_view(self) -> TimelineView:
+        return self.followers["timeline"].view  # type: ignore[return-value]
+
+    @property
+    def risk_view(self) -> RiskView:
+        return self.followers["risk"].view  # type: ignore[return-value]
+
+    def timeline(self, actor: Actor, child_id: UUID, *, since: datetime | None = None,
+                 until: datetime | None = None, agency_kind: str | None = None, kind: str | None = None,
+                 language: str = "pl") -> dict:
+        """Every entry about the child the caller may see, in the order things happened."""
+        require(actor, Action.READ_TIMELINE)
+        freshness = self._prepare(actor, child_id)
+        members = self.timeline_view.members(str(child_id))
+        ids = [m["child_id"] for m in members] or [str(child_id)]
+        rows = self.timeline_view.entries(ids, since=ts(since) if since else None,
+                                          until=ts(until) if until else None, agency_kind=agency_kind, kind=kind)
+        entries = [_entry(r, language) for r in rows
+                   if r["entry_type"] != "signal" or sees_signal(actor, UUID(r["agency_id"]))]
+        root = members[0]["root_id"] if members else str(child_id)
+        return {"child_id": root, "requested_id": str(child_id), "records": ids, "entries": entries,
+                "freshness": self._freshness(freshness, ids, members)}
+
+    def risk(self, actor: Actor, child_id: UUID) -> dict:
+        """The current score with its full explanation, the band history, and freshness."""
+        require(actor, Action.READ_RISK)
+        freshness = self._prepare(actor, child_id)
+        members = self.timeline_view.members(str(child_id))
+        root = members[0]["root_id"] if members else str(child_id)
+        assessment = assess(self.risk_view.signals_of(root), self.clock(), self.policy)
+        history = [{"at": from_ts(h["at"]).isoformat(), "from_band": h["from_band"], "to_band": h["to_band"],
+                    "score": h["score"], "policy_version": h["policy_version"], "position": h["position"]}
+                   for h in self.risk_view.band_history(root)]
+        ids = [m["child_id"] for m in members] or [str(child_id)]
+        return {"child_id": root, "requested_id": str(child_id), **assessment.as_dict(),
+                "band_history": history, "freshness": self._freshness(freshness, ids, members)}
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _prepare(self, actor: Actor, child_id: UUID) -> dict:
+        """Check the caller may see the child and let the projections catch up first."""
+        try:
+            child = self.store.repository.get(child_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"child {child_id} not found") from None
+        if not isinstance(child, Child):
+            raise NotFound(f"child {child_id} not found")
+        require_same_municipality(actor, child.municipality_id)
+        head = self.store.recorder.max_notification_id() or 0
+        caught_up = self.projector.before_read(head)  # type: ignore[attr-defined]
+        return {"head": head, "caught_up": caught_up}
+
+    def _freshness(self, prepared: dict, ids: list[str], members: list[dict]) -> dict:
+        position = min(self.timeline_view.position(), self.risk_view.position())
+        applied = {m["child_id"]: m["last_version"] for m in members}
+        includes_latest = bool(members) and all(
+            applied.get(i, 0) >= self._latest_version(i) for i in ids
+        )
+        return {"position": position, "head": prepared["head"], "lag": max(0, prepared["head"] - position),
+                "includes_latest": includes_latest}
+
+    def _latest_version(self, child_id: str) -> int:
+        events = self.store.recorder.select_events(UUID(child_id), desc=True, limit=1)
+        return events[0].originator_version if events else 0
+
+
+def _entry(row: dict, language: str) -> dict:
+    catalogue_row = CATALOGUE.get(row["kind"] or "")
+    corrections = json.loads(row["corrections"] or "[]")
+    return {
+        "id": row["entry_id"],
+        "type": row["entry_type"],
+        "child_id": row["child_id"],
+        "kind": row["kind"],
+        "label": catalogue_row.label(language) if catalogue_row else None,
+        "severity": row["severity"],
+        "observed_at": from_ts(row["observed_at"]).isoformat(),
+        "recorded_at": from_ts(row["recorded_at"]).isoformat(),
+        "details": row["details"],
+        "days": row["days"],
+        "agency": {"id": row["agency_id"], "name": row["agency_name"], "kind": row["kind_of_agency"]}
+        if row["agency_id"] else None,
+        "author_id": row["author_id"],
+        "author_role": row["author_role"],
+        "corrected": bool(corrections),
+        "corrections": corrections,
+        "retracted": bool(row["retracted"]),
+        "retraction_reason": row["retraction_reason"],
+        "retracted_at": from_ts(row["retracted_at"]).isoformat() if row["retracted_at"] else None,
+        "related_child_id": row["related_child_id"],
+    }
