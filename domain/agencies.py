@@ -51,6 +51,8 @@ def require_name(field: str, value: str, max_length: int = 200) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
         raise InvalidInput.one(field, "must not be blank")
+    if not cleaned.isprintable():
+        raise InvalidInput.one(field, "must not contain control or invisible characters")
     if len(cleaned) > max_length:
         raise InvalidInput.one(field, f"must be at most {max_length} characters")
     return cleaned

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.agencies import require_name
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.pesel import birth_date_from_pesel, pesel_problem
-from domain.signals import check_severity, check_submittable
+from domain.signals import check_severity, check_submittable, signal_kind
 
 #: How far in the future an observation may claim to be (clocks of other systems drift).
 CLOCK_SKEW = timedelta(minutes=5)
@@ -218,6 +218,10 @@ class Child(Aggregate):
             raise InvalidInput.one("corrections", "name at least one field to correct")
         effective_kind = kind or str(signal["kind"])
         row = check_submittable(effective_kind, str(signal["agency_kind"]))
+        if row.quantity != signal_kind(str(signal["kind"])).quantity:
+            # A correction cannot clear or invent a count; the fold would keep a stale one.
+            raise InvalidInput.one("kind", f"'{effective_kind}' does not count the same quantity as "
+                                           f"'{signal['kind']}'; retract the signal and submit a new one")
         self._signal_corrected(
             signal_id=signal_id,
             kind=kind,

@@ -290,7 +290,12 @@ class _Probe:
 
 def _near_dates(dob: date) -> list[date]:
     """The birth date and the typing slips seen in registers: a day off, day and month swapped."""
-    dates = [dob, dob - timedelta(days=1), dob + timedelta(days=1)]
+    dates = [dob]
+    for days in (-1, 1):
+        try:
+            dates.append(dob + timedelta(days=days))
+        except OverflowError:  # 0001-01-01 or 9999-12-31: there is no day beyond
+            pass
     if dob.day <= 12 and dob.day != dob.month:
         dates.append(dob.replace(month=dob.day, day=dob.month))
     return dates

@@ -76,15 +76,17 @@ class Directory:
     def create_user(self, actor: Actor | None, *, role: str, name: str,
                     agency_id: UUID | None = None, municipality_id: UUID | None = None) -> dict:
         """Register a user and return it with its API token, the only time it is shown."""
+        if actor is not None:
+            require(actor, Action.MANAGE_DIRECTORY)
         if agency_id is not None:
             agency = self._get_field(Agency, agency_id, "agency_id")
             if municipality_id is not None and municipality_id != agency.municipality_id:
-                raise InvalidInput.one("agency_id", "belongs to another municipality")
+                # Another municipality's agency must read exactly like an unknown one.
+                raise InvalidInput.one("agency_id", f"no agency with id {agency_id}")
             municipality_id = agency.municipality_id
         if municipality_id is None:
             raise InvalidInput.one("agency_id", "is required (or a municipality for admin/auditor)")
         if actor is not None:
-            require(actor, Action.MANAGE_DIRECTORY)
             require_same_municipality(actor, municipality_id)
         self._get(Municipality, municipality_id)
         token = new_token()
@@ -111,9 +113,10 @@ class Directory:
 
     def issue_token(self, actor: Actor | None, user_id: UUID) -> dict:
         """Replace a user's token (a lost or leaked one stops working at once)."""
-        user = self._get(User, user_id)
         if actor is not None:
             require(actor, Action.MANAGE_DIRECTORY)
+        user = self._get(User, user_id)
+        if actor is not None:
             require_same_municipality(actor, user.municipality_id)
         token = new_token()
         user.issue_token(token_hash(token))

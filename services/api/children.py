@@ -25,7 +25,8 @@ blp = Blueprint("children", __name__, url_prefix="/api/v1/children", description
 
 @blp.route("")
 class Children(MethodView):
-    @blp.arguments(ChildQuerySchema, location="query")
+    # unknown=None: let the strict schema refuse a mistyped parameter (webargs would drop it).
+    @blp.arguments(ChildQuerySchema, location="query", unknown=None)
     @blp.response(200, ChildSearchSchema)
     def get(self, query: dict):
         """Find a child by PESEL, or by given name, family name and date of birth."""
@@ -57,7 +58,7 @@ class ChildMerge(MethodView):
 
 @blp.route("/<uuid:child_id>/events")
 class ChildEvents(MethodView):
-    @blp.arguments(EventsQuerySchema, location="query")
+    @blp.arguments(EventsQuerySchema, location="query", unknown=None)
     @blp.response(200, EventSchema(many=True))
     def get(self, query: dict, child_id: UUID):
         """Return the raw stored history you may see, optionally as it stood at ``as_of``."""
