@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -303,5 +303,6 @@ def _near_dates(dob: date) -> list[date]:
 
 def _fingerprint(child_id: UUID, kind: str, observed_at: datetime, details: str,
                  severity: str | None, days: int | None) -> str:
-    body = [str(child_id), kind, observed_at.isoformat(), details, severity, days]
+    # The same instant written in another zone is the same request.
+    body = [str(child_id), kind, observed_at.astimezone(UTC).isoformat(), details, severity, days]
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()

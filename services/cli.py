@@ -130,8 +130,9 @@ def serve(host: str, port: int) -> None:
     svc = _services()
     if not svc.directory.list_municipalities():
         svc.directory.create_municipality("Gmina")
+    svc.close()  # the server process builds its own after the fork
     click.echo(f"safehub on http://{host}:{port}/  (API docs: http://{host}:{port}/api/v1/docs)")
-    run(create_app(services=svc), host, port)
+    run(create_app, host, port)
 
 
 @main.command()
@@ -153,11 +154,12 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"\n{len(result.children)} children registered, e.g. {result.children[0]['id']}")
     click.echo("\nTry:  curl -H 'Authorization: Bearer <token>' "
                f"http://{host}:{port}/api/v1/me\n")
+    svc.close()  # the server process builds its own after the fork
     if not no_serve:
         from services.api import create_app
         from services.server import serve as run
 
-        run(create_app(services=svc), host, port)
+        run(create_app, host, port)
 
 
 @main.group()

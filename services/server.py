@@ -6,13 +6,17 @@ SQLite's single writer) see every write; production runs gunicorn from deploy/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 
 class _Embedded(BaseApplication):
-    def __init__(self, app: Flask, options: dict):
-        self.app = app
+    """Builds the app in the worker, after the fork: connections and threads never cross it."""
+
+    def __init__(self, factory: Callable[[], Flask], options: dict):
+        self.factory = factory
         self.options = options
         super().__init__()
 
@@ -21,12 +25,12 @@ class _Embedded(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self.app
+        return self.factory()
 
 
-def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
+def serve(factory: Callable[[], Flask], host: str, port: int, threads: int = 8) -> None:
     """Serve until interrupted (Ctrl+C or SIGTERM stop it cleanly)."""
-    _Embedded(app, {
+    _Embedded(factory, {
         "bind": f"{host}:{port}",
         "workers": 1,
         "worker_class": "gthread",
