@@ -8,6 +8,8 @@ a rebuild gives exactly the same history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +43,17 @@ class RiskView(ViewMixin):
         " PRIMARY KEY (root_id, position))",
     )
     policy: RiskPolicy = load_policy()
+    #: Within one batch (one transaction): each root's signals, so judging a child with
+    #: a thousand signals does not reload them from the table after every event.
+    _batch: dict[str, dict[str, RiskSignal]] | None = None
+
+    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int) -> None:
+        """Apply a batch with a fresh in-memory cache that dies with the transaction."""
+        self._batch = {}
+        try:
+            super().apply_batch(events, position)
+        finally:
+            self._batch = None
 
     def apply(self, cursor: Any, event: Any, position: int) -> None:
         """Keep the signals current, then judge the child's band as of the event."""
@@ -50,23 +63,30 @@ class RiskView(ViewMixin):
                      (child_id, child_id, str(event.municipality_id), event.originator_version, position))
             return
         if isinstance(event, Child.SignalRecorded):
+            signal = RiskSignal(signal_id=str(event.signal_id), kind=event.kind, severity=event.severity,
+                                observed_at=event.observed_at, agency_id=str(event.agency_id),
+                                agency_kind=event.agency_kind)
             self.run(cursor, f"INSERT INTO risk_signals ({_SIGNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-                     (str(event.signal_id), child_id, event.kind, event.severity, ts(event.observed_at),
-                      str(event.agency_id), event.agency_kind, False, False))
+                     (signal.signal_id, child_id, signal.kind, signal.severity, ts(signal.observed_at),
+                      signal.agency_id, signal.agency_kind, False, False))
+            self._cache_put(cursor, child_id, signal)
         elif isinstance(event, Child.SignalCorrected):
-            for column in ("kind", "severity", "observed_at"):
-                value = getattr(event, column)
-                if value is not None:
-                    self.run(cursor, f"UPDATE risk_signals SET {column} = ? WHERE signal_id = ?",  # noqa: S608
-                             (ts(value) if column == "observed_at" else value, str(event.signal_id)))
+            changes = {c: getattr(event, c) for c in ("kind", "severity", "observed_at") if getattr(event, c)}
+            for column, value in changes.items():
+                self.run(cursor, f"UPDATE risk_signals SET {column} = ? WHERE signal_id = ?",  # noqa: S608
+                         (ts(value) if column == "observed_at" else value, str(event.signal_id)))
+            self._cache_update(cursor, child_id, str(event.signal_id), **changes)
         elif isinstance(event, Child.SignalRetracted):
             self.run(cursor, "UPDATE risk_signals SET retracted = ? WHERE signal_id = ?",
                      (True, str(event.signal_id)))
+            self._cache_update(cursor, child_id, str(event.signal_id), retracted=True)
         elif isinstance(event, Child.MergedInto):
             target = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?",
                               (str(event.target_id),))
             new_root = target[0]["root_id"] if target else str(event.target_id)
             self.run(cursor, "UPDATE risk_children SET root_id = ? WHERE root_id = ?", (new_root, child_id))
+            if self._batch is not None:
+                self._batch.clear()  # roots moved: reload what is needed next
         self.run(cursor, "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
                  (event.originator_version, position, child_id))
         self._judge(cursor, child_id, event, position)
@@ -78,7 +98,8 @@ class RiskView(ViewMixin):
             return
         root_id = rows[0]["root_id"]
         at = event.timestamp
-        signals = self._signals(cursor, root_id, since=ts(at - timedelta(days=self.policy.max_age_days)))
+        oldest = at - timedelta(days=self.policy.max_age_days)
+        signals = [s for s in self._root_signals(cursor, root_id).values() if s.observed_at >= oldest]
         assessment = assess(signals, at, self.policy)
         current = self.run(cursor, "SELECT band FROM risk_children WHERE child_id = ?", (root_id,))
         before = current[0]["band"] if current else "low"
@@ -87,6 +108,31 @@ class RiskView(ViewMixin):
                      (root_id, position, ts(at), before, assessment.band, round(assessment.score, 4),
                       self.policy.version))
             self.run(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?", (assessment.band, root_id))
+
+    def _root_signals(self, cursor: Any, root_id: str) -> dict[str, RiskSignal]:
+        """The root's signals, from the batch cache when the batch has loaded them already."""
+        if self._batch is None:
+            return {s.signal_id: s for s in self._signals(cursor, root_id)}
+        if root_id not in self._batch:
+            self._batch[root_id] = {s.signal_id: s for s in self._signals(cursor, root_id)}
+        return self._batch[root_id]
+
+    def _cached_root(self, cursor: Any, child_id: str) -> dict[str, RiskSignal] | None:
+        """The batch cache of the child's root, if loaded (else SQL already has the change)."""
+        if not self._batch:
+            return None
+        rows = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?", (child_id,))
+        return self._batch.get(rows[0]["root_id"]) if rows else None
+
+    def _cache_put(self, cursor: Any, child_id: str, signal: RiskSignal) -> None:
+        cached = self._cached_root(cursor, child_id)
+        if cached is not None:
+            cached[signal.signal_id] = signal
+
+    def _cache_update(self, cursor: Any, child_id: str, signal_id: str, **changes: Any) -> None:
+        cached = self._cached_root(cursor, child_id)
+        if cached is not None and signal_id in cached:
+            cached[signal_id] = replace(cached[signal_id], **changes)
 
     def _signals(self, cursor: Any, root_id: str, since: str | None = None) -> list[RiskSignal]:
         sql = ("SELECT s.* FROM risk_signals s JOIN risk_children c ON c.child_id = s.child_id "

@@ -73,16 +73,26 @@ class ChildViews:
     # --- helpers -------------------------------------------------------------------------
 
     def _prepare(self, actor: Actor, child_id: UUID) -> dict:
-        """Check the caller may see the child and let the projections catch up first."""
-        try:
-            child = self.store.repository.get(child_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"child {child_id} not found") from None
-        if not isinstance(child, Child):
-            raise NotFound(f"child {child_id} not found")
-        require_same_municipality(actor, child.municipality_id)
+        """Let the projections catch up, then check the caller may see the child.
+
+        The view knows the child's municipality; only a child the view has not applied yet
+        (a worker behind) is looked up in the event store.
+        """
         head = self.store.recorder.max_notification_id() or 0
         caught_up = self.projector.before_read(head)  # type: ignore[attr-defined]
+        known = self.timeline_view.query(
+            "SELECT municipality_id FROM timeline_children WHERE child_id = ?", (str(child_id),))
+        if known:
+            municipality_id = UUID(known[0]["municipality_id"])
+        else:
+            try:
+                child = self.store.repository.get(child_id)
+            except AggregateNotFoundError:
+                raise NotFound(f"child {child_id} not found") from None
+            if not isinstance(child, Child):
+                raise NotFound(f"child {child_id} not found")
+            municipality_id = child.municipality_id
+        require_same_municipality(actor, municipality_id)
         return {"head": head, "caught_up": caught_up}
 
     def _freshness(self, prepared: dict, ids: list[str], members: list[dict]) -> dict:
@@ -101,7 +111,7 @@ class ChildViews:
 
 def _entry(row: dict, language: str) -> dict:
     catalogue_row = CATALOGUE.get(row["kind"] or "")
-    corrections = json.loads(row["corrections"] or "[]")
+    corrections = json.loads(row["corrections"]) if row["corrections"] not in (None, "", "[]") else []
     return {
         "id": row["entry_id"],
         "type": row["entry_type"],

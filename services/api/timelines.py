@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -25,7 +25,9 @@ class ChildTimeline(MethodView):
     @blp.response(200, TimelineSchema)
     def get(self, query: dict, child_id: UUID):
         """Every agency's entries about the child in one line, ordered by when they happened."""
-        return services().views.timeline(current_actor(), child_id, language=_language(), **query)
+        # Already plain JSON values: skipping marshmallow's dump of ~1,000 nested entries saves
+        # ~100 ms; the schema still documents the shape and a test checks the body against it.
+        return jsonify(services().views.timeline(current_actor(), child_id, language=_language(), **query))
 
 
 @blp.route("/<uuid:child_id>/risk")
@@ -33,4 +35,4 @@ class ChildRisk(MethodView):
     @blp.response(200, RiskSchema)
     def get(self, child_id: UUID):
         """The risk score with every contributing signal; it supports judgment and decides nothing."""
-        return services().views.risk(current_actor(), child_id)
+        return jsonify(services().views.risk(current_actor(), child_id))

@@ -182,3 +182,12 @@ def test_unknown_child_is_404(client, world):
     response = client.get("/api/v1/children/00000000-0000-0000-0000-000000000001/timeline",
                           headers=world.users["coordinator"].headers)
     assert response.status_code == 404
+
+
+def test_the_bodies_match_their_documented_schemas(client, world, story):
+    from services.api.schemas import RiskSchema, TimelineSchema
+
+    child, _ = story
+    headers = world.users["coordinator"].headers
+    assert TimelineSchema().validate(client.get(f"/api/v1/children/{child}/timeline", headers=headers).json) == {}
+    assert RiskSchema().validate(client.get(f"/api/v1/children/{child}/risk", headers=headers).json) == {}
