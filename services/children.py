@@ -82,6 +82,8 @@ class ChildRecords:
         require(actor, Action.FIND_CHILD)
         if pesel:
             child = self._by_pesel(actor.municipality_id, pesel)
+            if child is not None:
+                child = self._writable(actor, child.id)  # a merged record answers with its survivor
             return {"matches": [child_view(child)] if child else [], "likely_duplicates": []}
         if not (given_name and family_name and date_of_birth):
             raise InvalidInput({"query": [
@@ -135,7 +137,9 @@ class ChildRecords:
         """List the signals the caller may see, as they read now, oldest observation first."""
         require(actor, Action.READ_SIGNALS)
         child = self._child(actor, child_id)
-        states = fold_signals(self.store.events.get(child.id))
+        states: dict = {}
+        for record_id in self._merged_family(actor, child):
+            states.update(fold_signals(self.store.events.get(record_id)))
         visible = [s for s in states.values() if sees_signal(actor, s.agency_id)]
         return [signal_view(s) for s in sorted(visible, key=lambda s: (s.observed_at, s.version))]
 
@@ -217,6 +221,15 @@ class ChildRecords:
                 return child
             child = self._child(actor, child.merged_into)
         raise Conflict("the record's merge chain is too long")
+
+    def _merged_family(self, actor: Actor, child: Child) -> list[UUID]:
+        """The record and every record merged into it (directly or through others)."""
+        family, pending = [child.id], list(child.merged_from)
+        while pending and len(family) < 1000:
+            record = self._child(actor, pending.pop())
+            family.append(record.id)
+            pending.extend(record.merged_from)
+        return family
 
     def _replay(self, actor: Actor, key: str, fingerprint: str) -> dict | None:
         try:

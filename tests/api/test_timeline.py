@@ -191,3 +191,23 @@ def test_the_bodies_match_their_documented_schemas(client, world, story):
     headers = world.users["coordinator"].headers
     assert TimelineSchema().validate(client.get(f"/api/v1/children/{child}/timeline", headers=headers).json) == {}
     assert RiskSchema().validate(client.get(f"/api/v1/children/{child}/risk", headers=headers).json) == {}
+
+
+def test_after_a_merge_the_survivor_lists_every_signal_and_the_pesel_finds_it(client, world):
+    from datetime import date
+
+    from domain.pesel import make_pesel
+
+    school, coordinator = world.users["school"], world.users["coordinator"]
+    pesel = make_pesel(date(2014, 3, 12), 4321)
+    kept = post_child(client, school)
+    duplicate = client.post("/api/v1/children", headers=school.headers, json={
+        "given_name": "Kacper", "family_name": "Wisniewski", "date_of_birth": "2014-03-12", "pesel": pesel}).json["id"]
+    first = post_signal(client, school, kept, "behaviour_change", "2026-02-20T10:00:00+01:00")
+    second = post_signal(client, school, duplicate, "unexplained_absence", "2026-02-21T10:00:00+01:00")
+    client.post(f"/api/v1/children/{duplicate}/merge", headers=coordinator.headers,
+                json={"target_id": kept, "reason": "ten sam uczeń"})
+    listed = client.get(f"/api/v1/children/{kept}/signals", headers=coordinator.headers).json
+    assert [s["id"] for s in listed] == [first, second]
+    found = client.get("/api/v1/children", headers=school.headers, query_string={"pesel": pesel}).json
+    assert [c["id"] for c in found["matches"]] == [kept]
