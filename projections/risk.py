@@ -47,11 +47,11 @@ class RiskView(ViewMixin):
     #: a thousand signals does not reload them from the table after every event.
     _batch: dict[str, dict[str, RiskSignal]] | None = None
 
-    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int) -> None:
+    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int, start: int | None = None) -> None:
         """Apply a batch with a fresh in-memory cache that dies with the transaction."""
         self._batch = {}
         try:
-            super().apply_batch(events, position)
+            super().apply_batch(events, position, start)
         finally:
             self._batch = None
 

@@ -1,8 +1,9 @@
 """Following the event store's notification log: pull, apply in batches, track the position.
 
 The log is the only truth; a follower reads what lies after its view's tracked position
-and applies it. Two followers of the same view at once are harmless: the second one's
-tracking insert is refused and its transaction rolls back. Nothing here knows whether it
+and applies it. Two followers of the same view at once are harmless: a batch commits only
+if the view is still at the position the batch was read after (checked under a lock on the
+tracking row), so the second one's transaction rolls back. Nothing here knows whether it
 runs in the web process (embedded) or in a Celery worker (production).
 """
 
@@ -53,7 +54,7 @@ class Follower:
                 new_position = notes[-1].id if len(notes) == self.batch_size else head
                 events = [(self.mapper.to_domain_event(n), n.id) for n in notes]
                 try:
-                    self.view.apply_batch(events, new_position)
+                    self.view.apply_batch(events, new_position, start=position)
                 except (IntegrityError, psycopg.errors.IntegrityError):
                     continue  # another follower applied this stretch first; read the position again
                 applied += len(events)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment, get_topic
@@ -63,12 +63,31 @@ class ViewMixin:
 
     # --- writing ---------------------------------------------------------------------
 
-    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int) -> None:
-        """Apply events (with their log positions) and track ``position``, atomically."""
+    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int, start: int | None = None) -> None:
+        """Apply events (with their log positions) and track ``position``, atomically.
+
+        With ``start`` (the position the batch was read after) the batch is refused unless
+        the view is still there, checked under a lock on the tracking row: another puller
+        that got further first, or a reset, makes this batch fail instead of double it.
+        """
         with self.datastore.transaction(commit=True) as cursor:
+            if start is not None:
+                self._claim(cursor, start)
             for event, event_position in events:
                 self.apply(cursor, event, event_position)
             self._insert_tracking(cursor, Tracking(FOLLOWED, position))  # type: ignore[attr-defined]
+
+    def _claim(self, cursor: Any, start: int) -> None:
+        """Lock the tracking row at ``start`` (create it at 0 for a view that has none yet)."""
+        tracking = getattr(self, "tracking_table_name", "tracking")
+        if self.run(cursor, f"UPDATE {tracking} SET notification_id = notification_id "  # noqa: S608
+                            "WHERE application_name = ? AND notification_id = ? RETURNING notification_id",
+                    (FOLLOWED, start)):
+            return
+        if start == 0:  # nothing tracked yet: take the row (a concurrent taker conflicts on the key)
+            self.run(cursor, f"INSERT INTO {tracking} VALUES (?, 0)", (FOLLOWED,))  # noqa: S608
+            return
+        raise IntegrityError(f"{self.name}: the view is no longer at {start}")
 
     def apply(self, cursor: Any, event: Any, position: int) -> None:
         """Change the tables for one event (subclasses dispatch on the event's type)."""
