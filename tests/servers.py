@@ -190,8 +190,8 @@ def find_redis_server() -> Path:
     for candidate in [chosen] if chosen else [REDIS_SERVER_BIN, shutil.which("redis-server")]:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return Path(candidate)
-    raise ServerUnavailable(f"redis-server not found at {chosen or REDIS_SERVER_BIN} or on $PATH "
-                            "(Debian: apt-get install redis-server)")
+    where = chosen or f"{REDIS_SERVER_BIN} or on $PATH"
+    raise ServerUnavailable(f"redis-server not found at {where} (Debian: apt-get install redis-server)")
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.05,
