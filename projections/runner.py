@@ -20,6 +20,8 @@ from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mappe
 from projections.views import ViewMixin
 
 BATCH_SIZE = 500
+#: Refusals in a row after which a conflict is no longer "someone else got there first".
+MAX_CONFLICTS = 20
 
 
 class Follower:
@@ -40,7 +42,7 @@ class Follower:
 
     def catch_up(self, max_batches: int | None = None) -> int:
         """Apply everything recorded so far (or ``max_batches`` batches); return the count applied."""
-        applied = batches = 0
+        applied = batches = conflicts = 0
         with self.lock:
             while max_batches is None or batches < max_batches:
                 position, head = self.view.position(), self.recorder.max_notification_id() or 0
@@ -56,7 +58,14 @@ class Follower:
                 try:
                     self.view.apply_batch(events, new_position, start=position)
                 except (IntegrityError, psycopg.errors.IntegrityError):
-                    continue  # another follower applied this stretch first; read the position again
+                    # Usually another follower applied this stretch first: read the position
+                    # again. Many refusals in a row mean a real fault, which must surface.
+                    conflicts += 1
+                    if conflicts >= MAX_CONFLICTS:
+                        raise
+                    time.sleep(0.01 * conflicts)
+                    continue
+                conflicts = 0
                 applied += len(events)
                 batches += 1
         return applied

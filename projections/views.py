@@ -123,10 +123,14 @@ class ViewMixin:
 
     def reset(self) -> None:
         """Empty the tables and forget the position, so the next catch-up starts from zero."""
+        tracking = getattr(self, "tracking_table_name", "tracking")
         with self.datastore.transaction(commit=True) as cursor:
+            # Lock the position row first: a batch in flight either commits before the
+            # deletes (and is deleted with the rest) or finds the row gone and rolls back.
+            self.run(cursor, f"UPDATE {tracking} SET notification_id = notification_id "  # noqa: S608
+                             "WHERE application_name = ?", (FOLLOWED,))
             for table in self.tables:
                 self.run(cursor, f"DELETE FROM {table}")  # noqa: S608 - table names are constants
-            tracking = getattr(self, "tracking_table_name", "tracking")
             self.run(cursor, f"DELETE FROM {tracking} WHERE application_name = ?", (FOLLOWED,))  # noqa: S608
 
 

@@ -40,7 +40,11 @@ def pull_one(follower: Follower, redis: Redis, lock_seconds: int) -> int:
                 if not batch:
                     break
                 applied += batch
-                lock.reacquire()  # still alive: keep the lock for another period
+                try:
+                    lock.reacquire()  # still alive: keep the lock for another period
+                except LockError:
+                    log.warning("pull lock for %s expired mid-pull; the next nudge resumes", follower.name)
+                    return applied
             if not redis.get(dirty):
                 return applied
     finally:
