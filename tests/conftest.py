@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -33,6 +33,25 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def recorded_by_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Stamp events' recorded time from the test clock (strictly increasing by 1 µs).
+
+    Opt in where recorded time matters (deadlines, as-of replays): move ``clock.now`` and
+    the next events are recorded then.
+    """
+    import eventsourcing.domain
+
+    ticks = {"n": 0}
+
+    def now() -> datetime:
+        ticks["n"] += 1
+        return clock() + timedelta(microseconds=ticks["n"])
+
+    monkeypatch.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", now)
+    return clock
 
 
 @pytest.fixture

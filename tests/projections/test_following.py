@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from uuid import UUID
 
 import pytest
@@ -118,3 +118,12 @@ def test_snapshots_keep_a_long_history_cheap_to_load(services, world, clock):
     snapshots = list(services.store.snapshots.get(child_id))
     assert [s.originator_version for s in snapshots] == [100, 200]
     assert services.store.repository.get(child_id).version == 251
+
+
+def test_recorded_time_can_follow_the_test_clock(services, world, recorded_by_clock):
+    from datetime import datetime
+
+    recorded_by_clock.now = datetime(2025, 12, 24, 10, 0, tzinfo=UTC)
+    child_id = register(services, world)
+    events = services.children.events(world.users["coordinator"].actor, child_id)
+    assert events[0]["recorded_at"].startswith("2025-12-24T10:00:00")
