@@ -39,6 +39,14 @@ class Action(str, Enum):
     READ_TIMELINE = "read_timeline"
     READ_RISK = "read_risk"
     MERGE_CHILDREN = "merge_children"
+    WRITE_HELP_PLAN = "write_help_plan"
+    READ_HELP_PLAN = "read_help_plan"
+    KEEP_TIME_CARD = "keep_time_card"
+    ACCEPT_TIME_CARD = "accept_time_card"
+    READ_TIME_CARDS = "read_time_cards"
+    READ_NOTIFICATIONS = "read_notifications"
+    ACKNOWLEDGE_NOTIFICATION = "acknowledge_notification"
+    READ_ESCALATIONS = "read_escalations"
 
 
 _FIELD_ROLES = frozenset({Role.SUBMITTER, Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR})
@@ -57,6 +65,16 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     # A score sums every agency's signals, so it is shown only to roles that see them all.
     Action.READ_RISK: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR}),
     Action.MERGE_CHILDREN: frozenset({Role.COORDINATOR}),
+    # Help plans and time cards are OPS family work (the Milanówek forms).
+    Action.WRITE_HELP_PLAN: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT}),
+    Action.READ_HELP_PLAN: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR}),
+    Action.KEEP_TIME_CARD: frozenset({Role.FAMILY_ASSISTANT}),
+    Action.ACCEPT_TIME_CARD: frozenset({Role.COORDINATOR}),
+    Action.READ_TIME_CARDS: frozenset({Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR}),
+    # Police notices: each agency sees what it sent or received; the coordinator, the escalations.
+    Action.READ_NOTIFICATIONS: frozenset({Role.SUBMITTER, Role.CASE_WORKER, Role.FAMILY_ASSISTANT}),
+    Action.ACKNOWLEDGE_NOTIFICATION: frozenset({Role.SUBMITTER, Role.CASE_WORKER, Role.FAMILY_ASSISTANT}),
+    Action.READ_ESCALATIONS: frozenset({Role.COORDINATOR}),
 }
 
 #: Roles that see every agency's signals about a child; the rest see their own agency's.

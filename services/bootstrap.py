@@ -18,6 +18,7 @@ from projections.views import open_view
 from services.children import ChildRecords
 from services.config import Settings
 from services.directory import Directory
+from services.help_plans import HelpPlans
 from services.projecting import CeleryNudger, InProcessProjector
 from services.store import SafehubStore, open_store
 from services.timelines import ChildViews
@@ -39,6 +40,7 @@ class Services:
     followers: Followers
     projector: InProcessProjector | CeleryNudger
     views: ChildViews
+    help_plans: HelpPlans
 
     def close(self) -> None:
         """Stop background work and release database connections."""
@@ -73,4 +75,5 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
         projector = InProcessProjector(followers, settings.catch_up_seconds)
     store.after_save.append(projector.nudge)
     views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path))
-    return Services(settings, store, directory, children, followers, projector, views)
+    help_plans = HelpPlans(store, clock, settings.timezone)
+    return Services(settings, store, directory, children, followers, projector, views, help_plans)

@@ -1,0 +1,154 @@
+"""Schemas for family work: help plans, family-assistant time cards, police notifications."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.help_plans import PARTIES, RESULTS
+from services.api.schemas import StrictSchema, iso
+
+_TEXT = validate.Length(max=2000)
+_ITEMS = validate.Length(max=100)
+
+
+def _texts(**kwargs: object) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(min=1, max=2000)), validate=_ITEMS,
+                       load_default=list, **kwargs)
+
+
+# --- help plans -------------------------------------------------------------------------
+
+class SwotSchema(StrictSchema):
+    strengths = _texts(metadata={"description": "mocne strony"})
+    weaknesses = _texts(metadata={"description": "słabe strony"})
+    opportunities = _texts(metadata={"description": "szanse"})
+    threats = _texts(metadata={"description": "zagrożenia"})
+
+
+class PlanActionInSchema(StrictSchema):
+    id = fields.String(metadata={"description": "on a revision: the id of an action kept from the current version"})
+    party = fields.String(required=True, validate=validate.OneOf(PARTIES),
+                          metadata={"description": "the column of the schedule: who does it"})
+    agency_id = fields.UUID(load_default=None, allow_none=True,
+                            metadata={"description": "the agency, when the party is another agency"})
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    due = fields.Date(required=True, metadata={"description": "w terminie"})
+
+
+class PlanContentSchema(StrictSchema):
+    swot = fields.Nested(SwotSchema, load_default=dict)
+    main_goal = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    long_term_goals = _texts()
+    short_term_goals = _texts()
+    actions = fields.List(fields.Nested(PlanActionInSchema), required=True, validate=validate.Length(min=1, max=100))
+    next_evaluation = fields.Date(required=True, metadata={"description": "ocena realizacji działań nastąpi w dniu"})
+
+
+class HelpPlanCreateSchema(StrictSchema):
+    child_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=20),
+                            metadata={"description": "one child, or the children of a family"})
+    household = fields.String(load_default="", validate=_TEXT,
+                              metadata={"description": "the family: representative, address, who lives there"})
+    plan = fields.Nested(PlanContentSchema, required=True)
+
+
+class HelpPlanRevisionSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "the new circumstances"})
+    plan = fields.Nested(PlanContentSchema, required=True)
+
+
+class HelpPlanEvaluationSchema(StrictSchema):
+    held_on = fields.Date(required=True)
+    results = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(RESULTS)),
+                          required=True, metadata={"description": "action id -> done, partly_done or not_done"})
+    situation = fields.String(required=True, validate=validate.Length(min=1, max=20_000),
+                              metadata={"description": "opis aktualnej sytuacji rodziny"})
+    next_evaluation = fields.Date(load_default=None, allow_none=True)
+
+
+class HelpPlanQuerySchema(StrictSchema):
+    version = fields.Integer(strict=False, validate=validate.Range(min=1))
+
+
+class HelpPlanListQuerySchema(StrictSchema):
+    child_id = fields.UUID()
+
+
+class PlanActionSchema(Schema):
+    id = fields.String(required=True)
+    party = fields.String(required=True)
+    agency_id = fields.String(allow_none=True)
+    description = fields.String(required=True)
+    due = iso("date", required=True)
+    last_result = fields.String(allow_none=True)
+
+
+class PlanContentOutSchema(Schema):
+    swot = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    main_goal = fields.String()
+    long_term_goals = fields.List(fields.String())
+    short_term_goals = fields.List(fields.String())
+    actions = fields.List(fields.Nested(PlanActionSchema))
+    next_evaluation = iso("date")
+
+
+class PlanVersionSchema(Schema):
+    version = fields.Integer()
+    drawn_at = iso(allow_none=True)
+    reason = fields.String()
+    author_id = fields.String()
+
+
+class EvaluationSchema(Schema):
+    held_on = iso("date")
+    plan_version = fields.Integer()
+    results = fields.Dict(keys=fields.String(), values=fields.String())
+    situation = fields.String()
+    next_evaluation = iso("date", allow_none=True)
+    author_id = fields.String()
+
+
+class OverdueActionSchema(Schema):
+    id = fields.String(required=True)
+    party = fields.String()
+    agency_id = fields.String(allow_none=True)
+    description = fields.String()
+    due = iso("date")
+    days_overdue = fields.Integer()
+    last_result = fields.String(allow_none=True)
+    help_plan_id = fields.String()
+    plan_version = fields.Integer()
+    child_ids = fields.List(fields.String())
+
+
+class HelpPlanSchema(Schema):
+    id = fields.UUID(required=True)
+    municipality_id = fields.UUID()
+    child_ids = fields.List(fields.UUID())
+    household = fields.String()
+    version = fields.Integer(metadata={"description": "the version shown"})
+    current_version = fields.Integer()
+    plan = fields.Nested(PlanContentOutSchema)
+    next_evaluation = iso("date")
+    versions = fields.List(fields.Nested(PlanVersionSchema))
+    evaluations = fields.List(fields.Nested(EvaluationSchema))
+    overdue_actions = fields.List(fields.Dict())
+    created_at = iso()
+
+
+class HelpPlanSummarySchema(Schema):
+    id = fields.UUID(required=True)
+    child_ids = fields.List(fields.UUID())
+    household = fields.String()
+    version = fields.Integer()
+    main_goal = fields.String()
+    next_evaluation = iso("date")
+    created_at = iso()
+    overdue_actions = fields.Integer()
+
+
+class OverdueQuerySchema(StrictSchema):
+    child_id = fields.UUID()
+
+

@@ -1,0 +1,209 @@
+"""Use cases for help plans: draw up, revise, evaluate, read, and list overdue actions.
+
+Overdue actions (due date passed, not evaluated done) are what the agendas and deadline
+lists need: :meth:`HelpPlans.overdue_actions` returns them per child.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.access import Action, Actor, require, require_same_municipality
+from domain.agencies import Agency, AgencyKind
+from domain.children import Child
+from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.help_plans import HelpPlan
+from domain.indexes import Bucket
+from services.store import SafehubStore, retry_on_conflict
+
+MAX_MERGE_HOPS = 10
+
+
+class HelpPlans:
+    """Family work plans (plan pracy z rodziną) and their evaluations."""
+
+    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
+        self.store = store
+        self.clock = clock
+        self.zone = ZoneInfo(timezone)
+
+    def today(self) -> date:
+        """Today in the municipality's time zone."""
+        return self.clock().astimezone(self.zone).date()
+
+    # --- writing -------------------------------------------------------------------
+
+    def draw(self, actor: Actor, *, child_ids: list[UUID], plan: dict, household: str = "") -> dict:
+        """Draw up a plan for one child or a family (children of the caller's municipality)."""
+        self._require_ops(actor)
+        survivors = [self._survivor(actor, child_id, i) for i, child_id in enumerate(child_ids)]
+        self._check_agencies(actor, plan)
+        today = self.today()
+
+        def build() -> HelpPlan:
+            return HelpPlan.draw(municipality_id=actor.municipality_id, child_ids=survivors, household=household,
+                                 plan=plan, author_id=actor.user_id, agency_id=actor.agency_id, today=today)
+
+        build()  # validate before touching the store
+
+        def attempt() -> HelpPlan:
+            created = build()
+            buckets = [self._bucket(f"help_plans:{actor.municipality_id}")]
+            buckets += [self._bucket(f"help_plans:child:{c}") for c in survivors]
+            for bucket in buckets:
+                bucket.add(created.id)
+            self.store.save(created, *buckets)
+            return created
+
+        return self._view(retry_on_conflict(attempt))
+
+    def revise(self, actor: Actor, plan_id: UUID, *, plan: dict, reason: str) -> dict:
+        """Record a new version of the plan; the earlier versions stay readable."""
+        self._require_ops(actor)
+        self._check_agencies(actor, plan)
+
+        def attempt() -> HelpPlan:
+            found = self._plan(actor, plan_id)
+            found.revise(plan=plan, reason=reason, author_id=actor.user_id, agency_id=actor.agency_id,
+                         today=self.today())
+            self.store.save(found)
+            return found
+
+        return self._view(retry_on_conflict(attempt))
+
+    def evaluate(self, actor: Actor, plan_id: UUID, *, held_on: date, results: dict[str, str], situation: str,
+                 next_evaluation: date | None = None) -> dict:
+        """Record an evaluation of the current version's actions and the family's situation."""
+        self._require_ops(actor)
+
+        def attempt() -> HelpPlan:
+            found = self._plan(actor, plan_id)
+            found.evaluate(held_on=held_on, results=results, situation=situation, author_id=actor.user_id,
+                           today=self.today(), next_evaluation=next_evaluation)
+            self.store.save(found)
+            return found
+
+        return self._view(retry_on_conflict(attempt))
+
+    # --- reading -------------------------------------------------------------------
+
+    def get(self, actor: Actor, plan_id: UUID, version: int | None = None) -> dict:
+        """Return the plan as it stands (or an earlier ``version``) with the list of versions."""
+        require(actor, Action.READ_HELP_PLAN)
+        return self._view(self._plan(actor, plan_id), version)
+
+    def list_plans(self, actor: Actor, child_id: UUID | None = None) -> list[dict]:
+        """List the municipality's plans, or one child's, newest first."""
+        require(actor, Action.READ_HELP_PLAN)
+        key = f"help_plans:child:{child_id}" if child_id else f"help_plans:{actor.municipality_id}"
+        plans = [self._plan(actor, ref) for ref in self._listed(key)]
+        return [self._summary(p) for p in sorted(plans, key=lambda p: p.created_on, reverse=True)]
+
+    def overdue_actions(self, actor: Actor, child_id: UUID | None = None, today: date | None = None) -> list[dict]:
+        """Actions past their due date and not evaluated done, per child, oldest due first.
+
+        With ``child_id``, only that child's plans; otherwise every plan of the municipality.
+        Each row names the plan, the children and the party that owes the action.
+        """
+        require(actor, Action.READ_HELP_PLAN)
+        today = today or self.today()
+        key = f"help_plans:child:{child_id}" if child_id else f"help_plans:{actor.municipality_id}"
+        rows = []
+        for ref in self._listed(key):
+            plan = self._plan(actor, ref)
+            for action in plan.overdue_actions(today):
+                rows.append({**action, "help_plan_id": str(plan.id), "plan_version": len(plan.versions),
+                             "child_ids": [str(c) for c in plan.child_ids]})
+        return sorted(rows, key=lambda r: (r["due"], r["help_plan_id"], r["id"]))
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _require_ops(self, actor: Actor) -> None:
+        require(actor, Action.WRITE_HELP_PLAN)
+        if actor.agency_kind != AgencyKind.OPS.value:
+            raise Forbidden("help plans are drawn up by the social-welfare centre (OPS)")
+
+    def _plan(self, actor: Actor, plan_id: UUID) -> HelpPlan:
+        try:
+            plan = self.store.repository.get(plan_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"help plan {plan_id} not found") from None
+        if not isinstance(plan, HelpPlan):
+            raise NotFound(f"help plan {plan_id} not found")
+        require_same_municipality(actor, plan.municipality_id)
+        return plan
+
+    def _survivor(self, actor: Actor, child_id: UUID, index: int) -> UUID:
+        """The child's record (or the record it was merged into), refusing unknown children by field."""
+        for _ in range(MAX_MERGE_HOPS):
+            try:
+                child = self.store.repository.get(child_id)
+            except AggregateNotFoundError:
+                child = None
+            if not isinstance(child, Child) or child.municipality_id != actor.municipality_id:
+                raise InvalidInput.one(f"child_ids.{index}", f"no child with id {child_id} in this municipality")
+            if child.merged_into is None:
+                return child.id
+            child_id = child.merged_into
+        raise InvalidInput.one(f"child_ids.{index}", "the record's merge chain is too long")
+
+    def _check_agencies(self, actor: Actor, plan: dict) -> None:
+        """An action owed by another agency names an agency of this municipality."""
+        for i, action in enumerate(plan.get("actions") or []):
+            agency_id = action.get("agency_id")
+            if not agency_id:
+                continue
+            try:
+                agency = self.store.repository.get(agency_id)
+            except AggregateNotFoundError:
+                agency = None
+            if not isinstance(agency, Agency) or agency.municipality_id != actor.municipality_id:
+                raise InvalidInput.one(f"plan.actions.{i}.agency_id",
+                                       f"no agency with id {agency_id} in this municipality")
+
+    def _bucket(self, key: str) -> Bucket:
+        try:
+            return self.store.repository.get(Bucket.create_id(key))
+        except AggregateNotFoundError:
+            return Bucket(key=key)
+
+    def _listed(self, key: str) -> list[UUID]:
+        try:
+            return list(self.store.repository.get(Bucket.create_id(key)).refs)
+        except AggregateNotFoundError:
+            return []
+
+    def _summary(self, plan: HelpPlan) -> dict:
+        current = plan.current
+        return {"id": str(plan.id), "child_ids": [str(c) for c in plan.child_ids], "household": plan.household,
+                "version": len(plan.versions), "main_goal": current["main_goal"],
+                "next_evaluation": plan.next_evaluation, "created_at": plan.created_on.isoformat(),
+                "overdue_actions": len(plan.overdue_actions(self.today()))}
+
+    def _view(self, plan: HelpPlan, version: int | None = None) -> dict:
+        shown = plan.version_of(version) if version is not None else plan.current
+        stamps = [e.timestamp.isoformat() for e in self.store.events.get(plan.id)
+                  if isinstance(e, HelpPlan.Drawn | HelpPlan.Revised)]
+        latest = plan.results() if version is None else {}
+        actions = [{**a, "last_result": latest.get(a["id"], {}).get("result")} for a in shown["actions"]]
+        return {
+            "id": str(plan.id),
+            "municipality_id": str(plan.municipality_id),
+            "child_ids": [str(c) for c in plan.child_ids],
+            "household": plan.household,
+            "version": shown["version"],
+            "current_version": len(plan.versions),
+            "plan": {**{k: shown[k] for k in ("swot", "main_goal", "long_term_goals", "short_term_goals")},
+                     "actions": actions, "next_evaluation": shown["next_evaluation"]},
+            "next_evaluation": plan.next_evaluation,
+            "versions": [{"version": v["version"], "drawn_at": stamps[i] if i < len(stamps) else None,
+                          "reason": v["reason"], "author_id": v["author_id"]} for i, v in enumerate(plan.versions)],
+            "evaluations": list(plan.evaluations),
+            "overdue_actions": plan.overdue_actions(self.today()) if version is None else [],
+            "created_at": plan.created_on.isoformat(),
+        }
