@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+CIPHER_FILE = "cipher.key"
 EVENTS_FILE = "events.sqlite"
 
 
@@ -32,6 +33,7 @@ class Settings:
     catch_up_seconds: float
     pull_lock_seconds: int
     risk_policy_path: str | None
+    cipher_key: str | None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -49,6 +51,7 @@ class Settings:
             "catch_up_seconds": float(env.get("SAFEHUB_CATCH_UP_SECONDS", "5")),
             "pull_lock_seconds": int(env.get("SAFEHUB_PULL_LOCK_SECONDS", "60")),
             "risk_policy_path": env.get("SAFEHUB_RISK_POLICY") or None,
+            "cipher_key": env.get("SAFEHUB_CIPHER_KEY") or None,
         }
         values.update(overrides)
         values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
@@ -73,16 +76,49 @@ class Settings:
                 f.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
 
+    def resolved_cipher_key(self) -> str:
+        """Return the AES key that encrypts event payloads at rest.
+
+        Production passes ``SAFEHUB_CIPHER_KEY``; the embedded mode keeps it in the data
+        directory (owner-only), created together with a new store. A store that exists
+        without its key is refused rather than silently given a key that cannot read it.
+        """
+        from eventsourcing.cipher import AESCipher
+
+        if self.cipher_key:
+            return self.cipher_key
+        path = self.data_dir / CIPHER_FILE
+        if not path.exists():
+            if not self.database_url and (self.data_dir / EVENTS_FILE).exists():
+                raise RuntimeError(f"{self.data_dir / EVENTS_FILE} exists but its key {path} is missing; "
+                                   "restore the key (or SAFEHUB_CIPHER_KEY), or start from an empty data directory")
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(AESCipher.create_key(num_bytes=32))
+        return path.read_text().strip()
+
     def eventsourcing_env(self) -> dict[str, str]:
-        """Translate our settings into the eventsourcing library's environment."""
+        """Translate our settings into the eventsourcing library's environment.
+
+        Payloads are encrypted (AES-GCM) and every stored event is linked into the hash
+        chain (services.integrity) on both backends.
+        """
+        protection = {
+            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            "CIPHER_KEY": self.resolved_cipher_key(),
+        }
         if not self.database_url:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.data_dir / EVENTS_FILE),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "services.integrity:SQLiteChainedRecorder",
+                **protection,
             }
-        return postgres_env(self.database_url)
+        return {**postgres_env(self.database_url),
+                "APPLICATION_RECORDER_TOPIC": "services.integrity:PostgresChainedRecorder", **protection}
 
 
     def view_env(self, name: str) -> dict[str, str]:

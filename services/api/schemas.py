@@ -328,3 +328,25 @@ class RiskSchema(Schema):
     notice = fields.String(required=True)
     band_history = fields.List(fields.Nested(BandChangeSchema))
     freshness = fields.Nested(FreshnessSchema, required=True)
+
+
+
+# --- audit ------------------------------------------------------------------------------
+
+class VerifyQuerySchema(StrictSchema):
+    expect_head = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$", error="must be 64 hex digits"))
+
+
+class BrokenLinkSchema(Schema):
+    notification_id = fields.Integer(required=True)
+    problem = fields.String(required=True)
+    expected_link = fields.String()
+    stored_link = fields.String()
+
+
+class VerifySchema(Schema):
+    intact = fields.Boolean(required=True)
+    count = fields.Integer(required=True, metadata={"description": "events verified"})
+    head = fields.String(required=True, metadata={"description": "the last verified link; keep it"})
+    first_broken = fields.Nested(BrokenLinkSchema, allow_none=True)
+    expected_head_found = fields.Boolean()
