@@ -21,6 +21,7 @@ from services.directory import Directory
 from services.help_plans import HelpPlans
 from services.projecting import CeleryNudger, InProcessProjector
 from services.store import SafehubStore, open_store
+from services.time_cards import TimeCards
 from services.timelines import ChildViews
 
 
@@ -41,6 +42,7 @@ class Services:
     projector: InProcessProjector | CeleryNudger
     views: ChildViews
     help_plans: HelpPlans
+    time_cards: TimeCards
 
     def close(self) -> None:
         """Stop background work and release database connections."""
@@ -76,4 +78,5 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
     store.after_save.append(projector.nudge)
     views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path))
     help_plans = HelpPlans(store, clock, settings.timezone)
-    return Services(settings, store, directory, children, followers, projector, views, help_plans)
+    time_cards = TimeCards(store, clock, settings.timezone)
+    return Services(settings, store, directory, children, followers, projector, views, help_plans, time_cards)

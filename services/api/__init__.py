@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
-from services.api import audit, children, directory, health, help_plans, signals, timelines
+from services.api import audit, children, directory, health, help_plans, signals, time_cards, timelines
 from services.api.auth import current_actor
 from services.api.errors import register_error_handlers
 from services.api.schemas import ErrorSchema
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.ensure_ascii = False  # Polish names stay readable in responses
     app.json.sort_keys = False  # sorting every key of a 1,000-entry timeline costs more than it helps
     api = SafehubApi(app)
-    for module in (directory, children, signals, timelines, help_plans, audit):
+    for module in (directory, children, signals, timelines, help_plans, time_cards, audit):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     register_error_handlers(app)

@@ -152,3 +152,114 @@ class OverdueQuerySchema(StrictSchema):
     child_id = fields.UUID()
 
 
+
+
+# --- time cards ---------------------------------------------------------------------------
+
+_MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="must be a month written YYYY-MM")
+
+
+class TimeCardCreateSchema(StrictSchema):
+    month = fields.String(required=True, validate=_MONTH)
+
+
+class TimeCardMonthQuerySchema(StrictSchema):
+    month = fields.String(required=True, validate=_MONTH)
+
+
+class TimeEntryCreateSchema(StrictSchema):
+    date = fields.Date(required=True)
+    start = fields.Time(required=True, metadata={"description": "HH:MM (godzina od)"})
+    end = fields.Time(required=True, metadata={"description": "HH:MM (godzina do)"})
+    place = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                          metadata={"description": "miejsce spotkania"})
+    topic = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                          metadata={"description": "podjęte działania, tematyka spotkania"})
+    participants = fields.String(load_default="", validate=_TEXT, metadata={"description": "osoby biorące udział"})
+    help_plan_id = fields.UUID(load_default=None, allow_none=True, metadata={"description": "the family's plan"})
+    child_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20),
+                            metadata={"description": "the family's children, when there is no plan"})
+
+
+class TimeEntryRemovalSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TimeCardAcceptanceSchema(StrictSchema):
+    note = fields.String(load_default="", validate=_TEXT)
+
+
+class TimeCardReturnSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TimeEntrySchema(Schema):
+    id = fields.String(required=True)
+    date = iso("date", required=True)
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    minutes = fields.Integer()
+    hours = fields.Float()
+    place = fields.String()
+    topic = fields.String()
+    participants = fields.String()
+    help_plan_id = fields.String(allow_none=True)
+    child_ids = fields.List(fields.String())
+    family = fields.String()
+
+
+class TimeCardSchema(Schema):
+    id = fields.UUID(required=True)
+    municipality_id = fields.UUID()
+    assistant_id = fields.UUID()
+    assistant = fields.String()
+    month = fields.String()
+    status = fields.String(metadata={"description": "open, submitted, accepted or returned"})
+    decision = fields.Dict(allow_none=True)
+    entries = fields.List(fields.Nested(TimeEntrySchema))
+    totals = fields.Dict()
+
+
+class FamilyTotalSchema(Schema):
+    family = fields.String()
+    label = fields.String()
+    help_plan_id = fields.String(allow_none=True)
+    child_ids = fields.List(fields.String())
+    minutes = fields.Integer()
+    hours = fields.Float()
+
+
+class AssistantTotalSchema(Schema):
+    card_id = fields.String()
+    assistant_id = fields.String()
+    assistant = fields.String()
+    status = fields.String()
+    minutes = fields.Integer()
+    hours = fields.Float()
+
+
+class TimeCardTotalsSchema(Schema):
+    month = fields.String()
+    per_assistant = fields.List(fields.Nested(AssistantTotalSchema))
+    per_family = fields.List(fields.Nested(FamilyTotalSchema))
+    total_minutes = fields.Integer()
+    total_hours = fields.Float()
+
+
+class FamilyReportSchema(FamilyTotalSchema):
+    entries = fields.List(fields.Nested(TimeEntrySchema))
+
+
+class ServiceReportSchema(Schema):
+    card_id = fields.String()
+    month = fields.String()
+    assistant_id = fields.String()
+    assistant = fields.String()
+    status = fields.String()
+    decision = fields.Dict(allow_none=True)
+    families = fields.List(fields.Nested(FamilyReportSchema))
+    total_hours = fields.Float()
+
+
+class ReportQuerySchema(StrictSchema):
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
