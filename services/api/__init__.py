@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
-from services.api import audit, children, directory, health, help_plans, signals, time_cards, timelines
+from services.api import audit, children, directory, health, help_plans, imports, signals, time_cards, timelines
 from services.api.auth import current_actor
 from services.api.errors import register_error_handlers
 from services.api.schemas import ErrorSchema
@@ -17,6 +17,8 @@ from services.config import Settings
 
 #: Requests whose bodies must be JSON (the CSV import adds its own rule later).
 _JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: Endpoints that take a file instead of JSON.
+_FILE_PATHS = frozenset({"/api/v1/signals/import"})
 #: Paths under ``/api/v1`` anyone may read: the API description and its interactive docs.
 _PUBLIC_PREFIXES = ("/api/v1/openapi.json", "/api/v1/docs")
 
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.ensure_ascii = False  # Polish names stay readable in responses
     app.json.sort_keys = False  # sorting every key of a 1,000-entry timeline costs more than it helps
     api = SafehubApi(app)
-    for module in (directory, children, signals, timelines, help_plans, time_cards, audit):
+    for module in (directory, children, signals, timelines, help_plans, time_cards, audit, imports):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     register_error_handlers(app)
@@ -72,6 +74,6 @@ def _authenticate() -> None:
 
 def _require_json_bodies() -> None:
     """Refuse a write whose body is not JSON with 415 rather than guessing."""
-    if request.method in _JSON_METHODS and request.path.startswith("/api/v1/"):
+    if request.method in _JSON_METHODS and request.path.startswith("/api/v1/") and request.path not in _FILE_PATHS:
         if request.content_length and not request.is_json:
             raise UnsupportedMediaType("send the body as application/json")

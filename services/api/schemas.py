@@ -350,3 +350,30 @@ class VerifySchema(Schema):
     head = fields.String(required=True, metadata={"description": "the last verified link; keep it"})
     first_broken = fields.Nested(BrokenLinkSchema, allow_none=True)
     expected_head_found = fields.Boolean()
+
+
+
+# --- bulk import ------------------------------------------------------------------------
+
+class ImportQuerySchema(StrictSchema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "check every row, save nothing"})
+
+
+class ImportRowSchema(Schema):
+    row = fields.Integer(required=True, metadata={"description": "line number in the file"})
+    status = fields.String(required=True, metadata={"description": "accepted, duplicate or rejected"})
+    child_id = fields.UUID()
+    signal_id = fields.UUID()
+    registered_child = fields.Boolean()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ImportReportSchema(Schema):
+    rows = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    duplicate = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    registered_children = fields.Integer(required=True)
+    dry_run = fields.Boolean(required=True)
+    replayed = fields.Boolean(required=True)
+    results = fields.List(fields.Nested(ImportRowSchema))

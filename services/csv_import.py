@@ -1,0 +1,91 @@
+"""Reading a school e-register export: encodings, delimiters and column names as they come.
+
+Polish spreadsheets write semicolons and Windows-1250; web exports write UTF-8 with or
+without a BOM and commas. Column names may be Polish or English. Each data row keeps its
+line number so the report can point at it; a blank line is skipped, a short (truncated)
+line is kept and refused later with a reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from domain.errors import InvalidInput
+
+#: Accepted column names (lower case, Polish letters allowed) -> field.
+COLUMNS = {
+    "pesel": "pesel",
+    "imie": "given_name", "imię": "given_name", "given_name": "given_name",
+    "nazwisko": "family_name", "family_name": "family_name",
+    "data_urodzenia": "date_of_birth", "data urodzenia": "date_of_birth", "date_of_birth": "date_of_birth",
+    "rodzaj": "kind", "sygnal": "kind", "sygnał": "kind", "kind": "kind",
+    "data": "observed_at", "data_zdarzenia": "observed_at", "data zdarzenia": "observed_at",
+    "observed_at": "observed_at",
+    "liczba_dni": "days", "liczba dni": "days", "dni": "days", "days": "days",
+    "waga": "severity", "severity": "severity",
+    "opis": "details", "uwagi": "details", "details": "details",
+}
+REQUIRED = ("kind", "observed_at")
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its line number in the file and its values by field."""
+
+    line: int
+    values: dict[str, str]
+    complete: bool
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a BOM is dropped), else Windows-1250 as Polish Excel writes it."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1250", errors="replace")
+
+
+def parse(data: bytes) -> list[Row]:
+    """Split the file into rows keyed by field; refuse a file whose header cannot be used."""
+    text = decode(data)
+    lines = text.splitlines()
+    header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_line is None:
+        raise InvalidInput.one("file", "is empty")
+    delimiter = max(";,\t", key=lambda d: lines[header_line].count(d))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[Row] = []
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        if header is None:
+            header = _fields(record)
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise InvalidInput.one("file", f"has more than {MAX_ROWS} rows; split it")
+        values = {field: cell.strip() for field, cell in zip(header, record, strict=False) if field}
+        rows.append(Row(reader.line_num, values, complete=len(record) >= len(header)))
+    if header is None:
+        raise InvalidInput.one("file", "has no header row")
+    return rows
+
+
+def _fields(header: list[str]) -> list[str]:
+    names = [cell.strip().lower() for cell in header]
+    unknown = [n for n in names if n and n not in COLUMNS]
+    if unknown:
+        raise InvalidInput.one("columns", f"unknown column(s): {', '.join(unknown)}; "
+                                          f"known: {', '.join(sorted(set(COLUMNS)))}")
+    fields = [COLUMNS.get(n, "") for n in names]
+    missing = [f for f in REQUIRED if f not in fields]
+    if missing:
+        raise InvalidInput.one("columns", f"missing required column(s): {', '.join(missing)}")
+    if "pesel" not in fields and not {"given_name", "family_name", "date_of_birth"} <= set(fields):
+        raise InvalidInput.one("columns", "need pesel, or given_name, family_name and date_of_birth")
+    return fields

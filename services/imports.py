@@ -1,0 +1,276 @@
+"""Bulk import of signals from a school e-register export, all accepted rows in one save.
+
+Every row gets a result: accepted (and on which child), duplicate (already on file, from
+an earlier export or earlier in the same file), or rejected with the reason per field.
+The accepted rows are saved together in one transaction, so a crash imports nothing and
+a retry with the same Idempotency-Key imports them exactly once. An unknown pupil is
+registered (the school knows its pupils); a known one is found by PESEL or by name and
+date of birth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime, time
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.access import Action, Actor, require
+from domain.children import MAX_DETAILS, Child, check_days, check_observed_at, check_text
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput
+from domain.identity import is_same_name, normalise_name
+from domain.indexes import Bucket, IdempotencyRecord, Pointer
+from domain.pesel import pesel_problem
+from domain.signals import CATALOGUE, SEVERITIES, check_submittable
+from services.children import ChildRecords
+from services.csv_import import Row, parse
+from services.store import SafehubStore, retry_on_conflict
+
+_SIGNAL_IDS = UUID("3b0c8f0e-9a57-4c1e-8d4f-6a2f1f2d7c11")
+_LABELS = {k.label_pl.lower(): k.code for k in CATALOGUE.values()} | {
+    k.label_en.lower(): k.code for k in CATALOGUE.values()}
+
+
+class SignalImports:
+    """The CSV import use case."""
+
+    def __init__(self, store: SafehubStore, children: ChildRecords, clock: Callable[[], datetime],
+                 timezone: str = "Europe/Warsaw"):
+        self.store = store
+        self.children = children
+        self.clock = clock
+        self.zone = ZoneInfo(timezone)
+
+    def import_csv(self, actor: Actor, data: bytes, *, idempotency_key: str | None = None,
+                   dry_run: bool = False) -> dict:
+        """Import the file; return the per-row report (the first one again on a retry)."""
+        require(actor, Action.SUBMIT_SIGNAL)
+        require(actor, Action.REGISTER_CHILD)
+        if actor.agency_id is None or actor.agency_kind is None:
+            raise Forbidden("only a user of an agency can import signals")
+        rows = parse(data)
+        key = f"import:{actor.user_id}:{idempotency_key}" if idempotency_key and not dry_run else None
+        fingerprint = hashlib.sha256(data).hexdigest()
+
+        def attempt() -> dict:
+            if key:
+                earlier = self._replay(key, fingerprint)
+                if earlier is not None:
+                    return earlier
+            batch = _Batch(self, actor)
+            results = [batch.take(row) for row in rows]
+            report = _report(results, dry_run)
+            if not dry_run:
+                extra = [IdempotencyRecord(key=key, fingerprint=fingerprint, outcome=report)] if key else []
+                self.store.save(*batch.aggregates(), *extra)
+            return {**report, "replayed": False}
+
+        return retry_on_conflict(attempt)
+
+    def _replay(self, key: str, fingerprint: str) -> dict | None:
+        try:
+            record = self.store.repository.get(IdempotencyRecord.create_id(key))
+        except AggregateNotFoundError:
+            return None
+        if record.fingerprint != fingerprint:
+            raise Conflict("this Idempotency-Key was already used for a different file")
+        return {**record.outcome, "replayed": True}
+
+
+class _Batch:
+    """The aggregates one import touches, each loaded once."""
+
+    def __init__(self, imports: SignalImports, actor: Actor):
+        self.imports = imports
+        self.records: ChildRecords = imports.children
+        self.actor = actor
+        self.now = imports.clock()
+        self.today = self.now.astimezone(imports.zone).date()
+        self.children: dict[UUID, Child] = {}
+        self.new_children: dict[tuple, Child] = {}
+        self.buckets: dict[str, Bucket] = {}
+        self.pointers: list[Pointer] = []
+
+    def take(self, row: Row) -> dict:
+        """Decide one row; on refusal nothing of the row is kept."""
+        result: dict = {"row": row.line}
+        try:
+            if not row.complete:
+                raise InvalidInput.one("_row", "the line is incomplete (truncated or missing columns)")
+            fields = self._fields(row.values)
+            self._check_signal(fields)  # before a pupil is registered for it
+            child, registered = self._child(fields)
+            signal_id = uuid5(_SIGNAL_IDS, "|".join(str(x) for x in (
+                self.actor.agency_id, child.id, fields["kind"], fields["observed_at"].isoformat(),
+                fields["days"], fields["details"])))
+            result.update(child_id=str(child.id), signal_id=str(signal_id), registered_child=registered)
+            if str(signal_id) in child.signals:
+                return {**result, "status": "duplicate"}
+            child.record_signal(kind=fields["kind"], observed_at=fields["observed_at"], details=fields["details"],
+                                severity=fields["severity"], days=fields["days"], agency_id=self.actor.agency_id,
+                                agency_kind=self.actor.agency_kind, author_id=self.actor.user_id,
+                                author_role=self.actor.role, now=self.now, signal_id=signal_id)
+            return {**result, "status": "accepted"}
+        except InvalidInput as e:
+            return {"row": row.line, "status": "rejected", "errors": e.errors}
+        except DomainError as e:
+            return {"row": row.line, "status": "rejected", "errors": {"_row": [str(e)]}}
+
+    def aggregates(self) -> list:
+        """Everything to save, in one transaction."""
+        touched = [c for c in self.children.values() if c.pending_events]
+        return [*touched, *self.buckets.values(), *self.pointers]
+
+    # --- fields ----------------------------------------------------------------------
+
+    def _fields(self, values: dict[str, str]) -> dict:
+        errors: dict[str, list[str]] = {}
+        out: dict = {"details": values.get("details", "")}
+        for name, parse_one in (("kind", _kind), ("observed_at", self._moment), ("days", _days),
+                                ("severity", _severity), ("pesel", _pesel), ("date_of_birth", _date)):
+            try:
+                out[name] = parse_one(values.get(name, ""))
+            except ValueError as e:
+                errors[name] = [str(e)]
+        out["given_name"], out["family_name"] = values.get("given_name", ""), values.get("family_name", "")
+        if errors:
+            raise InvalidInput(errors)
+        return out
+
+    def _check_signal(self, fields: dict) -> None:
+        """Refuse what the child's record would refuse, before anything is created for the row."""
+        kind = check_submittable(fields["kind"], self.actor.agency_kind)
+        check_observed_at(fields["observed_at"], self.now)
+        check_days(kind.quantity, fields["kind"], fields["days"])
+        check_text("details", fields["details"], MAX_DETAILS)
+
+    def _moment(self, text: str) -> datetime:
+        if not text:
+            raise ValueError("is required")
+        for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+                    "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"):
+            try:
+                moment = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            return moment if moment.tzinfo else moment.replace(tzinfo=self.imports.zone)
+        return datetime.combine(_date(text), time(0, 0), tzinfo=self.imports.zone)
+
+    # --- children ----------------------------------------------------------------------
+
+    def _child(self, fields: dict) -> tuple[Child, bool]:
+        municipality = self.actor.municipality_id
+        if fields["pesel"]:
+            known = self.records._by_pesel(municipality, fields["pesel"])
+            if known is not None:
+                return self._loaded(known.id), False
+            pending = self.new_children.get(("pesel", fields["pesel"]))
+            if pending is not None:
+                return pending, True
+        if not (fields["given_name"] and fields["family_name"] and fields["date_of_birth"]):
+            raise InvalidInput.one("pesel" if fields["pesel"] else "given_name",
+                                   "unknown pupil: give given_name, family_name and date_of_birth to register")
+        name_key = ("name", normalise_name(fields["given_name"]), normalise_name(fields["family_name"]),
+                    fields["date_of_birth"])
+        if name_key in self.new_children:
+            return self.new_children[name_key], True
+        exact = [c for c in self._bucket(fields["date_of_birth"]).refs if self._same(c, fields)]
+        if exact:  # the same pupil already on file, perhaps registered without the PESEL
+            if len(exact) > 1:
+                raise InvalidInput.one("given_name", "several children have this name and date of birth; "
+                                                     "add the PESEL")
+            return self._loaded(exact[0]), False
+        return self._register(fields, name_key), True
+
+    def _same(self, child_id: UUID, fields: dict) -> bool:
+        child = self._loaded(child_id, follow=False)
+        other_pesel = fields["pesel"] and child.pesel and child.pesel != fields["pesel"]
+        return child.merged_into is None and not other_pesel and is_same_name(
+            child.given_name, child.family_name, fields["given_name"], fields["family_name"])
+
+    def _register(self, fields: dict, name_key: tuple) -> Child:
+        school = self.actor.agency_id if self.actor.agency_kind == "school" else None
+        child = Child.register(municipality_id=self.actor.municipality_id, given_name=fields["given_name"],
+                               family_name=fields["family_name"], date_of_birth=fields["date_of_birth"],
+                               pesel=fields["pesel"], school_id=school, registered_by=self.actor.user_id,
+                               agency_id=self.actor.agency_id, today=self.today)
+        self._bucket(fields["date_of_birth"]).add(child.id)
+        if fields["pesel"]:
+            self.pointers.append(Pointer(key=self.records._pesel_key(self.actor.municipality_id,
+                                                                     fields["pesel"]), ref=child.id))
+            self.new_children[("pesel", fields["pesel"])] = child
+        self.new_children[name_key] = child
+        self.children[child.id] = child
+        return child
+
+    def _loaded(self, child_id: UUID, follow: bool = True) -> Child:
+        if child_id not in self.children:
+            child = self.records._child(self.actor, child_id)
+            self.children[child_id] = child
+        child = self.children[child_id]
+        if follow and child.merged_into is not None:
+            return self._loaded(child.merged_into)
+        return child
+
+    def _bucket(self, dob: date) -> Bucket:
+        key = self.records._dob_key(self.actor.municipality_id, dob)
+        if key not in self.buckets:
+            self.buckets[key] = self.records._bucket(key)
+        return self.buckets[key]
+
+
+def _kind(text: str) -> str:
+    code = text.strip()
+    if code in CATALOGUE:
+        return code
+    if code.lower() in _LABELS:
+        return _LABELS[code.lower()]
+    raise ValueError(f"unknown signal kind '{code}'" if code else "is required")
+
+
+def _days(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValueError("must be a whole number of days")
+    return int(text)
+
+
+def _severity(text: str) -> str | None:
+    if not text:
+        return None
+    if text.lower() not in SEVERITIES:
+        raise ValueError(f"must be one of: {', '.join(SEVERITIES)}")
+    return text.lower()
+
+
+def _pesel(text: str) -> str | None:
+    if not text:
+        return None
+    problem = pesel_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _date(text: str) -> date | None:
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("is not a date (use YYYY-MM-DD or DD.MM.YYYY)")
+
+
+def _report(results: list[dict], dry_run: bool) -> dict:
+    counts = {status: sum(1 for r in results if r["status"] == status)
+              for status in ("accepted", "duplicate", "rejected")}
+    return {"rows": len(results), **counts,
+            "registered_children": len({r["child_id"] for r in results
+                                        if r.get("registered_child") and r["status"] == "accepted"}),
+            "dry_run": dry_run, "results": results}
