@@ -20,6 +20,9 @@ from domain.signals import check_severity, check_submittable, signal_kind
 #: How far in the future an observation may claim to be (clocks of other systems drift).
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_DETAILS = 10_000
+#: Why a child's personal data may be destroyed: the retention period ended, or an
+#: authorised request (a court order, a data subject's request granted by the controller).
+ERASURE_GROUNDS = ("retention_expired", "authorised_request")
 MAX_REASON = 2_000
 
 
@@ -134,6 +137,14 @@ class Child(Aggregate):
         reason: str
         author_id: UUID
 
+    class Erased(Aggregate.Event):
+        """The child's personal data was erased (its key destroyed); the skeleton stays."""
+
+        ground: str
+        reference: str
+        author_id: UUID
+        author_role: str
+
     @event(Registered)
     def __init__(
         self,
@@ -157,6 +168,7 @@ class Child(Aggregate):
         self.signals: dict[str, dict[str, object]] = {}
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
+        self.erased = False
 
     @classmethod
     def register(cls, *, municipality_id: UUID, given_name: str, family_name: str,
@@ -293,6 +305,25 @@ class Child(Aggregate):
     def _absorbed(self, source_id: UUID, reason: str, author_id: UUID) -> None:
         self.merged_from.append(source_id)
 
+    # --- erasure -----------------------------------------------------------------------
+
+    def erase(self, *, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
+        """Record that the child's personal data is to be destroyed, and on what ground."""
+        if self.erased:
+            raise Conflict("the record was already erased")
+        if ground not in ERASURE_GROUNDS:
+            raise InvalidInput.one("ground", f"must be one of: {', '.join(ERASURE_GROUNDS)}")
+        self._erased(ground=ground, reference=check_text("reference", reference, 200, required=True),
+                     author_id=author_id, author_role=author_role)
+
+    @event(Erased)
+    def _erased(self, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
+        self.erased = True
+        self.given_name = self.family_name = self.pesel = None
+        self.date_of_birth = None
+
     def _refuse_if_merged(self) -> None:
+        if getattr(self, "erased", False):
+            raise Conflict("this record was erased; nothing more can be recorded on it")
         if self.merged_into is not None:
             raise Conflict("this record was merged into another", merged_into=str(self.merged_into))

@@ -12,10 +12,14 @@ from datetime import date
 from typing import Any, TypeVar
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 
 from domain.children import Child
 from services.config import Settings
+from services.keys import SubjectKeys
+from services.sealing import SealingMapper
+
+KEYS_FILE = "keys.sqlite"
 
 T = TypeVar("T")
 #: How often a write is retried when another writer changed the same aggregate first.
@@ -43,10 +47,26 @@ class SafehubStore(Application):
     name = "safehub"
     snapshotting_intervals = {Child: 100}
 
-    def __init__(self, env: dict[str, str] | None = None):
+    def __init__(self, env: dict[str, str] | None = None, keys: SubjectKeys | None = None):
+        #: Per-child keys that seal personal fields (crypto-shredding); None stores them as they are.
+        self.keys = keys
         super().__init__(env=env)
         #: Called after every successful save; used to nudge the projections.
         self.after_save: list[Callable[[], None]] = []
+
+    def construct_mapper(self) -> Mapper:
+        """Seal personal fields with the subject's key, under the application-wide cipher."""
+        mapper = super().construct_mapper()
+        if self.keys is None:
+            return mapper
+        return SealingMapper(transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher,
+                             keys=self.keys)
+
+    def close(self) -> None:
+        """Close the store and the key store."""
+        super().close()
+        if self.keys is not None:
+            self.keys.close()
 
     def _notify(self, recordings: list) -> None:
         """Nudge whoever follows the log; a failing nudge must never fail the write."""
@@ -66,7 +86,14 @@ def open_store(settings: Settings) -> SafehubStore:
     """Open (creating tables if needed) the store the settings point at."""
     env = settings.eventsourcing_env()
     env.update({"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y"})
-    return SafehubStore(env=env)
+    return SafehubStore(env=env, keys=open_keys(settings))
+
+
+def open_keys(settings: Settings) -> SubjectKeys:
+    """The per-subject key store: beside the embedded store, or in the same PostgreSQL."""
+    if settings.database_url:
+        return SubjectKeys(settings.resolved_cipher_key(), postgres_url=settings.database_url)
+    return SubjectKeys(settings.resolved_cipher_key(), sqlite_path=settings.data_dir / KEYS_FILE)
 
 
 def retry_on_conflict(attempt: Callable[[], T], on_conflict: Callable[[], Any] | None = None) -> T:

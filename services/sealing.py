@@ -1,0 +1,68 @@
+"""The mapper that seals personal fields with the subject's own key before storing an event.
+
+Sealed fields leave the event's state and travel as one encrypted box; the whole stored
+state is then encrypted again with the application key. When the subject's key has been
+destroyed the box cannot be opened: the event comes back with those fields set to None,
+so replays, projections and exports carry only the non-personal skeleton.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic
+
+from domain.personal_data import PERSONAL_FIELDS, PERSONAL_SNAPSHOT_FIELDS
+from services.keys import SubjectKeys
+
+SEALED = "_sealed"
+_SNAPSHOT_FIELDS = {get_topic(cls): fields for cls, fields in PERSONAL_SNAPSHOT_FIELDS.items()}
+
+
+class SealingMapper(Mapper):
+    """A Mapper that seals the fields ``domain.personal_data`` names, per subject."""
+
+    def __init__(self, *args: Any, keys: SubjectKeys, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.keys = keys
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        """Seal personal fields, then store as usual."""
+        state = dict(vars(domain_event))
+        subject = state["originator_id"]
+        if isinstance(domain_event, Snapshot) and domain_event.topic in _SNAPSHOT_FIELDS:
+            inner = dict(state["state"])
+            inner[SEALED] = self._seal(subject, inner, _SNAPSHOT_FIELDS[domain_event.topic])
+            state["state"] = inner
+        elif type(domain_event) in PERSONAL_FIELDS:
+            state[SEALED] = self._seal(subject, state, PERSONAL_FIELDS[type(domain_event)])
+        else:
+            return super().to_stored_event(domain_event)
+        proxy = object.__new__(type(domain_event))
+        object.__setattr__(proxy, "__dict__", state)
+        return super().to_stored_event(proxy)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        """Load as usual, then open the box (or leave the personal fields empty)."""
+        event = super().to_domain_event(stored_event)
+        state = vars(event)
+        if SEALED in state:
+            self._open(event.originator_id, state, state.pop(SEALED))
+        elif isinstance(event, Snapshot) and isinstance(state.get("state"), dict) and SEALED in state["state"]:
+            inner = dict(state["state"])
+            self._open(event.originator_id, inner, inner.pop(SEALED))
+            state["state"] = inner
+        return event
+
+    def _seal(self, subject: Any, state: dict, fields: tuple[str, ...]) -> dict:
+        personal = {f: state.pop(f) for f in fields if f in state}
+        return {"fields": list(personal), "box": self.keys.seal(subject, self.transcoder.encode(personal))}
+
+    def _open(self, subject: Any, state: dict, sealed: dict) -> None:
+        plaintext = self.keys.open(subject, sealed["box"])
+        if plaintext is None:
+            state.update(dict.fromkeys(sealed["fields"]))
+        else:
+            state.update(self.transcoder.decode(plaintext))
