@@ -19,6 +19,7 @@ from services.children import ChildRecords
 from services.config import Settings
 from services.directory import Directory
 from services.help_plans import HelpPlans
+from services.notifications import EscalationLoop, Notifications
 from services.projecting import CeleryNudger, InProcessProjector
 from services.store import SafehubStore, open_store
 from services.time_cards import TimeCards
@@ -43,9 +44,13 @@ class Services:
     views: ChildViews
     help_plans: HelpPlans
     time_cards: TimeCards
+    notifications: Notifications
+    escalator: EscalationLoop | None
 
     def close(self) -> None:
         """Stop background work and release database connections."""
+        if self.escalator is not None:
+            self.escalator.stop()
         self.projector.stop()
         for name in self.followers.names():
             self.followers[name].view.datastore.close()
@@ -79,4 +84,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
     views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path))
     help_plans = HelpPlans(store, clock, settings.timezone)
     time_cards = TimeCards(store, clock, settings.timezone)
-    return Services(settings, store, directory, children, followers, projector, views, help_plans, time_cards)
+    notifications = Notifications(store, clock, settings.school_days_path)
+    children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
+    embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates
+    escalator = EscalationLoop(notifications, settings.escalate_seconds) if embedded else None
+    return Services(settings, store, directory, children, followers, projector, views, help_plans, time_cards,
+                    notifications, escalator)

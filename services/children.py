@@ -27,6 +27,8 @@ from services.tokens import keyed_digest
 from services.views import child_view, event_view, signal_view
 
 MAX_MERGE_HOPS = 10
+#: A hook run inside a signal's save: (actor, child, recorded event, intervention) -> (aggregates, fields).
+SignalHook = Callable[[Actor, Child, Child.SignalRecorded, "dict | None"], tuple[list, dict]]
 
 
 class ChildRecords:
@@ -39,6 +41,9 @@ class ChildRecords:
         self.secret = secret
         self.clock = clock
         self.zone = ZoneInfo(timezone)
+        #: Called inside a signal's save with (actor, child, the recorded event, intervention);
+        #: each returns aggregates to save atomically with the signal and fields for the answer.
+        self.signal_hooks: list[SignalHook] = []
 
     # --- registering and finding ----------------------------------------------------
 
@@ -103,16 +108,17 @@ class ChildRecords:
 
     def record_signal(self, actor: Actor, child_id: UUID, *, kind: str, observed_at: datetime,
                       details: str = "", severity: str | None = None, days: int | None = None,
-                      idempotency_key: str | None = None) -> tuple[dict, bool]:
+                      idempotency_key: str | None = None, intervention: dict | None = None) -> tuple[dict, bool]:
         """Record a signal once; a retry with the same key returns the first result.
 
-        Returns the signal and whether it was a replay of an earlier request.
+        Returns the signal and whether it was a replay of an earlier request. A domestic
+        intervention may carry the police's ``intervention`` details (for the notices).
         """
         require(actor, Action.SUBMIT_SIGNAL)
         if actor.agency_id is None or actor.agency_kind is None:
             raise Forbidden("only a user of an agency can submit signals")
         key = f"signal:{actor.user_id}:{idempotency_key}" if idempotency_key else None
-        fingerprint = _fingerprint(child_id, kind, observed_at, details, severity, days)
+        fingerprint = _fingerprint(child_id, kind, observed_at, details, severity, days, intervention)
 
         def attempt() -> tuple[dict, bool]:
             if key:
@@ -128,8 +134,13 @@ class ChildRecords:
             recorded = child.pending_events[-1]
             outcome = {"child_id": str(child.id), "signal_id": str(signal_id)}
             extra = [IdempotencyRecord(key=key, fingerprint=fingerprint, outcome=outcome)] if key else []
+            answer: dict = {}
+            for hook in self.signal_hooks:
+                aggregates, fields = hook(actor, child, recorded, intervention)
+                extra.extend(aggregates)
+                answer.update(fields)
             self.store.save(child, *extra)
-            return signal_view(fold_signals([recorded])[signal_id]), False
+            return {**signal_view(fold_signals([recorded])[signal_id]), **answer}, False
 
         return retry_on_conflict(attempt)
 
@@ -315,7 +326,9 @@ def _near_dates(dob: date) -> list[date]:
 
 
 def _fingerprint(child_id: UUID, kind: str, observed_at: datetime, details: str,
-                 severity: str | None, days: int | None) -> str:
+                 severity: str | None, days: int | None, intervention: dict | None = None) -> str:
     # The same instant written in another zone is the same request.
     body = [str(child_id), kind, observed_at.astimezone(UTC).isoformat(), details, severity, days]
+    if intervention is not None:  # keys used before interventions existed keep their fingerprint
+        body.append(json.dumps(intervention, sort_keys=True, default=str))
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()

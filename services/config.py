@@ -34,6 +34,10 @@ class Settings:
     pull_lock_seconds: int
     risk_policy_path: str | None
     cipher_key: str | None
+    #: Police notices: the school-day policy file (None: the shipped default) and, in the
+    #: embedded mode, how often unacknowledged notices are escalated (0 turns it off).
+    school_days_path: str | None = None
+    escalate_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -51,6 +55,8 @@ class Settings:
             "catch_up_seconds": float(env.get("SAFEHUB_CATCH_UP_SECONDS", "5")),
             "pull_lock_seconds": int(env.get("SAFEHUB_PULL_LOCK_SECONDS", "60")),
             "risk_policy_path": env.get("SAFEHUB_RISK_POLICY") or None,
+            "school_days_path": env.get("SAFEHUB_SCHOOL_DAYS") or None,
+            "escalate_seconds": float(env.get("SAFEHUB_ESCALATE_SECONDS", "60")),
             "cipher_key": env.get("SAFEHUB_CIPHER_KEY") or None,
         }
         values.update(overrides)

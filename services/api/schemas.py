@@ -152,6 +152,12 @@ class MergeSchema(StrictSchema):
 
 # --- signals --------------------------------------------------------------------------
 
+def _intervention_schema() -> Schema:
+    from services.api.schemas_family import InterventionSchema  # beside the notifications it feeds
+
+    return InterventionSchema()
+
+
 class SignalCreateSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(tuple(CATALOGUE)))
     observed_at = when(required=True)
@@ -159,6 +165,8 @@ class SignalCreateSchema(StrictSchema):
     details = fields.String(load_default="", validate=validate.Length(max=10_000))
     days = fields.Integer(load_default=None, allow_none=True, strict=True,
                           validate=validate.Range(min=1, max=366))
+    intervention = fields.Nested(_intervention_schema, load_default=None, allow_none=True, metadata={
+        "description": "police details of a domestic_intervention; the school and OPS are notified"})
 
 
 class IdempotencyHeaderSchema(Schema):
@@ -204,6 +212,8 @@ class SignalSchema(Schema):
     retracted = fields.Boolean()
     retraction_reason = fields.String(allow_none=True)
     retracted_at = iso(allow_none=True)
+    notified = fields.List(fields.Dict(), metadata={
+        "description": "the notices a domestic intervention sent (recipient and due time)"})
 
 
 class SignalKindSchema(Schema):

@@ -263,3 +263,54 @@ class ServiceReportSchema(Schema):
 
 class ReportQuerySchema(StrictSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
+
+
+# --- police notifications ---------------------------------------------------------------
+
+class InterventionSchema(StrictSchema):
+    police_reference = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                     metadata={"description": "the police case or incident number"})
+    place = fields.String(required=True, validate=validate.Length(min=1, max=400))
+    child_present = fields.Boolean(required=True, metadata={"description": "was the child present"})
+    child_said = fields.String(load_default="", validate=validate.Length(max=10_000),
+                               metadata={"description": "what the child said"})
+    circumstances = fields.String(load_default="", validate=validate.Length(max=10_000))
+
+
+NOTIFICATION_STATUSES = ("pending", "delivered", "acknowledged", "escalated")
+
+
+class NotificationQuerySchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(NOTIFICATION_STATUSES))
+
+
+class AcknowledgementSchema(StrictSchema):
+    note = fields.String(load_default="", validate=validate.Length(max=10_000))
+
+
+class NotificationSchema(Schema):
+    id = fields.UUID(required=True)
+    direction = fields.String(metadata={"description": "received, sent or escalated (as the caller sees it)"})
+    status = fields.String(metadata={"description": "pending, delivered, acknowledged or escalated"})
+    child = fields.Dict()
+    signal_id = fields.UUID()
+    sender = fields.Dict()
+    recipient = fields.Dict()
+    observed_at = iso()
+    recorded_at = iso()
+    due_at = iso()  # before the start of the next school day after it was recorded
+    due_by_observation = iso()  # the same, counted from the intervention itself
+    recorded_late = fields.Boolean()
+    overdue = fields.Boolean()
+    intervention = fields.Dict()
+    details = fields.String()
+    delivered_at = iso(allow_none=True)
+    acknowledged_at = iso(allow_none=True)
+    acknowledged_by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    escalated_at = iso(allow_none=True)
+    policy_version = fields.String()
+
+
+class EscalationRunSchema(Schema):
+    escalated = fields.List(fields.String())

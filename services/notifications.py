@@ -1,0 +1,273 @@
+"""Police notices to the child's school and OPS: issue (inside the signal's save), list,
+deliver, acknowledge, and escalate the unacknowledged ones past their due time.
+
+Listings use Buckets per recipient and per sender agency; the escalation scan uses a
+Bucket per due day, looking back ``LOOKBACK_DAYS`` (anything overdue is escalated within
+one run of the scan, so the window only matters if escalation was off for a month).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.access import Action, Actor, require, require_same_municipality
+from domain.agencies import Agency, AgencyKind, Role
+from domain.children import Child
+from domain.errors import Forbidden, NotFound
+from domain.indexes import Bucket
+from domain.notifications import INTERVENTION_KIND, Notification, check_intervention, load_school_days
+from services.store import SafehubStore, retry_on_conflict
+
+log = logging.getLogger("safehub.notifications")
+LOOKBACK_DAYS = 31
+
+
+class Notifications:
+    """Operation Encompass: the school and OPS hear of a domestic intervention before school."""
+
+    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], policy_path: str | None = None):
+        self.store = store
+        self.clock = clock
+        self.policy = load_school_days(policy_path)
+        self.zone = ZoneInfo(self.policy.timezone)
+
+    # --- issuing (a hook of ChildRecords.record_signal, inside the same save) ------------
+
+    def on_signal(self, actor: Actor, child: Child, recorded: Child.SignalRecorded,
+                  intervention: dict | None) -> tuple[list, dict]:
+        """Build the notices of a police domestic intervention, to save with the signal."""
+        details = check_intervention(recorded.kind, intervention)
+        if recorded.kind != INTERVENTION_KIND or actor.agency_kind != AgencyKind.POLICE.value:
+            return [], {}
+        now = self.clock()
+        buckets: dict[str, Bucket] = {}
+        notices = []
+        for agency in self._recipients(child):
+            notice = Notification.issue(
+                municipality_id=child.municipality_id, child_id=child.id, signal_id=recorded.signal_id,
+                recipient_agency_id=agency.id, recipient_kind=agency.kind, sender_agency_id=actor.agency_id,
+                author_id=actor.user_id, observed_at=recorded.observed_at, recorded_at=now,
+                intervention=details, details=recorded.details, policy=self.policy)
+            notices.append(notice)
+            due_day = notice.due_at.astimezone(self.zone).date().isoformat()
+            for key in (f"notifications:to:{agency.id}", f"notifications:from:{actor.agency_id}",
+                        f"notifications:due:{due_day}"):
+                buckets.setdefault(key, self._bucket(key)).add(notice.id)
+        notified = [{"id": str(n.id), "recipient_agency_id": str(n.recipient_agency_id),
+                     "recipient_kind": n.recipient_kind, "due_at": n.due_at.isoformat()} for n in notices]
+        return [*notices, *buckets.values()], {"notified": notified}
+
+    # --- reading and acknowledging ---------------------------------------------------------
+
+    def list_notices(self, actor: Actor, status: str | None = None) -> list[dict]:
+        """What the caller's agency received or sent; for the coordinator, the escalations."""
+        if actor.role == Role.COORDINATOR.value:
+            require(actor, Action.READ_ESCALATIONS)
+            keyed = [("escalated", f"notifications:escalated:{actor.municipality_id}")]
+        else:
+            require(actor, Action.READ_NOTIFICATIONS)
+            if actor.agency_id is None:
+                raise Forbidden("notices are addressed to agencies")
+            keyed = [("received", f"notifications:to:{actor.agency_id}"),
+                     ("sent", f"notifications:from:{actor.agency_id}")]
+        rows = []
+        for direction, key in keyed:
+            for ref in self._listed(key):
+                notice = self._notice(actor, ref)
+                if status is None or notice.status == status:
+                    rows.append(self._view(notice, direction))
+        return sorted(rows, key=lambda r: (r["due_at"], r["id"]))
+
+    def get(self, actor: Actor, notice_id: UUID) -> dict:
+        """Return a notice; the recipient's first read records its delivery."""
+        def attempt() -> dict:
+            notice, direction = self._visible(actor, notice_id)
+            if direction == "received" and notice.deliver(actor.user_id, "api"):
+                self.store.save(notice)
+            return self._view(notice, direction)
+
+        return retry_on_conflict(attempt)
+
+    def deliver(self, actor: Actor, notice_id: UUID, channel: str = "api") -> dict:
+        """Record delivery to the recipient's system (once; later calls change nothing)."""
+        require(actor, Action.ACKNOWLEDGE_NOTIFICATION)
+
+        def attempt() -> dict:
+            notice = self._received(actor, notice_id)
+            if notice.deliver(actor.user_id, channel):
+                self.store.save(notice)
+            return self._view(notice, "received")
+
+        return retry_on_conflict(attempt)
+
+    def acknowledge(self, actor: Actor, notice_id: UUID, note: str = "") -> dict:
+        """A person at the recipient agency confirms they have read the notice."""
+        require(actor, Action.ACKNOWLEDGE_NOTIFICATION)
+
+        def attempt() -> dict:
+            notice = self._received(actor, notice_id)
+            notice.acknowledge(actor.user_id, note)
+            self.store.save(notice)
+            return self._view(notice, "received")
+
+        return retry_on_conflict(attempt)
+
+    # --- escalation (Celery beat, the CLI, or the embedded loop) ---------------------------
+
+    def escalate_overdue(self) -> list[str]:
+        """Escalate every unacknowledged notice past its due time to the team coordinator, once."""
+        now = self.clock()
+        today = now.astimezone(self.zone).date()
+        escalated = []
+        for back in range(LOOKBACK_DAYS, -1, -1):
+            day = (today - timedelta(days=back)).isoformat()
+            for ref in self._listed(f"notifications:due:{day}"):
+                if self._escalate_one(ref, now):
+                    escalated.append(str(ref))
+        if escalated:
+            log.info("escalated %d unacknowledged notices", len(escalated))
+        return escalated
+
+    def _escalate_one(self, notice_id: UUID, now: datetime) -> bool:
+        def attempt() -> bool:
+            notice = self.store.repository.get(notice_id)
+            teams = [a.id for a in self._agencies(notice.municipality_id) if a.kind == AgencyKind.TEAM.value]
+            if not notice.escalate(now, teams):
+                return False
+            key = f"notifications:escalated:{notice.municipality_id}"
+            bucket = self._bucket(key)
+            bucket.add(notice.id)
+            self.store.save(notice, bucket)
+            return True
+
+        return retry_on_conflict(attempt)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _recipients(self, child: Child) -> list[Agency]:
+        """The child's school (when known) and every OPS of the municipality."""
+        agencies = self._agencies(child.municipality_id)
+        return [a for a in agencies if a.id == child.school_id or a.kind == AgencyKind.OPS.value]
+
+    def _agencies(self, municipality_id: UUID) -> list[Agency]:
+        return [a for a in (self._get(r) for r in self._listed(f"agencies:{municipality_id}"))
+                if isinstance(a, Agency)]
+
+    def _notice(self, actor: Actor, notice_id: UUID) -> Notification:
+        notice = self._get(notice_id)
+        if not isinstance(notice, Notification):
+            raise NotFound(f"notification {notice_id} not found")
+        require_same_municipality(actor, notice.municipality_id)
+        return notice
+
+    def _visible(self, actor: Actor, notice_id: UUID) -> tuple[Notification, str]:
+        """The notice and how the caller sees it; anyone else is told it does not exist."""
+        if actor.role == Role.COORDINATOR.value:
+            require(actor, Action.READ_ESCALATIONS)
+            notice = self._notice(actor, notice_id)
+            if notice.escalated:
+                return notice, "escalated"
+        else:
+            require(actor, Action.READ_NOTIFICATIONS)
+            notice = self._notice(actor, notice_id)
+            if actor.agency_id == notice.recipient_agency_id:
+                return notice, "received"
+            if actor.agency_id == notice.sender_agency_id:
+                return notice, "sent"
+        raise NotFound(f"notification {notice_id} not found")
+
+    def _received(self, actor: Actor, notice_id: UUID) -> Notification:
+        notice, direction = self._visible(actor, notice_id)
+        if direction != "received":
+            raise Forbidden("only the agency the notice is addressed to may record its delivery or acknowledge it")
+        return notice
+
+    def _get(self, aggregate_id: UUID) -> object | None:
+        try:
+            return self.store.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _bucket(self, key: str) -> Bucket:
+        found = self._get(Bucket.create_id(key))
+        return found if isinstance(found, Bucket) else Bucket(key=key)
+
+    def _listed(self, key: str) -> list[UUID]:
+        found = self._get(Bucket.create_id(key))
+        return list(found.refs) if isinstance(found, Bucket) else []
+
+    def _view(self, notice: Notification, direction: str) -> dict:
+        stamps = {type(e).__name__: e for e in self.store.events.get(notice.id)}
+        issued = stamps["Issued"]  # a notice always starts with it
+        child = self._get(notice.child_id)
+        acknowledged = stamps.get("Acknowledged")
+        escalated = stamps.get("Escalated")
+        return {
+            "id": str(notice.id), "direction": direction, "status": notice.status,
+            "child": _child(child, notice.child_id), "signal_id": str(notice.signal_id),
+            "sender": self._agency_ref(notice.sender_agency_id),
+            "recipient": self._agency_ref(notice.recipient_agency_id),
+            "observed_at": issued.observed_at.isoformat(), "recorded_at": issued.timestamp.isoformat(),
+            "due_at": notice.due_at.isoformat(), "due_by_observation": issued.due_by_observation.isoformat(),
+            "recorded_late": issued.due_by_observation < notice.due_at,
+            "overdue": not notice.acknowledged and self.clock() > notice.due_at,
+            "intervention": dict(issued.intervention), "details": issued.details,
+            "delivered_at": stamps["Delivered"].timestamp.isoformat() if "Delivered" in stamps else None,
+            "acknowledged_at": acknowledged.timestamp.isoformat() if acknowledged else None,
+            "acknowledged_by": str(acknowledged.user_id) if acknowledged else None,
+            "note": acknowledged.note if acknowledged else None,
+            "escalated_at": escalated.timestamp.isoformat() if escalated else None,
+            "policy_version": issued.policy_version,
+        }
+
+    def _agency_ref(self, agency_id: UUID) -> dict:
+        agency = self._get(agency_id)
+        if not isinstance(agency, Agency):
+            return {"id": str(agency_id), "name": None, "kind": None}
+        return {"id": str(agency.id), "name": agency.name, "kind": agency.kind}
+
+
+def _child(child: object, child_id: UUID) -> dict:
+    if not isinstance(child, Child):
+        return {"id": str(child_id)}
+    return {"id": str(child.id), "given_name": child.given_name, "family_name": child.family_name,
+            "date_of_birth": child.date_of_birth.isoformat(),
+            "school_id": str(child.school_id) if child.school_id else None}
+
+
+class EscalationLoop:
+    """Embedded mode: escalate overdue notices from a daemon thread every ``interval`` seconds."""
+
+    def __init__(self, notifications: Notifications, interval: float):
+        self.notifications = notifications
+        self.interval = interval
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the loop (idempotent; an interval of 0 turns it off)."""
+        if self._thread is None and self.interval > 0:
+            self._stopped.clear()
+            self._thread = threading.Thread(target=self._loop, name="safehub-escalations", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop and wait for a run in progress."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.notifications.escalate_overdue()
+            except Exception:  # keep going; the next run retries
+                log.exception("escalating overdue notices failed")

@@ -1,0 +1,150 @@
+"""Police notices (Operation Encompass): the school and OPS hear of a domestic intervention before school."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.api.test_timeline import post_child
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+INTERVENTION = {"police_reference": "RSD-123/26", "place": "ul. Polna 3/4, Przykładowo", "child_present": True,
+                "child_said": "Tata krzyczał na mamę, schowałem się w pokoju.",
+                "circumstances": "awantura domowa, ojciec pod wpływem alkoholu"}
+
+
+def at(*args):
+    return datetime(*args, tzinfo=WARSAW)
+
+
+def intervene(client, world, child, observed_at, **extra):
+    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
+        "kind": "domestic_intervention", "observed_at": observed_at.isoformat(),
+        "details": "interwencja nocna", "intervention": INTERVENTION, **extra})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def received(client, who, **query):
+    response = client.get("/api/v1/notifications", headers=who.headers, query_string=query)
+    assert response.status_code == 200, response.json
+    return [n for n in response.json if n["direction"] in ("received", "escalated")]
+
+
+@pytest.fixture
+def child(client, world):
+    return post_child(client, world.users["school"])  # registered by the school: it is the child's school
+
+
+@pytest.mark.parametrize(("recorded", "due"), [
+    (at(2026, 3, 6, 23, 30), at(2026, 3, 9, 8, 0)),  # Friday night -> Monday before school
+    (at(2026, 4, 30, 23, 30), at(2026, 5, 4, 8, 0)),  # Thursday night; Friday 1 May a holiday; 3 May Sunday
+    (at(2026, 3, 10, 21, 0), at(2026, 3, 11, 8, 0)),  # a normal Tuesday evening -> Wednesday
+])
+def test_the_school_and_ops_are_notified_due_before_the_next_school_day(client, world, child, clock,
+                                                                        recorded, due):
+    clock.now = recorded
+    signal = intervene(client, world, child, recorded.replace(minute=0))
+    assert {n["recipient_kind"] for n in signal["notified"]} == {"school", "ops"}
+    assert {datetime.fromisoformat(n["due_at"]) for n in signal["notified"]} == {due}
+    for who, kind in (("school", "school"), ("case_worker", "ops")):
+        [notice] = received(client, world.users[who])
+        assert notice["recipient"]["kind"] == kind and notice["status"] == "pending"
+        assert datetime.fromisoformat(notice["due_at"]) == due and notice["recorded_late"] is False
+        assert notice["intervention"] == INTERVENTION
+        assert notice["child"]["given_name"] == "Kacper" and notice["signal_id"] == signal["id"]
+
+
+def test_the_school_reads_and_acknowledges_and_both_are_events(client, world, child, clock):
+    clock.now = at(2026, 3, 6, 23, 30)
+    intervene(client, world, child, at(2026, 3, 6, 23, 0))
+    school = world.users["school"]
+    [notice] = received(client, school, status="pending")
+    clock.now = at(2026, 3, 9, 7, 15)
+    read = client.get(f"/api/v1/notifications/{notice['id']}", headers=school.headers).json
+    assert read["status"] == "delivered" and read["delivered_at"]
+    assert received(client, school, status="pending") == []
+    acknowledged = client.post(f"/api/v1/notifications/{notice['id']}/acknowledgement", headers=school.headers,
+                               json={"note": "wychowawca poinformowany"})
+    assert acknowledged.status_code == 201 and acknowledged.json["status"] == "acknowledged"
+    assert acknowledged.json["note"] == "wychowawca poinformowany"
+    again = client.post(f"/api/v1/notifications/{notice['id']}/acknowledgement", headers=school.headers, json={})
+    assert again.status_code == 409
+    [sent] = [n for n in client.get("/api/v1/notifications", headers=world.users["police"].headers).json
+              if n["recipient"]["kind"] == "school"]
+    assert sent["direction"] == "sent" and sent["status"] == "acknowledged"
+
+
+def test_an_unacknowledged_notice_escalates_once_to_the_coordinator(client, services, world, child, clock,
+                                                                    recorded_by_clock):
+    clock.now = at(2026, 3, 6, 23, 30)
+    intervene(client, world, child, at(2026, 3, 6, 23, 0))
+    [ops_notice] = received(client, world.users["case_worker"])
+    client.post(f"/api/v1/notifications/{ops_notice['id']}/acknowledgement",
+                headers=world.users["case_worker"].headers, json={})
+    clock.now = at(2026, 3, 9, 7, 59)
+    assert services.notifications.escalate_overdue() == []
+    clock.now = at(2026, 3, 9, 8, 1)
+    [escalated] = services.notifications.escalate_overdue()
+    assert services.notifications.escalate_overdue() == []  # once
+    clock.now = at(2026, 3, 9, 8, 30)
+    assert services.notifications.escalate_overdue() == []
+    coordinator = world.users["coordinator"]
+    [notice] = client.get("/api/v1/notifications", headers=coordinator.headers).json
+    assert notice["id"] == escalated and notice["status"] == "escalated" and notice["direction"] == "escalated"
+    assert notice["recipient"]["kind"] == "school" and notice["overdue"] is True
+    assert datetime.fromisoformat(notice["escalated_at"]).astimezone(WARSAW).strftime("%H:%M") == "08:01"
+    events = services.store.events.get(notice_uuid(escalated))
+    assert [type(e).__name__ for e in events] == ["Issued", "Escalated"]
+    late_ack = client.post(f"/api/v1/notifications/{escalated}/acknowledgement",
+                           headers=world.users["school"].headers, json={})
+    assert late_ack.json["status"] == "acknowledged" and late_ack.json["escalated_at"]
+
+
+def notice_uuid(text):
+    from uuid import UUID
+
+    return UUID(text)
+
+
+def test_a_late_police_record_is_due_from_the_recording_and_says_so(client, world, child, clock):
+    clock.now = at(2026, 3, 9, 10, 0)  # Monday morning, school has begun
+    intervene(client, world, child, at(2026, 3, 6, 23, 0))
+    [notice] = received(client, world.users["school"])
+    assert datetime.fromisoformat(notice["due_at"]) == at(2026, 3, 10, 8, 0)
+    assert datetime.fromisoformat(notice["due_by_observation"]) == at(2026, 3, 9, 8, 0)
+    assert notice["recorded_late"] is True
+
+
+def test_only_the_agencies_concerned_see_a_notice(client, world, other_world, child, clock):
+    clock.now = at(2026, 3, 6, 23, 30)
+    intervene(client, world, child, at(2026, 3, 6, 23, 0))
+    [notice] = received(client, world.users["school"])
+    path = f"/api/v1/notifications/{notice['id']}"
+    assert client.get("/api/v1/notifications", headers=world.users["admin"].headers).status_code == 403
+    assert client.get(path, headers=world.users["admin"].headers).status_code == 403
+    assert client.get(path, headers=world.users["health"].headers).status_code == 404
+    assert client.get(path, headers=world.users["coordinator"].headers).status_code == 404  # not escalated
+    assert client.get(path, headers=other_world.users["school"].headers).status_code == 404
+    assert received(client, world.users["health"]) == []
+    assert client.post(f"{path}/acknowledgement", headers=world.users["police"].headers, json={}).status_code == 403
+    assert client.get(path, headers=world.users["police"].headers).json["status"] == "pending"  # not a delivery
+
+
+def test_intervention_details_are_validated_and_only_for_interventions(client, world, child):
+    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
+        "kind": "domestic_intervention", "observed_at": "2026-03-02T23:00:00",
+        "intervention": {"place": "x", "child_present": "maybe"}})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"intervention.police_reference", "intervention.child_present"}
+    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
+        "kind": "home_visit", "observed_at": "2026-03-02T23:00:00", "intervention": INTERVENTION})
+    assert response.status_code == 422 and set(response.json["errors"]) == {"intervention"}
+
+
+def test_an_intervention_without_details_still_notifies(client, world, child):
+    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
+        "kind": "domestic_intervention", "observed_at": "2026-03-02T23:00:00"})
+    assert response.status_code == 201 and len(response.json["notified"]) == 2
