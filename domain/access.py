@@ -39,6 +39,7 @@ class Action(str, Enum):
     READ_TIMELINE = "read_timeline"
     READ_RISK = "read_risk"
     VERIFY_HISTORY = "verify_history"
+    ERASE_CHILD = "erase_child"
     MERGE_CHILDREN = "merge_children"
     WRITE_HELP_PLAN = "write_help_plan"
     READ_HELP_PLAN = "read_help_plan"
@@ -67,6 +68,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ_RISK: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR}),
     # Verifying the chain reads no personal data; it is the auditor's (and the DPO's) job.
     Action.VERIFY_HISTORY: frozenset({Role.AUDITOR}),
+    # Erasure destroys keys: the administrator manages keys, the coordinator acts for the team.
+    Action.ERASE_CHILD: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Action.MERGE_CHILDREN: frozenset({Role.COORDINATOR}),
     # Help plans and time cards are OPS family work (the Milanówek forms).
     Action.WRITE_HELP_PLAN: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT}),

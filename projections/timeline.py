@@ -22,7 +22,7 @@ class TimelineView(ViewMixin):
 
     name = "timeline"
     topics = topics_of(Agency.Registered, Child.Registered, Child.SignalRecorded, Child.SignalCorrected,
-                       Child.SignalRetracted, Child.MergedInto, Child.Absorbed)
+                       Child.SignalRetracted, Child.MergedInto, Child.Absorbed, Child.Erased)
     tables = ("timeline_children", "timeline_agencies", "timeline_entries")
     ddl = (
         "CREATE TABLE IF NOT EXISTS timeline_children ("
@@ -58,7 +58,7 @@ class TimelineView(ViewMixin):
         child_id = str(e.originator_id)
         self.run(c, "INSERT INTO timeline_children VALUES (?, ?, ?, ?, ?, ?)",
                  (child_id, child_id, str(e.municipality_id), _opt(e.school_id), e.originator_version, position))
-        self._milestone(c, e, position, "registered", agency_id=e.agency_id, author_id=e.registered_by)
+        self._milestone(c, e, position, "registered", agency_id=e.agency_id, author_id=e.registered_by, details=None)
 
     def _signal(self, c: Any, e: Child.SignalRecorded, position: int) -> None:
         self.run(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, kind, severity, observed_at,"
@@ -97,8 +97,21 @@ class TimelineView(ViewMixin):
         self._milestone(c, e, position, "absorbed", author_id=e.author_id, related=str(e.source_id),
                         details=e.reason)
 
+    def _erased(self, c: Any, e: Child.Erased, position: int) -> None:
+        """Drop the child's personal text, leaving exactly what a rebuild without the key gives."""
+        child_id = str(e.originator_id)
+        for row in self.run(c, "SELECT entry_id, corrections FROM timeline_entries WHERE child_id = ?", (child_id,)):
+            notes = _json_list(row["corrections"])
+            for note in notes:
+                note["reason"] = None
+                note["previous"].pop("details", None)
+                note["changes"].pop("details", None)
+            self.run(c, "UPDATE timeline_entries SET details = NULL, retraction_reason = NULL, corrections = ? "
+                        "WHERE entry_id = ?", (as_json(notes), row["entry_id"]))
+        self._milestone(c, e, position, "erased", author_id=e.author_id, details=None)
+
     def _milestone(self, c: Any, e: Any, position: int, entry_type: str, *, agency_id: Any = None,
-                   author_id: Any = None, related: str | None = None, details: str = "") -> None:
+                   author_id: Any = None, related: str | None = None, details: str | None = None) -> None:
         self.run(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, observed_at, recorded_at,"
                     " details, agency_id, author_id, related_child_id, version, position)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -148,4 +161,5 @@ _HANDLERS = {
     Child.SignalRetracted: TimelineView._retracted,
     Child.MergedInto: TimelineView._merged_into,
     Child.Absorbed: TimelineView._absorbed,
+    Child.Erased: TimelineView._erased,
 }

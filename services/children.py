@@ -289,7 +289,7 @@ class ChildRecords:
             bucket = self._bucket(self._dob_key(probe.municipality_id, dob))
             for ref in bucket.refs:
                 other = self.store.repository.get(ref)
-                if other.merged_into is not None:
+                if other.merged_into is not None or other.erased:
                     continue
                 score = name_similarity(probe.given_name, probe.family_name, other.given_name, other.family_name)
                 exact = dob == probe.date_of_birth and is_same_name(

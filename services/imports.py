@@ -188,7 +188,7 @@ class _Batch:
     def _same(self, child_id: UUID, fields: dict) -> bool:
         child = self._loaded(child_id, follow=False)
         other_pesel = fields["pesel"] and child.pesel and child.pesel != fields["pesel"]
-        return child.merged_into is None and not other_pesel and is_same_name(
+        return child.merged_into is None and not child.erased and not other_pesel and is_same_name(
             child.given_name, child.family_name, fields["given_name"], fields["family_name"])
 
     def _register(self, fields: dict, name_key: tuple) -> Child:

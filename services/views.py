@@ -33,13 +33,14 @@ def child_view(child: Child) -> dict:
         "municipality_id": str(child.municipality_id),
         "given_name": child.given_name,
         "family_name": child.family_name,
-        "date_of_birth": child.date_of_birth.isoformat(),
+        "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
         "pesel": child.pesel,
         "school_id": str(child.school_id) if child.school_id else None,
         "registered_at": child.created_on.isoformat(),
         "merged_into": str(child.merged_into) if child.merged_into else None,
         "merged_from": [str(i) for i in child.merged_from],
         "version": child.version,
+        "erased": getattr(child, "erased", False),
     }
 
 

@@ -8,7 +8,18 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
-from services.api import audit, children, directory, health, help_plans, imports, signals, time_cards, timelines
+from services.api import (
+    audit,
+    children,
+    directory,
+    erasure,
+    health,
+    help_plans,
+    imports,
+    signals,
+    time_cards,
+    timelines,
+)
 from services.api import notifications as notifications_api
 from services.api.auth import current_actor
 from services.api.errors import register_error_handlers
@@ -55,7 +66,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.ensure_ascii = False  # Polish names stay readable in responses
     app.json.sort_keys = False  # sorting every key of a 1,000-entry timeline costs more than it helps
     api = SafehubApi(app)
-    for module in (directory, children, signals, timelines, help_plans, time_cards, notifications_api, audit, imports):
+    for module in (directory, children, signals, timelines, help_plans, time_cards, notifications_api, audit,
+                   imports, erasure):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     register_error_handlers(app)

@@ -128,6 +128,7 @@ class ChildSchema(Schema):
     merged_into = fields.UUID(allow_none=True)
     merged_from = fields.List(fields.UUID())
     version = fields.Integer()
+    erased = fields.Boolean(metadata={"description": "personal data erased (crypto-shredded)"})
 
 
 class ChildCandidateSchema(ChildSchema):
