@@ -246,6 +246,23 @@ def projections_catch_up() -> None:
         click.echo(f"{n}: {applied} events applied")
 
 
+@main.group()
+def notifications() -> None:
+    """Police notices to schools and OPS."""
+
+
+@notifications.command("escalate")
+@click.option("--json", "as_json", is_flag=True)
+def notifications_escalate(as_json: bool) -> None:
+    """Escalate every unacknowledged notice past its due time to the coordinator (each once)."""
+    svc = _services()
+    try:
+        escalated = svc.notifications.escalate_overdue()
+    finally:
+        svc.close()
+    _emit(as_json, {"escalated": escalated}, f"{len(escalated)} notices escalated")
+
+
 def _celery(*args: str) -> None:
     """Hand over to Celery for the workers package (this process becomes the worker)."""
     os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "workers.app", *args])  # noqa: S606

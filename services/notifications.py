@@ -27,6 +27,8 @@ from services.store import SafehubStore, retry_on_conflict
 
 log = logging.getLogger("safehub.notifications")
 LOOKBACK_DAYS = 31
+#: The Celery task beat sends to escalate overdue notices (production mode).
+ESCALATE_TASK = "safehub.escalate_notifications"
 
 
 class Notifications:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from services.config import Settings
+from services.notifications import ESCALATE_TASK
 from services.projecting import PULL_TASK
 
 
@@ -20,6 +21,8 @@ def create_celery(settings: Settings | None = None) -> Celery:
         timezone=settings.timezone,
         beat_schedule={
             "catch-up-projections": {"task": PULL_TASK, "schedule": settings.catch_up_seconds},
+            # Police notices unacknowledged past their due time go to the coordinator (once each).
+            "escalate-notifications": {"task": ESCALATE_TASK, "schedule": settings.escalate_seconds or 60.0},
         },
     )
     return app

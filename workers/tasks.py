@@ -10,6 +10,7 @@ from redis import Redis
 
 from services.bootstrap import Services, build
 from services.config import Settings
+from services.notifications import ESCALATE_TASK
 from services.projecting import PULL_TASK
 from workers.pulling import pull_all
 
@@ -31,3 +32,10 @@ def pull() -> dict[str, int]:
     if any(applied.values()):
         log.info("projections advanced: %s", applied)
     return applied
+
+
+@shared_task(name=ESCALATE_TASK, ignore_result=True)
+def escalate_notifications() -> list[str]:
+    """Escalate unacknowledged police notices past their due time (each only once)."""
+    services, _ = _runtime()
+    return services.notifications.escalate_overdue()

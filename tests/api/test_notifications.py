@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -148,3 +149,29 @@ def test_an_intervention_without_details_still_notifies(client, world, child):
     response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
         "kind": "domestic_intervention", "observed_at": "2026-03-02T23:00:00"})
     assert response.status_code == 201 and len(response.json["notified"]) == 2
+
+
+def test_beat_the_worker_task_and_the_cli_all_run_the_same_escalation(client, services, world, child, clock,
+                                                                       monkeypatch, settings):
+    from click.testing import CliRunner
+
+    import workers.tasks
+    from services.cli import main
+    from services.notifications import ESCALATE_TASK
+    from workers.celery_app import create_celery
+
+    schedule = create_celery(settings).conf.beat_schedule
+    assert schedule["escalate-notifications"]["task"] == ESCALATE_TASK
+    assert schedule["escalate-notifications"]["schedule"] == settings.escalate_seconds
+
+    clock.now = at(2026, 3, 6, 23, 30)
+    intervene(client, world, child, at(2026, 3, 6, 23, 0))
+    clock.now = at(2026, 3, 9, 9, 0)
+    monkeypatch.setattr(workers.tasks, "_runtime", lambda: (services, None))
+    assert len(workers.tasks.escalate_notifications.run()) == 2
+    assert workers.tasks.escalate_notifications.run() == []
+
+    result = CliRunner().invoke(main, ["notifications", "escalate", "--json"],
+                                env={"SAFEHUB_DATA_DIR": str(settings.data_dir)})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.splitlines()[-1]) == {"escalated": []}  # each notice escalates only once
