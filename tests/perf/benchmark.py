@@ -1,0 +1,416 @@
+"""safehub's benchmark: each figure beside a raw baseline measured in the same run.
+
+    python -m tests.perf.benchmark --quick                 # < 2 minutes, SQLite and PostgreSQL
+    python -m tests.perf.benchmark                         # full mode (100k and 1M stores)
+    python -m tests.perf.benchmark --backend sqlite --voivodeship   # + 300k children / 10M events
+
+The machine is shared and noisy, so every safehub figure is printed as a ratio to a raw
+operation on the same database with the same durability setting, measured in the same
+run, with the absolute numbers beside it. Results are also written as JSON (``--out``).
+PostgreSQL is a throw-away server started here with fsync on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from domain.children import Child
+from domain.signals import kinds_for_agency
+from services.bootstrap import build
+from services.config import Settings
+from tests.conftest import make_world
+from tests.servers import PostgresServer, free_port
+
+MODES = {
+    "quick": {"ingest_requests": 400, "import_rows": 5_000, "stores": (20_000, 60_000), "reads": 60},
+    "full": {"ingest_requests": 4_000, "import_rows": 100_000, "stores": (100_000, 1_000_000), "reads": 300},
+}
+BIG_CHILD_EVENTS = 1000
+CLIENTS = 8
+SUBMITTERS = ("school", "police", "health", "day_centre", "case_worker")
+#: Relative frequency of signals by submitting agency (schools report most, courts least).
+WEIGHTS = (0.45, 0.2, 0.1, 0.15, 0.1)
+
+
+# --- the backends ------------------------------------------------------------------------
+
+class DurablePostgres(PostgresServer):
+    """The test suite's throw-away server, but with the durability production has."""
+
+    def _start_listening(self) -> None:
+        options = f"-p {self.port} -k {self.base / 'sock'} -c listen_addresses=127.0.0.1"
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options, "-w", "-t", "60",
+                  "start")
+
+
+class Backend:
+    """Where a run stores its events, and a raw DB-API connection to the same database."""
+
+    def __init__(self, name: str, workdir: Path, pg: PostgresServer | None):
+        self.name = name
+        self.data_dir = workdir / f"var-{name}"
+        self.url = pg.url(pg.create_database("bench")) if pg else None
+
+    def env(self) -> dict[str, str]:
+        env = {"SAFEHUB_DATA_DIR": str(self.data_dir), "SAFEHUB_MAX_BODY_BYTES": str(64 * 1024 * 1024)}
+        if self.url:
+            env["SAFEHUB_DATABASE_URL"] = self.url
+        return env
+
+    @contextmanager
+    def raw(self):
+        """A plain connection to the event store's database (autocommit off)."""
+        if self.url:
+            import psycopg
+
+            conn = psycopg.connect(self.url)
+        else:
+            conn = sqlite3.connect(self.data_dir / "events.sqlite", timeout=60)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @property
+    def mark(self) -> str:
+        return "%s" if self.url else "?"
+
+
+# --- synthetic history ---------------------------------------------------------------------
+
+def grow(svc, world, target_events: int, rng: random.Random, big: dict) -> int:
+    """Add children and signals until the store holds ``target_events``; one child gets 1,000."""
+    now = datetime.now(UTC)
+    actors = [world.users[u].actor for u in SUBMITTERS]
+    coordinator = world.users["coordinator"].actor
+    written = svc.store.recorder.max_notification_id() or 0
+    serial = written
+    while written < target_events:
+        batch = []
+        for _ in range(200):
+            serial += 1
+            child = Child.register(municipality_id=world.municipality_id, given_name=f"Dziecko{serial}",
+                                   family_name=f"Testowe{serial % 997}",
+                                   date_of_birth=date(2008, 1, 1) + timedelta(days=serial % 5800), pesel=None,
+                                   school_id=world.agencies["school"], registered_by=coordinator.user_id,
+                                   agency_id=None, today=now.date())
+            count = BIG_CHILD_EVENTS if "id" not in big else rng.choice((2, 3, 5, 8, 13, 21))
+            for _ in range(count):
+                actor = rng.choices(actors, WEIGHTS)[0]
+                child.record_signal(kind=rng.choice(kinds_for_agency(actor.agency_kind)).code,
+                                    observed_at=now - timedelta(minutes=rng.randint(1, 500_000)),
+                                    details="obserwacja " + "x" * rng.randint(10, 200), severity=None, days=None,
+                                    agency_id=actor.agency_id, agency_kind=actor.agency_kind,
+                                    author_id=actor.user_id, author_role=actor.role, now=now)
+            big.setdefault("id", child.id)
+            batch.append(child)
+            written += count + 1
+            if written >= target_events:
+                break
+        svc.store.save(*batch)
+    return svc.store.recorder.max_notification_id()
+
+
+# --- the server ------------------------------------------------------------------------------
+
+@contextmanager
+def server(backend: Backend, log: Path):
+    port = free_port()
+    env = {**os.environ, **backend.env()}
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)], env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+        yield port
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+
+
+def call(conn: http.client.HTTPConnection, method: str, path: str, token: str, body: bytes | None = None,
+         content_type: str = "application/json") -> tuple[int, bytes]:
+    conn.request(method, path, body=body, headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    return {"p50": at(50), "p95": at(95), "p99": at(99), "n": len(ordered)}
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+def raw_single_inserts(backend: Backend, rows: int) -> float:
+    """Rows per second, one row per transaction, into a scratch table of the same database."""
+    payload = os.urandom(400)
+    with backend.raw() as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id TEXT PRIMARY KEY, payload BYTEA)"
+                     if backend.url else "CREATE TABLE IF NOT EXISTS bench_raw (id TEXT PRIMARY KEY, payload BLOB)")
+        conn.commit()
+        started = time.perf_counter()
+        for _ in range(rows):
+            conn.execute(f"INSERT INTO bench_raw VALUES ({backend.mark}, {backend.mark})", (os.urandom(16).hex(),
+                                                                                          payload))
+            conn.commit()
+        return rows / (time.perf_counter() - started)
+
+
+def raw_batched_inserts(backend: Backend, rows: int) -> float:
+    payload = os.urandom(400)
+    with backend.raw() as conn:
+        started = time.perf_counter()
+        cursor = conn.cursor()
+        cursor.executemany(f"INSERT INTO bench_raw VALUES ({backend.mark}, {backend.mark})",
+                           [(os.urandom(16).hex(), payload) for _ in range(rows)])
+        conn.commit()
+        return rows / (time.perf_counter() - started)
+
+
+def raw_sequential_read(backend: Backend) -> float:
+    table, order = ("safehub_events", "notification_id") if backend.url else ("stored_events", "rowid")
+    with backend.raw() as conn:
+        started, count, last = time.perf_counter(), 0, 0
+        while True:
+            rows = conn.execute(f"SELECT {order}, originator_id, originator_version, topic, state FROM {table} "
+                                f"WHERE {order} > {backend.mark} ORDER BY {order} LIMIT 1000", (last,)).fetchall()
+            if not rows:
+                break
+            count, last = count + len(rows), rows[-1][0]
+        return count / (time.perf_counter() - started)
+
+
+def http_ingest(port: int, tokens: list[str], child_ids: list[str], requests: int) -> float:
+    """Signals per second through HTTP with 8 concurrent keep-alive clients."""
+    per_client = requests // CLIENTS
+    errors: list[str] = []
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        rng = random.Random(n)
+        for i in range(per_client):
+            body = json.dumps({"kind": "unexplained_absence", "observed_at": "2026-11-02T08:00:00", "days": 1,
+                               "details": f"klient {n} wpis {i}"}).encode()
+            status, text = call(conn, "POST", f"/api/v1/children/{rng.choice(child_ids)}/signals", tokens[0], body)
+            if status != 201:
+                errors.append(f"{status} {text[:200]!r}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} ingest errors, e.g. {errors[0]}")
+    return per_client * CLIENTS / elapsed
+
+
+def http_import(port: int, token: str, rows: int) -> tuple[float, dict]:
+    lines = ["imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis"]
+    for n in range(rows):
+        lines.append(f"Uczeń{n % (rows // 4 + 1)};Importowy{n % 13};{date(2010, 1, 1) + timedelta(days=n % 3000)};"
+                     f"unexplained_absence;{date(2026, 1, 1) + timedelta(days=n % 300)};1;wiersz {n}")
+    body = ("\n".join(lines) + "\n").encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
+    started = time.perf_counter()
+    status, text = call(conn, "POST", "/api/v1/signals/import", token, body, "text/csv")
+    elapsed = time.perf_counter() - started
+    if status != 201:
+        raise RuntimeError(f"import answered {status}: {text[:300]!r}")
+    report = json.loads(text)
+    return report["accepted"] / elapsed, {k: report[k] for k in ("rows", "accepted", "duplicate", "rejected")}
+
+
+def read_latency(port: int, token: str, child_id: str, path: str, reads: int) -> dict[str, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    status, text = call(conn, "GET", f"/api/v1/children/{child_id}/{path}", token)  # warm-up and catch-up
+    if status != 200:
+        raise RuntimeError(f"{path} answered {status}: {text[:300]!r}")
+    samples = []
+    for _ in range(reads):
+        started = time.perf_counter()
+        status, _ = call(conn, "GET", f"/api/v1/children/{child_id}/{path}", token)
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def rebuild_in_subprocess(backend: Backend) -> dict:
+    """Rebuild every projection from zero in a fresh process; events/s and its peak RSS."""
+    code = ("import json, resource, time\n"
+            "from services.bootstrap import build\nfrom services.config import Settings\n"
+            "svc = build(Settings.from_env())\nout = {}\n"
+            "for n in svc.followers.names():\n"
+            "    t = time.perf_counter(); a = svc.followers[n].rebuild(); out[n] = (a, time.perf_counter() - t)\n"
+            "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "print(json.dumps({'rebuild': out, 'rss_mb': rss}))\n")
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, **backend.env()}, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def disk_size(backend: Backend) -> float:
+    if backend.url:
+        with backend.raw() as conn:
+            return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20
+    return sum(p.stat().st_size for p in backend.data_dir.rglob("*") if p.is_file()) / 2**20
+
+
+# --- one run ---------------------------------------------------------------------------------
+
+def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) -> dict:
+    rng = random.Random(2026)
+    svc = build(Settings.from_env(backend.env()))
+    world = make_world(svc)
+    big: dict = {}
+    result: dict = {"backend": backend.name}
+    small, large = mode["stores"]
+    started = time.perf_counter()
+    grow(svc, world, small, rng, big)
+    result["generate_small_s"] = time.perf_counter() - started
+    registered = svc.store.recorder.select_notifications(start=None, limit=2000,
+                                                        topics=["domain.children:Child.Registered"])
+    children = [str(big["id"]), *[str(e.originator_id) for e in registered][:500]]
+    tokens = [world.users["school"].token]
+    svc.close()
+
+    result["raw_single_rows_per_s"] = raw_single_inserts(backend, 300 if mode is MODES["quick"] else 2000)
+    result["raw_batched_rows_per_s"] = raw_batched_inserts(backend, mode["import_rows"])
+    with server(backend, workdir / f"server-{backend.name}.log") as port:
+        result["ingest_per_s"] = http_ingest(port, tokens, children, mode["ingest_requests"])
+        result["import_rows_per_s"], result["import_report"] = http_import(port, tokens[0], mode["import_rows"])
+        for path in ("timeline", "risk"):
+            result[f"{path}_small_ms"] = read_latency(port, world.users["coordinator"].token, str(big["id"]), path,
+                                                      mode["reads"])
+    svc = build(Settings.from_env(backend.env()))
+    started = time.perf_counter()
+    result["events_large"] = grow(svc, world, large, rng, big)
+    result["generate_large_s"] = time.perf_counter() - started
+    svc.followers.catch_up()
+    svc.close()
+    with server(backend, workdir / f"server2-{backend.name}.log") as port:
+        for path in ("timeline", "risk"):
+            result[f"{path}_large_ms"] = read_latency(port, world.users["coordinator"].token, str(big["id"]), path,
+                                                      mode["reads"])
+    result["raw_read_per_s"] = raw_sequential_read(backend)
+    result.update(rebuild_in_subprocess(backend))
+    result["disk_mb"] = disk_size(backend)
+    if voivodeship:
+        result["voivodeship"] = run_voivodeship(backend, rng, big)
+    return result
+
+
+def run_voivodeship(backend: Backend, rng: random.Random, big: dict) -> dict:
+    """300,000 children and 10,000,000 events: ingest time, rebuild time, read latency, disk size."""
+    svc = build(Settings.from_env(backend.env()))
+    world = make_world(svc, "Województwo")
+    started = time.perf_counter()
+    grow(svc, world, 10_000_000, rng, big)
+    ingest = time.perf_counter() - started
+    svc.close()
+    rebuilt = rebuild_in_subprocess(backend)
+    with server(backend, backend.data_dir.parent / "server-voiv.log") as port:
+        latency = read_latency(port, world.users["coordinator"].token, str(big["id"]), "timeline", 100)
+    return {"ingest_s": ingest, **rebuilt, "timeline_ms": latency, "disk_mb": disk_size(backend)}
+
+
+# --- the table -------------------------------------------------------------------------------
+
+def rows_of(r: dict) -> list[tuple[str, str, str, str, str]]:
+    def ratio(a: float, b: float) -> float:
+        return a / b if b else 0.0
+
+    rebuild = r["rebuild"]
+    slowest = min(rebuild, key=lambda n: rebuild[n][0] / max(rebuild[n][1], 1e-9))
+    rate = rebuild[slowest][0] / max(rebuild[slowest][1], 1e-9)
+    lines = [
+        ("1 ingest, 8 clients (signals/s)", f"{r['ingest_per_s']:,.0f}", f"{r['raw_single_rows_per_s']:,.0f}",
+         f"{ratio(r['ingest_per_s'], r['raw_single_rows_per_s']):.2f}", ">= 0.5"),
+        ("2 bulk import (rows/s)", f"{r['import_rows_per_s']:,.0f}", f"{r['raw_batched_rows_per_s']:,.0f}",
+         f"{ratio(r['import_rows_per_s'], r['raw_batched_rows_per_s']):.2f}", ">= 0.5"),
+        (f"3 rebuild, slowest = {slowest} (events/s)", f"{rate:,.0f}", f"{r['raw_read_per_s']:,.0f}",
+         f"{ratio(rate, r['raw_read_per_s']):.2f}", ">= 0.1"),
+    ]
+    for name, (applied, seconds) in rebuild.items():
+        lines.append((f"  rebuild {name}", f"{applied / max(seconds, 1e-9):,.0f}/s", "", "", ""))
+    for path in ("timeline", "risk"):
+        s, b = r[f"{path}_small_ms"], r[f"{path}_large_ms"]
+        lines.append((f"4 {path} p50/p95/p99 ms (small store)", f"{s['p50']:.1f}/{s['p95']:.1f}/{s['p99']:.1f}",
+                      "", "", "p95 <= 10" if path == "timeline" else ""))
+        lines.append((f"4 {path} p50/p95/p99 ms ({r['events_large']:,} events)",
+                      f"{b['p50']:.1f}/{b['p95']:.1f}/{b['p99']:.1f}", f"{s['p95']:.1f}",
+                      f"{ratio(b['p95'], s['p95']):.2f}", "<= 1.5 x"))
+    lines.append(("6 peak RSS of the rebuild (MB)", f"{r['rss_mb']:.0f}", "", "", "<= 300"))
+    lines.append(("disk size (MB)", f"{r['disk_mb']:.0f}", "", "", ""))
+    return lines
+
+
+def print_table(results: list[dict]) -> None:
+    for r in results:
+        print(f"\n== {r['backend']} ==")
+        print(f"{'measure':<48}{'safehub':>18}{'raw':>12}{'ratio':>8}  target")
+        for measure, ours, raw, ratio, target in rows_of(r):
+            print(f"{measure:<48}{ours:>18}{raw:>12}{ratio:>8}  {target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small stores; under two minutes")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--voivodeship", action="store_true", help="also 300k children / 10M events (hours)")
+    parser.add_argument("--out", default=None, help="results JSON (default: bench-results-<time>.json)")
+    args = parser.parse_args()
+    mode = MODES["quick" if args.quick else "full"]
+    workdir = Path(tempfile.mkdtemp(prefix="safehub-bench-"))
+    results = []
+    pg = DurablePostgres.start() if args.backend in ("postgres", "both") else None
+    try:
+        for name in ("sqlite", "postgres"):
+            if args.backend in (name, "both"):
+                backend = Backend(name, workdir, pg if name == "postgres" else None)
+                started = time.perf_counter()
+                result = run_backend(backend, mode, workdir, args.voivodeship)
+                result["seconds"] = time.perf_counter() - started
+                results.append(result)
+    finally:
+        if pg:
+            pg.stop()
+    print_table(results)
+    out = Path(args.out or f"bench-results-{datetime.now(UTC):%Y%m%dT%H%M%S}.json")
+    out.write_text(json.dumps({"mode": "quick" if args.quick else "full", "machine": platform.node(),
+                               "cpus": os.cpu_count(), "python": platform.python_version(),
+                               "at": datetime.now(UTC).isoformat(), "results": results}, indent=1, default=str))
+    print(f"\nresults written to {out}")
+
+
+if __name__ == "__main__":
+    main()
