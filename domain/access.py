@@ -41,6 +41,11 @@ class Action(str, Enum):
     VERIFY_HISTORY = "verify_history"
     ERASE_CHILD = "erase_child"
     MERGE_CHILDREN = "merge_children"
+    FILL_FORM_A = "fill_form_a"
+    READ_PROCEDURE = "read_procedure"
+    MANAGE_PROCEDURE = "manage_procedure"
+    RECORD_GROUP_WORK = "record_group_work"
+    READ_DEADLINES = "read_deadlines"
     WRITE_HELP_PLAN = "write_help_plan"
     READ_HELP_PLAN = "read_help_plan"
     KEEP_TIME_CARD = "keep_time_card"
@@ -71,6 +76,13 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     # Erasure destroys keys: the administrator manages keys, the coordinator acts for the team.
     Action.ERASE_CHILD: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Action.MERGE_CHILDREN: frozenset({Role.COORDINATOR}),
+    # Blue Card procedure: the agency kind (initiating services) is checked by the domain,
+    # group membership by the use case; the coordinator (team chair) runs the procedure.
+    Action.FILL_FORM_A: _FIELD_ROLES,
+    Action.READ_PROCEDURE: _CHILD_READERS,
+    Action.MANAGE_PROCEDURE: frozenset({Role.COORDINATOR}),
+    Action.RECORD_GROUP_WORK: _FIELD_ROLES,
+    Action.READ_DEADLINES: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR}),
     # Help plans and time cards are OPS family work (the Milanówek forms).
     Action.WRITE_HELP_PLAN: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT}),
     Action.READ_HELP_PLAN: frozenset({Role.CASE_WORKER, Role.FAMILY_ASSISTANT, Role.COORDINATOR, Role.AUDITOR}),

@@ -10,14 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.procedure import load_procedure_policy
 from domain.risk import load_policy
+from projections.deadlines import DeadlinesView
 from projections.registry import VIEWS
 from projections.risk import RiskView
 from projections.runner import Follower, Followers
 from projections.views import open_view
+from services.blue_cards import BlueCards
 from services.children import ChildRecords
 from services.config import Settings
+from services.deadlines import Agendas, Deadlines, ReminderLoop
 from services.directory import Directory
+from services.groups import WorkingGroups
 from services.help_plans import HelpPlans
 from services.notifications import EscalationLoop, Notifications
 from services.projecting import CeleryNudger, InProcessProjector
@@ -46,9 +51,17 @@ class Services:
     time_cards: TimeCards
     notifications: Notifications
     escalator: EscalationLoop | None
+    # The Blue Card procedure (set by add_procedure).
+    blue_cards: BlueCards | None = None
+    groups: WorkingGroups | None = None
+    deadlines: Deadlines | None = None
+    agendas: Agendas | None = None
+    reminders: ReminderLoop | None = None
 
     def close(self) -> None:
         """Stop background work and release database connections."""
+        if self.reminders is not None:
+            self.reminders.stop()
         if self.escalator is not None:
             self.escalator.stop()
         self.projector.stop()
@@ -65,12 +78,30 @@ def build_followers(settings: Settings, store: SafehubStore) -> Followers:
         view = open_view(view_class, settings.view_env(name))
         if isinstance(view, RiskView):
             view.policy = policy
+        if isinstance(view, DeadlinesView):
+            view.policy = load_procedure_policy(settings.procedure_policy_path)
         followers.append(Follower(view, store.recorder, store.mapper))
     return Followers(followers)
 
 
+def add_procedure(svc: Services, clock: Callable[[], datetime]) -> Services:
+    """Wire the Blue Card procedure, working groups, deadlines and agendas onto the services."""
+    policy = load_procedure_policy(svc.settings.procedure_policy_path)
+    svc.blue_cards = BlueCards(svc.store, clock, svc.settings.timezone)
+    svc.groups = WorkingGroups(svc.store, clock, svc.settings.timezone)
+    svc.deadlines = Deadlines(svc.store, svc.followers, svc.projector, clock, policy)
+    svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path))
+    if svc.settings.projection_mode == "inprocess":  # production: Celery beat raises the reminders
+        svc.reminders = ReminderLoop(svc.deadlines, svc.settings.remind_seconds)
+    return svc
+
+
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
     """Open the store and the projections and wire the use cases to them."""
+    return add_procedure(_build_core(settings, clock), clock)
+
+
+def _build_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
     store = open_store(settings)
     directory = Directory(store)
     children = ChildRecords(store, directory, settings.resolved_secret(), clock, settings.timezone)

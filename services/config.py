@@ -38,6 +38,10 @@ class Settings:
     #: embedded mode, how often unacknowledged notices are escalated (0 turns it off).
     school_days_path: str | None = None
     escalate_seconds: float = 60.0
+    #: The Blue Card procedure policy (deadlines, reviews, agenda weights); None: the shipped default.
+    procedure_policy_path: str | None = None
+    #: Embedded mode: how often the web process raises deadline reminders (0 turns it off).
+    remind_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -55,6 +59,8 @@ class Settings:
             "catch_up_seconds": float(env.get("SAFEHUB_CATCH_UP_SECONDS", "5")),
             "pull_lock_seconds": int(env.get("SAFEHUB_PULL_LOCK_SECONDS", "60")),
             "risk_policy_path": env.get("SAFEHUB_RISK_POLICY") or None,
+            "procedure_policy_path": env.get("SAFEHUB_PROCEDURE_POLICY") or None,
+            "remind_seconds": float(env.get("SAFEHUB_REMIND_SECONDS", "300")),
             "school_days_path": env.get("SAFEHUB_SCHOOL_DAYS") or None,
             "escalate_seconds": float(env.get("SAFEHUB_ESCALATE_SECONDS", "60")),
             "cipher_key": env.get("SAFEHUB_CIPHER_KEY") or None,

@@ -20,6 +20,9 @@ from services.api import (
     time_cards,
     timelines,
 )
+from services.api import blue_cards as blue_cards_api
+from services.api import deadlines as deadlines_api
+from services.api import groups as groups_api
 from services.api import notifications as notifications_api
 from services.api.auth import current_actor
 from services.api.errors import register_error_handlers
@@ -69,9 +72,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (directory, children, signals, timelines, help_plans, time_cards, notifications_api, audit,
                    imports, erasure):
         api.register_blueprint(module.blp)
+    for module in (blue_cards_api, groups_api, deadlines_api):
+        api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     register_error_handlers(app)
     services.projector.start()
+    if services.reminders is not None:
+        services.reminders.start()
     if services.escalator is not None:
         services.escalator.start()
     app.before_request(_authenticate)

@@ -311,7 +311,7 @@ def test_signals_posted_through_the_api_reach_the_timeline_via_the_worker(databa
     world = make_world(services)
     client = api_client(services)
     child_id = post_child(client, world)
-    assert deployment.positions() == {"timeline": 0, "risk": 0}, "in celery mode the web process never projects"
+    assert set(deployment.positions().values()) == {0}, "in celery mode the web process never projects"
 
     deployment.start_worker(quick=False)  # `safehub worker`, as an operator starts it
     posted = {}
@@ -370,7 +370,7 @@ def test_a_worker_killed_mid_batch_resumes_and_equals_a_rebuild(postgres_deploy)
 
     deployment.start_worker()
     deployment.wait_caught_up()
-    assert deployment.positions() == {"timeline": head, "risk": head}
+    assert set(deployment.positions().values()) == {head}
 
     live = deployment.assert_live_equals_rebuild()
     assert_history_projected_once(live, history)

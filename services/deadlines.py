@@ -1,0 +1,374 @@
+"""Deadlines, reminders and agendas, read from the projections and checked against the policy.
+
+Whether an item is overdue depends on today, so it is decided here on read (the
+projection stores due dates and completions). Reminders are events: ``remind`` raises
+one ``Reminder`` per item and stage, whose id derives from both, so running it twice (a
+beat tick and the CLI at once) raises nothing twice. Projections never write events; this
+service does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.access import Action, Actor, require, require_same_municipality
+from domain.calendar import working_days_between
+from domain.children import Child
+from domain.errors import InvalidInput
+from domain.groups import Reminder
+from domain.procedure import ProcedurePolicy
+from domain.risk import RiskPolicy, assess
+from domain.signals import CATALOGUE
+from projections.deadlines import DeadlinesView
+from projections.risk import RiskView
+from projections.runner import Followers
+from projections.timeline import TimelineView
+from projections.views import from_ts, ts
+from services.groups import WorkingGroups
+from services.store import SafehubStore
+
+log = logging.getLogger("safehub.deadlines")
+
+#: The Celery task name beat schedules and the workers serve.
+REMIND_TASK = "safehub.deadlines.remind"
+STATES = ("pending", "due_soon", "overdue", "met", "late")
+_SERIOUS = frozenset({"high", "critical"})
+_BAND_ORDER = ("low", "medium", "high", "review_now")
+_LABELS = {
+    "form_a_to_chair": "form A to the team chair",
+    "chair_to_group": "chair to a diagnostic and support group",
+    "first_group_meeting": "the group's first meeting",
+    "monitoring_review": "post-closure monitoring review",
+    "action": "action",
+}
+
+
+def item_state(row: dict, today: date, policy: ProcedurePolicy) -> tuple[str, int]:
+    """The item's state today and its delay in working days (0 unless late or overdue)."""
+    due = date.fromisoformat(row["due_on"])
+    if row["status"] in ("met", "late"):
+        return row["status"], int(row["delay_working_days"] or 0)
+    if today > due:
+        return "overdue", working_days_between(due, today)
+    if working_days_between(today, due) <= policy.lead_working_days:
+        return "due_soon", 0
+    return "pending", 0
+
+
+def item_view(row: dict, today: date, policy: ProcedurePolicy) -> dict:
+    """Present one deadline item."""
+    state, delay = item_state(row, today, policy)
+    return {
+        "id": row["item_id"], "kind": row["kind"], "label": _LABELS.get(row["kind"], row["kind"]),
+        "state": state, "breached": state in ("overdue", "late"), "delay_working_days": delay,
+        "blue_card_id": row["card_id"], "group_id": row["group_id"], "description": row["description"],
+        "owner_user_id": row["owner_user_id"], "owner_agency_id": row["owner_agency_id"],
+        "start_on": row["start_on"], "due_on": row["due_on"], "met_on": row["met_on"],
+        "reminded_due_soon_at": _iso(row["due_soon_reminded_at"]),
+        "reminded_overdue_at": _iso(row["overdue_reminded_at"]),
+        "opened_position": row["opened_position"], "met_position": row["met_position"],
+        "policy_version": row["policy_version"],
+    }
+
+
+def _iso(text: str | None) -> str | None:
+    return from_ts(text).isoformat() if text else None
+
+
+class Deadlines:
+    """What is due and overdue, per team and per group; reminders for what became overdue."""
+
+    def __init__(self, store: SafehubStore, followers: Followers, projector: object,
+                 clock: Callable[[], datetime], policy: ProcedurePolicy):
+        self.store = store
+        self.followers = followers
+        self.projector = projector
+        self.clock = clock
+        self.policy = policy
+
+    @property
+    def view(self) -> DeadlinesView:
+        return self.followers["deadlines"].view  # type: ignore[return-value]
+
+    def today(self) -> date:
+        """Today in the policy's zone."""
+        return self.clock().astimezone(self.policy.zone).date()
+
+    def catch_up(self) -> None:
+        """Let the projections apply what the log holds before a read."""
+        self.projector.before_read(self.store.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+
+    def list(self, actor: Actor, *, group_id: UUID | None = None, blue_card_id: UUID | None = None,
+             state: str | None = None) -> dict:
+        """The municipality's deadline items (or one group's or card's), earliest due first."""
+        require(actor, Action.READ_DEADLINES)
+        if state is not None and state not in STATES:
+            raise InvalidInput.one("state", f"must be one of: {', '.join(STATES)}")
+        self.catch_up()
+        if group_id is not None:
+            group = self.view.group(str(group_id))
+            if group is None:
+                raise InvalidInput.one("group_id", "no such working group in this municipality")
+            require_same_municipality(actor, UUID(group["municipality_id"]))
+        today = self.today()
+        rows = self.view.items(municipality_id=str(actor.municipality_id),
+                               group_id=str(group_id) if group_id else None,
+                               card_id=str(blue_card_id) if blue_card_id else None)
+        items = [item_view(r, today, self.policy) for r in rows]
+        if state is not None:
+            items = [i for i in items if i["state"] == state]
+        groups = {g["group_id"]: g["name"] for g in self.view.groups(str(actor.municipality_id))}
+        per_group: dict[str, dict] = {}
+        for i in items:
+            key = i["group_id"] or ""
+            entry = per_group.setdefault(key, {"group_id": i["group_id"], "name": groups.get(key),
+                                               **{s: 0 for s in STATES}})
+            entry[i["state"]] += 1
+        return {"as_of": today.isoformat(), "policy_version": self.policy.version,
+                "summary": {s: sum(1 for i in items if i["state"] == s) for s in STATES},
+                "per_group": list(per_group.values()), "items": items}
+
+    def remind(self, now: datetime | None = None) -> dict:
+        """Raise a reminder event for every item newly due soon or overdue (once per item and stage)."""
+        self.catch_up()
+        now = now or self.clock()
+        today = now.astimezone(self.policy.zone).date()
+        raised = {"due_soon": 0, "overdue": 0}
+        for row in self.view.items(open_only=True):
+            stage, delay = item_state(row, today, self.policy)
+            if stage not in raised or row[f"{stage}_reminded_at"]:
+                continue
+            reminder = Reminder(
+                municipality_id=UUID(row["municipality_id"]), item_id=row["item_id"], stage=stage, kind=row["kind"],
+                due_on=date.fromisoformat(row["due_on"]), delay_working_days=delay,
+                blue_card_id=UUID(row["card_id"]) if row["card_id"] else None,
+                group_id=UUID(row["group_id"]) if row["group_id"] else None)
+            try:
+                self.store.save(reminder)
+            except IntegrityError:
+                continue  # raised already (by another runner, or before the view caught up)
+            raised[stage] += 1
+        if any(raised.values()):
+            log.info("reminders raised: %s", raised)
+        return raised
+
+
+class ReminderLoop:
+    """Embedded mode: raise reminders periodically on a daemon thread (beat does it in production)."""
+
+    def __init__(self, deadlines: Deadlines, interval: float):
+        self.deadlines = deadlines
+        self.interval = interval
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the loop (idempotent; an interval of 0 disables it)."""
+        if self._thread is None and self.interval > 0:
+            self._thread = threading.Thread(target=self._loop, name="safehub-reminders", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.deadlines.remind()
+            except Exception:  # keep going; the next tick retries
+                log.exception("raising reminders failed")
+
+
+class Agendas:
+    """The next meeting's agenda for a group or for the whole team, ordered by urgency."""
+
+    def __init__(self, store: SafehubStore, deadlines: Deadlines, groups: WorkingGroups, risk_policy: RiskPolicy):
+        self.store = store
+        self.deadlines = deadlines
+        self.groups = groups
+        self.risk_policy = risk_policy
+
+    @property
+    def policy(self) -> ProcedurePolicy:
+        return self.deadlines.policy
+
+    @property
+    def timeline(self) -> TimelineView:
+        return self.deadlines.followers["timeline"].view  # type: ignore[return-value]
+
+    @property
+    def risk(self) -> RiskView:
+        return self.deadlines.followers["risk"].view  # type: ignore[return-value]
+
+    def group_agenda(self, actor: Actor, group_id: UUID, language: str = "pl") -> dict:
+        """The group's children (and its case) to discuss, most urgent first."""
+        self.groups.readable(actor, group_id)
+        self.deadlines.catch_up()
+        group = self.deadlines.view.group(str(group_id))
+        if group is None:  # the projection lags behind the store
+            raise InvalidInput.one("group_id", "the group is not in the read model yet; retry shortly")
+        since = group["last_held_at"]
+        now, today = self.deadlines.clock(), self.deadlines.today()
+        card_ids = [group["card_id"]] if group["card_id"] else []
+        open_card_children = self.deadlines.view.open_card_children(str(actor.municipality_id))
+        items = [self._child_item(c, since, now, language, open_card_children, keep_empty=True)
+                 for c in group["child_ids"]]
+        items.append(self._case_item(group, card_ids, today))
+        upcoming = [m for m in self.deadlines.view.meetings(str(group_id))
+                    if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now]
+        return {
+            "kind": "group", "group_id": str(group_id), "name": group["name"], "blue_card_id": group["card_id"],
+            "next_meeting": _meeting(upcoming[0]) if upcoming else None,
+            "since": _iso(since), "since_reason": "the group's last meeting" if since else "the group has not met yet",
+            **self._finish(items, now),
+        }
+
+    def team_agenda(self, actor: Actor, since: datetime | None = None, language: str = "pl") -> dict:
+        """The team's agenda: every case with a deadline due or breached, overdue actions, reviews
+        due, and children whose risk changed or whose pieces join with no open card."""
+        require(actor, Action.READ_DEADLINES)
+        self.deadlines.catch_up()
+        now, today = self.deadlines.clock(), self.deadlines.today()
+        since_moment = since or now - timedelta(days=self.policy.team_lookback_days)
+        municipality = str(actor.municipality_id)
+        view = self.deadlines.view
+        open_card_children = view.open_card_children(municipality)
+        items = []
+        for card in view.cards(municipality):
+            group = view.group(card["group_id"]) if card["group_id"] else None
+            items.append(self._case_item(group or {"group_id": None, "name": None, "card_id": card["card_id"]},
+                                         [card["card_id"]], today))
+        for group in view.groups(municipality):
+            if not group["card_id"]:
+                items.append(self._case_item(group, [], today))
+        candidates = set(open_card_children)
+        candidates |= {r["child_id"] for r in self.risk.query(
+            "SELECT child_id FROM risk_children WHERE municipality_id = ? AND band <> 'low' AND child_id = root_id",
+            (municipality,))}
+        for child_id in sorted(candidates):
+            items.append(self._child_item(child_id, ts(since_moment), now, language, open_card_children,
+                                          keep_empty=False))
+        return {"kind": "team", "municipality_id": municipality, "since": since_moment.isoformat(),
+                "since_reason": "given" if since else f"the last {self.policy.team_lookback_days} days",
+                **self._finish([i for i in items if i["reasons"]], now)}
+
+    # --- items ---------------------------------------------------------------------------
+
+    def _finish(self, items: list[dict], now: datetime) -> dict:
+        for item in items:
+            item["urgency"] = sum(r["weight"] for r in item["reasons"])
+            item["reasons"].sort(key=lambda r: -r["weight"])
+        items.sort(key=lambda i: (-i["urgency"], i["subject"]["type"] != "case", i["subject"]["label"] or "",
+                                  i["subject"]["id"] or ""))
+        for n, item in enumerate(items, start=1):
+            item["rank"] = n
+        return {"generated_at": now.isoformat(), "policy_version": self.policy.version,
+                "risk_policy_version": self.risk_policy.version,
+                "position": self.deadlines.view.position(), "items": items}
+
+    def _child_item(self, child_id: str, since: str | None, now: datetime, language: str,
+                    open_card_children: set[str], keep_empty: bool) -> dict:
+        members = self.timeline.members(child_id)
+        root = members[0]["root_id"] if members else child_id
+        ids = [m["child_id"] for m in members] or [child_id]
+        weights = self.policy.weights
+        reasons: list[dict] = []
+        fresh = [e for e in self.timeline.entries(ids) if e["entry_type"] == "signal" and not e["retracted"]
+                 and (since is None or e["recorded_at"] > since)]
+        if fresh:
+            serious = [e for e in fresh if e["severity"] in _SERIOUS]
+            kinds = ", ".join(sorted({_label(e["kind"], language) for e in fresh}))
+            agencies = sorted({e["kind_of_agency"] or "" for e in fresh})
+            reasons.append(_reason(
+                "new_signals", len(serious) * weights["new_signal_high"]
+                + (len(fresh) - len(serious)) * weights["new_signal"],
+                f"{len(fresh)} new signal(s) since {'the last meeting' if since else 'the start'} "
+                f"from {', '.join(agencies)}: {kinds}" + (f" ({len(serious)} high or critical)" if serious else ""),
+                [{"type": "signal", "id": e["entry_id"], "child_id": e["child_id"], "position": e["position"]}
+                 for e in fresh]))
+        for change in self.risk.band_history(root):
+            if since is not None and change["at"] <= since:
+                continue
+            up = _BAND_ORDER.index(change["to_band"]) > _BAND_ORDER.index(change["from_band"])
+            reasons.append(_reason(
+                "band_raised" if up else "band_lowered", weights["band_raised" if up else "band_lowered"],
+                f"risk band moved from {change['from_band']} to {change['to_band']} "
+                f"(score {change['score']}, policy {change['policy_version']})",
+                [{"type": "risk_band_change", "id": f"{root}:{change['position']}", "position": change["position"]}]))
+        assessment = assess(self.risk.signals_of(root), now, self.risk_policy)
+        if assessment.band in ("high", "review_now"):
+            code = "band_review_now" if assessment.band == "review_now" else "band_high"
+            reasons.append(_reason(code, weights[code], f"current risk band: {assessment.band} "
+                                                        f"(score {assessment.score:.2f})",
+                                   [{"type": "signal", "id": c.signal_id} for c in assessment.contributions
+                                    if c.counted]))
+        if assessment.pieces_join is not None and not (set(ids) & open_card_children):
+            pj = assessment.pieces_join
+            reasons.append(_reason(
+                "pieces_join_no_card", weights["pieces_join_no_card"],
+                f"signals from {len(pj.agency_ids)} agencies ({', '.join(pj.agency_kinds)}) within "
+                f"{pj.window_days} days and no open Blue Card",
+                [{"type": "signal", "id": s} for s in pj.signal_ids]))
+        return {"subject": {"type": "child", "id": root, "label": self._child_name(root)}, "reasons": reasons}
+
+    def _case_item(self, group: dict, card_ids: list[str], today: date) -> dict:
+        weights = self.policy.weights
+        view = self.deadlines.view
+        rows = {r["item_id"]: r for card in card_ids for r in view.items(card_id=card)}
+        if group.get("group_id"):
+            rows.update({r["item_id"]: r for r in view.items(group_id=group["group_id"])})
+        reasons = []
+        for row in sorted(rows.values(), key=lambda r: (r["due_on"], r["item_id"])):
+            item = item_view(row, today, self.policy)
+            ref = [{"type": "deadline", "id": item["id"], "position": row["opened_position"]}]
+            what = item["description"] if item["kind"] == "action" else item["label"]
+            if item["state"] == "overdue" and item["kind"] == "action":
+                reasons.append(_reason("action_overdue", weights["action_overdue"],
+                                       f"action overdue by {item['delay_working_days']} working day(s): {what} "
+                                       f"(due {item['due_on']})", ref))
+            elif item["state"] == "overdue":
+                reasons.append(_reason("deadline_breached", weights["deadline_breached"],
+                                       f"deadline breached by {item['delay_working_days']} working day(s): {what} "
+                                       f"(due {item['due_on']})", ref))
+            elif item["state"] == "due_soon" and item["kind"] == "monitoring_review":
+                reasons.append(_reason("review_due", weights["review_due"],
+                                       f"post-closure monitoring review due {item['due_on']}", ref))
+            elif item["state"] == "due_soon":
+                reasons.append(_reason("deadline_due", weights["deadline_due"], f"due {item['due_on']}: {what}", ref))
+        card = card_ids[0] if card_ids else None
+        label = group.get("name") or (f"Blue Card {card[:8]}" if card else "")
+        return {"subject": {"type": "case", "id": card or group.get("group_id"), "label": label,
+                            "blue_card_id": card, "group_id": group.get("group_id"),
+                            "child_ids": view.card_children(card) if card else group.get("child_ids", [])},
+                "reasons": reasons}
+
+    def _child_name(self, child_id: str) -> str | None:
+        try:
+            child = self.store.repository.get(UUID(child_id))
+        except AggregateNotFoundError:  # a name is a courtesy; the id identifies the child
+            return None
+        return f"{child.given_name} {child.family_name}" if isinstance(child, Child) else None
+
+
+def _reason(code: str, weight: int, text: str, refs: list[dict]) -> dict:
+    return {"code": code, "weight": weight, "text": text, "refs": refs}
+
+
+def _label(kind: str | None, language: str) -> str:
+    row = CATALOGUE.get(kind or "")
+    return row.label(language) if row else (kind or "")
+
+
+def _meeting(row: dict) -> dict:
+    return {"id": row["meeting_id"], "scheduled_for": from_ts(row["scheduled_for"]).isoformat(), "place": row["place"]}

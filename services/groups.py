@@ -1,0 +1,265 @@
+"""Use cases of working groups: open, meet (schedule, minutes, decisions), actions.
+
+The chair opens a group with its members (the core: an OPS social worker and a police
+officer); members and the chair schedule and minute its meetings. A decision stores the
+event-store position at the moment it was recorded: what the group could know then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from domain.access import Action, Actor, require
+from domain.agencies import Agency, Role, User
+from domain.blue_cards import BlueCard
+from domain.children import Child
+from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.groups import WorkingGroup
+from services.blue_cards import bucket, is_chair, listed, load
+from services.store import SafehubStore, retry_on_conflict
+from services.views import plain
+
+_META = ("originator_id", "originator_version", "timestamp", "originator_topic")
+
+
+class WorkingGroups:
+    """Working groups and their meetings."""
+
+    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
+        self.store = store
+        self.clock = clock
+        self.zone = ZoneInfo(timezone)
+
+    def today(self) -> date:
+        """Today in the municipality's zone."""
+        return self.clock().astimezone(self.zone).date()
+
+    # --- groups ----------------------------------------------------------------------
+
+    def open(self, actor: Actor, *, name: str, members: list[dict], child_ids: list[UUID] | None = None,
+             blue_card_id: UUID | None = None) -> dict:
+        """Open a group (and, given a card, assign it to the card in the same save)."""
+        require(actor, Action.MANAGE_PROCEDURE)
+        resolved = [self._member(actor, i, m) for i, m in enumerate(members)]
+        children = list(child_ids or [])
+        for i, child_id in enumerate(children):
+            try:
+                load(self.store, Child, child_id, actor, "child")
+            except NotFound:
+                raise InvalidInput.one(f"child_ids[{i}]", "no such child in this municipality") from None
+
+        def attempt() -> WorkingGroup:
+            card = None
+            all_children = list(children)
+            if blue_card_id is not None:
+                try:
+                    card = load(self.store, BlueCard, blue_card_id, actor, "blue card")
+                except NotFound:
+                    raise InvalidInput.one("blue_card_id", "no such blue card in this municipality") from None
+                all_children += [c for c in card.child_victim_ids if c not in all_children]
+            group = WorkingGroup.open(municipality_id=actor.municipality_id, name=name, blue_card_id=blue_card_id,
+                                      child_ids=all_children, members=resolved, opened_by=actor.user_id)
+            if card is not None:
+                card.assign_group(group_id=group.id, assigned_by=actor.user_id)
+            listing = bucket(self.store, f"groups:{actor.municipality_id}")
+            listing.add(group.id)
+            self.store.save(group, *([card] if card else []), listing)
+            return group
+
+        return self._view(retry_on_conflict(attempt))
+
+    def get(self, actor: Actor, group_id: UUID) -> dict:
+        """One group, to its members, the chair and the auditor."""
+        return self._view(self.readable(actor, group_id))
+
+    def list(self, actor: Actor) -> list[dict]:
+        """The groups the caller sits on (all of them for the chair and the auditor)."""
+        require(actor, Action.READ_PROCEDURE)
+        groups = (self.store.repository.get(i) for i in listed(self.store, f"groups:{actor.municipality_id}"))
+        return [self._view(g) for g in groups if self._may_read(actor, g)]
+
+    # --- meetings --------------------------------------------------------------------
+
+    def schedule_meeting(self, actor: Actor, group_id: UUID, *, scheduled_for: datetime, place: str = "") -> dict:
+        """Put a meeting in the group's calendar."""
+        meeting_id = uuid4()
+        self._change(actor, group_id, lambda g: g.schedule_meeting(
+            meeting_id=meeting_id, scheduled_for=scheduled_for, place=place, scheduled_by=actor.user_id,
+            now=self.clock()))
+        return self.meeting(actor, group_id, meeting_id)
+
+    def hold_meeting(self, actor: Actor, group_id: UUID, meeting_id: UUID, *, attendees: list[dict],
+                     minutes: str, held_on: date | None = None) -> dict:
+        """Record the meeting as held: attendees by agency, and the minutes."""
+        people = [self._attendee(actor, i, a) for i, a in enumerate(attendees)]
+        self._change(actor, group_id, lambda g: g.hold_meeting(
+            meeting_id=meeting_id, held_on=held_on or self.today(), attendees=people, minutes=minutes,
+            recorded_by=actor.user_id, today=self.today()))
+        return self.meeting(actor, group_id, meeting_id)
+
+    def record_decision(self, actor: Actor, group_id: UUID, meeting_id: UUID, *, text: str) -> dict:
+        """A decision, with the log position it was made on (its knowledge snapshot)."""
+        decision_id = uuid4()
+
+        def change(group: WorkingGroup) -> None:
+            position = self.store.recorder.max_notification_id() or 0
+            group.record_decision(meeting_id=meeting_id, decision_id=decision_id, text=text,
+                                  knowledge_position=position, recorded_by=actor.user_id)
+
+        self._change(actor, group_id, change)
+        meeting = self.meeting(actor, group_id, meeting_id)
+        return next(d for d in meeting["decisions"] if d["id"] == str(decision_id))
+
+    def assign_action(self, actor: Actor, group_id: UUID, *, description: str, due_on: date,
+                      owner_user_id: UUID | None = None, owner_agency_id: UUID | None = None,
+                      meeting_id: UUID | None = None) -> dict:
+        """Give a person or an agency a task with a due date."""
+        if owner_user_id is not None:
+            self._user(actor, owner_user_id, "owner_user_id")
+        if owner_agency_id is not None:
+            self._agency(actor, owner_agency_id, "owner_agency_id")
+        action_id = uuid4()
+        self._change(actor, group_id, lambda g: g.assign_action(
+            meeting_id=meeting_id, action_id=action_id, description=description, owner_user_id=owner_user_id,
+            owner_agency_id=owner_agency_id, due_on=due_on, assigned_by=actor.user_id))
+        return next(a for a in self.actions(actor, group_id) if a["id"] == str(action_id))
+
+    def mark_action_done(self, actor: Actor, group_id: UUID, action_id: UUID, *, note: str = "") -> dict:
+        """Record an action as carried out."""
+        self._change(actor, group_id, lambda g: g.mark_action_done(action_id=action_id, note=note,
+                                                                   done_by=actor.user_id))
+        return next(a for a in self.actions(actor, group_id) if a["id"] == str(action_id))
+
+    def meetings(self, actor: Actor, group_id: UUID) -> list[dict]:
+        """The group's meetings with attendance, minutes, decisions and actions, by date."""
+        group = self.readable(actor, group_id)
+        return _meetings(self.store, group)
+
+    def meeting(self, actor: Actor, group_id: UUID, meeting_id: UUID) -> dict:
+        """One meeting."""
+        for m in self.meetings(actor, group_id):
+            if m["id"] == str(meeting_id):
+                return m
+        raise NotFound(f"meeting {meeting_id} is not on this group")
+
+    def actions(self, actor: Actor, group_id: UUID) -> list[dict]:
+        """Every action the group gave, with whether it is done."""
+        group = self.readable(actor, group_id)
+        return _actions(self.store, group)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def readable(self, actor: Actor, group_id: UUID) -> WorkingGroup:
+        """The group, if the caller may read it."""
+        require(actor, Action.READ_PROCEDURE)
+        group = load(self.store, WorkingGroup, group_id, actor, "working group")
+        if not self._may_read(actor, group):
+            raise Forbidden("only the group's members, the chair and the auditor read a group")
+        return group
+
+    @staticmethod
+    def _may_read(actor: Actor, group: WorkingGroup) -> bool:
+        return actor.role in (Role.COORDINATOR.value, Role.AUDITOR.value) or group.is_member(actor.user_id)
+
+    def _change(self, actor: Actor, group_id: UUID, change: Callable[[WorkingGroup], None]) -> None:
+        require(actor, Action.RECORD_GROUP_WORK)
+
+        def attempt() -> None:
+            group = load(self.store, WorkingGroup, group_id, actor, "working group")
+            if not (is_chair(actor) or group.is_member(actor.user_id)):
+                raise Forbidden("only the group's members and the chair record the group's work")
+            change(group)
+            self.store.save(group)
+
+        retry_on_conflict(attempt)
+
+    def _user(self, actor: Actor, user_id: UUID, field: str) -> User:
+        try:
+            user = load(self.store, User, user_id, actor, "user")
+        except NotFound:
+            raise InvalidInput.one(field, "no such user in this municipality") from None
+        return user
+
+    def _agency(self, actor: Actor, agency_id: UUID, field: str) -> Agency:
+        try:
+            return load(self.store, Agency, agency_id, actor, "agency")
+        except NotFound:
+            raise InvalidInput.one(field, "no such agency in this municipality") from None
+
+    def _member(self, actor: Actor, index: int, given: dict) -> dict:
+        field = f"members[{index}].user_id"
+        user = self._user(actor, given["user_id"], field)
+        if not user.active:
+            raise InvalidInput.one(field, "the user is deactivated")
+        if user.agency_id is None:
+            raise InvalidInput.one(field, f"a user with role '{user.role}' belongs to no agency")
+        agency = self.store.repository.get(user.agency_id)
+        return {"user_id": str(user.id), "name": user.name, "role": user.role, "agency_id": str(agency.id),
+                "agency_kind": agency.kind, "agency_name": agency.name, "function": given.get("function") or ""}
+
+    def _attendee(self, actor: Actor, index: int, given: dict) -> dict:
+        agency = self._agency(actor, given["agency_id"], f"attendees[{index}].agency_id")
+        user_id = given.get("user_id")
+        if user_id is not None:
+            self._user(actor, user_id, f"attendees[{index}].user_id")
+        return {"agency_id": str(agency.id), "agency_kind": agency.kind, "agency_name": agency.name,
+                "user_id": str(user_id) if user_id else None, "name": given.get("name") or ""}
+
+    def _view(self, group: WorkingGroup) -> dict:
+        return group_view(self.store, group)
+
+
+def group_view(store: SafehubStore, group: WorkingGroup) -> dict:
+    """Present a group."""
+    return {
+        "id": str(group.id),
+        "municipality_id": str(group.municipality_id),
+        "name": group.name,
+        "blue_card_id": str(group.blue_card_id) if group.blue_card_id else None,
+        "child_ids": [str(c) for c in group.child_ids],
+        "members": plain(group.members),
+        "opened_at": group.created_on.isoformat(),
+        "meetings": len(group.meetings),
+        "version": group.version,
+    }
+
+
+def _meetings(store: SafehubStore, group: WorkingGroup) -> list[dict]:
+    meetings: dict[str, dict] = {}
+    for e in store.events.get(group.id):
+        if isinstance(e, WorkingGroup.MeetingScheduled):
+            meetings[str(e.meeting_id)] = {
+                "id": str(e.meeting_id), "group_id": str(group.id), "scheduled_for": e.scheduled_for.isoformat(),
+                "place": e.place, "scheduled_by": str(e.scheduled_by), "held": False, "held_on": None,
+                "attendees": [], "minutes": None, "decisions": [], "actions": []}
+        elif isinstance(e, WorkingGroup.MeetingHeld):
+            meetings[str(e.meeting_id)].update(held=True, held_on=e.held_on.isoformat(),
+                                               attendees=plain(e.attendees), minutes=e.minutes,
+                                               minutes_recorded_at=e.timestamp.isoformat())
+        elif isinstance(e, WorkingGroup.DecisionRecorded):
+            meetings[str(e.meeting_id)]["decisions"].append({
+                "id": str(e.decision_id), "text": e.text, "knowledge_position": e.knowledge_position,
+                "recorded_at": e.timestamp.isoformat(), "recorded_by": str(e.recorded_by)})
+    for action in _actions(store, group):
+        if action["meeting_id"] in meetings:
+            meetings[action["meeting_id"]]["actions"].append(action)
+    return sorted(meetings.values(), key=lambda m: (m["scheduled_for"], m["id"]))
+
+
+def _actions(store: SafehubStore, group: WorkingGroup) -> list[dict]:
+    actions: dict[str, dict] = {}
+    for e in store.events.get(group.id):
+        if isinstance(e, WorkingGroup.ActionAssigned):
+            actions[str(e.action_id)] = {
+                "id": str(e.action_id), "meeting_id": str(e.meeting_id) if e.meeting_id else None,
+                "description": e.description,
+                "owner_user_id": str(e.owner_user_id) if e.owner_user_id else None,
+                "owner_agency_id": str(e.owner_agency_id) if e.owner_agency_id else None,
+                "due_on": e.due_on.isoformat(), "assigned_at": e.timestamp.isoformat(), "done": False,
+                "done_at": None, "note": None}
+        elif isinstance(e, WorkingGroup.ActionDone):
+            actions[str(e.action_id)].update(done=True, done_at=e.timestamp.isoformat(), note=e.note)
+    return list(actions.values())

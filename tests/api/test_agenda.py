@@ -1,0 +1,144 @@
+"""Agendas: several children in one group, ordered by urgency, each reason linked to its events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.api.test_blue_cards import fill_form_a, open_group
+from tests.api.test_timeline import post_child, post_signal
+
+
+@pytest.fixture
+def scenario(client, world, recorded_by_clock):
+    clock = recorded_by_clock
+    u = world.users
+    coordinator, case_worker = u["coordinator"], u["case_worker"]
+    clock.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    kacper = post_child(client, u["school"], "Kacper", "Wiśniewski", "2014-03-12")
+    zuzia = post_child(client, u["school"], "Zuzanna", "Wiśniewska", "2016-09-02")
+    julia = post_child(client, u["school"], "Julia", "Wiśniewska", "2013-11-23")
+    early = {
+        "kacper": post_signal(client, u["school"], kacper, "missed_remote_learning", "2026-03-01T08:00:00", days=2),
+        "zuzia_police": post_signal(client, u["police"], zuzia, "domestic_intervention", "2026-03-01T22:00:00"),
+        "zuzia_injury": post_signal(client, u["school"], zuzia, "injury_observed", "2026-03-02T08:30:00"),
+    }
+    group = open_group(client, world, child_ids=[kacper, zuzia, julia]).json
+    base = f"/api/v1/working-groups/{group['id']}"
+    meeting = client.post(f"{base}/meetings", headers=coordinator.headers,
+                          json={"scheduled_for": "2026-03-04T10:00:00", "place": "GOPS"}).json
+    clock.now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    client.post(f"{base}/meetings/{meeting['id']}/minutes", headers=case_worker.headers, json={
+        "minutes": "Pierwsze posiedzenie.", "attendees": [{"agency_id": str(world.agencies["ops"])},
+                                                          {"agency_id": str(world.agencies["police"])}]})
+    action = client.post(f"{base}/actions", headers=case_worker.headers, json={
+        "description": "Wizyta dzielnicowego", "due_on": "2026-03-06", "meeting_id": meeting["id"],
+        "owner_agency_id": str(world.agencies["police"])}).json
+    clock.now = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    late = {
+        "kacper": post_signal(client, u["police"], kacper, "domestic_intervention", "2026-03-08T21:00:00"),
+        "julia": post_signal(client, u["school"], julia, "behaviour_change", "2026-03-09T08:00:00"),
+    }
+    client.post(f"{base}/meetings", headers=coordinator.headers, json={"scheduled_for": "2026-03-12T10:00:00"})
+    return {"group": group, "kacper": kacper, "zuzia": zuzia, "julia": julia, "early": early, "late": late,
+            "action": action, "base": base}
+
+
+def agenda(client, who, scenario, **query):
+    response = client.get(f"{scenario['base']}/agenda", headers=who.headers, query_string=query)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def codes(item):
+    return [r["code"] for r in item["reasons"]]
+
+
+def test_group_agenda_orders_children_and_the_case_by_urgency_with_reasons(client, world, scenario):
+    body = agenda(client, world.users["school"], scenario)  # a member reads it
+    items = body["items"]
+    subjects = [(i["subject"]["type"], i["subject"]["id"]) for i in items]
+    case = ("case", scenario["group"]["id"])
+    assert subjects == [("child", scenario["kacper"]), ("child", scenario["zuzia"]), case,
+                        ("child", scenario["julia"])]
+    assert [i["urgency"] for i in items] == sorted((i["urgency"] for i in items), reverse=True)
+    assert [i["rank"] for i in items] == [1, 2, 3, 4]
+    assert body["since"].startswith("2026-03-04T12:00") and body["next_meeting"]["scheduled_for"].startswith(
+        "2026-03-12")
+
+    kacper, zuzia, case_item, julia = items
+    assert kacper["subject"]["label"] == "Kacper Wiśniewski"
+    assert set(codes(kacper)) == {"pieces_join_no_card", "band_raised", "band_high", "new_signals"}
+    new = next(r for r in kacper["reasons"] if r["code"] == "new_signals")
+    assert [ref["id"] for ref in new["refs"]] == [scenario["late"]["kacper"]]  # only what came after the meeting
+    pieces = next(r for r in kacper["reasons"] if r["code"] == "pieces_join_no_card")
+    assert {ref["id"] for ref in pieces["refs"]} == {scenario["early"]["kacper"], scenario["late"]["kacper"]}
+    raised = next(r for r in kacper["reasons"] if r["code"] == "band_raised")
+    assert "to high" in raised["text"] and raised["refs"][0]["type"] == "risk_band_change"
+
+    assert codes(case_item) == ["action_overdue"]
+    assert "Wizyta dzielnicowego" in case_item["reasons"][0]["text"]
+    assert case_item["reasons"][0]["refs"][0]["id"] == f"action:{scenario['action']['id']}"
+
+    # Zuzia's signals came before the meeting: her band and the joining pieces are the reasons now.
+    assert codes(zuzia) == ["pieces_join_no_card", "band_high"]
+    assert codes(julia) == ["new_signals"]
+    assert julia["reasons"][0]["refs"][0]["id"] == scenario["late"]["julia"]
+
+
+def test_the_agenda_prints(client, world, scenario):
+    response = client.get(f"{scenario['base']}/agenda", headers=world.users["coordinator"].headers,
+                          query_string={"format": "html"})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "@media print" in page and "Kacper Wiśniewski" in page and "Wizyta dzielnicowego" in page
+    assert page.index("Kacper Wiśniewski") < page.index("Julia Wiśniewska")
+
+
+def test_who_may_read_an_agenda(client, world, other_world, scenario):
+    for who, status in (("health", 403), ("admin", 403), ("auditor", 200), ("coordinator", 200)):
+        assert client.get(f"{scenario['base']}/agenda", headers=world.users[who].headers).status_code == status
+    assert client.get(f"{scenario['base']}/agenda", headers=other_world.users["coordinator"].headers
+                      ).status_code == 404
+    refused = client.get(f"{scenario['base']}/agenda", headers=world.users["coordinator"].headers,
+                         query_string={"format": "pdf"})
+    assert refused.status_code == 422 and "format" in refused.json["errors"]
+
+
+def test_team_agenda_flags_pieces_joining_without_a_card_until_a_card_is_filled(client, world, scenario,
+                                                                               recorded_by_clock):
+    coordinator = world.users["coordinator"]
+    team = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
+    by_subject = {i["subject"]["id"]: i for i in team["items"]}
+    assert "pieces_join_no_card" in codes(by_subject[scenario["kacper"]])
+    assert codes(by_subject[scenario["group"]["id"]]) == ["action_overdue"]
+
+    card = fill_form_a(client, world.users["police"], [scenario["kacper"]], filled_on="2026-02-27",
+                       incident_date="2026-02-26").json
+    team = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
+    by_subject = {i["subject"]["id"]: i for i in team["items"]}
+    assert "pieces_join_no_card" not in codes(by_subject[scenario["kacper"]])
+    # The card was filled in a week ago and never forwarded: a breached deadline, above Kacper's news.
+    case = by_subject[card["id"]]
+    assert case["subject"]["blue_card_id"] == card["id"] and codes(case) == ["deadline_breached"]
+    assert "form A to the team chair" in case["reasons"][0]["text"] and "1 working day" in case["reasons"][0]["text"]
+    assert case["rank"] < by_subject[scenario["kacper"]]["rank"]
+    assert [i["urgency"] for i in team["items"]] == sorted((i["urgency"] for i in team["items"]), reverse=True)
+    assert client.get("/api/v1/team/agenda", headers=world.users["school"].headers).status_code == 403
+    page = client.get("/api/v1/team/agenda", headers=coordinator.headers, query_string={"format": "html"})
+    assert "Zespół Interdyscyplinarny" in page.get_data(as_text=True)
+
+
+def test_the_bodies_match_their_documented_schemas(client, world, scenario):
+    from services.api.schemas_procedure import AgendaSchema, DeadlineListSchema, GroupSchema, MeetingSchema
+
+    headers = world.users["coordinator"].headers
+    assert AgendaSchema().validate(client.get(f"{scenario['base']}/agenda", headers=headers).json) == {}
+    assert AgendaSchema().validate(client.get("/api/v1/team/agenda", headers=headers).json) == {}
+    assert DeadlineListSchema().validate(client.get("/api/v1/deadlines", headers=headers).json) == {}
+    assert GroupSchema().validate(client.get(scenario["base"], headers=headers).json) == {}
+    assert MeetingSchema(many=True).validate(client.get(f"{scenario['base']}/meetings", headers=headers).json) == {}
+    spec = client.get("/api/v1/openapi.json").json
+    assert {"/api/v1/blue-cards", "/api/v1/working-groups/{group_id}/agenda", "/api/v1/team/agenda",
+            "/api/v1/deadlines"} <= set(spec["paths"])

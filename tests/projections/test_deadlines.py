@@ -1,0 +1,86 @@
+"""The deadlines projection: following live equals a rebuild from zero, in any batch size."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from tests.projections.history import generate
+
+
+def procedure_history(services, world, clock, cards: int = 12) -> None:
+    """Cards at every stage, spread over Easter and May 2026, with groups, meetings, actions and reminders."""
+    u = {k: m.actor for k, m in world.users.items()}
+    children = generate(services, world, clock, children=cards, signals=40)
+    members = [{"user_id": world.users[k].id, "function": k} for k in ("case_worker", "police", "school")]
+    start = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+    follower = services.followers["deadlines"]
+    for n in range(cards):
+        clock.now = start + timedelta(days=n * 3)
+        card = services.blue_cards.fill_form_a(
+            u["police"] if n % 2 else u["school"], incident_date=clock.now.date() - timedelta(days=5),
+            filled_on=clock.now.date() - timedelta(days=n % 4), place="dom", description=f"zdarzenie {n}",
+            child_victim_ids=[children[n]], adult_victims=["Anna Nowak"], perpetrators=["Jan Nowak"])
+        card_id = UUID(card["id"])
+        if n % 6 == 5:
+            continue  # never forwarded: breached
+        clock.now += timedelta(days=n % 7)
+        services.blue_cards.forward(u["coordinator"], card_id)
+        if n % 6 == 4:
+            continue  # never given a group
+        clock.now += timedelta(days=(n * 5) % 6)
+        group = services.groups.open(u["coordinator"], name=f"Grupa {n}", members=members, blue_card_id=card_id)
+        group_id = UUID(group["id"])
+        meeting = services.groups.schedule_meeting(u["coordinator"], group_id,
+                                                   scheduled_for=clock.now + timedelta(days=2))
+        services.groups.assign_action(u["case_worker"], group_id, description=f"wizyta {n}",
+                                      due_on=clock.now.date() + timedelta(days=4),
+                                      owner_agency_id=world.agencies["police"])
+        follower.catch_up()  # live, in the middle of the story
+        if n % 3 == 0:
+            continue
+        clock.now += timedelta(days=3 + n % 5)
+        services.groups.hold_meeting(u["case_worker"], group_id, UUID(meeting["id"]), minutes="ustalenia",
+                                     attendees=[{"agency_id": world.agencies["ops"]}])
+        services.groups.record_decision(u["case_worker"], group_id, UUID(meeting["id"]), text="plan")
+        action = services.groups.actions(u["case_worker"], group_id)[0]
+        if n % 2:
+            services.groups.mark_action_done(u["police"], group_id, UUID(action["id"]))
+        services.blue_cards.record_form_c(u["case_worker"], card_id, victim=str(children[n]), assessment="a",
+                                          help_plan="p")
+        if n % 4 == 1:
+            clock.now += timedelta(days=20)
+            services.blue_cards.close(u["coordinator"], card_id, reason="violence_ceased_plan_done")
+            clock.now += timedelta(days=95)
+            services.blue_cards.record_review(u["case_worker"], card_id, outcome="stabilnie")
+        services.deadlines.remind(clock.now)
+
+
+def test_rebuild_from_zero_equals_the_live_deadlines(services, world, recorded_by_clock):
+    procedure_history(services, world, recorded_by_clock)
+    follower = services.followers["deadlines"]
+    follower.catch_up()
+    live = follower.view.dump()
+    assert live["deadline_items"] and live["deadline_meetings"]
+    kinds = {r["kind"] for r in live["deadline_items"]}
+    assert kinds == {"form_a_to_chair", "chair_to_group", "first_group_meeting", "action", "monitoring_review"}
+    assert {r["status"] for r in live["deadline_items"]} == {"open", "met", "late"}
+    assert any(r["overdue_reminded_at"] for r in live["deadline_items"])
+    follower.rebuild()
+    assert follower.view.dump() == live
+    follower.batch_size = 3
+    follower.rebuild()
+    assert follower.view.dump() == live
+
+
+def test_late_items_carry_their_delay_in_working_days(services, world, recorded_by_clock):
+    procedure_history(services, world, recorded_by_clock, cards=6)
+    follower = services.followers["deadlines"]
+    follower.catch_up()
+    from domain.calendar import working_days_between
+
+    for row in follower.view.dump()["deadline_items"]:
+        if row["status"] in ("met", "late"):
+            delay = working_days_between(date.fromisoformat(row["due_on"]), date.fromisoformat(row["met_on"]))
+            assert row["delay_working_days"] == max(0, delay)
+            assert (row["status"] == "late") == (delay > 0)
