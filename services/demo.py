@@ -8,8 +8,9 @@ is severe, but the pieces join across three agencies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from domain.access import Actor
 from domain.pesel import make_pesel
@@ -128,6 +129,7 @@ def load_demo(svc: Services, now: datetime) -> DemoResult:
             actors[user_index], UUID(result.children[child_index]["id"]), kind=kind,
             observed_at=now - timedelta(days=days_ago, hours=user_index), details=details, **extra,
         )
+    _family_work(svc, actors, result, agencies, now)
     return result
 
 
@@ -147,3 +149,45 @@ def _operator(svc: Services, municipality_id: UUID) -> Actor:
 
 def _agencies(svc: Services, municipality_id: UUID) -> list[dict]:
     return svc.directory.list_agencies(_operator(svc, municipality_id))
+
+
+# (day of last month, from, to, place, topic)
+VISITS = [
+    (3, time(9, 0), time(11, 0), "mieszkanie rodziny", "Budżet domowy: spis stałych opłat, plan spłaty zaległości."),
+    (10, time(15, 0), time(16, 30), "Szkoła Podstawowa nr 1", "Spotkanie z wychowawcą Kacpra w sprawie frekwencji."),
+    (17, time(9, 30), time(12, 0), "GOPS", "Wniosek o zasiłek celowy na opał; wsparcie matki w urzędzie."),
+    (24, time(16, 0), time(17, 0), "mieszkanie rodziny", "Rozmowa wspierająca; plan tygodnia dzieci."),
+]
+
+
+def _family_work(svc: Services, actors: list[Actor], result: DemoResult, agencies: list[dict],
+                 now: datetime) -> None:
+    """The Wiśniewski family's help plan and their assistant's time card for last month (submitted)."""
+    assistant = actors[6]
+    today = now.astimezone(ZoneInfo(svc.settings.timezone)).date()
+    day_centre = next(a for a in agencies if a["kind"] == "day_centre")
+    plan = svc.help_plans.draw(assistant, child_ids=[UUID(c["id"]) for c in result.children[:2]],
+                               household="Wiśniewscy: matka, ojciec, Kacper i Zuzanna; ul. Polna 3/4", plan={
+        "swot": {"strengths": ["matka współpracuje z asystentem", "dzieci związane z rodzicami"],
+                 "weaknesses": ["zaległości w opłatach", "brak komputera do nauki"],
+                 "opportunities": ["miejsce w świetlicy „Promyk”", "program „Rodzina 800+”"],
+                 "threats": ["nadużywanie alkoholu przez ojca", "interwencje domowe"]},
+        "main_goal": "Bezpieczny dom i regularna nauka dzieci",
+        "long_term_goals": ["ojciec kończy terapię uzależnień"],
+        "short_term_goals": ["Kacper codziennie loguje się na lekcje", "spłata zaległości za czynsz"],
+        "actions": [
+            {"party": "family", "description": "zapisać Kacpra do świetlicy", "due": today - timedelta(days=3)},
+            {"party": "family_assistant", "description": "pomoc w planie spłaty zaległości",
+             "due": today + timedelta(days=7)},
+            {"party": "social_worker", "description": "zasiłek celowy na opał", "due": today + timedelta(days=14)},
+            {"party": "agency", "agency_id": UUID(day_centre["id"]), "description": "miejsce na zajęciach",
+             "due": today + timedelta(days=10)},
+        ],
+        "next_evaluation": today + timedelta(days=30)})
+    last_month = today.replace(day=1) - timedelta(days=1)
+    card = svc.time_cards.open(assistant, last_month.strftime("%Y-%m"))
+    for day, start, end, place, topic in VISITS:
+        svc.time_cards.add_entry(assistant, UUID(card["id"]), date=last_month.replace(day=day), start=start,
+                                 end=end, place=place, topic=topic, participants="matka, asystent rodziny",
+                                 help_plan_id=UUID(plan["id"]))
+    svc.time_cards.submit(assistant, UUID(card["id"]))
