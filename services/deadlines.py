@@ -222,8 +222,8 @@ class Agendas:
         now, today = self.deadlines.clock(), self.deadlines.today()
         card_ids = [group["card_id"]] if group["card_id"] else []
         open_card_children = self.deadlines.view.open_card_children(str(actor.municipality_id))
-        items = [self._child_item(c, since, now, language, open_card_children, keep_empty=True)
-                 for c in group["child_ids"]]
+        label = "the last meeting" if since else "the group opened"
+        items = [self._child_item(c, since, now, language, open_card_children, label) for c in group["child_ids"]]
         items.append(self._case_item(group, card_ids, today))
         upcoming = [m for m in self.deadlines.view.meetings(str(group_id))
                     if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now]
@@ -258,7 +258,7 @@ class Agendas:
             (municipality,))}
         for child_id in sorted(candidates):
             items.append(self._child_item(child_id, ts(since_moment), now, language, open_card_children,
-                                          keep_empty=False))
+                                          "the given time" if since else f"{self.policy.team_lookback_days} days ago"))
         return {"kind": "team", "municipality_id": municipality, "since": since_moment.isoformat(),
                 "since_reason": "given" if since else f"the last {self.policy.team_lookback_days} days",
                 **self._finish([i for i in items if i["reasons"]], now)}
@@ -278,7 +278,7 @@ class Agendas:
                 "position": self.deadlines.view.position(), "items": items}
 
     def _child_item(self, child_id: str, since: str | None, now: datetime, language: str,
-                    open_card_children: set[str], keep_empty: bool) -> dict:
+                    open_card_children: set[str], since_label: str) -> dict:
         members = self.timeline.members(child_id)
         root = members[0]["root_id"] if members else child_id
         ids = [m["child_id"] for m in members] or [child_id]
@@ -293,19 +293,22 @@ class Agendas:
             reasons.append(_reason(
                 "new_signals", len(serious) * weights["new_signal_high"]
                 + (len(fresh) - len(serious)) * weights["new_signal"],
-                f"{len(fresh)} new signal(s) since {'the last meeting' if since else 'the start'} "
+                f"{len(fresh)} new signal(s) since {since_label} "
                 f"from {', '.join(agencies)}: {kinds}" + (f" ({len(serious)} high or critical)" if serious else ""),
                 [{"type": "signal", "id": e["entry_id"], "child_id": e["child_id"], "position": e["position"]}
                  for e in fresh]))
-        for change in self.risk.band_history(root):
-            if since is not None and change["at"] <= since:
-                continue
-            up = _BAND_ORDER.index(change["to_band"]) > _BAND_ORDER.index(change["from_band"])
-            reasons.append(_reason(
-                "band_raised" if up else "band_lowered", weights["band_raised" if up else "band_lowered"],
-                f"risk band moved from {change['from_band']} to {change['to_band']} "
-                f"(score {change['score']}, policy {change['policy_version']})",
-                [{"type": "risk_band_change", "id": f"{root}:{change['position']}", "position": change["position"]}]))
+        changes = [c for c in self.risk.band_history(root) if since is None or c["at"] > since]
+        if changes:
+            start, end = changes[0]["from_band"], changes[-1]["to_band"]
+            if start != end:  # a net change since then (a rise undone is not news)
+                up = _BAND_ORDER.index(end) > _BAND_ORDER.index(start)
+                code = "band_raised" if up else "band_lowered"
+                via = " via " + ", ".join(c["from_band"] for c in changes[1:]) if len(changes) > 1 else ""
+                reasons.append(_reason(
+                    code, weights[code], f"risk band moved from {start} to {end}{via} since {since_label} "
+                                         f"(score {changes[-1]['score']}, policy {changes[-1]['policy_version']})",
+                    [{"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
+                     for c in changes]))
         assessment = assess(self.risk.signals_of(root), now, self.risk_policy)
         if assessment.band in ("high", "review_now"):
             code = "band_review_now" if assessment.band == "review_now" else "band_high"
@@ -347,10 +350,12 @@ class Agendas:
             elif item["state"] == "due_soon":
                 reasons.append(_reason("deadline_due", weights["deadline_due"], f"due {item['due_on']}: {what}", ref))
         card = card_ids[0] if card_ids else None
-        label = group.get("name") or (f"Blue Card {card[:8]}" if card else "")
+        children = view.card_children(card) if card else group.get("child_ids", [])
+        names = ", ".join(n for n in (self._child_name(c) for c in children) if n)
+        label = group.get("name") or (f"Blue Card: {names}" if names else f"Blue Card {card}")
         return {"subject": {"type": "case", "id": card or group.get("group_id"), "label": label,
                             "blue_card_id": card, "group_id": group.get("group_id"),
-                            "child_ids": view.card_children(card) if card else group.get("child_ids", [])},
+                            "child_ids": children},
                 "reasons": reasons}
 
     def _child_name(self, child_id: str) -> str | None:
