@@ -175,3 +175,19 @@ def test_beat_the_worker_task_and_the_cli_all_run_the_same_escalation(client, se
                                 env={"SAFEHUB_DATA_DIR": str(settings.data_dir)})
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.splitlines()[-1]) == {"escalated": []}  # each notice escalates only once
+
+
+def test_a_child_without_a_school_notifies_ops_and_delivery_can_be_recorded_explicitly(client, world, clock):
+    clock.now = at(2026, 3, 6, 23, 30)
+    response = client.post("/api/v1/children", headers=world.users["case_worker"].headers,
+                           json={"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "2020-05-05"})
+    signal = intervene(client, world, response.json["id"], at(2026, 3, 6, 23, 0))
+    assert [n["recipient_kind"] for n in signal["notified"]] == ["ops"]
+    assert received(client, world.users["school"]) == []
+    ops = world.users["case_worker"]
+    [notice] = received(client, ops)
+    delivered = client.post(f"/api/v1/notifications/{notice['id']}/delivery", headers=ops.headers)
+    assert delivered.status_code == 201 and delivered.json["status"] == "delivered"
+    first = delivered.json["delivered_at"]
+    again = client.post(f"/api/v1/notifications/{notice['id']}/delivery", headers=ops.headers)
+    assert again.json["delivered_at"] == first  # recorded once

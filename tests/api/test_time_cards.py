@@ -132,3 +132,14 @@ def test_who_may_read_and_write_cards(client, world, other_world, families, card
                       headers=other_world.users["coordinator"].headers).status_code == 404
     assert client.post("/api/v1/time-cards", headers=world.users["family_assistant"].headers,
                        json={"month": "2026-13"}).json["errors"] == {"month": ["must be a month written YYYY-MM"]}
+
+
+def test_an_entry_made_in_error_is_taken_back_with_a_reason(client, world, families, card):
+    assistant = world.users["family_assistant"]
+    added = entry(client, world, card, families["wisniewscy"]).json["entries"][0]["id"]
+    path = f"/api/v1/time-cards/{card}/entries/{added}/removal"
+    assert client.post(path, headers=assistant.headers, json={}).json["errors"] == {
+        "reason": ["Missing data for required field."]}
+    removed = client.post(path, headers=assistant.headers, json={"reason": "pomyłka w dacie"})
+    assert removed.status_code == 201 and removed.json["entries"] == [] and removed.json["totals"]["hours"] == 0
+    assert entry(client, world, card, families["wisniewscy"]).status_code == 201  # the slot is free again
