@@ -263,6 +263,23 @@ def notifications_escalate(as_json: bool) -> None:
     _emit(as_json, {"escalated": escalated}, f"{len(escalated)} notices escalated")
 
 
+@main.group()
+def deadlines() -> None:
+    """Blue Card procedure deadlines."""
+
+
+@deadlines.command("remind")
+@click.option("--json", "as_json", is_flag=True)
+def deadlines_remind(as_json: bool) -> None:
+    """Raise reminders for deadline items newly due soon or overdue (safe to run any time, and again)."""
+    svc = _services()
+    try:
+        raised = svc.deadlines.remind()
+    finally:
+        svc.close()
+    _emit(as_json, raised, f"reminders raised: {raised['due_soon']} due soon, {raised['overdue']} overdue")
+
+
 def _celery(*args: str) -> None:
     """Hand over to Celery for the workers package (this process becomes the worker)."""
     os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "workers.app", *args])  # noqa: S606

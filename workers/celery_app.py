@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from services.config import Settings
+from services.deadlines import REMIND_TASK
 from services.notifications import ESCALATE_TASK
 from services.projecting import PULL_TASK
 
@@ -21,6 +22,8 @@ def create_celery(settings: Settings | None = None) -> Celery:
         timezone=settings.timezone,
         beat_schedule={
             "catch-up-projections": {"task": PULL_TASK, "schedule": settings.catch_up_seconds},
+            # Deadline reminders (idempotent: one per item and stage, however often this runs).
+            "raise-deadline-reminders": {"task": REMIND_TASK, "schedule": settings.remind_seconds or 300.0},
             # Police notices unacknowledged past their due time go to the coordinator (once each).
             "escalate-notifications": {"task": ESCALATE_TASK, "schedule": settings.escalate_seconds or 60.0},
         },

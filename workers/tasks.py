@@ -10,6 +10,7 @@ from redis import Redis
 
 from services.bootstrap import Services, build
 from services.config import Settings
+from services.deadlines import REMIND_TASK
 from services.notifications import ESCALATE_TASK
 from services.projecting import PULL_TASK
 from workers.pulling import pull_all
@@ -32,6 +33,13 @@ def pull() -> dict[str, int]:
     if any(applied.values()):
         log.info("projections advanced: %s", applied)
     return applied
+
+
+@shared_task(name=REMIND_TASK, ignore_result=True)
+def remind_deadlines() -> dict[str, int]:
+    """Raise the reminders for deadline items newly due soon or overdue (safe to repeat)."""
+    services, _ = _runtime()
+    return services.deadlines.remind()
 
 
 @shared_task(name=ESCALATE_TASK, ignore_result=True)
