@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from domain.access import Actor
 from domain.pesel import make_pesel
 from services.bootstrap import Services
+from services.demo_procedure import blue_card_demo
 
 DEMO_MUNICIPALITY = "Gmina Przykładowo (demo)"
 
@@ -130,6 +131,7 @@ def load_demo(svc: Services, now: datetime) -> DemoResult:
             observed_at=now - timedelta(days=days_ago, hours=user_index), details=details, **extra,
         )
     _family_work(svc, actors, result, agencies, now)
+    blue_card_demo(svc, actors, result.children, now)
     return result
 
 
