@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from uuid import UUID
 
 import click
@@ -46,6 +47,9 @@ def _municipality(svc: Services, given: str | None) -> UUID:
 @click.group()
 def main() -> None:
     """safehub: multi-agency child-protection data sharing."""
+    from services.logs import configure_logging
+
+    configure_logging("cli", Settings.from_env().log_level)  # JSON lines on stderr; stdout stays the answer
 
 
 @main.command()
@@ -278,6 +282,66 @@ def deadlines_remind(as_json: bool) -> None:
     finally:
         svc.close()
     _emit(as_json, raised, f"reminders raised: {raised['due_soon']} due soon, {raised['overdue']} overdue")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def backup(path: Path, as_json: bool) -> None:
+    """Copy the embedded store (events, read models, secret) into PATH; safe while serving."""
+    from services.backup import BackupError
+    from services.backup import backup as run
+
+    try:
+        result = run(Settings.from_env(), path)
+    except BackupError as e:
+        _fail(str(e))
+    _emit(as_json, result.as_dict(), f"backed up {len(result.files)} files up to log position {result.head} "
+                                     f"into {result.path}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def restore(path: Path, as_json: bool) -> None:
+    """Restore a backup into the (empty) data directory, then catch the read models up."""
+    from services.backup import BackupError
+    from services.backup import restore as run
+
+    settings = Settings.from_env()
+    try:
+        result = run(settings, path)
+    except BackupError as e:
+        _fail(str(e))
+    svc = build(settings)
+    try:
+        applied = svc.followers.catch_up()
+    finally:
+        svc.close()
+    _emit(as_json, {**result.as_dict(), "projections_applied": applied},
+          f"restored log up to position {result.head} into {result.path}; projections caught up: {applied}")
+
+
+@main.command("migrate-store")
+@click.option("--to", "target", required=True, metavar="postgresql://USER:PASSWORD@HOST:PORT/DB",
+              help="an empty PostgreSQL database")
+@click.option("--json", "as_json", is_flag=True)
+def migrate_store(target: str, as_json: bool) -> None:
+    """Copy the embedded event store into PostgreSQL (ids, order and bytes kept), then verify it."""
+    from services.migrate import MigrationError, migrate
+
+    settings = Settings.from_env()
+    try:
+        result = migrate(settings, target, progress=lambda n: None if as_json else click.echo(f"  {n} events copied"))
+    except (MigrationError, ValueError) as e:
+        _fail(str(e))
+    secret = "SAFEHUB_SECRET_KEY (already set)" if settings.secret_key else \
+        f"SAFEHUB_SECRET_KEY to the contents of {settings.data_dir / 'secret.key'}"
+    _emit(as_json, result.as_dict(),
+          f"copied {result.events} events (log positions 1..{result.head}), {result.snapshots} snapshots and "
+          f"{result.subject_keys} per-subject keys; "
+          f"verified {result.verified} events byte for byte.\nNext: set SAFEHUB_DATABASE_URL to the target, "
+          f"{secret}, and run 'safehub projections catch-up' (or start the workers).")
 
 
 def _celery(*args: str) -> None:

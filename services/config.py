@@ -42,6 +42,9 @@ class Settings:
     procedure_policy_path: str | None = None
     #: Embedded mode: how often the web process raises deadline reminders (0 turns it off).
     remind_seconds: float = 300.0
+    #: prometheus-client's multiprocess directory (several gunicorn workers share counters there).
+    metrics_dir: str | None = None
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -64,6 +67,8 @@ class Settings:
             "school_days_path": env.get("SAFEHUB_SCHOOL_DAYS") or None,
             "escalate_seconds": float(env.get("SAFEHUB_ESCALATE_SECONDS", "60")),
             "cipher_key": env.get("SAFEHUB_CIPHER_KEY") or None,
+            "metrics_dir": env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            "log_level": env.get("SAFEHUB_LOG_LEVEL", "INFO"),
         }
         values.update(overrides)
         values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]

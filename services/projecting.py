@@ -13,11 +13,14 @@ import logging
 import threading
 
 from projections.runner import Followers
+from services.logs import current_request_id
 
 log = logging.getLogger("safehub.projections")
 
 #: The Celery task name the web process sends and the workers serve.
 PULL_TASK = "safehub.pull"
+#: The message header that carries the request id of the write behind a nudge to the worker.
+REQUEST_ID_HEADER = "safehub_request_id"
 
 
 class InProcessProjector:
@@ -78,6 +81,7 @@ class CeleryNudger:
                                 broker_connection_max_retries=0, task_publish_retry=False)
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._request_id: str | None = None
 
     def start(self) -> None:
         """Start the sender thread (idempotent)."""
@@ -88,6 +92,7 @@ class CeleryNudger:
     def nudge(self) -> None:
         """Ask for a pull soon; many writes in a burst become one message."""
         self.start()
+        self._request_id = current_request_id()  # coalesced: the latest write's id goes along
         self._wake.set()
 
     def before_read(self, position: int) -> bool:
@@ -102,6 +107,8 @@ class CeleryNudger:
             self._wake.wait()
             self._wake.clear()
             try:
-                self.client.send_task(PULL_TASK, ignore_result=True)
+                request_id = self._request_id
+                headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+                self.client.send_task(PULL_TASK, ignore_result=True, headers=headers)
             except Exception as exc:  # broker down: the periodic catch-up will cover it
                 log.warning("could not nudge the workers (%s); beat will catch up", type(exc).__name__)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from services.logs import logconfig_dict
+
 
 class _Embedded(BaseApplication):
     """Builds the app in the worker, after the fork: connections and threads never cross it."""
@@ -36,6 +38,7 @@ def serve(factory: Callable[[], Flask], host: str, port: int, threads: int = 8) 
         "worker_class": "gthread",
         "threads": threads,
         "timeout": 60,
-        "accesslog": "-",  # path only: a query string may hold a PESEL
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        # JSON lines; the app logs each request (URL rule, status, time; never the query string).
+        "accesslog": None,
+        "logconfig_dict": logconfig_dict("web"),
     }).run()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
 
 from services.config import Settings
 from services.deadlines import REMIND_TASK
+from services.logs import configure_logging, new_request_id, request_id_var
 from services.notifications import ESCALATE_TASK
-from services.projecting import PULL_TASK
+from services.projecting import PULL_TASK, REQUEST_ID_HEADER
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -29,3 +30,21 @@ def create_celery(settings: Settings | None = None) -> Celery:
         },
     )
     return app
+
+
+@signals.setup_logging.connect
+def _json_logs(**_: object) -> None:
+    """Log as JSON lines like the web processes (connecting this stops Celery's own set-up)."""
+    configure_logging("celery", Settings.from_env().log_level)
+
+
+@signals.task_prerun.connect
+def _bind_request_id(task: object = None, **_: object) -> None:
+    """Carry the id of the request whose write sent this task into the task's log lines."""
+    given = getattr(getattr(task, "request", None), REQUEST_ID_HEADER, None)
+    request_id_var.set(given or new_request_id())
+
+
+@signals.task_postrun.connect
+def _unbind_request_id(**_: object) -> None:
+    request_id_var.set(None)

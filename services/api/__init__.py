@@ -16,6 +16,7 @@ from services.api import (
     health,
     help_plans,
     imports,
+    ops,
     signals,
     time_cards,
     timelines,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (blue_cards_api, groups_api, deadlines_api):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
+    ops.init_app(app)  # /metrics, X-Request-ID, a JSON log line per request
     register_error_handlers(app)
     services.projector.start()
     if services.reminders is not None:
