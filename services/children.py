@@ -132,13 +132,15 @@ class ChildRecords:
                 author_role=actor.role, now=self.clock(),
             )
             recorded = child.pending_events[-1]
-            outcome = {"child_id": str(child.id), "signal_id": str(signal_id)}
-            extra = [IdempotencyRecord(key=key, fingerprint=fingerprint, outcome=outcome)] if key else []
+            extra: list = []
             answer: dict = {}
             for hook in self.signal_hooks:
                 aggregates, fields = hook(actor, child, recorded, intervention)
                 extra.extend(aggregates)
                 answer.update(fields)
+            if key:  # the hooks' answer is kept too, so a retry gets exactly the first answer
+                outcome = {"child_id": str(child.id), "signal_id": str(signal_id), **answer}
+                extra.append(IdempotencyRecord(key=key, fingerprint=fingerprint, outcome=outcome))
             self.store.save(child, *extra)
             return {**signal_view(fold_signals([recorded])[signal_id]), **answer}, False
 
@@ -252,7 +254,8 @@ class ChildRecords:
         child_id, signal_id = UUID(record.outcome["child_id"]), UUID(record.outcome["signal_id"])
         for e in self.store.events.get(child_id):
             if isinstance(e, Child.SignalRecorded) and e.signal_id == signal_id:
-                return signal_view(fold_signals([e])[signal_id])
+                extras = {k: v for k, v in record.outcome.items() if k not in ("child_id", "signal_id")}
+                return {**signal_view(fold_signals([e])[signal_id]), **extras}
         raise NotFound("the earlier result of this Idempotency-Key is gone")
 
     def _signal_now(self, child_id: UUID, signal_id: UUID) -> dict:

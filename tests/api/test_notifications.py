@@ -191,3 +191,17 @@ def test_a_child_without_a_school_notifies_ops_and_delivery_can_be_recorded_expl
     first = delivered.json["delivered_at"]
     again = client.post(f"/api/v1/notifications/{notice['id']}/delivery", headers=ops.headers)
     assert again.json["delivered_at"] == first  # recorded once
+
+
+def test_a_retry_with_the_same_key_answers_the_same_and_notifies_no_one_twice(client, world, child, clock):
+    clock.now = at(2026, 3, 6, 23, 30)
+    headers = {**world.users["police"].headers, "Idempotency-Key": "RSD-123/26"}
+    body = {"kind": "domestic_intervention", "observed_at": "2026-03-06T23:00:00", "intervention": INTERVENTION}
+    first = client.post(f"/api/v1/children/{child}/signals", headers=headers, json=body)
+    again = client.post(f"/api/v1/children/{child}/signals", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json and len(first.json["notified"]) == 2
+    assert len(received(client, world.users["school"])) == 1
+    changed = client.post(f"/api/v1/children/{child}/signals", headers=headers,
+                          json={**body, "intervention": {**INTERVENTION, "child_present": False}})
+    assert changed.status_code == 409  # the same key for different police details
