@@ -100,7 +100,7 @@ class Settings:
         directory (owner-only), created together with a new store. A store that exists
         without its key is refused rather than silently given a key that cannot read it.
         """
-        from eventsourcing.cipher import AESCipher
+        from eventsourcing.cryptography import AESCipher
 
         if self.cipher_key:
             return self.cipher_key
@@ -122,7 +122,7 @@ class Settings:
         chain (services.integrity) on both backends.
         """
         protection = {
-            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
             "CIPHER_KEY": self.resolved_cipher_key(),
         }
         if not self.database_url:

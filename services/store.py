@@ -62,6 +62,15 @@ class SafehubStore(Application):
         return SealingMapper(transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher,
                              keys=self.keys)
 
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save atomically; first create, in one go, the keys of children new in this save."""
+        if self.keys is not None:
+            new = [o.id for o in objs if isinstance(o, Child) and o.pending_events
+                   and isinstance(o.pending_events[0], Child.Registered)]
+            if new:
+                self.keys.ensure(new)
+        return super().save(*objs, **kwargs)
+
     def close(self) -> None:
         """Close the store and the key store."""
         super().close()
