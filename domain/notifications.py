@@ -222,9 +222,12 @@ class Notification(Aggregate):
     def _acknowledged(self, user_id: UUID, note: str) -> None:
         self.acknowledged = True
 
-    def escalate(self, now: datetime, team_agency_ids: list[UUID]) -> bool:
-        """Escalate once to the team coordinator when unacknowledged past the due time."""
-        if self.acknowledged or self.escalated or now <= self.due_at:
+    def escalate(self, now: datetime, team_agency_ids: list[UUID], withdrawn: bool = False) -> bool:
+        """Escalate once to the team coordinator when unacknowledged past the due time.
+
+        A notice whose signal the police ``withdrawn`` (retracted) is not escalated.
+        """
+        if self.acknowledged or self.escalated or withdrawn or now <= self.due_at:
             return False
         self._escalated(team_agency_ids=list(team_agency_ids), overdue_since=self.due_at)
         return True

@@ -141,7 +141,7 @@ class Notifications:
         def attempt() -> bool:
             notice = self.store.repository.get(notice_id)
             teams = [a.id for a in self._agencies(notice.municipality_id) if a.kind == AgencyKind.TEAM.value]
-            if not notice.escalate(now, teams):
+            if not notice.escalate(now, teams, withdrawn=_retracted(self._get(notice.child_id), notice.signal_id)):
                 return False
             key = f"notifications:escalated:{notice.municipality_id}"
             bucket = self._bucket(key)
@@ -220,6 +220,7 @@ class Notifications:
             "due_at": notice.due_at.isoformat(), "due_by_observation": issued.due_by_observation.isoformat(),
             "recorded_late": issued.due_by_observation < notice.due_at,
             "overdue": not notice.acknowledged and self.clock() > notice.due_at,
+            "signal_retracted": _retracted(child, notice.signal_id),
             "intervention": dict(issued.intervention), "details": issued.details,
             "delivered_at": stamps["Delivered"].timestamp.isoformat() if "Delivered" in stamps else None,
             "acknowledged_at": acknowledged.timestamp.isoformat() if acknowledged else None,
@@ -234,6 +235,13 @@ class Notifications:
         if not isinstance(agency, Agency):
             return {"id": str(agency_id), "name": None, "kind": None}
         return {"id": str(agency.id), "name": agency.name, "kind": agency.kind}
+
+
+def _retracted(child: object, signal_id: UUID) -> bool:
+    """Whether the police withdrew the signal behind a notice (then it is not escalated)."""
+    if not isinstance(child, Child):
+        return False
+    return bool(child.signals.get(str(signal_id), {}).get("retracted"))
 
 
 def _child(child: object, child_id: UUID) -> dict:

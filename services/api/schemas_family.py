@@ -302,6 +302,7 @@ class NotificationSchema(Schema):
     due_by_observation = iso()  # the same, counted from the intervention itself
     recorded_late = fields.Boolean()
     overdue = fields.Boolean()
+    signal_retracted = fields.Boolean(metadata={"description": "the police withdrew the signal: not escalated"})
     intervention = fields.Dict()
     details = fields.String()
     delivered_at = iso(allow_none=True)

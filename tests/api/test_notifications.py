@@ -205,3 +205,15 @@ def test_a_retry_with_the_same_key_answers_the_same_and_notifies_no_one_twice(cl
     changed = client.post(f"/api/v1/children/{child}/signals", headers=headers,
                           json={**body, "intervention": {**INTERVENTION, "child_present": False}})
     assert changed.status_code == 409  # the same key for different police details
+
+
+def test_a_notice_whose_signal_the_police_retracted_is_not_escalated(client, services, world, child, clock):
+    clock.now = at(2026, 3, 6, 23, 30)
+    signal = intervene(client, world, child, at(2026, 3, 6, 23, 0))
+    retracted = client.post(f"/api/v1/children/{child}/signals/{signal['id']}/retraction",
+                            headers=world.users["police"].headers, json={"reason": "pomyłka co do osoby"})
+    assert retracted.status_code == 201
+    clock.now = at(2026, 3, 9, 9, 0)
+    assert services.notifications.escalate_overdue() == []
+    [notice] = received(client, world.users["school"])
+    assert notice["signal_retracted"] is True and notice["status"] == "pending"
