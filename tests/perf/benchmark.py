@@ -36,7 +36,7 @@ from tests.conftest import make_world
 from tests.servers import PostgresServer, free_port
 
 MODES = {
-    "quick": {"ingest_requests": 400, "import_rows": 5_000, "stores": (20_000, 60_000), "reads": 60},
+    "quick": {"ingest_requests": 160, "import_rows": 1_000, "stores": (5_000, 15_000), "reads": 30},
     "full": {"ingest_requests": 4_000, "import_rows": 100_000, "stores": (100_000, 1_000_000), "reads": 300},
 }
 BIG_CHILD_EVENTS = 1000
@@ -303,7 +303,7 @@ def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) 
     tokens = [world.users["school"].token]
     svc.close()
 
-    result["raw_single_rows_per_s"] = raw_single_inserts(backend, 300 if mode is MODES["quick"] else 2000)
+    result["raw_single_rows_per_s"] = raw_single_inserts(backend, 200 if mode is MODES["quick"] else 2000)
     result["raw_batched_rows_per_s"] = raw_batched_inserts(backend, mode["import_rows"])
     with server(backend, workdir / f"server-{backend.name}.log") as port:
         result["ingest_per_s"] = http_ingest(port, tokens, children, mode["ingest_requests"])
