@@ -58,7 +58,7 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def init(name: str, as_json: bool) -> None:
     """Create the data directory, its secret and tables, and a first municipality."""
-    settings = Settings.from_env()
+    settings = Settings.from_env(create_tables=True)  # the schema is made here, whatever the environment says
     svc = build(settings)
     municipalities = svc.directory.list_municipalities()
     first = municipalities[0] if municipalities else svc.directory.create_municipality(name)

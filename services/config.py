@@ -45,6 +45,10 @@ class Settings:
     #: prometheus-client's multiprocess directory (several gunicorn workers share counters there).
     metrics_dir: str | None = None
     log_level: str = "INFO"
+    #: Create missing tables and indexes on start (PostgreSQL). Production sets it off for the
+    #: long-running processes: `safehub init` creates the schema once, and a CREATE INDEX run by
+    #: a starting process while a worker applies a batch can deadlock with it.
+    create_tables: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -69,6 +73,7 @@ class Settings:
             "cipher_key": env.get("SAFEHUB_CIPHER_KEY") or None,
             "metrics_dir": env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             "log_level": env.get("SAFEHUB_LOG_LEVEL", "INFO"),
+            "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),
         }
         values.update(overrides)
         values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
@@ -135,7 +140,8 @@ class Settings:
                 **protection,
             }
         return {**postgres_env(self.database_url),
-                "APPLICATION_RECORDER_TOPIC": "services.integrity:PostgresChainedRecorder", **protection}
+                "APPLICATION_RECORDER_TOPIC": "services.integrity:PostgresChainedRecorder", **protection,
+                "CREATE_TABLE": "y" if self.create_tables else "n"}
 
 
     def view_env(self, name: str) -> dict[str, str]:
@@ -149,7 +155,8 @@ class Settings:
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         env = postgres_env(self.database_url)
-        env.update({"POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "4"})
+        env.update({"POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "4",
+                    "CREATE_TABLE": "y" if self.create_tables else "n"})
         return env
 
 

@@ -155,7 +155,7 @@ def migrate(settings: Settings, target_url: str, progress: Callable[[int], None]
         raise MigrationError("SAFEHUB_DATABASE_URL is set: the source must be the embedded store")
     source = open_store(settings)
     try:
-        target = open_store(replace(settings, database_url=target_url))
+        target = open_store(replace(settings, database_url=target_url, create_tables=True))
     except Exception:
         source.close()
         raise
