@@ -22,6 +22,7 @@ MAX_TEXT = 20_000
 MAX_MEMBERS = 40
 MAX_CHILDREN = 20
 _REMINDER_NAMESPACE = UUID("3b0f3c55-4a8e-4c51-9d3b-7b7f1d2f8a10")
+_TEAM_NAMESPACE = UUID("6c1e2a4b-8f3d-4e7a-9b2c-1d5e7f9a3b60")
 
 
 def check_core(members: list[dict]) -> None:
@@ -32,6 +33,34 @@ def check_core(members: list[dict]) -> None:
                                      ("a police officer", has_police)) if not ok]
     if missing:
         raise InvalidInput.one("members", "the group's core must include " + " and ".join(missing))
+
+
+def check_schedule(scheduled_for: datetime, place: str, now: datetime) -> tuple[datetime, str]:
+    """A meeting is scheduled for a real future moment."""
+    if scheduled_for.tzinfo is None:
+        raise InvalidInput.one("scheduled_for", "must include a time zone")
+    if scheduled_for < now:
+        raise InvalidInput.one("scheduled_for", "must not be in the past")
+    return scheduled_for.astimezone(UTC), check_text("place", place, 500)
+
+
+def check_minutes(meeting: dict, held_on: date, attendees: list[dict], minutes: str, today: date) -> str:
+    """Minutes are recorded once, for a meeting that happened, with who came."""
+    if meeting["held_on"] is not None:
+        raise Conflict("the meeting's minutes are already recorded")
+    if held_on > today:
+        raise InvalidInput.one("held_on", "must not be in the future")
+    if not attendees:
+        raise InvalidInput.one("attendees", "name at least one attendee")
+    return check_text("minutes", minutes, MAX_TEXT, required=True)
+
+
+def find_meeting(meetings: dict[str, dict], meeting_id: UUID) -> dict:
+    """The meeting, or NotFound."""
+    meeting = meetings.get(str(meeting_id))
+    if meeting is None:
+        raise NotFound(f"meeting {meeting_id} is not on this calendar")
+    return meeting
 
 
 class WorkingGroup(Aggregate):
@@ -129,12 +158,8 @@ class WorkingGroup(Aggregate):
     def schedule_meeting(self, *, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID,
                          now: datetime) -> None:
         """Put a meeting in the calendar."""
-        if scheduled_for.tzinfo is None:
-            raise InvalidInput.one("scheduled_for", "must include a time zone")
-        if scheduled_for < now:
-            raise InvalidInput.one("scheduled_for", "must not be in the past")
-        self._scheduled(meeting_id=meeting_id, scheduled_for=scheduled_for.astimezone(UTC),
-                        place=check_text("place", place, 500), scheduled_by=scheduled_by)
+        moment, place = check_schedule(scheduled_for, place, now)
+        self._scheduled(meeting_id=meeting_id, scheduled_for=moment, place=place, scheduled_by=scheduled_by)
 
     @event(MeetingScheduled)
     def _scheduled(self, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID) -> None:
@@ -143,15 +168,9 @@ class WorkingGroup(Aggregate):
     def hold_meeting(self, *, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str,
                      recorded_by: UUID, today: date) -> None:
         """Record that the meeting took place: who came (by agency) and the minutes."""
-        meeting = self._meeting(meeting_id)
-        if meeting["held_on"] is not None:
-            raise Conflict("the meeting's minutes are already recorded")
-        if held_on > today:
-            raise InvalidInput.one("held_on", "must not be in the future")
-        if not attendees:
-            raise InvalidInput.one("attendees", "name at least one attendee")
-        self._held(meeting_id=meeting_id, held_on=held_on, attendees=attendees,
-                   minutes=check_text("minutes", minutes, MAX_TEXT, required=True), recorded_by=recorded_by)
+        minutes = check_minutes(self._meeting(meeting_id), held_on, attendees, minutes, today)
+        self._held(meeting_id=meeting_id, held_on=held_on, attendees=attendees, minutes=minutes,
+                   recorded_by=recorded_by)
 
     @event(MeetingHeld)
     def _held(self, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str, recorded_by: UUID) -> None:
@@ -204,10 +223,79 @@ class WorkingGroup(Aggregate):
         self.actions[str(action_id)]["done"] = True
 
     def _meeting(self, meeting_id: UUID) -> dict:
-        meeting = self.meetings.get(str(meeting_id))
-        if meeting is None:
-            raise NotFound(f"meeting {meeting_id} is not on this group")
-        return meeting
+        return find_meeting(self.meetings, meeting_id)
+
+
+class TeamCalendar(Aggregate):
+    """The interdisciplinary team's own meetings: one calendar per municipality, chaired by the coordinator."""
+
+    class Opened(Aggregate.Created):
+        municipality_id: UUID
+
+    class MeetingScheduled(Aggregate.Event):
+        meeting_id: UUID
+        scheduled_for: datetime
+        place: str
+        scheduled_by: UUID
+
+    class MeetingHeld(Aggregate.Event):
+        meeting_id: UUID
+        held_on: date
+        attendees: list[dict]
+        minutes: str
+        recorded_by: UUID
+
+    class DecisionRecorded(Aggregate.Event):
+        meeting_id: UUID
+        decision_id: UUID
+        text: str
+        knowledge_position: int
+        recorded_by: UUID
+
+    @staticmethod
+    def create_id(municipality_id: UUID) -> UUID:
+        """One calendar per municipality."""
+        return uuid5(_TEAM_NAMESPACE, f"team:{municipality_id}")
+
+    @event(Opened)
+    def __init__(self, municipality_id: UUID):
+        self.municipality_id = municipality_id
+        self.meetings: dict[str, dict] = {}
+
+    def schedule_meeting(self, *, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID,
+                         now: datetime) -> None:
+        """Put a team meeting in the calendar."""
+        moment, place = check_schedule(scheduled_for, place, now)
+        self._scheduled(meeting_id=meeting_id, scheduled_for=moment, place=place, scheduled_by=scheduled_by)
+
+    @event(MeetingScheduled)
+    def _scheduled(self, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID) -> None:
+        self.meetings[str(meeting_id)] = {"scheduled_for": scheduled_for, "held_on": None}
+
+    def hold_meeting(self, *, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str,
+                     recorded_by: UUID, today: date) -> None:
+        """Record the team meeting as held."""
+        minutes = check_minutes(find_meeting(self.meetings, meeting_id), held_on, attendees, minutes, today)
+        self._held(meeting_id=meeting_id, held_on=held_on, attendees=attendees, minutes=minutes,
+                   recorded_by=recorded_by)
+
+    @event(MeetingHeld)
+    def _held(self, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str, recorded_by: UUID) -> None:
+        self.meetings[str(meeting_id)]["held_on"] = held_on
+
+    def record_decision(self, *, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int,
+                        recorded_by: UUID) -> None:
+        """A decision of a held team meeting, with its knowledge snapshot."""
+        if find_meeting(self.meetings, meeting_id)["held_on"] is None:
+            raise Conflict("record the meeting as held (attendees and minutes) before its decisions")
+        self._decision(meeting_id=meeting_id, decision_id=decision_id,
+                       text=check_text("text", text, MAX_TEXT, required=True),
+                       knowledge_position=knowledge_position, recorded_by=recorded_by)
+
+    @event(DecisionRecorded)
+    def _decision(self, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int,
+                  recorded_by: UUID) -> None:
+        pass
 
 
 class Reminder(Aggregate):

@@ -17,7 +17,7 @@ from typing import Any
 
 from domain.blue_cards import BlueCard
 from domain.calendar import working_days_between
-from domain.groups import Reminder, WorkingGroup
+from domain.groups import Reminder, TeamCalendar, WorkingGroup
 from domain.procedure import ProcedurePolicy, load_procedure_policy
 from projections.views import ViewMixin, as_json, topics_of, ts
 
@@ -31,6 +31,7 @@ class DeadlinesView(ViewMixin):
         BlueCard.MonitoringStarted, BlueCard.Closed, BlueCard.MonitoringReviewRecorded,
         WorkingGroup.Opened, WorkingGroup.BlueCardAttached, WorkingGroup.MeetingScheduled, WorkingGroup.MeetingHeld,
         WorkingGroup.ActionAssigned, WorkingGroup.ActionDone, Reminder.Raised,
+        TeamCalendar.MeetingScheduled, TeamCalendar.MeetingHeld,
     )
     tables = ("deadline_cards", "deadline_card_children", "deadline_groups", "deadline_meetings", "deadline_items")
     ddl = (
@@ -145,6 +146,10 @@ class DeadlinesView(ViewMixin):
                     " WHERE group_id = ?", (e.held_on.isoformat(), ts(e.timestamp), position, group))
         self._meet_item(c, f"group:{group}:first_group_meeting", e.held_on, position)
 
+    def _team_held(self, c: Any, e: TeamCalendar.MeetingHeld, position: int) -> None:
+        self.run(c, "UPDATE deadline_meetings SET held_on = ?, held_at = ? WHERE meeting_id = ?",
+                 (e.held_on.isoformat(), ts(e.timestamp), str(e.meeting_id)))
+
     def _action(self, c: Any, e: WorkingGroup.ActionAssigned, position: int) -> None:
         group = str(e.originator_id)
         row = self.run(c, "SELECT municipality_id, card_id FROM deadline_groups WHERE group_id = ?", (group,))
@@ -232,8 +237,13 @@ class DeadlinesView(ViewMixin):
         return [_group(r) for r in self.query(
             "SELECT * FROM deadline_groups WHERE municipality_id = ? ORDER BY opened_at, group_id", (municipality_id,))]
 
+    def last_held_at(self, group_id: str) -> str | None:
+        """When the minutes of the group's (or the team calendar's) latest held meeting were recorded."""
+        rows = self.query("SELECT MAX(held_at) AS at FROM deadline_meetings WHERE group_id = ?", (group_id,))
+        return rows[0]["at"] if rows else None
+
     def meetings(self, group_id: str) -> list[dict]:
-        """The group's meetings, by date."""
+        """The group's (or the team calendar's) meetings, by date."""
         return self.query("SELECT * FROM deadline_meetings WHERE group_id = ? ORDER BY scheduled_for, meeting_id",
                           (group_id,))
 
@@ -260,4 +270,6 @@ _HANDLERS = {
     WorkingGroup.ActionAssigned: DeadlinesView._action,
     WorkingGroup.ActionDone: DeadlinesView._action_done,
     Reminder.Raised: DeadlinesView._reminder,
+    TeamCalendar.MeetingScheduled: DeadlinesView._scheduled,
+    TeamCalendar.MeetingHeld: DeadlinesView._team_held,
 }

@@ -22,7 +22,7 @@ from domain.access import Action, Actor, require, require_same_municipality
 from domain.calendar import working_days_between
 from domain.children import Child
 from domain.errors import InvalidInput
-from domain.groups import Reminder
+from domain.groups import Reminder, TeamCalendar
 from domain.procedure import ProcedurePolicy
 from domain.risk import RiskPolicy, assess
 from domain.signals import CATALOGUE
@@ -240,7 +240,18 @@ class Agendas:
         require(actor, Action.READ_DEADLINES)
         self.deadlines.catch_up()
         now, today = self.deadlines.clock(), self.deadlines.today()
-        since_moment = since or now - timedelta(days=self.policy.team_lookback_days)
+        calendar = str(TeamCalendar.create_id(actor.municipality_id))
+        last_held = self.deadlines.view.last_held_at(calendar)
+        if since is not None:
+            since_moment, since_reason, since_label = since, "given", "the given time"
+        elif last_held is not None:
+            since_moment, since_reason, since_label = from_ts(last_held), "the team's last meeting", "the last meeting"
+        else:
+            days = self.policy.team_lookback_days
+            since_moment, since_reason = now - timedelta(days=days), f"the last {days} days (no team meeting yet)"
+            since_label = f"{days} days ago"
+        upcoming = [m for m in self.deadlines.view.meetings(calendar)
+                    if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now]
         municipality = str(actor.municipality_id)
         view = self.deadlines.view
         open_card_children = view.open_card_children(municipality)
@@ -249,18 +260,21 @@ class Agendas:
             group = view.group(card["group_id"]) if card["group_id"] else None
             items.append(self._case_item(group or {"group_id": None, "name": None, "card_id": card["card_id"]},
                                          [card["card_id"]], today))
+        candidates = set(open_card_children)
         for group in view.groups(municipality):
             if not group["card_id"]:
                 items.append(self._case_item(group, [], today))
-        candidates = set(open_card_children)
+            card = view.card(group["card_id"]) if group["card_id"] else None
+            if card is None or card["status"] != "closed":
+                candidates |= set(group["child_ids"])  # children a working group is on
         candidates |= {r["child_id"] for r in self.risk.query(
             "SELECT child_id FROM risk_children WHERE municipality_id = ? AND band <> 'low' AND child_id = root_id",
             (municipality,))}
         for child_id in sorted(candidates):
             items.append(self._child_item(child_id, ts(since_moment), now, language, open_card_children,
-                                          "the given time" if since else f"{self.policy.team_lookback_days} days ago"))
+                                          since_label))
         return {"kind": "team", "municipality_id": municipality, "since": since_moment.isoformat(),
-                "since_reason": "given" if since else f"the last {self.policy.team_lookback_days} days",
+                "since_reason": since_reason, "next_meeting": _meeting(upcoming[0]) if upcoming else None,
                 **self._finish([i for i in items if i["reasons"]], now)}
 
     # --- items ---------------------------------------------------------------------------

@@ -12,12 +12,14 @@ from datetime import date, datetime
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.access import Action, Actor, require
 from domain.agencies import Agency, Role, User
 from domain.blue_cards import BlueCard
 from domain.children import Child
 from domain.errors import Forbidden, InvalidInput, NotFound
-from domain.groups import WorkingGroup
+from domain.groups import TeamCalendar, WorkingGroup
 from services.blue_cards import bucket, is_chair, listed, load
 from services.store import SafehubStore, retry_on_conflict
 from services.views import plain
@@ -150,6 +152,70 @@ class WorkingGroups:
         group = self.readable(actor, group_id)
         return _actions(self.store, group)
 
+    # --- the team's own meetings ------------------------------------------------------------
+
+    def team_meetings(self, actor: Actor) -> list[dict]:
+        """The interdisciplinary team's meetings, by date."""
+        require(actor, Action.READ_DEADLINES)
+        calendar = self._team_calendar(actor)
+        return _meetings(self.store, calendar) if calendar else []
+
+    def schedule_team_meeting(self, actor: Actor, *, scheduled_for: datetime, place: str = "") -> dict:
+        """The chair puts a team meeting in the calendar."""
+        meeting_id = uuid4()
+        self._change_team(actor, lambda t: t.schedule_meeting(
+            meeting_id=meeting_id, scheduled_for=scheduled_for, place=place, scheduled_by=actor.user_id,
+            now=self.clock()), create=True)
+        return self._team_meeting(actor, meeting_id)
+
+    def hold_team_meeting(self, actor: Actor, meeting_id: UUID, *, attendees: list[dict], minutes: str,
+                          held_on: date | None = None) -> dict:
+        """Record a team meeting as held."""
+        people = [self._attendee(actor, i, a) for i, a in enumerate(attendees)]
+        self._change_team(actor, lambda t: t.hold_meeting(
+            meeting_id=meeting_id, held_on=held_on or self.today(), attendees=people, minutes=minutes,
+            recorded_by=actor.user_id, today=self.today()))
+        return self._team_meeting(actor, meeting_id)
+
+    def record_team_decision(self, actor: Actor, meeting_id: UUID, *, text: str) -> dict:
+        """A team decision with its knowledge snapshot."""
+        decision_id = uuid4()
+
+        def change(team: TeamCalendar) -> None:
+            team.record_decision(meeting_id=meeting_id, decision_id=decision_id, text=text,
+                                 knowledge_position=self.store.recorder.max_notification_id() or 0,
+                                 recorded_by=actor.user_id)
+
+        self._change_team(actor, change)
+        meeting = self._team_meeting(actor, meeting_id)
+        return next(d for d in meeting["decisions"] if d["id"] == str(decision_id))
+
+    def _team_calendar(self, actor: Actor) -> TeamCalendar | None:
+        try:
+            return self.store.repository.get(TeamCalendar.create_id(actor.municipality_id))
+        except AggregateNotFoundError:
+            return None
+
+    def _team_meeting(self, actor: Actor, meeting_id: UUID) -> dict:
+        for m in self.team_meetings(actor):
+            if m["id"] == str(meeting_id):
+                return m
+        raise NotFound(f"meeting {meeting_id} is not on the team's calendar")
+
+    def _change_team(self, actor: Actor, change: Callable[[TeamCalendar], None], create: bool = False) -> None:
+        require(actor, Action.MANAGE_PROCEDURE)
+
+        def attempt() -> None:
+            team = self._team_calendar(actor)
+            if team is None:
+                if not create:
+                    raise NotFound("the team has no meetings yet")
+                team = TeamCalendar(municipality_id=actor.municipality_id)
+            change(team)
+            self.store.save(team)
+
+        retry_on_conflict(attempt)
+
     # --- helpers -------------------------------------------------------------------------
 
     def readable(self, actor: Actor, group_id: UUID) -> WorkingGroup:
@@ -227,23 +293,23 @@ def group_view(store: SafehubStore, group: WorkingGroup) -> dict:
     }
 
 
-def _meetings(store: SafehubStore, group: WorkingGroup) -> list[dict]:
+def _meetings(store: SafehubStore, group: WorkingGroup | TeamCalendar) -> list[dict]:
     meetings: dict[str, dict] = {}
     for e in store.events.get(group.id):
-        if isinstance(e, WorkingGroup.MeetingScheduled):
+        if isinstance(e, (WorkingGroup.MeetingScheduled, TeamCalendar.MeetingScheduled)):
             meetings[str(e.meeting_id)] = {
                 "id": str(e.meeting_id), "group_id": str(group.id), "scheduled_for": e.scheduled_for.isoformat(),
                 "place": e.place, "scheduled_by": str(e.scheduled_by), "held": False, "held_on": None,
                 "attendees": [], "minutes": None, "decisions": [], "actions": []}
-        elif isinstance(e, WorkingGroup.MeetingHeld):
+        elif isinstance(e, (WorkingGroup.MeetingHeld, TeamCalendar.MeetingHeld)):
             meetings[str(e.meeting_id)].update(held=True, held_on=e.held_on.isoformat(),
                                                attendees=plain(e.attendees), minutes=e.minutes,
                                                minutes_recorded_at=e.timestamp.isoformat())
-        elif isinstance(e, WorkingGroup.DecisionRecorded):
+        elif isinstance(e, (WorkingGroup.DecisionRecorded, TeamCalendar.DecisionRecorded)):
             meetings[str(e.meeting_id)]["decisions"].append({
                 "id": str(e.decision_id), "text": e.text, "knowledge_position": e.knowledge_position,
                 "recorded_at": e.timestamp.isoformat(), "recorded_by": str(e.recorded_by)})
-    for action in _actions(store, group):
+    for action in _actions(store, group) if isinstance(group, WorkingGroup) else []:
         if action["meeting_id"] in meetings:
             meetings[action["meeting_id"]]["actions"].append(action)
     return sorted(meetings.values(), key=lambda m: (m["scheduled_for"], m["id"]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -9,7 +11,17 @@ from services.api.auth import current_actor
 from services.api.blue_cards import answer
 from services.api.context import services
 from services.api.groups import agenda_answer
-from services.api.schemas_procedure import AgendaSchema, DeadlineListSchema, DeadlineQuerySchema, TeamAgendaQuerySchema
+from services.api.schemas_procedure import (
+    AgendaSchema,
+    DeadlineListSchema,
+    DeadlineQuerySchema,
+    DecisionCreateSchema,
+    DecisionSchema,
+    MeetingCreateSchema,
+    MeetingSchema,
+    MinutesSchema,
+    TeamAgendaQuerySchema,
+)
 from services.api.timelines import _language
 
 blp = Blueprint("deadlines", __name__, url_prefix="/api/v1", description="Deadlines and the team's agenda")
@@ -33,3 +45,35 @@ class TeamAgenda(MethodView):
         and children whose pieces join with no open Blue Card."""
         agenda = services().agendas.team_agenda(current_actor(), since=query.get("since"), language=_language())
         return agenda_answer(agenda, query["format"])
+
+
+@blp.route("/team/meetings")
+class TeamMeetings(MethodView):
+    @blp.response(200, MeetingSchema(many=True))
+    def get(self):
+        """The interdisciplinary team's own meetings."""
+        return answer(services().groups.team_meetings(current_actor()))
+
+    @blp.arguments(MeetingCreateSchema)
+    @blp.response(201, MeetingSchema)
+    def post(self, body: dict):
+        """The chair schedules a team meeting."""
+        return answer(services().groups.schedule_team_meeting(current_actor(), **body), 201)
+
+
+@blp.route("/team/meetings/<uuid:meeting_id>/minutes")
+class TeamMeetingMinutes(MethodView):
+    @blp.arguments(MinutesSchema)
+    @blp.response(200, MeetingSchema)
+    def post(self, body: dict, meeting_id: UUID):
+        """Record a team meeting as held (attendees by agency, minutes); the team's agenda counts from it."""
+        return answer(services().groups.hold_team_meeting(current_actor(), meeting_id, **body))
+
+
+@blp.route("/team/meetings/<uuid:meeting_id>/decisions")
+class TeamMeetingDecisions(MethodView):
+    @blp.arguments(DecisionCreateSchema)
+    @blp.response(201, DecisionSchema)
+    def post(self, body: dict, meeting_id: UUID):
+        """Record a team decision; it keeps the event-store position it was made on."""
+        return answer(services().groups.record_team_decision(current_actor(), meeting_id, **body), 201)

@@ -142,3 +142,37 @@ def test_the_bodies_match_their_documented_schemas(client, world, scenario):
     spec = client.get("/api/v1/openapi.json").json
     assert {"/api/v1/blue-cards", "/api/v1/working-groups/{group_id}/agenda", "/api/v1/team/agenda",
             "/api/v1/deadlines"} <= set(spec["paths"])
+
+
+def test_the_team_meets_and_its_agenda_counts_news_from_its_last_meeting(client, world, scenario, recorded_by_clock):
+    clock = recorded_by_clock
+    u = world.users
+    coordinator = u["coordinator"]
+    assert client.get("/api/v1/team/meetings", headers=coordinator.headers).json == []
+    assert client.post("/api/v1/team/meetings", headers=u["case_worker"].headers,
+                       json={"scheduled_for": "2026-03-10T12:00:00"}).status_code == 403
+    meeting = client.post("/api/v1/team/meetings", headers=coordinator.headers,
+                          json={"scheduled_for": "2026-03-10T12:00:00", "place": "Urząd Gminy, sala 2"})
+    assert meeting.status_code == 201, meeting.json
+    meeting_id = meeting.json["id"]
+    before = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
+    assert before["since_reason"].startswith("the last 30 days") and before["next_meeting"]["id"] == meeting_id
+
+    clock.now = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+    held = client.post(f"/api/v1/team/meetings/{meeting_id}/minutes", headers=coordinator.headers, json={
+        "minutes": "Przegląd spraw.", "attendees": [{"agency_id": str(world.agencies[k])} for k in
+                                                     ("ops", "police", "school", "health", "gkrpa")]})
+    assert held.status_code == 200 and len(held.json["attendees"]) == 5
+    decision = client.post(f"/api/v1/team/meetings/{meeting_id}/decisions", headers=coordinator.headers,
+                           json={"text": "Wszcząć procedurę wobec rodziny Kacpra."})
+    assert decision.status_code == 201 and decision.json["knowledge_position"] > 0
+
+    clock.now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    fresh = post_signal(client, u["school"], scenario["julia"], "unexplained_absence", "2026-03-11T08:00:00", days=1)
+    after = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
+    assert after["since_reason"] == "the team's last meeting" and after["since"].startswith("2026-03-10T14:00")
+    by_subject = {i["subject"]["id"]: i for i in after["items"]}
+    julia_news = [r for r in by_subject[scenario["julia"]]["reasons"] if r["code"] == "new_signals"]
+    assert [ref["id"] for ref in julia_news[0]["refs"]] == [fresh]
+    assert not [r for r in by_subject[scenario["kacper"]]["reasons"] if r["code"] in ("new_signals", "band_raised")]
+    assert client.get("/api/v1/team/meetings", headers=u["auditor"].headers).json[0]["held"] is True

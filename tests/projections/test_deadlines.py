@@ -15,6 +15,8 @@ def procedure_history(services, world, clock, cards: int = 12) -> None:
     members = [{"user_id": world.users[k].id, "function": k} for k in ("case_worker", "police", "school")]
     start = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
     follower = services.followers["deadlines"]
+    clock.now = start
+    team = services.groups.schedule_team_meeting(u["coordinator"], scheduled_for=start + timedelta(days=1))
     for n in range(cards):
         clock.now = start + timedelta(days=n * 3)
         card = services.blue_cards.fill_form_a(
@@ -54,6 +56,8 @@ def procedure_history(services, world, clock, cards: int = 12) -> None:
             clock.now += timedelta(days=95)
             services.blue_cards.record_review(u["case_worker"], card_id, outcome="stabilnie")
         services.deadlines.remind(clock.now)
+    services.groups.hold_team_meeting(u["coordinator"], UUID(team["id"]), minutes="przegląd spraw",
+                                      attendees=[{"agency_id": world.agencies["ops"]}])
 
 
 def test_rebuild_from_zero_equals_the_live_deadlines(services, world, recorded_by_clock):
@@ -66,6 +70,8 @@ def test_rebuild_from_zero_equals_the_live_deadlines(services, world, recorded_b
     assert kinds == {"form_a_to_chair", "chair_to_group", "first_group_meeting", "action", "monitoring_review"}
     assert {r["status"] for r in live["deadline_items"]} == {"open", "met", "late"}
     assert any(r["overdue_reminded_at"] for r in live["deadline_items"])
+    assert any(r["held_at"] and r["group_id"] not in {g["group_id"] for g in live["deadline_groups"]}
+               for r in live["deadline_meetings"])  # the team's own meeting
     follower.rebuild()
     assert follower.view.dump() == live
     follower.batch_size = 3
