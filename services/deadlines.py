@@ -222,9 +222,10 @@ class Agendas:
         now, today = self.deadlines.clock(), self.deadlines.today()
         card_ids = [group["card_id"]] if group["card_id"] else []
         open_card_children = self.deadlines.view.open_card_children(str(actor.municipality_id))
-        label = "the last meeting" if since else "the group opened"
+        label = "the last meeting"
         items = [self._child_item(c, since, now, language, open_card_children, label) for c in group["child_ids"]]
-        items.append(self._case_item(group, card_ids, today))
+        since_day = from_ts(since).astimezone(self.policy.zone).date() if since else None
+        items.append(self._case_item(group, card_ids, today, since_day))
         upcoming = [m for m in self.deadlines.view.meetings(str(group_id))
                     if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now]
         return {
@@ -252,6 +253,7 @@ class Agendas:
             since_label = f"{days} days ago"
         upcoming = [m for m in self.deadlines.view.meetings(calendar)
                     if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now]
+        since_day = since_moment.astimezone(self.policy.zone).date()
         municipality = str(actor.municipality_id)
         view = self.deadlines.view
         open_card_children = view.open_card_children(municipality)
@@ -259,11 +261,11 @@ class Agendas:
         for card in view.cards(municipality):
             group = view.group(card["group_id"]) if card["group_id"] else None
             items.append(self._case_item(group or {"group_id": None, "name": None, "card_id": card["card_id"]},
-                                         [card["card_id"]], today))
+                                         [card["card_id"]], today, since_day))
         candidates = set(open_card_children)
         for group in view.groups(municipality):
             if not group["card_id"]:
-                items.append(self._case_item(group, [], today))
+                items.append(self._case_item(group, [], today, since_day))
             card = view.card(group["card_id"]) if group["card_id"] else None
             if card is None or card["status"] != "closed":
                 candidates |= set(group["child_ids"])  # children a working group is on
@@ -304,11 +306,12 @@ class Agendas:
             serious = [e for e in fresh if e["severity"] in _SERIOUS]
             kinds = ", ".join(sorted({_label(e["kind"], language) for e in fresh}))
             agencies = sorted({e["kind_of_agency"] or "" for e in fresh})
+            head = f"{len(fresh)} new signal(s) since {since_label}" if since else f"{len(fresh)} signal(s) on record"
             reasons.append(_reason(
                 "new_signals", len(serious) * weights["new_signal_high"]
                 + (len(fresh) - len(serious)) * weights["new_signal"],
-                f"{len(fresh)} new signal(s) since {since_label} "
-                f"from {', '.join(agencies)}: {kinds}" + (f" ({len(serious)} high or critical)" if serious else ""),
+                f"{head} from {', '.join(agencies)}: {kinds}"
+                + (f" ({len(serious)} high or critical)" if serious else ""),
                 [{"type": "signal", "id": e["entry_id"], "child_id": e["child_id"], "position": e["position"]}
                  for e in fresh]))
         changes = [c for c in self.risk.band_history(root) if since is None or c["at"] > since]
@@ -318,8 +321,9 @@ class Agendas:
                 up = _BAND_ORDER.index(end) > _BAND_ORDER.index(start)
                 code = "band_raised" if up else "band_lowered"
                 via = " via " + ", ".join(c["from_band"] for c in changes[1:]) if len(changes) > 1 else ""
+                when = f" since {since_label}" if since else ""
                 reasons.append(_reason(
-                    code, weights[code], f"risk band moved from {start} to {end}{via} since {since_label} "
+                    code, weights[code], f"risk band moved from {start} to {end}{via}{when} "
                                          f"(score {changes[-1]['score']}, policy {changes[-1]['policy_version']})",
                     [{"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
                      for c in changes]))
@@ -339,7 +343,7 @@ class Agendas:
                 [{"type": "signal", "id": s} for s in pj.signal_ids]))
         return {"subject": {"type": "child", "id": root, "label": self._child_name(root)}, "reasons": reasons}
 
-    def _case_item(self, group: dict, card_ids: list[str], today: date) -> dict:
+    def _case_item(self, group: dict, card_ids: list[str], today: date, since_day: date | None) -> dict:
         weights = self.policy.weights
         view = self.deadlines.view
         rows = {r["item_id"]: r for card in card_ids for r in view.items(card_id=card)}
@@ -363,6 +367,11 @@ class Agendas:
                                        f"post-closure monitoring review due {item['due_on']}", ref))
             elif item["state"] == "due_soon":
                 reasons.append(_reason("deadline_due", weights["deadline_due"], f"due {item['due_on']}: {what}", ref))
+            elif item["state"] == "late" and (since_day is None or item["met_on"] >= since_day.isoformat()):
+                reasons.append(_reason("deadline_met_late", weights["deadline_met_late"],
+                                       f"done {item['delay_working_days']} working day(s) late: {what} "
+                                       f"(due {item['due_on']}, done {item['met_on']})",
+                                       [{**ref[0], "met_position": row["met_position"]}]))
         card = card_ids[0] if card_ids else None
         children = view.card_children(card) if card else group.get("child_ids", [])
         names = ", ".join(n for n in (self._child_name(c) for c in children) if n)

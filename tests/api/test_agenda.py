@@ -176,3 +176,30 @@ def test_the_team_meets_and_its_agenda_counts_news_from_its_last_meeting(client,
     assert [ref["id"] for ref in julia_news[0]["refs"]] == [fresh]
     assert not [r for r in by_subject[scenario["kacper"]]["reasons"] if r["code"] in ("new_signals", "band_raised")]
     assert client.get("/api/v1/team/meetings", headers=u["auditor"].headers).json[0]["held"] is True
+
+
+def test_a_step_done_late_is_told_to_the_group_once(client, world, recorded_by_clock):
+    clock = recorded_by_clock
+    u = world.users
+    clock.now = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)  # the Tuesday after Easter Monday
+    child = post_child(client, u["school"])
+    card = fill_form_a(client, u["police"], [child], filled_on="2026-04-03", incident_date="2026-04-02").json
+    client.post(f"/api/v1/blue-cards/{card['id']}/forward", headers=u["coordinator"].headers, json={})
+    group = open_group(client, world, card["id"]).json
+    base = f"/api/v1/working-groups/{group['id']}"
+    body = agenda(client, u["case_worker"], {"base": base})
+    case = next(i for i in body["items"] if i["subject"]["type"] == "case")
+    late = [r for r in case["reasons"] if r["code"] == "deadline_met_late"]
+    assert len(late) == 1 and "1 working day(s) late: form A to the team chair" in late[0]["text"]
+    assert late[0]["refs"][0]["id"] == f"card:{card['id']}:form_a_to_chair"
+    child_item = next(i for i in body["items"] if i["subject"]["type"] == "child")
+    assert child_item["subject"]["label"] == "Kacper Wiśniewski" and body["since"] is None
+
+    meeting = client.post(f"{base}/meetings", headers=u["coordinator"].headers,
+                          json={"scheduled_for": "2026-04-14T15:00:00"}).json
+    clock.now = datetime(2026, 4, 15, 9, 0, tzinfo=UTC)
+    client.post(f"{base}/meetings/{meeting['id']}/minutes", headers=u["case_worker"].headers,
+                json={"minutes": "Omówiono.", "attendees": [{"agency_id": str(world.agencies["ops"])}]})
+    body = agenda(client, u["case_worker"], {"base": base})
+    case = next(i for i in body["items"] if i["subject"]["type"] == "case")
+    assert "deadline_met_late" not in codes(case)
