@@ -18,6 +18,7 @@ from projections.risk import RiskView
 from projections.runner import Followers
 from projections.timeline import TimelineView
 from projections.views import from_ts, ts
+from services.point_in_time import family_events, replay_timeline, risk_signals
 from services.store import SafehubStore
 
 
@@ -42,9 +43,12 @@ class ChildViews:
 
     def timeline(self, actor: Actor, child_id: UUID, *, since: datetime | None = None,
                  until: datetime | None = None, agency_kind: str | None = None, kind: str | None = None,
-                 language: str = "pl") -> dict:
+                 language: str = "pl", as_of: datetime | None = None) -> dict:
         """Every entry about the child the caller may see, in the order things happened."""
         require(actor, Action.READ_TIMELINE)
+        if as_of is not None:
+            return self._timeline_as_of(actor, child_id, as_of, language, since=since, until=until,
+                                        agency_kind=agency_kind, kind=kind)
         freshness = self._prepare(actor, child_id)
         members = self.timeline_view.members(str(child_id))
         ids = [m["child_id"] for m in members] or [str(child_id)]
@@ -56,9 +60,11 @@ class ChildViews:
         return {"child_id": root, "requested_id": str(child_id), "records": ids, "entries": entries,
                 "freshness": self._freshness(freshness, ids, members)}
 
-    def risk(self, actor: Actor, child_id: UUID) -> dict:
+    def risk(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> dict:
         """The current score with its full explanation, the band history, and freshness."""
         require(actor, Action.READ_RISK)
+        if as_of is not None:
+            return self._risk_as_of(actor, child_id, as_of)
         freshness = self._prepare(actor, child_id)
         members = self.timeline_view.members(str(child_id))
         root = members[0]["root_id"] if members else str(child_id)
@@ -69,6 +75,47 @@ class ChildViews:
         ids = [m["child_id"] for m in members] or [str(child_id)]
         return {"child_id": root, "requested_id": str(child_id), **assessment.as_dict(),
                 "band_history": history, "freshness": self._freshness(freshness, ids, members)}
+
+    # --- as of a past instant ------------------------------------------------------------
+
+    def _timeline_as_of(self, actor: Actor, child_id: UUID, as_of: datetime, language: str,
+                        **filters: datetime | str | None) -> dict:
+        """The timeline exactly as the store held it at ``as_of`` (by recorded time)."""
+        events = self._events_as_of(actor, child_id, as_of)
+        view = replay_timeline(events, self.timeline_view.query("SELECT * FROM timeline_agencies"))
+        try:
+            ids = sorted({str(e.originator_id) for e in events})
+            since, until = filters.pop("since"), filters.pop("until")
+            rows = view.entries(ids, since=ts(since) if since else None, until=ts(until) if until else None,
+                                **filters)
+        finally:
+            view.datastore.close()
+        entries = [_entry(r, language) for r in rows
+                   if r["entry_type"] != "signal" or sees_signal(actor, UUID(r["agency_id"]))]
+        return {"child_id": str(child_id), "requested_id": str(child_id), "records": ids, "entries": entries,
+                "as_of": as_of.isoformat(), "freshness": self._replayed(events)}
+
+    def _risk_as_of(self, actor: Actor, child_id: UUID, as_of: datetime) -> dict:
+        """The score as it would have read at ``as_of``, from what was recorded by then."""
+        events = self._events_as_of(actor, child_id, as_of)
+        assessment = assess(risk_signals(events), as_of, self.policy)
+        history = [{"at": from_ts(h["at"]).isoformat(), "from_band": h["from_band"], "to_band": h["to_band"],
+                    "score": h["score"], "policy_version": h["policy_version"], "position": h["position"]}
+                   for h in self.risk_view.band_history(str(child_id)) if from_ts(h["at"]) <= as_of]
+        return {"child_id": str(child_id), "requested_id": str(child_id), **assessment.as_dict(),
+                "band_history": history, "as_of": as_of.isoformat(), "freshness": self._replayed(events)}
+
+    def _events_as_of(self, actor: Actor, child_id: UUID, as_of: datetime) -> list:
+        self._prepare(actor, child_id)
+        events = family_events(self.store, child_id, as_of)
+        if not events:
+            raise NotFound(f"child {child_id} was not yet registered at {as_of.isoformat()}")
+        return events
+
+    def _replayed(self, events: list) -> dict:
+        """Freshness of a replay: read from the event store itself, so nothing is missing."""
+        head = self.store.recorder.max_notification_id() or 0
+        return {"position": head, "head": head, "lag": 0, "includes_latest": True, "replayed_events": len(events)}
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -249,6 +249,11 @@ class TimelineQuerySchema(StrictSchema):
     until = when("only entries observed at or before this instant")
     agency_kind = fields.String(validate=validate.OneOf(AGENCY_KINDS))
     kind = fields.String(validate=validate.OneOf(tuple(CATALOGUE)))
+    as_of = when("replay: the timeline as the store held it at this instant (by recorded time)")
+
+
+class RiskQuerySchema(StrictSchema):
+    as_of = when("replay: the score as it would have read at this instant, from what was recorded by then")
 
 
 class FreshnessSchema(Schema):
@@ -257,6 +262,7 @@ class FreshnessSchema(Schema):
     lag = fields.Integer(required=True)
     includes_latest = fields.Boolean(required=True,
                                      metadata={"description": "the child's latest event is included"})
+    replayed_events = fields.Integer(metadata={"description": "with as_of: events replayed from the store"})
 
 
 class AgencyRefSchema(Schema):
@@ -292,6 +298,7 @@ class TimelineSchema(Schema):
     requested_id = fields.UUID(required=True)
     records = fields.List(fields.UUID(), metadata={"description": "records merged into this timeline"})
     entries = fields.List(fields.Nested(TimelineEntrySchema))
+    as_of = iso()  # present when replayed to a past instant
     freshness = fields.Nested(FreshnessSchema, required=True)
 
 
@@ -338,6 +345,7 @@ class RiskSchema(Schema):
     assessed_at = iso()
     notice = fields.String(required=True)
     band_history = fields.List(fields.Nested(BandChangeSchema))
+    as_of = iso()  # present when replayed to a past instant
     freshness = fields.Nested(FreshnessSchema, required=True)
 
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
 from services.api.context import services
-from services.api.schemas import RiskSchema, TimelineQuerySchema, TimelineSchema
+from services.api.schemas import RiskQuerySchema, RiskSchema, TimelineQuerySchema, TimelineSchema
 
 blp = Blueprint("timelines", __name__, url_prefix="/api/v1/children", description="Timeline and risk")
 
@@ -32,7 +32,8 @@ class ChildTimeline(MethodView):
 
 @blp.route("/<uuid:child_id>/risk")
 class ChildRisk(MethodView):
+    @blp.arguments(RiskQuerySchema, location="query")
     @blp.response(200, RiskSchema)
-    def get(self, child_id: UUID):
+    def get(self, query: dict, child_id: UUID):
         """The risk score with every contributing signal; it supports judgment and decides nothing."""
-        return jsonify(services().views.risk(current_actor(), child_id))
+        return jsonify(services().views.risk(current_actor(), child_id, **query))

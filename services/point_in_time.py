@@ -1,0 +1,54 @@
+"""What the store held at a past instant: a child's timeline and risk replayed to ``as_of``.
+
+"What did the group know on 3 March?" is answered from the events recorded by then, not
+from today's read model: a police report recorded late never rewrites what the team knew
+before it arrived. The replay uses the very same TimelineView code, on an in-memory
+database, so a past timeline reads exactly like a live one did at that moment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.children import Child
+from domain.history import fold_signals
+from domain.risk import RiskSignal
+from projections.timeline import TimelineView
+from projections.views import open_view
+from services.store import SafehubStore
+
+_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
+
+
+def family_events(store: SafehubStore, child_id: UUID, as_of: datetime) -> list:
+    """The events, recorded by ``as_of``, of the child and every record merged into it by then."""
+    events, pending, seen = [], [child_id], set()
+    while pending and len(seen) < 1000:
+        record = pending.pop()
+        if record in seen:
+            continue
+        seen.add(record)
+        for event in store.events.get(record):
+            if event.timestamp > as_of:
+                break
+            events.append(event)
+            if isinstance(event, Child.Absorbed):
+                pending.append(event.source_id)
+    return sorted(events, key=lambda e: (e.timestamp, str(e.originator_id), e.originator_version))
+
+
+def replay_timeline(events: list, agencies: list[dict]) -> TimelineView:
+    """A throw-away TimelineView holding exactly these events (caller closes its datastore)."""
+    view = open_view(TimelineView, _MEMORY)
+    with view.datastore.transaction(commit=True) as cursor:
+        for agency in agencies:
+            view.run(cursor, "INSERT INTO timeline_agencies VALUES (?, ?, ?)",
+                     (agency["agency_id"], agency["name"], agency["kind"]))
+    view.apply_batch([(e, n) for n, e in enumerate(events, start=1)], len(events))
+    return view
+
+
+def risk_signals(events: list) -> list[RiskSignal]:
+    """The signals as they read at the end of these events, for an assessment then."""
+    return [RiskSignal.from_state(s) for s in fold_signals(events).values()]
