@@ -305,6 +305,12 @@ class Child(Aggregate):
     def _absorbed(self, source_id: UUID, reason: str, author_id: UUID) -> None:
         self.merged_from.append(source_id)
 
+    def display_name(self) -> str | None:
+        """The name to show people, or None once the record was erased."""
+        if self.erased or not self.given_name:
+            return None
+        return f"{self.given_name} {self.family_name}"
+
     # --- erasure -----------------------------------------------------------------------
 
     def erase(self, *, ground: str, reference: str, author_id: UUID, author_role: str) -> None:

@@ -386,7 +386,7 @@ class Agendas:
             child = self.store.repository.get(UUID(child_id))
         except AggregateNotFoundError:  # a name is a courtesy; the id identifies the child
             return None
-        return f"{child.given_name} {child.family_name}" if isinstance(child, Child) else None
+        return child.display_name() if isinstance(child, Child) else None
 
 
 def _reason(code: str, weight: int, text: str, refs: list[dict]) -> dict:

@@ -221,7 +221,9 @@ class Notifications:
             "recorded_late": issued.due_by_observation < notice.due_at,
             "overdue": not notice.acknowledged and self.clock() > notice.due_at,
             "signal_retracted": _retracted(child, notice.signal_id),
-            "intervention": dict(issued.intervention), "details": issued.details,
+            # None once the child's personal data was erased (crypto-shredded).
+            "intervention": dict(issued.intervention) if issued.intervention is not None else None,
+            "details": issued.details,
             "delivered_at": stamps["Delivered"].timestamp.isoformat() if "Delivered" in stamps else None,
             "acknowledged_at": acknowledged.timestamp.isoformat() if acknowledged else None,
             "acknowledged_by": str(acknowledged.user_id) if acknowledged else None,
@@ -248,8 +250,8 @@ def _child(child: object, child_id: UUID) -> dict:
     if not isinstance(child, Child):
         return {"id": str(child_id)}
     return {"id": str(child.id), "given_name": child.given_name, "family_name": child.family_name,
-            "date_of_birth": child.date_of_birth.isoformat(),
-            "school_id": str(child.school_id) if child.school_id else None}
+            "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
+            "school_id": str(child.school_id) if child.school_id else None, "erased": child.erased}
 
 
 class EscalationLoop:

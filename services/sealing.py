@@ -9,12 +9,13 @@ so replays, projections and exports carry only the non-personal skeleton.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
-from domain.personal_data import PERSONAL_FIELDS, PERSONAL_SNAPSHOT_FIELDS
+from domain.personal_data import PERSONAL_FIELDS, PERSONAL_SNAPSHOT_FIELDS, SUBJECT_OF
 from services.keys import SubjectKeys
 
 SEALED = "_sealed"
@@ -37,6 +38,7 @@ class SealingMapper(Mapper):
             inner[SEALED] = self._seal(subject, inner, _SNAPSHOT_FIELDS[domain_event.topic])
             state["state"] = inner
         elif type(domain_event) in PERSONAL_FIELDS:
+            subject = state.get(SUBJECT_OF.get(type(domain_event), "originator_id"), subject)
             state[SEALED] = self._seal(subject, state, PERSONAL_FIELDS[type(domain_event)])
         else:
             return super().to_stored_event(domain_event)
@@ -49,7 +51,8 @@ class SealingMapper(Mapper):
         event = super().to_domain_event(stored_event)
         state = vars(event)
         if SEALED in state:
-            self._open(event.originator_id, state, state.pop(SEALED))
+            sealed = state.pop(SEALED)
+            self._open(sealed.get("subject", event.originator_id), state, sealed)
         elif isinstance(event, Snapshot) and isinstance(state.get("state"), dict) and SEALED in state["state"]:
             inner = dict(state["state"])
             self._open(event.originator_id, inner, inner.pop(SEALED))
@@ -58,10 +61,11 @@ class SealingMapper(Mapper):
 
     def _seal(self, subject: Any, state: dict, fields: tuple[str, ...]) -> dict:
         personal = {f: state.pop(f) for f in fields if f in state}
-        return {"fields": list(personal), "box": self.keys.seal(subject, self.transcoder.encode(personal))}
+        return {"fields": list(personal), "subject": str(subject),
+                "box": self.keys.seal(subject, self.transcoder.encode(personal))}
 
     def _open(self, subject: Any, state: dict, sealed: dict) -> None:
-        plaintext = self.keys.open(subject, sealed["box"])
+        plaintext = self.keys.open(UUID(str(subject)), sealed["box"])
         if plaintext is None:
             state.update(dict.fromkeys(sealed["fields"]))
         else:

@@ -216,8 +216,8 @@ class TimeCards:
         names = []
         for child_id in entry["child_ids"]:
             child = self._get(UUID(child_id))
-            if isinstance(child, Child):
-                names.append(f"{child.given_name} {child.family_name}")
+            if isinstance(child, Child) and child.display_name():
+                names.append(child.display_name())
         label = plan.household if isinstance(plan, HelpPlan) and plan.household else ", ".join(names)
         return {"family": key, "label": label, "help_plan_id": entry["help_plan_id"], "child_ids": entry["child_ids"]}
 

@@ -107,3 +107,23 @@ def test_erasure_needs_a_ground_and_a_reference(client, world, story):
 
 def test_another_municipality_cannot_erase(client, world, other_world, story):
     assert erase(client, other_world.users["coordinator"], story).status_code == 404
+
+
+def test_what_the_child_told_the_police_is_erased_with_the_child(client, world, services, clock):
+    from tests.api.test_notifications import INTERVENTION
+
+    school, police = world.users["school"], world.users["police"]
+    child = client.post("/api/v1/children", headers=school.headers, json={
+        "given_name": "Kajtek", "family_name": "Nowak", "date_of_birth": "2016-01-02"}).json["id"]
+    answer = client.post(f"/api/v1/children/{child}/signals", headers=police.headers, json={
+        "kind": "domestic_intervention", "observed_at": (clock() - timedelta(hours=3)).isoformat(),
+        "details": "interwencja nocna", "intervention": INTERVENTION})
+    assert answer.status_code == 201, answer.json
+    notices = client.get("/api/v1/notifications", headers=school.headers).json
+    assert notices[0]["intervention"]["child_said"] == INTERVENTION["child_said"]
+
+    erase(client, world.users["coordinator"], child)
+    after = client.get(f"/api/v1/notifications/{notices[0]['id']}", headers=school.headers)
+    assert after.status_code == 200, after.json
+    assert after.json["intervention"] is None and after.json["details"] is None
+    assert INTERVENTION["child_said"] not in after.get_data(as_text=True)
