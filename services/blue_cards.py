@@ -9,9 +9,8 @@ for a bad field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -23,6 +22,7 @@ from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.groups import WorkingGroup
 from domain.indexes import Bucket
 from services.store import SafehubStore, retry_on_conflict
+from services.usecase import UseCase
 from services.views import plain
 
 
@@ -59,17 +59,8 @@ def is_chair(actor: Actor) -> bool:
     return actor.role == Role.COORDINATOR.value
 
 
-class BlueCards:
+class BlueCards(UseCase):
     """The Blue Card procedure."""
-
-    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
-        self.store = store
-        self.clock = clock
-        self.zone = ZoneInfo(timezone)
-
-    def today(self) -> date:
-        """Today in the municipality's zone."""
-        return self.clock().astimezone(self.zone).date()
 
     # --- form A ----------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -22,22 +21,14 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.groups import TeamCalendar, WorkingGroup
 from services.blue_cards import bucket, is_chair, listed, load
 from services.store import SafehubStore, retry_on_conflict
+from services.usecase import UseCase
 from services.views import plain
 
 _META = ("originator_id", "originator_version", "timestamp", "originator_topic")
 
 
-class WorkingGroups:
+class WorkingGroups(UseCase):
     """Working groups and their meetings."""
-
-    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
-        self.store = store
-        self.clock = clock
-        self.zone = ZoneInfo(timezone)
-
-    def today(self) -> date:
-        """Today in the municipality's zone."""
-        return self.clock().astimezone(self.zone).date()
 
     # --- groups ----------------------------------------------------------------------
 

@@ -6,10 +6,8 @@ lists need: :meth:`HelpPlans.overdue_actions` returns them per child.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -19,22 +17,14 @@ from domain.children import Child
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.help_plans import HelpPlan
 from domain.indexes import Bucket
-from services.store import SafehubStore, retry_on_conflict
+from services.store import retry_on_conflict
+from services.usecase import UseCase
 
 MAX_MERGE_HOPS = 10
 
 
-class HelpPlans:
+class HelpPlans(UseCase):
     """Family work plans (plan pracy z rodziną) and their evaluations."""
-
-    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
-        self.store = store
-        self.clock = clock
-        self.zone = ZoneInfo(timezone)
-
-    def today(self) -> date:
-        """Today in the municipality's time zone."""
-        return self.clock().astimezone(self.zone).date()
 
     # --- writing -------------------------------------------------------------------
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, time
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -16,7 +15,8 @@ from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.help_plans import HelpPlan
 from domain.indexes import Bucket
 from domain.time_cards import TimeCard, check_month
-from services.store import SafehubStore, retry_on_conflict
+from services.store import retry_on_conflict
+from services.usecase import UseCase
 
 
 def hours(minutes: int) -> float:
@@ -24,17 +24,8 @@ def hours(minutes: int) -> float:
     return round(minutes / 60, 2)
 
 
-class TimeCards:
+class TimeCards(UseCase):
     """Karta czasu pracy asystenta rodziny: entries, totals, the coordinator's acceptance."""
-
-    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
-        self.store = store
-        self.clock = clock
-        self.zone = ZoneInfo(timezone)
-
-    def today(self) -> date:
-        """Today in the municipality's time zone."""
-        return self.clock().astimezone(self.zone).date()
 
     # --- the assistant ---------------------------------------------------------------
 
