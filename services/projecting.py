@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from projections.runner import Followers
 from services.logs import current_request_id
 
 log = logging.getLogger("safehub.projections")
 
+#: How long the nudger waits after a write for more writes to join the same message.
+COALESCE_SECONDS = 0.05
 #: The Celery task name the web process sends and the workers serve.
 PULL_TASK = "safehub.pull"
 #: The message header that carries the request id of the write behind a nudge to the worker.
@@ -105,6 +108,7 @@ class CeleryNudger:
     def _loop(self) -> None:
         while True:
             self._wake.wait()
+            time.sleep(COALESCE_SECONDS)  # let a burst of writes become one message
             self._wake.clear()
             try:
                 request_id = self._request_id
