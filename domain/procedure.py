@@ -21,7 +21,8 @@ DEFAULT_POLICY_FILE = "procedure_policy.toml"
 #: The statutory deadlines the policy must configure.
 DEADLINE_KINDS = ("form_a_to_chair", "chair_to_group", "first_group_meeting")
 #: Reasons an agenda item may carry; each needs a weight.
-AGENDA_REASONS = ("deadline_breached", "action_overdue", "band_review_now", "pieces_join_no_card",
+AGENDA_REASONS = ("deadline_breached", "action_overdue", "help_plan_action_overdue", "band_review_now",
+                  "pieces_join_no_card",
                   "review_due", "deadline_due", "deadline_met_late", "band_raised", "band_high",
                   "new_signal_high", "new_signal", "band_lowered")
 

@@ -89,8 +89,9 @@ def add_procedure(svc: Services, clock: Callable[[], datetime]) -> Services:
     policy = load_procedure_policy(svc.settings.procedure_policy_path)
     svc.blue_cards = BlueCards(svc.store, clock, svc.settings.timezone)
     svc.groups = WorkingGroups(svc.store, clock, svc.settings.timezone)
-    svc.deadlines = Deadlines(svc.store, svc.followers, svc.projector, clock, policy)
-    svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path))
+    svc.deadlines = Deadlines(svc.store, svc.followers, svc.projector, clock, policy, svc.help_plans)
+    svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path),
+                          svc.help_plans)
     if svc.settings.projection_mode == "inprocess":  # production: Celery beat raises the reminders
         svc.reminders = ReminderLoop(svc.deadlines, svc.settings.remind_seconds)
     return svc

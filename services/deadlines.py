@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.access import Action, Actor, require, require_same_municipality
+from domain.access import Action, Actor, may, require, require_same_municipality
 from domain.calendar import working_days_between
 from domain.children import Child
 from domain.errors import InvalidInput
@@ -32,6 +32,7 @@ from projections.runner import Followers
 from projections.timeline import TimelineView
 from projections.views import from_ts, ts
 from services.groups import WorkingGroups
+from services.help_plans import HelpPlans
 from services.store import SafehubStore
 
 log = logging.getLogger("safehub.deadlines")
@@ -86,12 +87,14 @@ class Deadlines:
     """What is due and overdue, per team and per group; reminders for what became overdue."""
 
     def __init__(self, store: SafehubStore, followers: Followers, projector: object,
-                 clock: Callable[[], datetime], policy: ProcedurePolicy):
+                 clock: Callable[[], datetime], policy: ProcedurePolicy, help_plans: HelpPlans | None = None):
         self.store = store
         self.followers = followers
         self.projector = projector
         self.clock = clock
         self.policy = policy
+        #: Overdue help-plan actions join the deadline list (they belong to no group).
+        self.help_plans = help_plans
 
     @property
     def view(self) -> DeadlinesView:
@@ -122,6 +125,8 @@ class Deadlines:
                                group_id=str(group_id) if group_id else None,
                                card_id=str(blue_card_id) if blue_card_id else None)
         items = [item_view(r, today, self.policy) for r in rows]
+        if group_id is None and blue_card_id is None:
+            items += self._help_plan_items(actor, today)
         if state is not None:
             items = [i for i in items if i["state"] == state]
         groups = {g["group_id"]: g["name"] for g in self.view.groups(str(actor.municipality_id))}
@@ -134,6 +139,21 @@ class Deadlines:
         return {"as_of": today.isoformat(), "policy_version": self.policy.version,
                 "summary": {s: sum(1 for i in items if i["state"] == s) for s in STATES},
                 "per_group": list(per_group.values()), "items": items}
+
+    def _help_plan_items(self, actor: Actor, today: date) -> list[dict]:
+        """Overdue actions of help plans, as deadline items (they belong to no group)."""
+        if self.help_plans is None or not may(actor, Action.READ_HELP_PLAN):
+            return []
+        return [{
+            "id": f"help_plan_action:{a['help_plan_id']}:{a['id']}", "kind": "help_plan_action",
+            "label": "help-plan action", "state": "overdue", "breached": True,
+            "delay_working_days": working_days_between(date.fromisoformat(a["due"]), today),
+            "blue_card_id": None, "group_id": None, "description": a["description"],
+            "owner_user_id": None, "owner_agency_id": a.get("agency_id"), "start_on": None, "due_on": a["due"],
+            "met_on": None, "reminded_due_soon_at": None, "reminded_overdue_at": None, "opened_position": None,
+            "met_position": None, "policy_version": self.policy.version, "help_plan_id": a["help_plan_id"],
+            "party": a["party"], "child_ids": a["child_ids"],
+        } for a in self.help_plans.overdue_actions(actor, today=today)]
 
     def remind(self, now: datetime | None = None) -> dict:
         """Raise a reminder event for every item newly due soon or overdue (once per item and stage)."""
@@ -193,11 +213,13 @@ class ReminderLoop:
 class Agendas:
     """The next meeting's agenda for a group or for the whole team, ordered by urgency."""
 
-    def __init__(self, store: SafehubStore, deadlines: Deadlines, groups: WorkingGroups, risk_policy: RiskPolicy):
+    def __init__(self, store: SafehubStore, deadlines: Deadlines, groups: WorkingGroups, risk_policy: RiskPolicy,
+                 help_plans: HelpPlans | None = None):
         self.store = store
         self.deadlines = deadlines
         self.groups = groups
         self.risk_policy = risk_policy
+        self.help_plans = help_plans
 
     @property
     def policy(self) -> ProcedurePolicy:
@@ -223,7 +245,8 @@ class Agendas:
         card_ids = [group["card_id"]] if group["card_id"] else []
         open_card_children = self.deadlines.view.open_card_children(str(actor.municipality_id))
         label = "the last meeting"
-        items = [self._child_item(c, since, now, language, open_card_children, label) for c in group["child_ids"]]
+        items = [self._child_item(c, since, now, language, open_card_children, label, actor)
+                 for c in group["child_ids"]]
         since_day = from_ts(since).astimezone(self.policy.zone).date() if since else None
         items.append(self._case_item(group, card_ids, today, since_day))
         upcoming = [m for m in self.deadlines.view.meetings(str(group_id))
@@ -274,7 +297,7 @@ class Agendas:
             (municipality,))}
         for child_id in sorted(candidates):
             items.append(self._child_item(child_id, ts(since_moment), now, language, open_card_children,
-                                          since_label))
+                                          since_label, actor))
         return {"kind": "team", "municipality_id": municipality, "since": since_moment.isoformat(),
                 "since_reason": since_reason, "next_meeting": _meeting(upcoming[0]) if upcoming else None,
                 **self._finish([i for i in items if i["reasons"]], now)}
@@ -294,7 +317,7 @@ class Agendas:
                 "position": self.deadlines.view.position(), "items": items}
 
     def _child_item(self, child_id: str, since: str | None, now: datetime, language: str,
-                    open_card_children: set[str], since_label: str) -> dict:
+                    open_card_children: set[str], since_label: str, actor: Actor) -> dict:
         members = self.timeline.members(child_id)
         root = members[0]["root_id"] if members else child_id
         ids = [m["child_id"] for m in members] or [child_id]
@@ -341,7 +364,22 @@ class Agendas:
                 f"signals from {len(pj.agency_ids)} agencies ({', '.join(pj.agency_kinds)}) within "
                 f"{pj.window_days} days and no open Blue Card",
                 [{"type": "signal", "id": s} for s in pj.signal_ids]))
+        reasons.extend(self._help_plan_reasons(actor, ids, weights))
         return {"subject": {"type": "child", "id": root, "label": self._child_name(root)}, "reasons": reasons}
+
+    def _help_plan_reasons(self, actor: Actor, ids: list[str], weights: dict[str, int]) -> list[dict]:
+        """Overdue actions of the child's help plans, for readers who may see help plans."""
+        if self.help_plans is None or not may(actor, Action.READ_HELP_PLAN):
+            return []
+        overdue = {a["id"]: a for i in ids for a in self.help_plans.overdue_actions(actor, UUID(i))}
+        if not overdue:
+            return []
+        actions = sorted(overdue.values(), key=lambda a: a["due"])
+        parties = ", ".join(sorted({a["party"] for a in actions}))
+        return [_reason("help_plan_action_overdue", weights["help_plan_action_overdue"],
+                        f"{len(actions)} help-plan action(s) overdue ({parties}), the oldest due {actions[0]['due']}",
+                        [{"type": "help_plan_action", "id": a["id"], "help_plan_id": a["help_plan_id"]}
+                         for a in actions])]
 
     def _case_item(self, group: dict, card_ids: list[str], today: date, since_day: date | None) -> dict:
         weights = self.policy.weights

@@ -203,3 +203,22 @@ def test_a_step_done_late_is_told_to_the_group_once(client, world, recorded_by_c
     body = agenda(client, u["case_worker"], {"base": base})
     case = next(i for i in body["items"] if i["subject"]["type"] == "case")
     assert "deadline_met_late" not in codes(case)
+
+
+def test_overdue_help_plan_actions_feed_the_agenda_and_the_deadline_list(services, clock):
+    """Issue 5: a help-plan action past its due date shows on the team agenda and in the deadline list."""
+    from services.demo import load_demo
+
+    result = load_demo(services, clock())
+    chair = next(services.directory.authenticate(u["token"]) for u in result.users if u["role"] == "coordinator")
+    overdue = services.help_plans.overdue_actions(chair)
+    assert overdue, "the demo family's plan has an overdue action"
+    listed = [i for i in services.deadlines.list(chair)["items"] if i["kind"] == "help_plan_action"]
+    assert {i["id"].split(":")[-1] for i in listed} == {a["id"] for a in overdue}
+    agenda = services.agendas.team_agenda(chair)
+    reasons = [r for item in agenda["items"] for r in item["reasons"] if r["code"] == "help_plan_action_overdue"]
+    assert reasons and {ref["id"] for r in reasons for ref in r["refs"]} == {a["id"] for a in overdue}
+    school = next(services.directory.authenticate(u["token"]) for u in result.users
+                  if u["role"] == "submitter" and "SP1" in u["name"])
+    assert services.deadlines.help_plans is not None
+    assert services.agendas._help_plan_reasons(school, [overdue[0]["child_ids"][0]], {}) == []
