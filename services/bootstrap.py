@@ -20,11 +20,12 @@ from projections.views import open_view
 from services.blue_cards import BlueCards
 from services.children import ChildRecords
 from services.config import Settings
-from services.deadlines import Agendas, Deadlines, ReminderLoop
+from services.deadlines import Agendas, Deadlines
 from services.directory import Directory
 from services.groups import WorkingGroups
 from services.help_plans import HelpPlans
-from services.notifications import EscalationLoop, Notifications
+from services.notifications import Notifications
+from services.periodic import Periodic
 from services.projecting import CeleryNudger, InProcessProjector
 from services.store import SafehubStore, open_store
 from services.time_cards import TimeCards
@@ -50,13 +51,13 @@ class Services:
     help_plans: HelpPlans
     time_cards: TimeCards
     notifications: Notifications
-    escalator: EscalationLoop | None
+    escalator: Periodic | None
     # The Blue Card procedure (set by add_procedure).
     blue_cards: BlueCards | None = None
     groups: WorkingGroups | None = None
     deadlines: Deadlines | None = None
     agendas: Agendas | None = None
-    reminders: ReminderLoop | None = None
+    reminders: Periodic | None = None
 
     def close(self) -> None:
         """Stop background work and release database connections."""
@@ -93,7 +94,7 @@ def add_procedure(svc: Services, clock: Callable[[], datetime]) -> Services:
     svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path),
                           svc.help_plans)
     if svc.settings.projection_mode == "inprocess":  # production: Celery beat raises the reminders
-        svc.reminders = ReminderLoop(svc.deadlines, svc.settings.remind_seconds)
+        svc.reminders = Periodic("safehub-reminders", svc.settings.remind_seconds, svc.deadlines.remind)
     return svc
 
 
@@ -119,6 +120,7 @@ def _build_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
     notifications = Notifications(store, clock, settings.school_days_path)
     children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
     embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates
-    escalator = EscalationLoop(notifications, settings.escalate_seconds) if embedded else None
+    escalator = (Periodic("safehub-escalations", settings.escalate_seconds, notifications.escalate_overdue)
+                 if embedded else None)
     return Services(settings, store, directory, children, followers, projector, views, help_plans, time_cards,
                     notifications, escalator)

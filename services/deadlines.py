@@ -10,7 +10,6 @@ service does.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -179,35 +178,6 @@ class Deadlines:
             log.info("reminders raised: %s", raised)
         return raised
 
-
-class ReminderLoop:
-    """Embedded mode: raise reminders periodically on a daemon thread (beat does it in production)."""
-
-    def __init__(self, deadlines: Deadlines, interval: float):
-        self.deadlines = deadlines
-        self.interval = interval
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the loop (idempotent; an interval of 0 disables it)."""
-        if self._thread is None and self.interval > 0:
-            self._thread = threading.Thread(target=self._loop, name="safehub-reminders", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the loop."""
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stopped.wait(self.interval):
-            try:
-                self.deadlines.remind()
-            except Exception:  # keep going; the next tick retries
-                log.exception("raising reminders failed")
 
 
 class Agendas:

@@ -9,7 +9,6 @@ one run of the scan, so the window only matters if escalation was off for a mont
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -253,33 +252,3 @@ def _child(child: object, child_id: UUID) -> dict:
             "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
             "school_id": str(child.school_id) if child.school_id else None, "erased": child.erased}
 
-
-class EscalationLoop:
-    """Embedded mode: escalate overdue notices from a daemon thread every ``interval`` seconds."""
-
-    def __init__(self, notifications: Notifications, interval: float):
-        self.notifications = notifications
-        self.interval = interval
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the loop (idempotent; an interval of 0 turns it off)."""
-        if self._thread is None and self.interval > 0:
-            self._stopped.clear()
-            self._thread = threading.Thread(target=self._loop, name="safehub-escalations", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the loop and wait for a run in progress."""
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stopped.wait(self.interval):
-            try:
-                self.notifications.escalate_overdue()
-            except Exception:  # keep going; the next run retries
-                log.exception("escalating overdue notices failed")
