@@ -6,16 +6,15 @@ operator); nothing in the code carries a number of days.
 
 from __future__ import annotations
 
-import tomllib
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.calendar import add_working_days, next_working_day_on_or_after
 from domain.errors import InvalidInput
+from domain.policy_files import read_policy
 
 DEFAULT_POLICY_FILE = "procedure_policy.toml"
 #: The statutory deadlines the policy must configure.
@@ -85,17 +84,7 @@ class ProcedurePolicy:
 
 def load_procedure_policy(path: str | Path | None = None) -> ProcedurePolicy:
     """Read the policy file (``None``: the shipped default)."""
-    if path is None:
-        text = resources.files("domain").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
-        source = f"domain/{DEFAULT_POLICY_FILE}"
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-        source = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput.one("policy", f"{source} is not valid TOML: {exc}") from None
-    return ProcedurePolicy.from_dict(data)
+    return ProcedurePolicy.from_dict(read_policy(path, DEFAULT_POLICY_FILE))
 
 
 def add_months(day: date, months: int) -> date:

@@ -26,15 +26,14 @@ Nothing here touches a database or a web framework; age edges are compared as ex
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
+from domain.policy_files import read_policy
 from domain.signals import CATALOGUE, SEVERITIES
 
 if TYPE_CHECKING:
@@ -165,17 +164,7 @@ class RiskPolicy:
 
 def load_policy(path: str | Path | None = None) -> RiskPolicy:
     """Read and validate a TOML policy file; ``None`` reads the shipped default."""
-    if path is None:
-        text = resources.files("domain").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
-        source = f"domain/{DEFAULT_POLICY_FILE}"
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-        source = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput.one("policy", f"{source} is not valid TOML: {exc}") from None
-    return RiskPolicy.from_dict(data)
+    return RiskPolicy.from_dict(read_policy(path, DEFAULT_POLICY_FILE))
 
 
 _MISSING = object()

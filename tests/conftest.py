@@ -99,6 +99,20 @@ class World:
     users: dict[str, Member] = field(default_factory=dict)
 
 
+#: Who is who in a test world: label -> (agency kind or None, role).
+PEOPLE = {
+    "admin": (None, "admin"),
+    "auditor": (None, "auditor"),
+    "school": ("school", "submitter"),
+    "police": ("police", "submitter"),
+    "health": ("health", "submitter"),
+    "day_centre": ("day_centre", "submitter"),
+    "case_worker": ("ops", "case_worker"),
+    "family_assistant": ("ops", "family_assistant"),
+    "coordinator": ("team", "coordinator"),
+}
+
+
 def make_world(services: Services, name: str = "Gmina Testowa") -> World:
     """One municipality, an agency per kind, and users named by what they are."""
     municipality_id = UUID(services.directory.create_municipality(name)["id"])
@@ -106,18 +120,7 @@ def make_world(services: Services, name: str = "Gmina Testowa") -> World:
     for kind in ("school", "police", "ops", "court_curator", "health", "gkrpa", "pcpr",
                  "day_centre", "ngo", "team"):
         world.agencies[kind] = UUID(services.directory.create_agency(None, municipality_id, kind, f"{kind} 1")["id"])
-    people = {
-        "admin": (None, "admin"),
-        "auditor": (None, "auditor"),
-        "school": ("school", "submitter"),
-        "police": ("police", "submitter"),
-        "health": ("health", "submitter"),
-        "day_centre": ("day_centre", "submitter"),
-        "case_worker": ("ops", "case_worker"),
-        "family_assistant": ("ops", "family_assistant"),
-        "coordinator": ("team", "coordinator"),
-    }
-    for label, (agency_kind, role) in people.items():
+    for label, (agency_kind, role) in PEOPLE.items():
         agency_id = world.agencies[agency_kind] if agency_kind else None
         created = services.directory.create_user(None, role=role, name=label, agency_id=agency_id,
                                                  municipality_id=municipality_id)

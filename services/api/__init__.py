@@ -71,9 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.sort_keys = False  # sorting every key of a 1,000-entry timeline costs more than it helps
     api = SafehubApi(app)
     for module in (directory, children, signals, timelines, help_plans, time_cards, notifications_api, audit,
-                   imports, erasure):
-        api.register_blueprint(module.blp)
-    for module in (blue_cards_api, groups_api, deadlines_api):
+                   imports, erasure, blue_cards_api, groups_api, deadlines_api):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     ops.init_app(app)  # /metrics, X-Request-ID, a JSON log line per request

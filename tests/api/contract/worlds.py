@@ -6,20 +6,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from services.bootstrap import Services
-from tests.conftest import Member, World
-
-#: Who is who in a world: label -> (agency kind or None, role); as in tests/conftest.py.
-PEOPLE = {
-    "admin": (None, "admin"),
-    "auditor": (None, "auditor"),
-    "school": ("school", "submitter"),
-    "police": ("police", "submitter"),
-    "health": ("health", "submitter"),
-    "day_centre": ("day_centre", "submitter"),
-    "case_worker": ("ops", "case_worker"),
-    "family_assistant": ("ops", "family_assistant"),
-    "coordinator": ("team", "coordinator"),
-}
+from tests.conftest import PEOPLE, Member, World
 
 
 class _OnDemand(dict):
