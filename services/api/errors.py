@@ -1,20 +1,26 @@
 """One place that turns every failure into a JSON answer naming what went wrong.
 
-A domain refusal becomes a 4xx with the reason; a malformed request names each field;
-anything else is a bug, logged with its traceback and answered with a bare 500.
+A domain refusal becomes a 4xx with the reason; a malformed request names each field; a
+store that cannot be reached is a 503 with ``Retry-After`` (PostgreSQL down: at once, see
+services.api.availability); a full disk is a 507 saying nothing was saved; anything else
+is a bug, logged with its traceback and answered with a bare 500.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 
-from eventsourcing.persistence import IntegrityError, OperationalError
-from flask import Flask, jsonify
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.api.availability import PAUSE_SECONDS, StoreBreaker
 
 log = logging.getLogger("safehub.api")
+#: What SQLite (and the OS) say when the disk or the database file cannot grow.
+_DISK_FULL = ("database or disk is full", "no space left on device")
 
 
 def error_body(status: int, error: str, message: str, **extra: object):
@@ -74,12 +80,27 @@ def register_error_handlers(app: Flask) -> None:
     def integrity(exc: IntegrityError):
         return error_body(409, "conflict", "the record changed concurrently too often; retry")
 
+    breaker = _breaker(app)
+
+    @app.before_request
+    def fail_fast_while_the_database_is_down():
+        if breaker is None or not request.path.startswith("/api/"):
+            return None
+        wait = breaker.retry_after()
+        return None if wait is None else _unavailable(wait)
+
     @app.errorhandler(OperationalError)
-    def unavailable(exc: OperationalError):
+    @app.errorhandler(InterfaceError)
+    def unavailable(exc: Exception):
+        if _disk_full(exc):
+            log.error("store cannot grow: the disk is full")
+            return error_body(507, "insufficient_storage",
+                              "the server's disk is full: nothing was saved; an administrator must free space, "
+                              "then send the request again")
         log.warning("store unavailable: %s", type(exc).__name__)
-        response = error_body(503, "unavailable", "the event store is unavailable; retry shortly")
-        response.headers["Retry-After"] = "5"
-        return response
+        if breaker is not None:
+            breaker.trip()
+        return _unavailable(round(PAUSE_SECONDS) if breaker is not None else 5)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -95,7 +116,47 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
 
+    @app.errorhandler(OSError)
+    def os_error(exc: OSError):
+        if _disk_full(exc):
+            log.error("cannot write: the disk is full")
+            return error_body(507, "insufficient_storage",
+                              "the server's disk is full: nothing was saved; an administrator must free space, "
+                              "then send the request again")
+        log.exception("unhandled error")
+        return error_body(500, "internal_error", "an unexpected error occurred; it has been logged")
+
     @app.errorhandler(Exception)
     def bug(exc: Exception):
         log.exception("unhandled error")
         return error_body(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def _breaker(app: Flask) -> StoreBreaker | None:
+    """The process's breaker when the store is PostgreSQL (one per app)."""
+    services = app.extensions.get("safehub")
+    url = services.settings.database_url if services is not None else None
+    if not url:
+        return None
+    app.extensions["safehub_breaker"] = StoreBreaker(url)
+    return app.extensions["safehub_breaker"]
+
+
+def _unavailable(retry_after: int):
+    """503: the database is unreachable; the body says so and when to try again."""
+    response = error_body(503, "unavailable", f"the database is unreachable; nothing was saved; "
+                                              f"retry in {retry_after} s (with the same Idempotency-Key)")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """True when the failure (or what caused it) is the disk or the database file being full."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if any(text in str(seen).lower() for text in _DISK_FULL):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,4 +1,5 @@
-"""Operations: ``/metrics`` for Prometheus, the request id, and one JSON log line per request.
+"""Operations: ``/metrics`` for Prometheus, the request id, one JSON log line per request,
+and the security headers on every response (services.security_headers).
 
 The log line names the URL rule (``/api/v1/children/<uuid:child_id>/timeline``), the
 method, the status and the time taken — never the query string or the body, where a
@@ -12,6 +13,7 @@ import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
+from services import security_headers
 from services.api.context import services
 from services.logs import new_request_id, request_id_var
 from services.metrics import SafehubCollector, observe_request, render
@@ -32,8 +34,10 @@ def metrics():
 
 
 def init_app(app: Flask) -> None:
-    """Give every request an id (the caller's X-Request-ID or a new one), count it, and log it."""
+    """Give every request an id (the caller's X-Request-ID or a new one), count it, log it, and
+    add the security headers to its answer."""
     app.register_blueprint(blp)
+    security_headers.init_app(app)
     app.before_request(_start)
     app.after_request(_finish)
     app.teardown_request(_forget)
