@@ -65,10 +65,10 @@ def check_observed_at(observed_at: datetime, now: datetime) -> datetime:
     """An observation has a real, past moment in time (with its zone)."""
     if observed_at.tzinfo is None:
         raise InvalidInput.one("observed_at", "must include a time zone")
+    if observed_at.year < 1990:  # first: comparing year 1 with a zone to now overflows
+        raise InvalidInput.one("observed_at", "is implausibly old")
     if observed_at > now + CLOCK_SKEW:
         raise InvalidInput.one("observed_at", "must not be in the future")
-    if observed_at.year < 1990:
-        raise InvalidInput.one("observed_at", "is implausibly old")
     return observed_at.astimezone(UTC)
 
 

@@ -38,6 +38,9 @@ class Row:
     line: int
     values: dict[str, str]
     complete: bool
+    #: Why the line could not be read at all (an open quote at the end of the file, a value
+    #: longer than the csv module's limit), or None.
+    problem: str | None = None
 
 
 def decode(data: bytes) -> str:
@@ -58,10 +61,20 @@ def parse(data: bytes) -> list[Row]:
     if header_line is None:
         raise InvalidInput.one("file", "is empty")
     delimiter = max(";,\t", key=lambda d: lines[header_line].count(d))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # strict: a quote left open by a truncated last line is an error, not a value.
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     rows: list[Row] = []
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:  # this line only: refuse it with the reason, read on
+            if header is None:
+                raise InvalidInput.one("columns", f"the header row cannot be read: {e}") from None
+            rows.append(Row(reader.line_num, {}, complete=False, problem=_unreadable(e)))
+            continue
         if not any(cell.strip() for cell in record):
             continue
         if header is None:
@@ -76,6 +89,16 @@ def parse(data: bytes) -> list[Row]:
     return rows
 
 
+def _unreadable(error: csv.Error) -> str:
+    """Say why the csv module could not read a line, in the importer's words."""
+    text = str(error)
+    if "end of data" in text:
+        return "the line is incomplete: the file ends inside a quoted value (truncated?)"
+    if "field larger than field limit" in text:
+        return f"a value is longer than {csv.field_size_limit()} characters"
+    return f"the line is not valid CSV: {text}"
+
+
 def _fields(header: list[str]) -> list[str]:
     names = [cell.strip().lower() for cell in header]
     unknown = [n for n in names if n and n not in COLUMNS]
@@ -83,6 +106,9 @@ def _fields(header: list[str]) -> list[str]:
         raise InvalidInput.one("columns", f"unknown column(s): {', '.join(unknown)}; "
                                           f"known: {', '.join(sorted(set(COLUMNS)))}")
     fields = [COLUMNS.get(n, "") for n in names]
+    twice = sorted({f for f in fields if f and fields.count(f) > 1})
+    if twice:
+        raise InvalidInput.one("columns", f"more than one column for: {', '.join(twice)}")
     missing = [f for f in REQUIRED if f not in fields]
     if missing:
         raise InvalidInput.one("columns", f"missing required column(s): {', '.join(missing)}")

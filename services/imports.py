@@ -99,7 +99,7 @@ class _Batch:
         result: dict = {"row": row.line}
         try:
             if not row.complete:
-                raise InvalidInput.one("_row", "the line is incomplete (truncated or missing columns)")
+                raise InvalidInput.one("_row", row.problem or "the line is incomplete (truncated or missing columns)")
             fields = self._fields(row.values)
             self._check_signal(fields)  # before a pupil is registered for it
             child, registered = self._child(fields)

@@ -116,6 +116,20 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
 
+    @app.errorhandler(RecursionError)
+    def too_deep(exc: RecursionError):
+        if request.is_json:  # json.loads gives up on a body nested thousands of levels deep
+            return error_body(400, "invalid_input", "the request has invalid fields",
+                              errors={"_request": ["the JSON body is nested too deeply"]})
+        log.exception("unhandled error")
+        return error_body(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+    @app.errorhandler(OverflowError)
+    def out_of_range(exc: OverflowError):
+        # A moment near year 1 or 9999 overflows when moved to UTC for a comparison.
+        return error_body(422, "invalid_input", "the request has invalid fields",
+                          errors={"_request": ["a date or time is outside the supported range"]})
+
     @app.errorhandler(OSError)
     def os_error(exc: OSError):
         if _disk_full(exc):
