@@ -27,6 +27,7 @@ from services.help_plans import HelpPlans
 from services.notifications import Notifications
 from services.periodic import Periodic
 from services.projecting import CeleryNudger, InProcessProjector
+from services.reports import ProgrammeReports
 from services.store import SafehubStore, open_store
 from services.time_cards import TimeCards
 from services.timelines import ChildViews
@@ -58,6 +59,7 @@ class Services:
     deadlines: Deadlines | None = None
     agendas: Agendas | None = None
     reminders: Periodic | None = None
+    reports: ProgrammeReports | None = None
 
     def close(self) -> None:
         """Stop background work and release database connections."""
@@ -93,6 +95,7 @@ def add_procedure(svc: Services, clock: Callable[[], datetime]) -> Services:
     svc.deadlines = Deadlines(svc.store, svc.followers, svc.projector, clock, policy, svc.help_plans)
     svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path),
                           svc.help_plans)
+    svc.reports = ProgrammeReports(svc.followers, svc.deadlines)
     if svc.settings.projection_mode == "inprocess":  # production: Celery beat raises the reminders
         svc.reminders = Periodic("safehub-reminders", svc.settings.remind_seconds, svc.deadlines.remind)
     return svc

@@ -125,7 +125,9 @@ class PostgresServer:
     def _start_listening(self) -> None:
         for attempt in range(1, START_ATTEMPTS + 1):
             options = (f"-p {self.port} -k {self.base / 'sock'} -c listen_addresses=127.0.0.1"
-                       " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+                       " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                       # every view keeps its own small pool in every worker process
+                       " -c max_connections=300")
             # -l sends the server's output to a file: without it the server would inherit
             # (and hold open) our pipes, and this call would never return.
             result = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),

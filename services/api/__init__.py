@@ -25,6 +25,7 @@ from services.api import blue_cards as blue_cards_api
 from services.api import deadlines as deadlines_api
 from services.api import groups as groups_api
 from services.api import notifications as notifications_api
+from services.api import reports as reports_api
 from services.api.auth import current_actor
 from services.api.errors import register_error_handlers
 from services.api.schemas import ErrorSchema
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for module in (directory, children, signals, timelines, help_plans, time_cards, notifications_api, audit,
                    imports, erasure, blue_cards_api, groups_api, deadlines_api):
         api.register_blueprint(module.blp)
+    api.register_blueprint(reports_api.blp)  # /api/v1/reports: the programme report and statistics
     app.register_blueprint(health.blp)
     ops.init_app(app)  # /metrics, X-Request-ID, a JSON log line per request
     register_error_handlers(app)

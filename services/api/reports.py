@@ -1,0 +1,103 @@
+"""The yearly programme report (JSON, CSV, a printable page), its drill-down and monthly statistics."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import make_response, render_template, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.api.auth import current_actor
+from services.api.blue_cards import answer
+from services.api.context import services
+from services.api.schemas_reports import (
+    CasesQuerySchema,
+    CasesSchema,
+    MonthlyQuerySchema,
+    MonthlySchema,
+    ProgrammeQuerySchema,
+    ProgrammeReportSchema,
+)
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="The programme report and statistics, computed from events for any period")
+
+
+@blp.route("/programme")
+class ProgrammeReport(MethodView):
+    @blp.arguments(ProgrammeQuerySchema, location="query", unknown=None)
+    @blp.response(200, ProgrammeReportSchema)
+    def get(self, query: dict):
+        """The Krasnystaw-style indicators for a period, counted from what was recorded by its end."""
+        report = services().reports.programme(current_actor(), query["start"], query["end"])
+        fmt = query.get("format") or _negotiated()
+        if fmt == "csv":
+            response = make_response(programme_csv(report))
+            response.headers["Content-Type"] = "text/csv; charset=utf-8"
+            response.headers["Content-Disposition"] = (
+                f'attachment; filename="program-{report["from"]}-{report["to"]}.csv"')
+            return response
+        if fmt == "html":
+            response = make_response(render_template("programme_report.html", report=report))
+            response.headers["Content-Type"] = "text/html; charset=utf-8"
+            return response
+        return answer(report)
+
+
+@blp.route("/programme/cases")
+class ProgrammeCases(MethodView):
+    @blp.arguments(CasesQuerySchema, location="query", unknown=None)
+    @blp.response(200, CasesSchema)
+    def get(self, query: dict):
+        """The cases behind one figure (the chair and the auditor only)."""
+        return answer(services().reports.cases(current_actor(), query["indicator"], query["start"], query["end"]))
+
+
+@blp.route("/monthly")
+class Monthly(MethodView):
+    @blp.arguments(MonthlyQuerySchema, location="query", unknown=None)
+    @blp.response(200, MonthlySchema)
+    def get(self, query: dict):
+        """Signals per month per agency kind and Blue Cards started per month, for the start page."""
+        return answer(services().reports.monthly(current_actor(), query["year"]))
+
+
+def _negotiated() -> str:
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv", "text/html"])
+    return {"text/csv": "csv", "text/html": "html"}.get(best or "", "json")
+
+
+def programme_csv(report: dict) -> bytes:
+    """The report as Polish Excel opens it: UTF-8 with a BOM, ';' between fields, decimal comma."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["sekcja", "wskaźnik", "opis", "wartość"])
+    meta = (("od", report["from"]), ("do", report["to"]), ("obliczono", report["computed_at"]),
+            ("zdarzenia zarejestrowane przed", report["recorded_by"]),
+            ("ostatnie zdarzenie (pozycja w dzienniku)", report["last_event_position"]),
+            ("okres zamknięty", "tak" if report["final"] else "nie (liczby mogą jeszcze wzrosnąć)"),
+            ("wersja polityki terminów", report["policy_version"]))
+    for label, value in meta:
+        writer.writerow(["raport", "", label, value])
+    for row in report["indicators"]:
+        writer.writerow(["wskaźniki", row["key"], row["label"], row["value"]])
+    for kind, count in report["signals_by_agency_kind"].items():
+        writer.writerow(["sygnały wg rodzaju instytucji", kind, "", count])
+    for kind, count in report["signals_by_kind"].items():
+        writer.writerow(["sygnały wg rodzaju", kind, "", count])
+    for row in report["deadline_breaches"]:
+        for key, label in (("due", "terminów przypadających w okresie"), ("breached", "przekroczonych"),
+                           ("median_delay_working_days", "mediana opóźnienia (dni robocze)"),
+                           ("worst_delay_working_days", "największe opóźnienie (dni robocze)")):
+            writer.writerow(["terminy", f"{row['kind']}:{key}", f"{row['label']}: {label}", _number(row[key])])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
