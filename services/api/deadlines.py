@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from services.api.auth import current_actor
 from services.api.blue_cards import answer
 from services.api.context import services
-from services.api.groups import agenda_answer
+from services.api.groups import AGENDA_HTML_DOC, agenda_answer
 from services.api.schemas_procedure import (
     AgendaSchema,
     DeadlineListSchema,
@@ -40,6 +40,7 @@ class DeadlineList(MethodView):
 class TeamAgenda(MethodView):
     @blp.arguments(TeamAgendaQuerySchema, location="query", unknown=None)
     @blp.response(200, AgendaSchema)
+    @blp.doc(**AGENDA_HTML_DOC)
     def get(self, query: dict):
         """The team's agenda: breached and due deadlines, overdue actions, reviews due, risk changes,
         and children whose pieces join with no open Blue Card."""

@@ -31,6 +31,12 @@ blp = Blueprint("working_groups", __name__, url_prefix="/api/v1/working-groups",
                 description="Working groups (diagnostic and support groups), meetings and agendas")
 
 
+#: The agenda routes also answer a printable page (``format=html``): documented beside the JSON.
+AGENDA_HTML_DOC = {"responses": {"200": {"description": "OK", "content": {
+    "application/json": {"schema": "AgendaSchema"},
+    "text/html": {"schema": {"type": "string"}}}}}}
+
+
 def agenda_answer(agenda: dict, fmt: str):
     """JSON, or a printable page."""
     if fmt == "html":
@@ -129,6 +135,7 @@ class ActionDone(MethodView):
 class GroupAgenda(MethodView):
     @blp.arguments(AgendaQuerySchema, location="query", unknown=None)
     @blp.response(200, AgendaSchema)
+    @blp.doc(**AGENDA_HTML_DOC)
     def get(self, query: dict, group_id: UUID):
         """The next meeting's agenda: children and the case, most urgent first, each with its reasons."""
         agenda = services().agendas.group_agenda(current_actor(), group_id, language=_language())
