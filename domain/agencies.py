@@ -6,6 +6,7 @@ aggregates are the root of every signal's provenance.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from uuid import UUID
 
@@ -41,6 +42,8 @@ class Role(str, Enum):
 
 
 AGENCY_KINDS = tuple(k.value for k in AgencyKind)
+#: A sign-in name: lower-case letters, digits, dots, dashes, underscores; 3 to 64 characters.
+LOGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 ROLES = tuple(r.value for r in Role)
 #: Roles that need no agency: they act for the municipality as a whole.
 ROLES_WITHOUT_AGENCY = frozenset({Role.ADMIN.value, Role.AUDITOR.value})
@@ -107,6 +110,16 @@ class User(Aggregate):
     class Deactivated(Aggregate.Event):
         reason: str
 
+    class LoginAssigned(Aggregate.Event):
+        """The name a person signs in with on the pages (tokens stay for systems)."""
+
+        login: str
+
+    class PasswordSet(Aggregate.Event):
+        """A new password; the event carries only its salted hash, never the password."""
+
+        password_hash: str
+
     @classmethod
     def register(
         cls,
@@ -164,3 +177,29 @@ class User(Aggregate):
     @event(Deactivated)
     def _deactivated(self, reason: str) -> None:
         self.active = False
+
+    def assign_login(self, login: str) -> None:
+        """Give the user a sign-in name (the service keeps it unique across the deployment)."""
+        if not self.active:
+            raise Conflict("user is deactivated")
+        cleaned = login.strip().lower()
+        if not LOGIN_PATTERN.fullmatch(cleaned):
+            raise InvalidInput.one("login", "use 3-64 characters: lower-case letters, digits, '.', '-' or '_'")
+        if cleaned != getattr(self, "login", None):
+            self._login_assigned(login=cleaned)
+
+    @event(LoginAssigned)
+    def _login_assigned(self, login: str) -> None:
+        self.login = login
+
+    def set_password(self, password_hash: str) -> None:
+        """Replace the password; the caller hashes it (the domain never sees a password)."""
+        if not self.active:
+            raise Conflict("user is deactivated")
+        if not password_hash.startswith("$"):
+            raise InvalidInput.one("password_hash", "must be a salted hash in PHC format, not a password")
+        self._password_set(password_hash=password_hash)
+
+    @event(PasswordSet)
+    def _password_set(self, password_hash: str) -> None:
+        self.password_hash = password_hash

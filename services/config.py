@@ -49,6 +49,9 @@ class Settings:
     #: long-running processes: `safehub init` creates the schema once, and a CREATE INDEX run by
     #: a starting process while a worker applies a batch can deadlock with it.
     create_tables: bool = True
+    #: The pages' session cookie travels only over HTTPS. Default on with PostgreSQL (production
+    #: sits behind TLS), off for the embedded mode on plain-http localhost; SAFEHUB_COOKIE_SECURE overrides.
+    cookie_secure: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,6 +77,8 @@ class Settings:
             "metrics_dir": env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             "log_level": env.get("SAFEHUB_LOG_LEVEL", "INFO"),
             "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),
+            "cookie_secure": env.get("SAFEHUB_COOKIE_SECURE", "y" if env.get("SAFEHUB_DATABASE_URL") else "n")
+            .strip().lower() not in ("n", "no", "0", "false"),
         }
         values.update(overrides)
         values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]

@@ -31,6 +31,7 @@ from services.api.errors import register_error_handlers
 from services.api.schemas import ErrorSchema
 from services.bootstrap import Services, build
 from services.config import Settings
+from services.web.app import init_web
 
 #: Requests whose bodies must be JSON (the CSV import adds its own rule later).
 _JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(health.blp)
     ops.init_app(app)  # /metrics, X-Request-ID, a JSON log line per request
     register_error_handlers(app)
+    init_web(app)  # the pages for people (services/web): sign-in, timelines, forms, agendas
     services.projector.start()
     if services.reminders is not None:
         services.reminders.start()

@@ -1,0 +1,156 @@
+"""Passwords for people: set them (CLI, demo) and check them at sign-in, with the lockout.
+
+Passwords are hashed with argon2id (argon2-cffi); only the hash reaches the User
+aggregate, through its ``PasswordSet`` event. A login is found through a Pointer from the
+lower-cased login, the same way API tokens are found from their hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.access import Actor
+from domain.agencies import User
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.indexes import Pointer
+from services.directory import Directory
+from services.store import SafehubStore, retry_on_conflict
+from services.web.lockout import FailureLog
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+_HASHER = PasswordHasher()
+#: Verified when the login is unknown, so both answers take the same time.
+_DUMMY_HASH = _HASHER.hash("safehub: no such login")
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """The outcome of one sign-in attempt: an actor, or why not (``invalid`` or ``locked``)."""
+
+    actor: Actor | None
+    problem: str | None = None
+    locked_until: datetime | None = None
+    password_stamp: str | None = None
+
+
+def login_key(login: str) -> str:
+    """The Pointer key of a login (logins are unique across the deployment)."""
+    return "login:" + login.strip().lower()
+
+
+def password_stamp(user: User) -> str:
+    """A short fingerprint of the current password hash: setting a new password ends old sessions."""
+    import hashlib
+
+    return hashlib.sha256(getattr(user, "password_hash", "").encode()).hexdigest()[:16]
+
+
+class Accounts:
+    """Set passwords and sign people in."""
+
+    def __init__(self, store: SafehubStore, directory: Directory, failures: FailureLog | None,
+                 clock: Callable[[], datetime]):
+        self.store = store
+        self.directory = directory
+        self.failures = failures
+        self.clock = clock
+
+    def set_password(self, user_id: UUID, password: str, login: str | None = None) -> dict:
+        """Give an existing user a login (optional) and a password; operators do this from the CLI."""
+        check_password(password)
+        digest = _HASHER.hash(password)
+
+        def attempt() -> dict:
+            user = self._user(user_id)
+            extra = []
+            if login is not None:
+                key = login_key(login)
+                try:
+                    taken = self.store.repository.get(Pointer.create_id(key))
+                except AggregateNotFoundError:
+                    taken = None
+                if taken is not None and taken.ref != user.id:
+                    raise Conflict(f"login '{login.strip().lower()}' is already taken")
+                user.assign_login(login)
+                if taken is None:
+                    extra.append(Pointer(key=login_key(user.login), ref=user.id))
+            if getattr(user, "login", None) is None:
+                raise InvalidInput.one("login", "the user has no login yet: give one")
+            user.set_password(digest)
+            self.store.save(user, *extra)
+            return {"id": str(user.id), "login": user.login}
+
+        return retry_on_conflict(attempt)
+
+    def sign_in(self, login: str, password: str) -> SignInResult:
+        """Check the password unless the login is locked; count failures; never log the password."""
+        now = self.clock()
+        if self.failures is not None:
+            until = self.failures.locked_until(login, now)
+            if until is not None:
+                return SignInResult(None, "locked", until)
+        user = self._by_login(login)
+        stored = getattr(user, "password_hash", None) if user is not None else None
+        ok = False
+        try:
+            ok = _HASHER.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD]) and stored is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or user is None or not user.active:
+            until = self.failures.fail(login, now) if self.failures is not None else None
+            return SignInResult(None, "locked" if until else "invalid", until)
+        if self.failures is not None:
+            self.failures.succeed(login)
+        return SignInResult(self.directory.actor_for(user), password_stamp=password_stamp(user))
+
+    def session_actor(self, user_id: UUID, stamp: str) -> Actor | None:
+        """The actor behind a session, or None once the user is deactivated or the password changed."""
+        try:
+            user = self.store.repository.get(user_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(user, User) or not user.active or password_stamp(user) != stamp:
+            return None
+        return self.directory.actor_for(user)
+
+    def display(self, user_id: UUID) -> dict:
+        """The signed-in person's name and agency, for the page header."""
+        user = self._user(user_id)
+        agency = self.store.repository.get(user.agency_id) if user.agency_id else None
+        return {"name": user.name, "role": user.role, "login": getattr(user, "login", None),
+                "agency": agency.name if agency is not None else None}
+
+    def _user(self, user_id: UUID) -> User:
+        try:
+            user = self.store.repository.get(user_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"user {user_id} not found") from None
+        if not isinstance(user, User):
+            raise NotFound(f"user {user_id} not found")
+        return user
+
+    def _by_login(self, login: str) -> User | None:
+        if not login.strip() or len(login) > 200:
+            return None
+        try:
+            pointer = self.store.repository.get(Pointer.create_id(login_key(login)))
+            user = self.store.repository.get(pointer.ref)
+        except AggregateNotFoundError:
+            return None
+        return user if isinstance(user, User) and getattr(user, "login", None) == login.strip().lower() else None
+
+
+def check_password(password: str) -> None:
+    """Refuse a password too short to resist guessing, or absurdly long."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput.one("password", f"must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput.one("password", f"must be at most {MAX_PASSWORD} characters")

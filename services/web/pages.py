@@ -1,0 +1,311 @@
+"""Pages about children: the start page, finding a child, the timeline, the signal form,
+the CSV import, and police notices. Every read goes through the same use case as the API."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time
+from uuid import UUID
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain.access import Action, require
+from domain.children import MAX_DETAILS
+from domain.errors import DomainError, Forbidden, InvalidInput
+from domain.signals import CATALOGUE, SEVERITIES, kinds_for_agency
+from services.api.context import services
+from services.api.imports import EXAMPLE
+from services.imports import SignalImports
+from services.web import i18n
+from services.web.caseload import caseload
+from services.web.chart import risk_chart
+from services.web.common import local_now
+from services.web.signin import person, signed_in
+
+blp = Blueprint("pages", __name__)
+
+
+def _actor():
+    actor = person()
+    if actor is None:  # signed_in ran first; this is a guard for type checkers and refactors
+        abort(401)
+    return actor
+
+
+@blp.route("/")
+def home():
+    """The site's root: the start page, or sign-in."""
+    return redirect(url_for("pages.start") if person() else url_for("signin.sign_in"))
+
+
+@blp.route("/start")
+@signed_in
+def start():
+    """A start page per role: what this person works from every day."""
+    actor, svc = _actor(), services()
+    data: dict = {}
+    if actor.role == "submitter":
+        data["children"], receipts = caseload(svc, actor)
+        data["receipts"] = receipts[:15]
+    if actor.role in ("case_worker", "family_assistant", "coordinator"):
+        groups = svc.groups.list(actor)
+        data["groups"] = [{**g, "children": [_name(svc, actor, c) for c in g["child_ids"]]} for g in groups]
+    if actor.role == "coordinator":
+        deadlines = svc.deadlines.list(actor)
+        data["deadlines"] = [d for d in deadlines["items"] if d["state"] in ("overdue", "due_soon", "pending")][:12]
+        data["deadline_summary"] = deadlines["summary"]
+        data["meetings"] = _next_meetings(svc, actor, groups)
+    if actor.role in ("submitter", "case_worker", "family_assistant"):
+        data["notices"] = [n for n in svc.notifications.list_notices(actor) if n["status"] != "acknowledged"][:10]
+    if actor.role == "admin":
+        data["agencies"] = svc.directory.list_agencies(actor)
+    return render_template("web/start.html", **data)
+
+
+def _name(svc, actor, child_id: str) -> dict:
+    try:
+        child = svc.children.get(actor, UUID(child_id))
+    except DomainError:
+        return {"id": child_id, "name": _("(not available)")}
+    return {"id": child_id, "name": display_name(child), "date_of_birth": child.get("date_of_birth")}
+
+
+def display_name(child: dict) -> str:
+    """The child's name, or a plain note when the personal data were erased."""
+    if child.get("erased") or not child.get("given_name"):
+        return _("(personal data erased)")
+    return f"{child['given_name']} {child['family_name']}"
+
+
+def _next_meetings(svc, actor, groups: list[dict]) -> list[dict]:
+    now = local_now()
+    found = [{**m, "where": _("Interdisciplinary team")} for m in svc.groups.team_meetings(actor)]
+    for group in groups:
+        found.extend({**m, "where": group["name"], "group_id": group["id"]}
+                     for m in svc.groups.meetings(actor, UUID(group["id"])))
+    upcoming = [m for m in found if not m.get("held_on") and datetime.fromisoformat(m["scheduled_for"]) >= now]
+    return sorted(upcoming, key=lambda m: m["scheduled_for"])[:8]
+
+
+@blp.route("/children")
+@signed_in
+def find_child():
+    """Look a child up by PESEL, or by name and date of birth (as the API's search)."""
+    actor, svc = _actor(), services()
+    require(actor, Action.FIND_CHILD)
+    args = request.args
+    result, errors = None, {}
+    if args.get("pesel") or args.get("family_name"):
+        try:
+            dob = _day(args.get("date_of_birth", ""), "date_of_birth", errors, required=not args.get("pesel"))
+            if not errors:
+                result = svc.children.find(actor, pesel=args.get("pesel", "").strip() or None,
+                                           given_name=args.get("given_name", "").strip() or None,
+                                           family_name=args.get("family_name", "").strip() or None,
+                                           date_of_birth=dob)
+        except InvalidInput as e:
+            errors = _field_errors(e)
+    return render_template("web/find.html", result=result, errors=errors, args=args,
+                           may_register=actor.agency_kind is not None and actor.role != "auditor")
+
+
+@blp.route("/children/new", methods=["POST"])
+@signed_in
+def register_child():
+    """Open a pupil's record when the search found none (schools register their pupils)."""
+    actor, svc = _actor(), services()
+    errors: dict[str, list[str]] = {}
+    dob = _day(request.form.get("date_of_birth", ""), "date_of_birth", errors, required=True)
+    if not errors:
+        try:
+            child = svc.children.register(actor, given_name=request.form.get("given_name", ""),
+                                          family_name=request.form.get("family_name", ""), date_of_birth=dob,
+                                          pesel=request.form.get("pesel", "").strip() or None)
+            flash(_("The record was opened."))
+            return redirect(url_for("pages.timeline", child_id=child["id"]))
+        except InvalidInput as e:
+            errors = _field_errors(e)
+    return render_template("web/find.html", result=None, errors=errors, args=request.form,
+                           may_register=True), 422
+
+
+@blp.route("/children/<uuid:child_id>")
+@signed_in
+def timeline(child_id: UUID):
+    """Every entry the reader may see, with filters; the risk chart and its explanation if allowed."""
+    actor, svc = _actor(), services()
+    lang = i18n.language()
+    child = svc.children.get(actor, child_id)
+    errors: dict[str, list[str]] = {}
+    since = _day(request.args.get("since", ""), "since", errors)
+    until = _day(request.args.get("until", ""), "until", errors)
+    agency_kind = request.args.get("agency_kind") or None
+    kind = request.args.get("kind") or None
+    zone = local_now().tzinfo
+    data = svc.views.timeline(
+        actor, child_id, language=lang, agency_kind=agency_kind, kind=kind,
+        since=datetime.combine(since, time.min, zone) if since else None,
+        until=datetime.combine(until, time.max, zone) if until else None)
+    if data["child_id"] != str(child_id):  # a merged record: read the surviving one
+        return redirect(url_for("pages.timeline", child_id=data["child_id"]))
+    try:
+        risk = svc.views.risk(actor, child_id)
+    except Forbidden:
+        risk = None  # the policy keeps the score from this reader; the page says nothing about it
+    policy = svc.views.policy
+    chart = risk_chart(risk, dict(policy.thresholds), svc.views.clock(), half_life_days=policy.half_life_days,
+                       max_age_days=policy.max_age_days) if risk else None
+    labels = {c.code: c.label(lang) for c in CATALOGUE.values()}
+    entries = list(reversed(data["entries"]))  # newest first: what changed is on top
+    may_submit = actor.agency_kind is not None and actor.role in ("submitter", "case_worker", "family_assistant",
+                                                                  "coordinator")
+    return render_template("web/timeline.html", child=child, name=display_name(child), data=data,
+                           entries=entries, risk=risk, chart=chart, kind_labels=labels, errors=errors,
+                           filters={"since": request.args.get("since", ""), "until": request.args.get("until", ""),
+                                    "agency_kind": agency_kind or "", "kind": kind or ""},
+                           thresholds=sorted(svc.views.policy.thresholds.items(), key=lambda kv: kv[1]),
+                           may_submit=may_submit)
+
+
+@blp.route("/children/<uuid:child_id>/signals/new", methods=["GET", "POST"])
+@signed_in
+def signal_form(child_id: UUID):
+    """The signal form: the kinds this agency submits; problems shown beside their fields."""
+    actor, svc = _actor(), services()
+    require(actor, Action.SUBMIT_SIGNAL)
+    if actor.agency_kind is None:
+        raise Forbidden("only a user of an agency can submit signals")
+    child = svc.children.get(actor, child_id)
+    lang = i18n.language()
+    kinds = [(k.code, k.label(lang), k.default_severity, k.quantity) for k in kinds_for_agency(actor.agency_kind)]
+    form = {"kind": "", "observed_at": local_now().strftime("%Y-%m-%dT%H:%M"), "severity": "", "days": "",
+            "details": "", "key": secrets.token_urlsafe(16)}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        form.update({k: request.form.get(k, "") for k in ("kind", "observed_at", "severity", "days", "details",
+                                                            "key")})
+        values = _signal_values(form, errors, {k[0] for k in kinds})
+        if not errors:
+            try:
+                signal, _replayed = svc.children.record_signal(actor, child_id, idempotency_key=form["key"][:100],
+                                                               **values)
+                flash(_("Signal recorded on %(when)s. Receipt number: %(receipt)s",
+                        when=i18n.moment(signal.get("recorded_at")), receipt=signal["id"][:8].upper()))
+                target = signal.get("child_id", str(child_id))
+                return redirect(url_for("pages.timeline", child_id=target) + f"#entry-{signal['id']}")
+            except InvalidInput as e:
+                errors = _field_errors(e)
+        status = 422
+    return render_template("web/signal_form.html", child=child, name=display_name(child), kinds=kinds,
+                           severities=SEVERITIES, form=form, errors=errors), status
+
+
+def _signal_values(form: dict, errors: dict[str, list[str]], allowed: set[str]) -> dict:
+    """Parse the form into the use case's arguments, collecting per-field problems."""
+    values: dict = {}
+    if not form["kind"]:
+        errors["kind"] = [_("Choose the kind of concern.")]
+    elif form["kind"] not in allowed:
+        errors["kind"] = [_("Your agency does not submit this kind of signal.")]
+    values["kind"] = form["kind"]
+    try:
+        moment = datetime.strptime(form["observed_at"].strip(), "%Y-%m-%dT%H:%M")
+        values["observed_at"] = moment.replace(tzinfo=local_now().tzinfo)
+        if values["observed_at"] > local_now():
+            errors["observed_at"] = [_("The observation cannot be in the future.")]
+    except ValueError:
+        errors["observed_at"] = [_("Give the date and time of the observation.")]
+    if form["severity"]:
+        if form["severity"] not in SEVERITIES:
+            errors["severity"] = [_("Choose a severity from the list.")]
+        values["severity"] = form["severity"]
+    if form["days"].strip():
+        try:
+            values["days"] = int(form["days"])
+            if values["days"] < 1:
+                raise ValueError
+        except ValueError:
+            errors["days"] = [_("Give a whole number of days (1 or more).")]
+    kind = CATALOGUE.get(form["kind"])
+    if "days" in values and kind is not None and kind.quantity is None:
+        errors["days"] = [_("This kind of signal does not count days; leave the field empty.")]
+    details = form["details"].strip()
+    if len(details) > MAX_DETAILS:
+        errors["details"] = [_("The description is too long (at most %(n)s characters).", n=MAX_DETAILS)]
+    values["details"] = details
+    return values
+
+
+def _field_errors(exc: InvalidInput) -> dict[str, list[str]]:
+    return {k: [i18n.domain_message(m) for m in v] for k, v in exc.errors.items()}
+
+
+def _day(text: str, field: str, errors: dict[str, list[str]], required: bool = False) -> date | None:
+    """A date typed as dd.mm.rrrr (or given by a date picker as rrrr-mm-dd)."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            errors[field] = [_("Give a date (dd.mm.rrrr).")]
+        return None
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    errors[field] = [_("Not a date; write it as dd.mm.rrrr.")]
+    return None
+
+
+@blp.route("/import", methods=["GET", "POST"])
+@signed_in
+def import_csv():
+    """Upload a school e-register export; every row's result is shown."""
+    actor, svc = _actor(), services()
+    require(actor, Action.SUBMIT_SIGNAL)
+    if actor.agency_kind is None:
+        raise Forbidden("only a user of an agency can import signals")
+    report, errors, status = None, {}, 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload is not None else b""
+        if not data:
+            errors["file"] = [_("Choose a CSV file to upload.")]
+            status = 422
+        else:
+            imports = SignalImports(svc.store, svc.children, svc.children.clock, svc.settings.timezone)
+            try:
+                report = imports.import_csv(actor, data, idempotency_key=request.form.get("key", "")[:100] or None,
+                                            dry_run=request.form.get("dry_run") == "y")
+            except InvalidInput as e:
+                errors, status = _field_errors(e), 422
+    return render_template("web/import.html", report=report, errors=errors, key=secrets.token_urlsafe(16)), status
+
+
+@blp.route("/import/example.csv")
+@signed_in
+def import_example():
+    """The example file (the same as the API's)."""
+    return Response("\ufeff" + EXAMPLE, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=safehub-import-przyklad.csv"})
+
+
+@blp.route("/notifications")
+@signed_in
+def notifications():
+    """Police notices this agency sent or received."""
+    actor, svc = _actor(), services()
+    return render_template("web/notifications.html", notices=svc.notifications.list_notices(actor))
+
+
+@blp.route("/notifications/<uuid:notice_id>", methods=["GET", "POST"])
+@signed_in
+def notification(notice_id: UUID):
+    """One notice; the receiving agency acknowledges it here."""
+    actor, svc = _actor(), services()
+    if request.method == "POST":
+        svc.notifications.acknowledge(actor, notice_id, request.form.get("note", "").strip()[:2000])
+        flash(_("Notice acknowledged."))
+        return redirect(url_for("pages.notification", notice_id=notice_id))
+    return render_template("web/notification.html", notice=svc.notifications.get(actor, notice_id))

@@ -1,0 +1,141 @@
+"""Sign-in, sign-out, the language switch, and who is signed in (``person()``).
+
+The session holds the user id, a fingerprint of the password hash and the sign-in time:
+a new password, a deactivated user or eight hours end it. The session never
+authenticates the JSON API (which wants a bearer token), so a page session cannot be
+used to script the API from another site.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from domain.access import Actor
+from services.api.context import services
+from services.web import csrf
+from services.web.accounts import Accounts
+from services.web.i18n import COOKIE, LANGUAGES
+from services.web.lockout import FailureLog
+
+blp = Blueprint("signin", __name__, template_folder="templates", static_folder="static",
+                static_url_path="/assets")
+log = logging.getLogger("safehub.web")
+SESSION_SECONDS = 8 * 3600
+
+
+def accounts() -> Accounts:
+    """The app's Accounts, with the shared failure log (opened once per process)."""
+    found = current_app.extensions.get("safehub_accounts")
+    if found is None:
+        svc = services()
+        settings = svc.settings
+        failures = (FailureLog(postgres_url=settings.database_url) if settings.database_url
+                    else FailureLog(sqlite_path=settings.data_dir / "signin.sqlite"))
+        found = current_app.extensions["safehub_accounts"] = Accounts(svc.store, svc.directory, failures,
+                                                                      svc.children.clock)
+    return found
+
+
+def person() -> Actor | None:
+    """The signed-in person's Actor, or None."""
+    if "web_actor" in g:
+        return g.web_actor
+    actor = None
+    uid, stamp, at = session.get("uid"), session.get("pw"), session.get("at", 0)
+    if uid and stamp and time.time() - at < SESSION_SECONDS:
+        actor = accounts().session_actor(UUID(uid), stamp)
+    if actor is None and uid:
+        _forget()
+    g.web_actor = actor
+    if actor is not None:
+        g.person_info = accounts().display(actor.user_id)
+    return actor
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Send a visitor who is not signed in to the sign-in page, then back."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if person() is None:
+            return redirect(url_for("signin.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no '//'): never an open redirect."""
+    if not target:
+        return url_for("pages.start")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.start")
+    return target
+
+
+def _forget() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+@blp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """The sign-in form; a failure says nothing about whether the login exists."""
+    if request.method == "GET":
+        if person() is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("web/sign_in.html", next=request.args.get("next", ""), problem=None)
+    login = request.form.get("login", "").strip()
+    password = request.form.get("password", "")
+    result = accounts().sign_in(login, password)
+    if result.actor is None:
+        log.info("sign-in refused", extra={"outcome": result.problem})  # never the login or password
+        status = 429 if result.problem == "locked" else 401
+        return render_template("web/sign_in.html", next=request.form.get("next", ""), problem=result.problem,
+                               login=login, locked_until=result.locked_until), status
+    _forget()
+    session.permanent = True
+    session.update(uid=str(result.actor.user_id), pw=result.password_stamp, at=int(time.time()))
+    csrf.renew()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@blp.route("/sign-out", methods=["POST"])
+def sign_out():
+    """End the session (POST with the CSRF token, so no other site can sign a person out)."""
+    _forget()
+    return redirect(url_for("signin.sign_in"))
+
+
+@blp.route("/language", methods=["POST"])
+def choose_language():
+    """Switch between Polish and English; remembered in the session and a cookie."""
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        lang = "pl"
+    session["lang"] = lang
+    response = make_response(redirect(_safe_next(request.form.get("next"))))
+    response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
