@@ -96,52 +96,19 @@ def create_agency(kind: str, name: str, municipality: str | None, as_json: bool)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", required=True)
 @click.option("--municipality", default=None, help="for users without an agency")
-@click.option("--login", default=None, help="sign-in name for the web pages (with --password)")
-@click.option("--password", default=None, prompt=True, prompt_required=False, hide_input=True,
-              confirmation_prompt=True, help="web sign-in password; give --password alone to be asked for it")
 @click.option("--json", "as_json", is_flag=True)
-def create_user(agency: str | None, role: str, name: str, municipality: str | None, login: str | None,
-                password: str | None, as_json: bool) -> None:
-    """Create a user and print its API token (shown only this once); optionally a web sign-in."""
+def create_user(agency: str | None, role: str, name: str, municipality: str | None, as_json: bool) -> None:
+    """Create a user and print its API token (shown only this once)."""
     svc = _services()
-    if (login is None) != (password is None):
-        _fail("give --login and --password together")
     try:
-        if password is not None:
-            from services.web.accounts import check_password
-
-            check_password(password)  # refuse a weak password before the user exists
         municipality_id = UUID(municipality) if municipality else None
         if agency is None and municipality_id is None:
             municipality_id = _municipality(svc, None)
         created = svc.directory.create_user(None, role=role, name=name, municipality_id=municipality_id,
                                             agency_id=UUID(agency) if agency else None)
-        if password is not None and login is not None:
-            from services.web.accounts import Accounts
-
-            created["login"] = Accounts(svc.store, svc.directory, None, utc_now).set_password(
-                UUID(created["id"]), password, login)["login"]
     except DomainError as e:
         _fail(str(e))
-    signin = f"\nlogin: {created['login']}" if created.get("login") else ""
-    _emit(as_json, created, f"user {created['id']} ({role})\ntoken: {created['token']}{signin}")
-
-
-@main.command("set-password")
-@click.option("--user", "user_id", required=True)
-@click.option("--login", default=None, help="sign-in name (needed the first time)")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="the new password (asked for when not given)")
-def set_password(user_id: str, login: str | None, password: str) -> None:
-    """Set a user's web sign-in password (and login); their open sessions end."""
-    from services.web.accounts import Accounts
-
-    svc = _services()
-    try:
-        done = Accounts(svc.store, svc.directory, None, utc_now).set_password(UUID(user_id), password, login)
-    except DomainError as e:
-        _fail(str(e))
-    click.echo(f"password set; login: {done['login']}")
+    _emit(as_json, created, f"user {created['id']} ({role})\ntoken: {created['token']}")
 
 
 @main.command("issue-token")
@@ -191,11 +158,6 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"\n{len(result.children)} children registered, e.g. {result.children[0]['id']}")
     click.echo("\nTry:  curl -H 'Authorization: Bearer <token>' "
                f"http://{host}:{port}/api/v1/me\n")
-    click.echo(f"Web pages: http://{host}:{port}/  sign in with a login and password:")
-    for user in result.users:
-        if user.get("password"):
-            click.echo(f"  login {user['login']:<22} password {user['password']}   ({user['role']})")
-    click.echo("")
     svc.close()  # the server process builds its own after the fork
     if not no_serve:
         from services.api import create_app
@@ -321,6 +283,46 @@ def deadlines_remind(as_json: bool) -> None:
         svc.close()
     _emit(as_json, raised, f"reminders raised: {raised['due_soon']} due soon, {raised['overdue']} overdue")
 
+
+@main.group()
+def report() -> None:
+    """Reports computed from events (the yearly programme report)."""
+
+
+@report.command("programme")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day, YYYY-MM-DD")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day, YYYY-MM-DD")
+@click.option("--municipality", default=None, help="needed when there are several")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for Polish Excel (UTF-8 with BOM, ';') on stdout")
+@click.option("--json", "as_json", is_flag=True)
+def report_programme(start, end, municipality: str | None, as_csv: bool, as_json: bool) -> None:
+    """The programme report for a period, counted from the events recorded by its end."""
+    from domain.access import Actor
+    from services.reports import programme_csv
+
+    svc = _services()
+    try:
+        # The operator reads the aggregate figures with the auditor's read-only role.
+        reader = Actor(UUID(int=0), _municipality(svc, municipality), None, None, "auditor")
+        result = svc.reports.programme(reader, start.date(), end.date())
+    except DomainError as e:
+        _fail(str(e))
+    finally:
+        svc.close()
+    if as_csv:
+        click.echo(programme_csv(result), nl=False)  # bytes: the BOM and UTF-8 reach the file unchanged
+        return
+    lines = [f"{i['value']:>7}  {i['label']}" for i in result["indicators"]]
+    lines += [f"{b['breached']:>7}  przekroczone: {b['label']} (z {b['due']}; mediana "
+              f"{_or_dash(b['median_delay_working_days'])}, najwięcej {_or_dash(b['worst_delay_working_days'])}"
+              " dni roboczych)" for b in result["deadline_breaches"]]
+    lines.append(f"computed {result['computed_at']}, events recorded before {result['recorded_by']} "
+                 f"(up to position {result['last_event_position']})" + ("" if result["final"] else ", period not over"))
+    _emit(as_json, result, "\n".join(lines))
+
+
+def _or_dash(value: object) -> str:
+    return "—" if value is None else str(value)
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))

@@ -12,6 +12,8 @@ is only for those who may see every case of the municipality.
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -68,10 +70,10 @@ class ProgrammeReports:
 
     def cases(self, actor: Actor, indicator: str, start: date, end: date) -> dict:
         """The cases (children, cards, families, groups, meetings) behind one figure."""
-        require(actor, Action.READ_DEADLINES)
         # Listing every case of the municipality is the chair's (who runs the procedure) and
         # the auditor's; a group member sees only their own cases elsewhere.
-        if not (may(actor, Action.MANAGE_PROCEDURE) or may(actor, Action.VERIFY_HISTORY)):
+        if not (may(actor, Action.READ_DEADLINES)
+                and (may(actor, Action.MANAGE_PROCEDURE) or may(actor, Action.VERIFY_HISTORY))):
             raise Forbidden(f"role '{actor.role}' may not list the cases behind the report's figures")
         known = [*INDICATORS, *(f"{_BREACH_PREFIX}{k}" for k in AUDITED_DEADLINES)]
         if indicator not in known:
@@ -171,3 +173,37 @@ def _breach_summary(kind: str, rows: list[dict]) -> dict[str, Any]:
             "still_open_overdue": sum(1 for r in rows if r["state"] == "overdue"),
             "median_delay_working_days": statistics.median(delays) if delays else None,
             "worst_delay_working_days": delays[-1] if delays else None}
+
+
+def programme_csv(report: dict) -> bytes:
+    """The report as Polish Excel opens it: UTF-8 with a BOM, ';' between fields, decimal comma."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["sekcja", "wskaźnik", "opis", "wartość"])
+    meta = (("od", report["from"]), ("do", report["to"]), ("obliczono", report["computed_at"]),
+            ("zdarzenia zarejestrowane przed", report["recorded_by"]),
+            ("ostatnie zdarzenie (pozycja w dzienniku)", report["last_event_position"]),
+            ("okres zamknięty", "tak" if report["final"] else "nie (liczby mogą jeszcze wzrosnąć)"),
+            ("wersja polityki terminów", report["policy_version"]))
+    for label, value in meta:
+        writer.writerow(["raport", "", label, value])
+    for row in report["indicators"]:
+        writer.writerow(["wskaźniki", row["key"], row["label"], row["value"]])
+    for kind, count in report["signals_by_agency_kind"].items():
+        writer.writerow(["sygnały wg rodzaju instytucji", kind, "", count])
+    for kind, count in report["signals_by_kind"].items():
+        writer.writerow(["sygnały wg rodzaju", kind, "", count])
+    for row in report["deadline_breaches"]:
+        for key, label in (("due", "terminów przypadających w okresie"), ("breached", "przekroczonych"),
+                           ("median_delay_working_days", "mediana opóźnienia (dni robocze)"),
+                           ("worst_delay_working_days", "największe opóźnienie (dni robocze)")):
+            writer.writerow(["terminy", f"{row['kind']}:{key}", f"{row['label']}: {label}", _number(row[key])])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import make_response, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -20,6 +17,7 @@ from services.api.schemas_reports import (
     ProgrammeQuerySchema,
     ProgrammeReportSchema,
 )
+from services.reports import programme_csv
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="The programme report and statistics, computed from events for any period")
@@ -67,37 +65,3 @@ class Monthly(MethodView):
 def _negotiated() -> str:
     best = request.accept_mimetypes.best_match(["application/json", "text/csv", "text/html"])
     return {"text/csv": "csv", "text/html": "html"}.get(best or "", "json")
-
-
-def programme_csv(report: dict) -> bytes:
-    """The report as Polish Excel opens it: UTF-8 with a BOM, ';' between fields, decimal comma."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["sekcja", "wskaźnik", "opis", "wartość"])
-    meta = (("od", report["from"]), ("do", report["to"]), ("obliczono", report["computed_at"]),
-            ("zdarzenia zarejestrowane przed", report["recorded_by"]),
-            ("ostatnie zdarzenie (pozycja w dzienniku)", report["last_event_position"]),
-            ("okres zamknięty", "tak" if report["final"] else "nie (liczby mogą jeszcze wzrosnąć)"),
-            ("wersja polityki terminów", report["policy_version"]))
-    for label, value in meta:
-        writer.writerow(["raport", "", label, value])
-    for row in report["indicators"]:
-        writer.writerow(["wskaźniki", row["key"], row["label"], row["value"]])
-    for kind, count in report["signals_by_agency_kind"].items():
-        writer.writerow(["sygnały wg rodzaju instytucji", kind, "", count])
-    for kind, count in report["signals_by_kind"].items():
-        writer.writerow(["sygnały wg rodzaju", kind, "", count])
-    for row in report["deadline_breaches"]:
-        for key, label in (("due", "terminów przypadających w okresie"), ("breached", "przekroczonych"),
-                           ("median_delay_working_days", "mediana opóźnienia (dni robocze)"),
-                           ("worst_delay_working_days", "największe opóźnienie (dni robocze)")):
-            writer.writerow(["terminy", f"{row['kind']}:{key}", f"{row['label']}: {label}", _number(row[key])])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _number(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
-    return str(value)

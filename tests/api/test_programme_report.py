@@ -120,3 +120,22 @@ def test_bad_input_names_the_field(client, world, path, query, field):
     response = client.get(path, query_string=query, headers=world.users["coordinator"].headers)
     assert response.status_code == 422, response.json
     assert field in response.json["errors"], response.json
+
+
+def test_the_operator_exports_the_same_csv_from_the_command_line(client, world, year, settings):
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    env = {"SAFEHUB_DATA_DIR": str(settings.data_dir)}
+    result = CliRunner().invoke(main, ["report", "programme", "--from", "2025-01-01", "--to", "2025-12-31", "--csv"],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
+    api = client.get("/api/v1/reports/programme", query_string={**PERIOD, "format": "csv"},
+                     headers=world.users["coordinator"].headers).data.decode("utf-8-sig")
+    def rows(text: str) -> list[list[str]]:
+        return [r for r in csv.reader(io.StringIO(text), delimiter=";") if r[2] != "obliczono"]
+    assert rows(result.stdout_bytes.decode("utf-8-sig")) == rows(api)
+    wrong = CliRunner().invoke(main, ["report", "programme", "--from", "2025-12-31", "--to", "2025-01-01"], env=env)
+    assert wrong.exit_code == 2 and "from: must not be after 'to'" in wrong.output
