@@ -96,19 +96,52 @@ def create_agency(kind: str, name: str, municipality: str | None, as_json: bool)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", required=True)
 @click.option("--municipality", default=None, help="for users without an agency")
+@click.option("--login", default=None, help="sign-in name for the web pages (with --password)")
+@click.option("--password", default=None, prompt=True, prompt_required=False, hide_input=True,
+              confirmation_prompt=True, help="web sign-in password; give --password alone to be asked for it")
 @click.option("--json", "as_json", is_flag=True)
-def create_user(agency: str | None, role: str, name: str, municipality: str | None, as_json: bool) -> None:
-    """Create a user and print its API token (shown only this once)."""
+def create_user(agency: str | None, role: str, name: str, municipality: str | None, login: str | None,
+                password: str | None, as_json: bool) -> None:
+    """Create a user and print its API token (shown only this once); optionally a web sign-in."""
     svc = _services()
+    if (login is None) != (password is None):
+        _fail("give --login and --password together")
     try:
+        if password is not None:
+            from services.web.accounts import check_password
+
+            check_password(password)  # refuse a weak password before the user exists
         municipality_id = UUID(municipality) if municipality else None
         if agency is None and municipality_id is None:
             municipality_id = _municipality(svc, None)
         created = svc.directory.create_user(None, role=role, name=name, municipality_id=municipality_id,
                                             agency_id=UUID(agency) if agency else None)
+        if password is not None and login is not None:
+            from services.web.accounts import Accounts
+
+            created["login"] = Accounts(svc.store, svc.directory, None, utc_now).set_password(
+                UUID(created["id"]), password, login)["login"]
     except DomainError as e:
         _fail(str(e))
-    _emit(as_json, created, f"user {created['id']} ({role})\ntoken: {created['token']}")
+    signin = f"\nlogin: {created['login']}" if created.get("login") else ""
+    _emit(as_json, created, f"user {created['id']} ({role})\ntoken: {created['token']}{signin}")
+
+
+@main.command("set-password")
+@click.option("--user", "user_id", required=True)
+@click.option("--login", default=None, help="sign-in name (needed the first time)")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="the new password (asked for when not given)")
+def set_password(user_id: str, login: str | None, password: str) -> None:
+    """Set a user's web sign-in password (and login); their open sessions end."""
+    from services.web.accounts import Accounts
+
+    svc = _services()
+    try:
+        done = Accounts(svc.store, svc.directory, None, utc_now).set_password(UUID(user_id), password, login)
+    except DomainError as e:
+        _fail(str(e))
+    click.echo(f"password set; login: {done['login']}")
 
 
 @main.command("issue-token")
@@ -158,6 +191,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"\n{len(result.children)} children registered, e.g. {result.children[0]['id']}")
     click.echo("\nTry:  curl -H 'Authorization: Bearer <token>' "
                f"http://{host}:{port}/api/v1/me\n")
+    click.echo(f"Web pages: http://{host}:{port}/  sign in with a login and password:")
+    for user in result.users:
+        if user.get("password"):
+            click.echo(f"  login {user['login']:<22} password {user['password']}   ({user['role']})")
+    click.echo("")
     svc.close()  # the server process builds its own after the fork
     if not no_serve:
         from services.api import create_app

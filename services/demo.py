@@ -7,6 +7,7 @@ is severe, but the pieces join across three agencies.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
@@ -17,6 +18,7 @@ from domain.pesel import make_pesel
 from services.bootstrap import Services
 from services.demo_procedure import blue_card_demo
 from services.demo_programme import programme_demo
+from services.web.accounts import Accounts
 
 DEMO_MUNICIPALITY = "Gmina Przykładowo (demo)"
 
@@ -51,6 +53,11 @@ USERS = [
     (9, "submitter", "Agnieszka Woźniak (NGO)"),
     (10, "coordinator", "Małgorzata Kozłowska (przewodnicząca ZI)"),
 ]
+
+#: Web sign-in names of USERS, in the same order.
+LOGINS = ["admin", "iod", "anna.nowak", "piotr.zielinski", "marek.wojcik", "ewa.kowalczyk",
+          "joanna.lewandowska", "tomasz.kaminski", "katarzyna.dabrowska", "barbara.mazur",
+          "krzysztof.jankowski", "magdalena.szymanska", "agnieszka.wozniak", "malgorzata.kozlowska"]
 
 # (given, family, date of birth, school index or None, with PESEL)
 CHILDREN = [
@@ -116,6 +123,7 @@ def load_demo(svc: Services, now: datetime) -> DemoResult:
         user = svc.directory.create_user(None, role=role, name=name, agency_id=agency_id,
                                          municipality_id=municipality_id)
         result.users.append({**user, "agency": agencies[agency_index]["name"] if agency_index is not None else ""})
+        _give_password(svc, result.users[-1], LOGINS[len(result.users) - 1])
         actors.append(svc.directory.authenticate(user["token"]))
     schools = [a for a in agencies if a["kind"] == "school"]
     coordinator = actors[-1]
@@ -140,10 +148,20 @@ def load_demo(svc: Services, now: datetime) -> DemoResult:
 def _refresh_tokens(svc: Services, municipality_id: UUID) -> DemoResult:
     result = DemoResult(municipality_id, created=False)
     agencies = {a["id"]: a["name"] for a in _agencies(svc, municipality_id)}
+    logins = {name: login for (_, _, name), login in zip(USERS, LOGINS, strict=True)}
     for user in svc.directory.list_users(_operator(svc, municipality_id)):
         fresh = svc.directory.issue_token(None, UUID(user["id"]))
         result.users.append({**fresh, "agency": agencies.get(user["agency_id"], "")})
+        if user["name"] in logins:
+            _give_password(svc, result.users[-1], logins[user["name"]])
     return result
+
+
+def _give_password(svc: Services, user: dict, login: str) -> None:
+    """A fresh random password for the pages, printed by the demo like the tokens."""
+    password = "demo-" + secrets.token_urlsafe(8)
+    Accounts(svc.store, svc.directory, None, svc.children.clock).set_password(UUID(user["id"]), password, login)
+    user.update(login=login, password=password)
 
 
 def _operator(svc: Services, municipality_id: UUID) -> Actor:
