@@ -362,6 +362,7 @@ def report_programme(start, end, municipality: str | None, as_csv: bool, as_json
 def _or_dash(value: object) -> str:
     return "—" if value is None else str(value)
 
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
