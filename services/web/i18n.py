@@ -142,6 +142,14 @@ CARD_STATUSES = {
     "group_assigned": lazy_gettext("working group assigned"), "monitoring": lazy_gettext("monitoring"),
     "closed": lazy_gettext("closed"),
 }
+CARD_STEPS = {
+    "FormAFilled": lazy_gettext("form A filled in"), "FormBHanded": lazy_gettext("form B handed to the victim"),
+    "ForwardedToChair": lazy_gettext("forwarded to the chair"), "GroupAssigned": lazy_gettext("working group assigned"),
+    "FormCRecorded": lazy_gettext("form C recorded (assessment and help plan)"),
+    "FormDRecorded": lazy_gettext("form D recorded (with the suspected perpetrator)"),
+    "MonitoringStarted": lazy_gettext("monitoring started"), "Closed": lazy_gettext("closed"),
+    "MonitoringReviewRecorded": lazy_gettext("monitoring review recorded"),
+}
 NOTICE_STATUSES = {
     "pending": lazy_gettext("waiting for delivery"), "delivered": lazy_gettext("delivered"),
     "acknowledged": lazy_gettext("acknowledged"), "escalated": lazy_gettext("escalated"),

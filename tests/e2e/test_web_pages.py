@@ -180,3 +180,28 @@ def test_an_administrator_is_refused_a_child_s_page(page, demo):
     assert page.get_by_role("heading", name="Brak dostępu").is_visible()
     assert "Kacper" not in page.content()
     shot(page, "10-admin-refused")
+
+
+def test_the_case_pages_open_for_the_people_who_work_from_them(page, demo):
+    sign_in(page, demo, "malgorzata.kozlowska")
+    page.get_by_role("navigation").get_by_role("link", name="Terminy").click()
+    assert page.locator("tr.state-overdue").count() >= 1  # the demo's breached 'form A to the chair'
+    shot(page, "11-deadlines")
+    page.get_by_role("navigation").get_by_role("link", name="Niebieskie Karty").click()
+    page.locator("table a").first.click()
+    assert page.get_by_role("heading", name=re.compile("Niebieska Karta z ")).is_visible()
+    shot(page, "12-blue-card")
+    page.get_by_role("navigation").get_by_role("link", name="Plany pomocy").click()
+    page.locator("table a").first.click()
+    assert page.get_by_role("heading", name="Cel główny").is_visible()
+    shot(page, "13-help-plan")
+
+    page.context.clear_cookies()
+    sign_in(page, demo, "anna.nowak")  # the school acknowledges the police notice about Kacper
+    page.get_by_role("navigation").get_by_role("link", name="Powiadomienia policji").click()
+    shot(page, "14-notices")
+    page.get_by_role("link", name="Kacper Wiśniewski").first.click()
+    page.get_by_label("Uwagi (nieobowiązkowe)").fill("Rozmowa z wychowawczynią umówiona.")
+    page.get_by_role("button", name="Potwierdź odbiór").click()
+    assert "Odbiór powiadomienia potwierdzony." in page.locator(".flash").inner_text()
+    shot(page, "15-notice-acknowledged")
