@@ -94,8 +94,8 @@ def test_a_pedagogue_signs_in_with_the_keyboard_and_sees_her_pupils(page, demo):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/start$"))
     assert page.locator("html").get_attribute("lang") == "pl"
-    assert page.get_by_role("heading", name="Nasze dzieci").is_visible()
-    assert page.get_by_role("link", name="Kacper Wiśniewski").first.is_visible()
+    page.get_by_role("heading", name="Nasze dzieci").wait_for()
+    page.get_by_role("link", name="Kacper Wiśniewski").first.wait_for()
     shot(page, "02-start-school")
 
 
@@ -110,15 +110,16 @@ def test_a_signal_sent_through_the_form_shows_on_the_timeline_with_the_chart(pag
     page.get_by_role("button", name="Wyślij sygnał").click()
     page.wait_for_url(re.compile(rf".*/children/{demo.kacper}#entry-"))
     assert "Numer potwierdzenia" in page.locator(".flash").inner_text()
-    assert page.get_by_text("Płacze na przerwach, unika rówieśników (test e2e).").is_visible()
+    page.get_by_text("Płacze na przerwach, unika rówieśników (test e2e).").wait_for()
 
     page.context.clear_cookies()
     sign_in(page, demo, "malgorzata.kozlowska")  # the coordinator sees the new entry and the score
     page.goto(f"{demo.base}/children/{demo.kacper}")
-    assert page.get_by_text("Płacze na przerwach, unika rówieśników (test e2e).").is_visible()
+    page.get_by_text("Płacze na przerwach, unika rówieśników (test e2e).").wait_for()
     chart = page.locator("#risk svg")
-    assert chart.is_visible() and chart.locator("line[stroke-dasharray]").count() >= 3  # band thresholds
-    assert page.get_by_text("Wynik wspiera Twoją ocenę i niczego nie przesądza.").is_visible()
+    chart.wait_for()
+    assert chart.locator("line[stroke-dasharray]").count() >= 3  # band thresholds
+    page.get_by_text("Wynik wspiera Twoją ocenę i niczego nie przesądza.").wait_for()
     assert page.locator("table.explain tbody tr").count() >= 4  # each contributing signal
     shot(page, "04-timeline-coordinator")
 
@@ -147,7 +148,7 @@ def test_the_working_group_agenda_opens_and_prints_on_a4(page, demo):
     shot(page, "06-start-coordinator")
     page.get_by_role("navigation").get_by_role("link", name="Grupy robocze").click()
     page.get_by_role("link", name="Porządek najbliższego posiedzenia").first.click()
-    assert page.get_by_role("heading", name=re.compile("Porządek posiedzenia: ")).is_visible()
+    page.get_by_role("heading", name=re.compile("Porządek posiedzenia: ")).wait_for()
     link = page.locator("ul.reasons a[href*='#entry-']").first
     target = link.get_attribute("href")
     shot(page, "07-agenda")
@@ -157,7 +158,7 @@ def test_the_working_group_agenda_opens_and_prints_on_a4(page, demo):
     page.emulate_media(media="screen")
     link.click()
     page.wait_for_url(re.compile(re.escape(target) + "$"))
-    assert page.locator(target[target.index("#"):]).is_visible()
+    page.locator(target[target.index("#"):]).wait_for()
 
 
 def test_the_language_switch_turns_the_pages_english(page, demo):
@@ -165,19 +166,19 @@ def test_the_language_switch_turns_the_pages_english(page, demo):
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    page.get_by_role("button", name="Sign out").wait_for()
     page.goto(f"{demo.base}/children/{demo.kacper}")
-    assert page.get_by_role("heading", name="Timeline").is_visible()
+    page.get_by_role("heading", name="Timeline").wait_for()
     shot(page, "09-timeline-english")
     page.get_by_role("button", name="Polski").click()
-    assert page.get_by_role("heading", name="Oś czasu").is_visible()
+    page.get_by_role("heading", name="Oś czasu").wait_for()
 
 
 def test_an_administrator_is_refused_a_child_s_page(page, demo):
     sign_in(page, demo, "admin")
     response = page.goto(f"{demo.base}/children/{demo.kacper}")
     assert response.status == 403
-    assert page.get_by_role("heading", name="Brak dostępu").is_visible()
+    page.get_by_role("heading", name="Brak dostępu").wait_for()
     assert "Kacper" not in page.content()
     shot(page, "10-admin-refused")
 
@@ -189,11 +190,11 @@ def test_the_case_pages_open_for_the_people_who_work_from_them(page, demo):
     shot(page, "11-deadlines")
     page.get_by_role("navigation").get_by_role("link", name="Niebieskie Karty").click()
     page.locator("table a").first.click()
-    assert page.get_by_role("heading", name=re.compile("Niebieska Karta z ")).is_visible()
+    page.get_by_role("heading", name=re.compile("Niebieska Karta z ")).wait_for()
     shot(page, "12-blue-card")
     page.get_by_role("navigation").get_by_role("link", name="Plany pomocy").click()
     page.locator("table a").first.click()
-    assert page.get_by_role("heading", name="Cel główny").is_visible()
+    page.get_by_role("heading", name="Cel główny").wait_for()
     shot(page, "13-help-plan")
 
     page.context.clear_cookies()
