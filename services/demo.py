@@ -14,6 +14,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from domain.access import Actor
+from domain.errors import Conflict
 from domain.pesel import make_pesel
 from services.bootstrap import Services
 from services.demo_procedure import blue_card_demo
@@ -160,8 +161,14 @@ def _refresh_tokens(svc: Services, municipality_id: UUID) -> DemoResult:
 def _give_password(svc: Services, user: dict, login: str) -> None:
     """A fresh random password for the pages, printed by the demo like the tokens."""
     password = "demo-" + secrets.token_urlsafe(8)
-    Accounts(svc.store, svc.directory, None, svc.children.clock).set_password(UUID(user["id"]), password, login)
-    user.update(login=login, password=password)
+    accounts = Accounts(svc.store, svc.directory, None, svc.children.clock)
+    for candidate in [login, *(f"{login}-{n}" for n in range(2, 100))]:  # logins are deployment-wide
+        try:
+            accounts.set_password(UUID(user["id"]), password, candidate)
+        except Conflict:
+            continue  # another municipality's user has it
+        user.update(login=candidate, password=password)
+        return
 
 
 def _operator(svc: Services, municipality_id: UUID) -> Actor:
