@@ -7,12 +7,20 @@ projections follow and, later, the hash chain covers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
+from eventsourcing.application import Application, Repository
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    Transcoding,
+)
 
 from domain.children import Child
 from services.config import Settings
@@ -41,6 +49,115 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+class _Waiting:
+    """One save's stored events, waiting in a group commit for their notification ids."""
+
+    __slots__ = ("error", "events", "ids", "written")
+
+    def __init__(self, events: Sequence[StoredEvent]):
+        self.events = events
+        self.ids: Sequence[int] | None = None
+        self.error: BaseException | None = None
+        self.written = False
+
+
+class GroupCommit:
+    """Writes the saves of concurrent requests in one transaction (one commit, one fsync).
+
+    Saves are serialised anyway (one writer at a time, in log order). While one
+    transaction is being written and committed, the saves that arrive queue up; the
+    first of them to get the writer's turn writes the whole queue in ONE transaction
+    and hands every waiting save its notification ids. A save that finds the writer
+    idle writes at once, alone, so a lone request waits for nothing.
+
+    Each save still succeeds or fails on its own: if the group's transaction fails
+    (say one save lost a version race), nothing of it was stored, and each save of the
+    group is written again in its own transaction, so only the loser sees the conflict.
+    Any other failure (outcome unknown) is given to every save of the group, as each
+    would have got it alone. Nobody is answered before its commit, and a kill loses
+    only saves that nobody was told were stored.
+    """
+
+    def __init__(self, recorder: ApplicationRecorder):
+        self.recorder = recorder
+        self._queue: list[_Waiting] = []
+        self._queue_lock = threading.Lock()
+        self._writer = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else (reads) goes straight to the recorder."""
+        return getattr(self.recorder, name)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Insert the events in the next group commit; return their notification ids."""
+        if kwargs.get("tracking") is not None or set(kwargs) - {"tracking"} or not stored_events:
+            return self.recorder.insert_events(stored_events, **kwargs)
+        mine = _Waiting(stored_events)
+        with self._queue_lock:
+            self._queue.append(mine)
+        with self._writer:
+            if not mine.written:  # nobody took it along: write the queue, ours included
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                self._write(group)
+        if mine.error is not None:
+            raise mine.error
+        return mine.ids
+
+    def _write(self, group: list[_Waiting]) -> None:
+        if len(group) > 1:
+            try:
+                ids = self.recorder.insert_events([e for w in group for e in w.events])
+            except IntegrityError:
+                # A constraint refused a row before the commit, so nothing of the group is
+                # stored: write each save on its own, so only the one that conflicts fails.
+                pass
+            except BaseException as e:
+                # The outcome is unknown (the database went away, perhaps after committing):
+                # every save of the group gets the error, exactly as it would have alone.
+                for waiting in group:
+                    waiting.error, waiting.written = e, True
+                return
+            else:
+                offset = 0
+                for waiting in group:
+                    waiting.ids = list(ids[offset:offset + len(waiting.events)]) if ids else None
+                    offset += len(waiting.events)
+                    waiting.written = True
+                return
+        for waiting in group:
+            try:
+                waiting.ids = self.recorder.insert_events(waiting.events)
+            except BaseException as e:  # handed to the save that made it
+                waiting.error = e
+            waiting.written = True
+
+
+class _CopyUnderLockRepository(Repository):
+    """The library's repository, but a cached aggregate is copied while nobody advances it.
+
+    With the aggregate cache in fast-forward mode, ``Repository.get`` advances the cached
+    aggregate under a per-aggregate lock but deep-copies it after releasing that lock, so
+    a request copying a child while another request fast-forwards the same child can fail
+    with "dictionary changed size during iteration". Concurrent saves of one child make
+    that likely (group commit wakes them together). Here the whole cached read of one
+    aggregate (fast-forward and copy) runs under a lock striped by aggregate id.
+    """
+
+    STRIPES = 64
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
+
+    def get(self, aggregate_id: Any, *, version: int | None = None, **kwargs: Any) -> Any:
+        """Get the aggregate; a cached one is advanced and copied under its stripe's lock."""
+        if self.cache is None or version is not None:
+            return super().get(aggregate_id, version=version, **kwargs)
+        with self._stripes[hash(aggregate_id) % self.STRIPES]:
+            return super().get(aggregate_id, **kwargs)
+
+
 class SafehubStore(Application):
     """All of safehub's aggregates, in one notification log."""
 
@@ -51,8 +168,19 @@ class SafehubStore(Application):
         #: Per-child keys that seal personal fields (crypto-shredding); None stores them as they are.
         self.keys = keys
         super().__init__(env=env)
+        #: Concurrent saves share a transaction (see GroupCommit); reads use the recorder.
+        self.events.recorder = GroupCommit(self.events.recorder)  # type: ignore[assignment]
         #: Called after every successful save; used to nudge the projections.
         self.after_save: list[Callable[[], None]] = []
+
+    def construct_repository(self) -> Repository:
+        """The library's repository, with cached aggregates copied under a lock (see above)."""
+        base = super().construct_repository()
+        return _CopyUnderLockRepository(
+            event_store=base.event_store, snapshot_store=base.snapshot_store,
+            cache_maxsize=None if base.cache is None else getattr(base.cache, "maxsize", 0),
+            fastforward=base.fastforward, fastforward_skipping=base.fastforward_skipping,
+            deepcopy_from_cache=base.deepcopy_from_cache)
 
     def construct_mapper(self) -> Mapper:
         """Seal personal fields with the subject's key, under the application-wide cipher."""
