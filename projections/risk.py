@@ -8,6 +8,8 @@ a rebuild gives exactly the same history.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -17,6 +19,8 @@ from domain.children import Child
 from domain.risk import RiskPolicy, RiskSignal, assess, load_policy
 from projections.views import ViewMixin, from_ts, topics_of, ts
 
+#: How many recently read children keep their signals in memory.
+SIGNALS_CACHE_SIZE = 256
 _SIGNAL_COLUMNS = "signal_id, child_id, kind, severity, observed_at, agency_id, agency_kind, retracted, disputed"
 
 
@@ -46,29 +50,44 @@ class RiskView(ViewMixin):
     #: Within one batch (one transaction): each root's signals, so judging a child with
     #: a thousand signals does not reload them from the table after every event.
     _batch: dict[str, dict[str, RiskSignal]] | None = None
+    #: Within one batch: child -> root, root -> current band, child -> last applied
+    #: (version, position). Bands and versions are written once, in ``finish_batch``.
+    _roots: dict[str, str] | None = None
+    _bands: dict[str, str] | None = None
+    _changed_bands: set[str] | None = None
+    _applied: dict[str, tuple[int, int]] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        #: Recently read children: root -> (each record's last position, signals); see ``signals_of``.
+        self._signals_cache: OrderedDict[str, tuple[tuple, list[RiskSignal]]] = OrderedDict()
+        self._signals_lock = threading.Lock()
 
     def apply_batch(self, events: Sequence[tuple[Any, int]], position: int, start: int | None = None) -> None:
-        """Apply a batch with a fresh in-memory cache that dies with the transaction."""
-        self._batch = {}
+        """Apply a batch with fresh in-memory caches that die with the transaction."""
+        self._batch, self._roots, self._bands, self._changed_bands, self._applied = {}, {}, {}, set(), {}
         try:
             super().apply_batch(events, position, start)
         finally:
-            self._batch = None
+            self._batch = self._roots = self._bands = self._changed_bands = self._applied = None
 
     def apply(self, cursor: Any, event: Any, position: int) -> None:
         """Keep the signals current, then judge the child's band as of the event."""
         child_id = str(event.originator_id)
         if isinstance(event, Child.Registered):
-            self.run(cursor, "INSERT INTO risk_children VALUES (?, ?, ?, 'low', ?, ?)",
-                     (child_id, child_id, str(event.municipality_id), event.originator_version, position))
+            self.defer(cursor, "INSERT INTO risk_children VALUES (?, ?, ?, 'low', ?, ?)",
+                       (child_id, child_id, str(event.municipality_id), event.originator_version, position))
+            if self._roots is not None and self._bands is not None:
+                self._roots[child_id] = child_id
+                self._bands.setdefault(child_id, "low")
             return
         if isinstance(event, Child.SignalRecorded):
             signal = RiskSignal(signal_id=str(event.signal_id), kind=event.kind, severity=event.severity,
                                 observed_at=event.observed_at, agency_id=str(event.agency_id),
                                 agency_kind=event.agency_kind)
-            self.run(cursor, f"INSERT INTO risk_signals ({_SIGNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-                     (signal.signal_id, child_id, signal.kind, signal.severity, ts(signal.observed_at),
-                      signal.agency_id, signal.agency_kind, False, False))
+            self.defer(cursor, f"INSERT INTO risk_signals ({_SIGNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                       (signal.signal_id, child_id, signal.kind, signal.severity, ts(signal.observed_at),
+                        signal.agency_id, signal.agency_kind, False, False))
             self._cache_put(cursor, child_id, signal)
         elif isinstance(event, Child.SignalCorrected):
             changes = {c: getattr(event, c) for c in ("kind", "severity", "observed_at") if getattr(event, c)}
@@ -81,33 +100,70 @@ class RiskView(ViewMixin):
                      (True, str(event.signal_id)))
             self._cache_update(cursor, child_id, str(event.signal_id), retracted=True)
         elif isinstance(event, Child.MergedInto):
+            self.finish_batch(cursor)  # the bands and versions so far, before roots move
             target = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?",
                               (str(event.target_id),))
             new_root = target[0]["root_id"] if target else str(event.target_id)
             self.run(cursor, "UPDATE risk_children SET root_id = ? WHERE root_id = ?", (new_root, child_id))
-            if self._batch is not None:
-                self._batch.clear()  # roots moved: reload what is needed next
-        self.run(cursor, "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
-                 (event.originator_version, position, child_id))
+            for cache in (self._batch, self._roots, self._bands):
+                if cache is not None:
+                    cache.clear()  # roots moved: reload what is needed next
+        if self._applied is None:
+            self.run(cursor, "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
+                     (event.originator_version, position, child_id))
+        else:
+            self._applied[child_id] = (event.originator_version, position)
         self._judge(cursor, child_id, event, position)
+
+    def finish_batch(self, cursor: Any) -> None:
+        """Write each changed band and each child's last applied version once."""
+        if self._applied:
+            self.run_many(cursor, "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
+                          [(v, p, c) for c, (v, p) in self._applied.items()])
+            self._applied.clear()
+        if self._changed_bands and self._bands is not None:
+            self.run_many(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?",
+                          [(self._bands[r], r) for r in self._changed_bands if r in self._bands])
+            self._changed_bands.clear()
+
+    def _root_of(self, cursor: Any, child_id: str) -> str | None:
+        """The child's merge root (None for a child the view does not know)."""
+        if self._roots is not None and child_id in self._roots:
+            return self._roots[child_id]
+        rows = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?", (child_id,))
+        root = rows[0]["root_id"] if rows else None
+        if self._roots is not None and root is not None:
+            self._roots[child_id] = root
+        return root
+
+    def _band_of(self, cursor: Any, root_id: str) -> str:
+        if self._bands is not None and root_id in self._bands:
+            return self._bands[root_id]
+        current = self.run(cursor, "SELECT band FROM risk_children WHERE child_id = ?", (root_id,))
+        band = current[0]["band"] if current else "low"
+        if self._bands is not None:
+            self._bands[root_id] = band
+        return band
 
     def _judge(self, cursor: Any, child_id: str, event: Any, position: int) -> None:
         """Record a band change for the child's root as of the event's recorded time."""
-        rows = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?", (child_id,))
-        if not rows:
+        root_id = self._root_of(cursor, child_id)
+        if root_id is None:
             return
-        root_id = rows[0]["root_id"]
         at = event.timestamp
         oldest = at - timedelta(days=self.policy.max_age_days)
         signals = [s for s in self._root_signals(cursor, root_id).values() if s.observed_at >= oldest]
         assessment = assess(signals, at, self.policy)
-        current = self.run(cursor, "SELECT band FROM risk_children WHERE child_id = ?", (root_id,))
-        before = current[0]["band"] if current else "low"
+        before = self._band_of(cursor, root_id)
         if assessment.band != before:
-            self.run(cursor, "INSERT INTO risk_band_history VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (root_id, position, ts(at), before, assessment.band, round(assessment.score, 4),
-                      self.policy.version))
-            self.run(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?", (assessment.band, root_id))
+            self.defer(cursor, "INSERT INTO risk_band_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (root_id, position, ts(at), before, assessment.band, round(assessment.score, 4),
+                        self.policy.version))
+            if self._bands is not None and self._changed_bands is not None:
+                self._bands[root_id] = assessment.band
+                self._changed_bands.add(root_id)
+            else:
+                self.run(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?", (assessment.band, root_id))
 
     def _root_signals(self, cursor: Any, root_id: str) -> dict[str, RiskSignal]:
         """The root's signals, from the batch cache when the batch has loaded them already."""
@@ -121,8 +177,8 @@ class RiskView(ViewMixin):
         """The batch cache of the child's root, if loaded (else SQL already has the change)."""
         if not self._batch:
             return None
-        rows = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?", (child_id,))
-        return self._batch.get(rows[0]["root_id"]) if rows else None
+        root = self._root_of(cursor, child_id)
+        return self._batch.get(root) if root is not None else None
 
     def _cache_put(self, cursor: Any, child_id: str, signal: RiskSignal) -> None:
         cached = self._cached_root(cursor, child_id)
@@ -146,9 +202,27 @@ class RiskView(ViewMixin):
     # --- reading ---------------------------------------------------------------------
 
     def signals_of(self, root_id: str) -> list[RiskSignal]:
-        """Every signal of the child (and records merged into it), for a live assessment."""
+        """Every signal of the child (and records merged into it), for a live assessment.
+
+        Kept for recently read children together with how far each of their records was
+        applied (one indexed lookup checks it), like the timeline's rows: any event about
+        a record moves its ``last_position``, so a changed child is always read afresh.
+        """
         with self.datastore.transaction(commit=False) as cursor:
-            return self._signals(cursor, root_id)
+            token = tuple((r["child_id"], r["last_position"]) for r in self.run(
+                cursor, "SELECT child_id, last_position FROM risk_children WHERE root_id = ? ORDER BY child_id",
+                (root_id,)))
+            cached = self._signals_cache.get(root_id)
+            if cached is not None and cached[0] == token:
+                with self._signals_lock:
+                    self._signals_cache.move_to_end(root_id)
+                return list(cached[1])
+            signals = self._signals(cursor, root_id)
+        with self._signals_lock:
+            self._signals_cache[root_id] = (token, signals)
+            while len(self._signals_cache) > SIGNALS_CACHE_SIZE:
+                self._signals_cache.popitem(last=False)
+        return list(signals)
 
     def band_history(self, root_id: str) -> list[dict]:
         """Band changes, oldest first."""

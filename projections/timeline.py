@@ -8,6 +8,9 @@ merged record's entries appear on the surviving record's timeline through ``root
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from domain.agencies import Agency
@@ -15,6 +18,8 @@ from domain.children import Child
 from projections.views import ViewMixin, as_json, topics_of, ts
 
 _CORRECTABLE = ("kind", "severity", "observed_at", "details", "days")
+#: How many recently read timelines keep their rows in memory.
+ROWS_CACHE_SIZE = 256
 
 
 class TimelineView(ViewMixin):
@@ -41,27 +46,55 @@ class TimelineView(ViewMixin):
         "CREATE INDEX IF NOT EXISTS timeline_entries_child ON timeline_entries (child_id, observed_at)",
     )
 
+    #: Recently read timelines: key -> (each record's last position, rows); see ``entries``.
+    _rows_cache: OrderedDict
+    _rows_lock: threading.Lock
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._rows_cache = OrderedDict()
+        self._rows_lock = threading.Lock()
+
+    #: Within a batch: each child's last applied (version, position), written once at its end.
+    _applied: dict[str, tuple[int, int]] | None = None
+
+    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int, start: int | None = None) -> None:
+        """Apply a batch, writing each child's last applied version once, not per event."""
+        self._applied = {}
+        try:
+            super().apply_batch(events, position, start)
+        finally:
+            self._applied = None
+
     def apply(self, cursor: Any, event: Any, position: int) -> None:
         """Dispatch one event to its handler."""
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, cursor, event, position)
         if isinstance(event, Child.Event):
-            self.run(cursor, "UPDATE timeline_children SET last_version = ?, last_position = ? WHERE child_id = ?",
-                     (event.originator_version, position, str(event.originator_id)))
+            if self._applied is None:
+                self.run(cursor, "UPDATE timeline_children SET last_version = ?, last_position = ? "
+                                 "WHERE child_id = ?", (event.originator_version, position, str(event.originator_id)))
+            else:
+                self._applied[str(event.originator_id)] = (event.originator_version, position)
+
+    def finish_batch(self, cursor: Any) -> None:
+        """Record how far each child of the batch was applied (the freshness check reads it)."""
+        self.run_many(cursor, "UPDATE timeline_children SET last_version = ?, last_position = ? WHERE child_id = ?",
+                      [(v, p, c) for c, (v, p) in (self._applied or {}).items()])
 
     def _agency(self, c: Any, e: Agency.Registered, position: int) -> None:
-        self.run(c, "INSERT INTO timeline_agencies (agency_id, name, kind) VALUES (?, ?, ?) "
+        self.defer(c, "INSERT INTO timeline_agencies (agency_id, name, kind) VALUES (?, ?, ?) "
                     "ON CONFLICT (agency_id) DO NOTHING", (str(e.originator_id), e.name, e.kind))
 
     def _registered(self, c: Any, e: Child.Registered, position: int) -> None:
         child_id = str(e.originator_id)
-        self.run(c, "INSERT INTO timeline_children VALUES (?, ?, ?, ?, ?, ?)",
+        self.defer(c, "INSERT INTO timeline_children VALUES (?, ?, ?, ?, ?, ?)",
                  (child_id, child_id, str(e.municipality_id), _opt(e.school_id), e.originator_version, position))
         self._milestone(c, e, position, "registered", agency_id=e.agency_id, author_id=e.registered_by, details=None)
 
     def _signal(self, c: Any, e: Child.SignalRecorded, position: int) -> None:
-        self.run(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, kind, severity, observed_at,"
+        self.defer(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, kind, severity, observed_at,"
                     " recorded_at, details, days, agency_id, agency_kind, author_id, author_role, version, position)"
                     " VALUES (?, ?, 'signal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (str(e.signal_id), str(e.originator_id), e.kind, e.severity, ts(e.observed_at), ts(e.timestamp),
@@ -112,7 +145,7 @@ class TimelineView(ViewMixin):
 
     def _milestone(self, c: Any, e: Any, position: int, entry_type: str, *, agency_id: Any = None,
                    author_id: Any = None, related: str | None = None, details: str | None = None) -> None:
-        self.run(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, observed_at, recorded_at,"
+        self.defer(c, "INSERT INTO timeline_entries (entry_id, child_id, entry_type, observed_at, recorded_at,"
                     " details, agency_id, author_id, related_child_id, version, position)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (f"{e.originator_id}:{e.originator_version}", str(e.originator_id), entry_type, ts(e.timestamp),
@@ -131,7 +164,34 @@ class TimelineView(ViewMixin):
 
     def entries(self, child_ids: list[str], *, since: str | None = None, until: str | None = None,
                 agency_kind: str | None = None, kind: str | None = None) -> list[dict]:
-        """Entries of these records in observation order, with agency names, filtered."""
+        """Entries of these records in observation order, with agency names, filtered.
+
+        A child with a long history is read again and again while nothing happens to it,
+        so the rows are kept (for a few hundred timelines) together with how far each of
+        the records was applied; the next read checks that with one indexed lookup and
+        reuses them. Every change to a record (a signal, a correction, a merge, an
+        erasure) moves its ``last_position``, so a stale answer is never given. The rows
+        are shared between readers: treat them as read-only.
+        """
+        key = (tuple(child_ids), since, until, agency_kind, kind)
+        marks = ", ".join("?" for _ in child_ids)
+        token = tuple((r["child_id"], r["last_position"]) for r in self.query(
+            f"SELECT child_id, last_position FROM timeline_children WHERE child_id IN ({marks}) "  # noqa: S608
+            "ORDER BY child_id", child_ids))
+        cached = self._rows_cache.get(key)
+        if cached is not None and cached[0] == token:
+            with self._rows_lock:
+                self._rows_cache.move_to_end(key)
+            return list(cached[1])
+        rows = self._entries(child_ids, since=since, until=until, agency_kind=agency_kind, kind=kind)
+        with self._rows_lock:
+            self._rows_cache[key] = (token, rows)
+            while len(self._rows_cache) > ROWS_CACHE_SIZE:
+                self._rows_cache.popitem(last=False)
+        return list(rows)
+
+    def _entries(self, child_ids: list[str], *, since: str | None, until: str | None,
+                 agency_kind: str | None, kind: str | None) -> list[dict]:
         marks = ", ".join("?" for _ in child_ids)
         select = ("SELECT e.*, a.name AS agency_name, COALESCE(e.agency_kind, a.kind) AS kind_of_agency "
                   "FROM timeline_entries e LEFT JOIN timeline_agencies a ON a.agency_id = e.agency_id ")

@@ -51,6 +51,10 @@ class ViewMixin:
     ddl: ClassVar[tuple[str, ...]]
     dialect: ClassVar[str] = "sqlite"
     datastore: Any
+    #: Inserts queued during a batch (see :meth:`defer`); None outside a batch.
+    _deferred: list[tuple[str, tuple]] | None = None
+    #: The cursor of the batch in progress (a reader on another thread never flushes its queue).
+    _batch_cursor: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -73,9 +77,51 @@ class ViewMixin:
         with self.datastore.transaction(commit=True) as cursor:
             if start is not None:
                 self._claim(cursor, start)
-            for event, event_position in events:
-                self.apply(cursor, event, event_position)
+            self._deferred, self._batch_cursor = [], cursor
+            try:
+                for event, event_position in events:
+                    self.apply(cursor, event, event_position)
+                self.finish_batch(cursor)
+                self._flush(cursor)
+            finally:
+                self._deferred, self._batch_cursor = None, None
             self._insert_tracking(cursor, Tracking(FOLLOWED, position))  # type: ignore[attr-defined]
+
+    def finish_batch(self, cursor: Any) -> None:
+        """Write what a view kept in memory for the batch (runs before the batch commits)."""
+
+    def defer(self, cursor: Any, statement: str, params: Sequence[Any]) -> None:
+        """Queue an INSERT of a new row, to be sent with others like it in one ``executemany``.
+
+        Only for statements whose relative order does not matter (inserting distinct new
+        rows): any other statement through :meth:`run` sends the queue first, so reads and
+        updates always see every earlier write of the batch. Outside a batch it runs now.
+        """
+        if self._deferred is None or cursor is not self._batch_cursor:
+            self.run(cursor, statement, params)
+        else:
+            self._deferred.append((statement, tuple(params)))
+
+    def run_many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute one portable statement for many parameter rows, after the queued inserts."""
+        if self._deferred and cursor is self._batch_cursor:
+            self._flush(cursor)
+        if rows:
+            cursor.executemany(statement.replace("?", "%s") if self.dialect == "postgres" else statement,
+                               [tuple(r) for r in rows])
+
+    def _flush(self, cursor: Any) -> None:
+        """Send the queued inserts, one ``executemany`` per statement (one round trip on PostgreSQL)."""
+        queued, self._deferred = self._deferred, ([] if self._deferred is not None else None)
+        if not queued:
+            return
+        by_statement: dict[str, list[tuple]] = {}
+        for statement, params in queued:
+            by_statement.setdefault(statement, []).append(params)
+        for statement, rows in by_statement.items():
+            if self.dialect == "postgres":
+                statement = statement.replace("?", "%s")
+            cursor.executemany(statement, rows)
 
     def _claim(self, cursor: Any, start: int) -> None:
         """Lock the tracking row at ``start`` (create it at 0 for a view that has none yet)."""
@@ -95,6 +141,8 @@ class ViewMixin:
 
     def run(self, cursor: Any, statement: str, params: Sequence[Any] = ()) -> list[dict]:
         """Execute portable SQL in the current transaction and return rows as dicts."""
+        if self._deferred and cursor is self._batch_cursor:  # readers on other threads have their own cursor
+            self._flush(cursor)
         if self.dialect == "postgres":
             statement = statement.replace("?", "%s")
         cursor.execute(statement, tuple(params))
