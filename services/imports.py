@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time
+from typing import Any
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.access import Action, Actor, require
 from domain.children import MAX_DETAILS, Child, check_days, check_observed_at, check_text
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput
-from domain.identity import is_same_name, normalise_name
+from domain.identity import normalise_name
 from domain.indexes import Bucket, IdempotencyRecord, Pointer
 from domain.pesel import pesel_problem
 from domain.signals import CATALOGUE, SEVERITIES, check_submittable
@@ -93,6 +94,8 @@ class _Batch:
         self.new_children: dict[tuple, Child] = {}
         self.buckets: dict[str, Bucket] = {}
         self.pointers: list[Pointer] = []
+        self.on_file: dict[date, dict[tuple[str, str], list[UUID]]] = {}
+        self.registered: set[UUID] = set()
 
     def take(self, row: Row) -> dict:
         """Decide one row; on refusal nothing of the row is kept."""
@@ -150,6 +153,9 @@ class _Batch:
     def _moment(self, text: str) -> datetime:
         if not text:
             raise ValueError("is required")
+        fast = _iso(text, datetime)
+        if fast is not None:
+            return fast if fast.tzinfo else fast.replace(tzinfo=self.imports.zone)
         for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
                     "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"):
             try:
@@ -177,7 +183,8 @@ class _Batch:
                     fields["date_of_birth"])
         if name_key in self.new_children:
             return self.new_children[name_key], True
-        exact = [c for c in self._bucket(fields["date_of_birth"]).refs if self._same(c, fields)]
+        exact = [c for c in self._on_file(fields["date_of_birth"]).get(name_key[1:3], [])
+                 if self._same_pesel(c, fields)]
         if exact:  # the same pupil already on file, perhaps registered without the PESEL
             if len(exact) > 1:
                 raise InvalidInput.one("given_name", "several children have this name and date of birth; "
@@ -185,11 +192,29 @@ class _Batch:
             return self._loaded(exact[0]), False
         return self._register(fields, name_key), True
 
-    def _same(self, child_id: UUID, fields: dict) -> bool:
+    def _on_file(self, dob: date) -> dict[tuple[str, str], list[UUID]]:
+        """The children on file born that day (not merged away, not erased), by folded name.
+
+        Built once per date of birth, so a file of many pupils sharing birthdays compares
+        each row with its namesakes only, not with everybody born that day. Children this
+        import registers are not in it: a row naming one of them finds it by its name key.
+        """
+        if dob not in self.on_file:
+            index: dict[tuple[str, str], list[UUID]] = {}
+            for ref in self._bucket(dob).refs:
+                if ref in self.registered:
+                    continue
+                child = self._loaded(ref, follow=False)
+                if child.merged_into is None and not child.erased:
+                    index.setdefault((normalise_name(child.given_name), normalise_name(child.family_name)),
+                                     []).append(ref)
+            self.on_file[dob] = index
+        return self.on_file[dob]
+
+    def _same_pesel(self, child_id: UUID, fields: dict) -> bool:
+        """A namesake is the same pupil unless both have a PESEL and they differ."""
         child = self._loaded(child_id, follow=False)
-        other_pesel = fields["pesel"] and child.pesel and child.pesel != fields["pesel"]
-        return child.merged_into is None and not child.erased and not other_pesel and is_same_name(
-            child.given_name, child.family_name, fields["given_name"], fields["family_name"])
+        return not (fields["pesel"] and child.pesel and child.pesel != fields["pesel"])
 
     def _register(self, fields: dict, name_key: tuple) -> Child:
         school = self.actor.agency_id if self.actor.agency_kind == "school" else None
@@ -198,6 +223,7 @@ class _Batch:
                                pesel=fields["pesel"], school_id=school, registered_by=self.actor.user_id,
                                agency_id=self.actor.agency_id, today=self.today)
         self._bucket(fields["date_of_birth"]).add(child.id)
+        self.registered.add(child.id)
         if fields["pesel"]:
             self.pointers.append(Pointer(key=self.records._pesel_key(self.actor.municipality_id,
                                                                      fields["pesel"]), ref=child.id))
@@ -256,9 +282,25 @@ def _pesel(text: str) -> str | None:
     return text
 
 
+def _iso(text: str, kind: type) -> Any:
+    """The common ISO forms (2026-03-01, 2026-03-01T08:00[:00][+01:00]) without trying every format."""
+    if len(text) not in (10, 16, 19, 25) or text[4] != "-" or text[7] != "-" or (
+            len(text) > 10 and text[10] not in "T ") or (len(text) == 25 and text[19] not in "+-"):
+        return None
+    try:
+        value = kind.fromisoformat(text)
+    except ValueError:
+        return None  # the slow path below names the problem
+    return value
+
+
 def _date(text: str) -> date | None:
     if not text:
         return None
+    if len(text) == 10:
+        fast = _iso(text, date)
+        if fast is not None:
+            return fast
     for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, fmt).date()
