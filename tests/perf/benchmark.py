@@ -27,8 +27,10 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 from domain.children import Child
+from domain.groups import MAX_CHILDREN
 from domain.signals import kinds_for_agency
 from services.bootstrap import build
 from services.config import Settings
@@ -41,6 +43,9 @@ MODES = {
 }
 BIG_CHILD_EVENTS = 1000
 CLIENTS = 8
+#: Children on the working group whose agenda is read (row 5): the issue asks for 50, but a
+#: working group holds at most ``domain.groups.MAX_CHILDREN`` (20); the table scales to 50.
+GROUP_CHILDREN = min(50, MAX_CHILDREN)
 SUBMITTERS = ("school", "police", "health", "day_centre", "case_worker")
 #: Relative frequency of signals by submitting agency (schools report most, courts least).
 WEIGHTS = (0.45, 0.2, 0.1, 0.15, 0.1)
@@ -123,6 +128,14 @@ def grow(svc, world, target_events: int, rng: random.Random, big: dict) -> int:
                 break
         svc.store.save(*batch)
     return svc.store.recorder.max_notification_id()
+
+
+def open_group(svc, world, child_ids: list[str]) -> str:
+    """A working group on ``GROUP_CHILDREN`` children, for the agenda read (row 5)."""
+    members = [{"user_id": world.users[k].id, "function": k} for k in ("case_worker", "police", "school")]
+    group = svc.groups.open(world.users["coordinator"].actor, name="Grupa benchmarku", members=members,
+                            child_ids=[UUID(c) for c in child_ids])
+    return group["id"]
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -251,15 +264,18 @@ def http_import(port: int, token: str, rows: int) -> tuple[float, dict]:
     return report["accepted"] / elapsed, {k: report[k] for k in ("rows", "accepted", "duplicate", "rejected")}
 
 
-def read_latency(port: int, token: str, child_id: str, path: str, reads: int) -> dict[str, float]:
+def read_latency(port: int, token: str, subject_id: str, path: str, reads: int,
+                 resource: str = "children") -> dict[str, float]:
+    """Milliseconds per GET of ``/api/v1/<resource>/<id>/<path>``, one keep-alive client."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    status, text = call(conn, "GET", f"/api/v1/children/{child_id}/{path}", token)  # warm-up and catch-up
+    url = f"/api/v1/{resource}/{subject_id}/{path}"
+    status, text = call(conn, "GET", url, token)  # warm-up and catch-up
     if status != 200:
         raise RuntimeError(f"{path} answered {status}: {text[:300]!r}")
     samples = []
     for _ in range(reads):
         started = time.perf_counter()
-        status, _ = call(conn, "GET", f"/api/v1/children/{child_id}/{path}", token)
+        status, _ = call(conn, "GET", url, token)
         samples.append((time.perf_counter() - started) * 1000)
     return percentiles(samples)
 
@@ -301,6 +317,7 @@ def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) 
                                                         topics=["domain.children:Child.Registered"])
     children = [str(big["id"]), *[str(e.originator_id) for e in registered][:500]]
     tokens = [world.users["school"].token]
+    group_id = open_group(svc, world, children[1:1 + GROUP_CHILDREN])
     svc.close()
 
     result["raw_single_rows_per_s"] = raw_single_inserts(backend, 200 if mode is MODES["quick"] else 2000)
@@ -321,6 +338,8 @@ def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) 
         for path in ("timeline", "risk"):
             result[f"{path}_large_ms"] = read_latency(port, world.users["coordinator"].token, str(big["id"]), path,
                                                       mode["reads"])
+        result["agenda_ms"] = read_latency(port, world.users["coordinator"].token, group_id, "agenda",
+                                           mode["reads"], resource="groups")
     result["raw_read_per_s"] = raw_sequential_read(backend)
     result.update(rebuild_in_subprocess(backend))
     result["disk_mb"] = disk_size(backend)
@@ -350,7 +369,9 @@ def rows_of(r: dict) -> list[tuple[str, str, str, str, str]]:
         return a / b if b else 0.0
 
     rebuild = r["rebuild"]
-    slowest = min(rebuild, key=lambda n: rebuild[n][0] / max(rebuild[n][1], 1e-9))
+    # A view none of whose events occur in the synthetic history applies nothing: no rate.
+    measured = [n for n in rebuild if rebuild[n][0]] or list(rebuild)
+    slowest = min(measured, key=lambda n: rebuild[n][0] / max(rebuild[n][1], 1e-9))
     rate = rebuild[slowest][0] / max(rebuild[slowest][1], 1e-9)
     lines = [
         ("1 ingest, 8 clients (signals/s)", f"{r['ingest_per_s']:,.0f}", f"{r['raw_single_rows_per_s']:,.0f}",
@@ -369,6 +390,10 @@ def rows_of(r: dict) -> list[tuple[str, str, str, str, str]]:
         lines.append((f"4 {path} p50/p95/p99 ms ({r['events_large']:,} events)",
                       f"{b['p50']:.1f}/{b['p95']:.1f}/{b['p99']:.1f}", f"{s['p95']:.1f}",
                       f"{ratio(b['p95'], s['p95']):.2f}", "<= 1.5 x"))
+    a = r["agenda_ms"]
+    lines.append((f"5 agenda, group of {GROUP_CHILDREN} children, p50/p95/p99 ms",
+                  f"{a['p50']:.1f}/{a['p95']:.1f}/{a['p99']:.1f}", f"~{a['p95'] * 50 / GROUP_CHILDREN:.0f}@50",
+                  "", "p95 <= 50"))
     lines.append(("6 peak RSS of the rebuild (MB)", f"{r['rss_mb']:.0f}", "", "", "<= 300"))
     lines.append(("disk size (MB)", f"{r['disk_mb']:.0f}", "", "", ""))
     return lines
