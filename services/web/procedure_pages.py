@@ -6,6 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
 
 from domain.access import Action, require
 from domain.errors import DomainError
@@ -79,8 +80,14 @@ def _agenda_page(actor, agenda: dict):
             return str(i18n.ENTRY_LABELS[ref["type"]])
         return str(i18n.ENTRY_LABELS["source"]) + f" {n}"
 
+    def case_label(label: str | None) -> str:
+        """The service names a case without a group 'Blue Card: <children>' in English."""
+        if label and label.startswith("Blue Card"):
+            return _("Blue Card") + label[len("Blue Card"):]
+        return label or _("Blue Card")
+
     return render_template("web/agenda.html", agenda=agenda, ref_link=ref_link, ref_label=ref_label,
-                           describe=describe)
+                           describe=describe, case_label=case_label)
 
 
 @blp.route("/groups")
