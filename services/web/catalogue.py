@@ -9,6 +9,7 @@ that the committed .mo matches the .po.
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -19,6 +20,8 @@ from babel.messages.pofile import read_po, write_po
 HERE = Path(__file__).parent
 PO = HERE / "translations" / "pl" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
+#: A fixed stamp in the header, so re-running the update changes nothing unless the strings did.
+STAMP = datetime(2026, 11, 23, tzinfo=UTC)
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 
@@ -48,7 +51,8 @@ def update(translations: dict[str, str] | None = None) -> list[str]:
     """Merge the extracted ids into the catalogue (new ones from ``translations``); return the untranslated."""
     old = {(m.context, m.id): m.string for m in load() if m.id} if PO.exists() else {}
     old.update({(None, k): v for k, v in (translations or {}).items()})
-    catalog = Catalog(locale="pl", project="safehub", charset="utf-8")
+    catalog = Catalog(locale="pl", project="safehub", version="1", charset="utf-8", creation_date=STAMP,
+                      revision_date=STAMP, last_translator="safehub", language_team="safehub")
     for context, message in extracted():
         catalog.add(message, old.get((context, message), ""), context=context)
     PO.parent.mkdir(parents=True, exist_ok=True)
