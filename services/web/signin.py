@@ -83,11 +83,15 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no host, no '//'): never an open redirect."""
+    """Only a path on this site (no scheme, no host, no '//', no backslash): never an open redirect.
+
+    Browsers read a backslash as a slash, so '/\\evil.example' would leave the site.
+    """
     if not target:
         return url_for("pages.start")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target or any(ord(c) < 32 for c in target):
         return url_for("pages.start")
     return target
 

@@ -128,3 +128,14 @@ def test_create_user_sets_a_password_from_the_command_line(tmp_path, monkeypatch
         assert all(b"a long enough password" not in n.state for n in stored)
     finally:
         svc.close()
+
+
+def test_sign_in_never_redirects_to_another_site(browser):
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"):
+        answer = browser.client.post("/sign-in", data={"login": "school", "password": PASSWORD, "next": target,
+                                                       "csrf_token": browser.token()})
+        assert answer.status_code == 302 and answer.headers["Location"] == "/start", target
+        browser.post("/sign-out", {}, token_from="/start")
+    answer = browser.client.post("/sign-in", data={"login": "school", "password": PASSWORD, "next": "/import",
+                                                   "csrf_token": browser.token()})
+    assert answer.headers["Location"] == "/import"
