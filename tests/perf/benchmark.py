@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -43,6 +44,8 @@ MODES = {
 }
 BIG_CHILD_EVENTS = 1000
 CLIENTS = 8
+#: How long the first read may take: it projects whatever the ingest and the import wrote.
+CATCH_UP_SECONDS = 3600
 #: Children on the working group whose agenda is read (row 5): the issue asks for 50, but a
 #: working group holds at most ``domain.groups.MAX_CHILDREN`` (20); the table scales to 50.
 GROUP_CHILDREN = min(50, MAX_CHILDREN)
@@ -160,8 +163,12 @@ def server(backend: Backend, log: Path):
             raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
         yield port
     finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # busy projecting: the store is durable, stop it hard
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def call(conn: http.client.HTTPConnection, method: str, path: str, token: str, body: bytes | None = None,
@@ -267,9 +274,9 @@ def http_import(port: int, token: str, rows: int) -> tuple[float, dict]:
 def read_latency(port: int, token: str, subject_id: str, path: str, reads: int,
                  resource: str = "children") -> dict[str, float]:
     """Milliseconds per GET of ``/api/v1/<resource>/<id>/<path>``, one keep-alive client."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CATCH_UP_SECONDS)
     url = f"/api/v1/{resource}/{subject_id}/{path}"
-    status, text = call(conn, "GET", url, token)  # warm-up and catch-up
+    status, text = call(conn, "GET", url, token)  # warm-up; the first read also projects what was written
     if status != 200:
         raise RuntimeError(f"{path} answered {status}: {text[:300]!r}")
     samples = []
@@ -318,6 +325,7 @@ def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) 
     children = [str(big["id"]), *[str(e.originator_id) for e in registered][:500]]
     tokens = [world.users["school"].token]
     group_id = open_group(svc, world, children[1:1 + GROUP_CHILDREN])
+    svc.followers.catch_up()  # the server starts with its read models at the head of the log
     svc.close()
 
     result["raw_single_rows_per_s"] = raw_single_inserts(backend, 200 if mode is MODES["quick"] else 2000)
@@ -339,7 +347,7 @@ def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) 
             result[f"{path}_large_ms"] = read_latency(port, world.users["coordinator"].token, str(big["id"]), path,
                                                       mode["reads"])
         result["agenda_ms"] = read_latency(port, world.users["coordinator"].token, group_id, "agenda",
-                                           mode["reads"], resource="groups")
+                                           mode["reads"], resource="working-groups")
     result["raw_read_per_s"] = raw_sequential_read(backend)
     result.update(rebuild_in_subprocess(backend))
     result["disk_mb"] = disk_size(backend)
@@ -369,8 +377,9 @@ def rows_of(r: dict) -> list[tuple[str, str, str, str, str]]:
         return a / b if b else 0.0
 
     rebuild = r["rebuild"]
-    # A view none of whose events occur in the synthetic history applies nothing: no rate.
-    measured = [n for n in rebuild if rebuild[n][0]] or list(rebuild)
+    # A view the synthetic history barely feeds (the deadlines of one working group) has no
+    # meaningful rate: the slowest is chosen among views that apply at least 1% of the log.
+    measured = [n for n in rebuild if rebuild[n][0] >= 0.01 * r["events_large"]] or list(rebuild)
     slowest = min(measured, key=lambda n: rebuild[n][0] / max(rebuild[n][1], 1e-9))
     rate = rebuild[slowest][0] / max(rebuild[slowest][1], 1e-9)
     lines = [
