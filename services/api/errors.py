@@ -12,7 +12,7 @@ import errno
 import logging
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -87,7 +87,16 @@ def register_error_handlers(app: Flask) -> None:
         if breaker is None or not request.path.startswith("/api/"):
             return None
         wait = breaker.retry_after()
-        return None if wait is None else _unavailable(wait)
+        if wait is not None:
+            return _unavailable(wait)
+        g.breaker_serial = breaker.begin()
+        return None
+
+    @app.teardown_request
+    def request_done(exc: BaseException | None) -> None:
+        serial = g.pop("breaker_serial", None)
+        if breaker is not None and serial is not None:
+            breaker.end(serial)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -147,13 +156,19 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _breaker(app: Flask) -> StoreBreaker | None:
-    """The process's breaker when the store is PostgreSQL (one per app)."""
+    """The process's breaker when the store is PostgreSQL (one per app), guarding the event
+    store's connections and every read model's."""
     services = app.extensions.get("safehub")
     url = services.settings.database_url if services is not None else None
     if not url:
         return None
-    app.extensions["safehub_breaker"] = StoreBreaker(url)
-    return app.extensions["safehub_breaker"]
+    breaker = app.extensions["safehub_breaker"] = StoreBreaker(url)
+    datastores = [getattr(services.store.recorder, "datastore", None)]
+    datastores += [getattr(services.followers[name].view, "datastore", None) for name in services.followers.names()]
+    for datastore in datastores:
+        if datastore is not None and hasattr(datastore, "get_connection"):
+            breaker.guard(datastore)
+    return breaker
 
 
 def _unavailable(retry_after: int):
