@@ -10,6 +10,10 @@ carry anything of B's: none of its ids (beyond those the caller sent) and none o
 children's names. A route added later is covered without editing this test; an id
 parameter with a name not known here gets a B id of the closest kind or, failing that,
 a random one (and the test lists which, so it can be taught).
+
+The pages get the same treatment: each user of A signs in (password and CSRF token, as a
+browser does) and opens every page route that takes an id with B's ids: 403 or 404,
+never B's names or ids.
 """
 
 from __future__ import annotations
@@ -193,3 +197,57 @@ def test_no_route_gives_one_municipality_another_municipalitys_data(app, client,
           f"the rest by validation; parameters with no known kind: {unknown}")
     assert tried > 300 and reached_policy > tried / 2
     assert not unknown, f"teach this test the kind of these ids: {unknown}"
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its lowest cost for the test's passwords: the same code path, faster."""
+    from argon2 import PasswordHasher
+
+    import services.web.accounts as accounts
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "_HASHER", cheap)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("no such login"))
+
+
+def test_no_page_shows_one_municipality_another_municipalitys_data(app, client, services, world, clock,
+                                                                   cheap_hashes):
+    from services.web.accounts import Accounts
+
+    b = ForeignMunicipality(client, services, clock())
+    accounts = Accounts(services.store, services.directory, None, services.children.clock)
+    password = "Bardzo-Tajne-Hasło-1"
+    checked = 0
+    for label, user in world.users.items():
+        accounts.set_password(user.id, password, f"a-{label}")
+        browser = app.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/sign-in").get_data(as_text=True))
+        assert token, "the sign-in page has a CSRF token"
+        signed = browser.post("/sign-in", data={"login": f"a-{label}", "password": password,
+                                                "csrf_token": token.group(1)})
+        assert signed.status_code == 302, (label, signed.status_code)
+        page = browser.get("/start")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        for rule in app.url_map.iter_rules():
+            if rule.rule.startswith("/api/") or not rule.arguments or "<path:" in rule.rule:
+                continue
+            unknown: list[str] = []
+            path = rule.rule
+            for name in rule.arguments:
+                path = re.sub(rf"<[^>]*:{name}>", b.id_for(rule.rule, name, unknown), path)
+            assert not unknown, f"teach this test the kind of these ids: {unknown}"
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                data = {"csrf_token": csrf.group(1)} if method == "POST" and csrf else None
+                answer = browser.open(path, method=method, data=data)
+                checked += 1
+                where = f"{label} {method} {path}"
+                assert answer.status_code in (403, 404), f"{where}: {answer.status_code}"
+                text = answer.get_data(as_text=True)
+                assert not [n for n in b.names if n in text], f"{where} shows B's names"
+                assert not (set(UUID_PATTERN.findall(text)) & b.all_ids) - set(UUID_PATTERN.findall(path)), \
+                    f"{where} shows B's ids"
+    assert checked >= 9 * 10
