@@ -40,12 +40,18 @@ class Follower:
         """The view's name."""
         return self.view.name
 
-    def catch_up(self, max_batches: int | None = None) -> int:
-        """Apply everything recorded so far (or ``max_batches`` batches); return the count applied."""
+    def catch_up(self, max_batches: int | None = None, head: int | None = None) -> int:
+        """Apply everything recorded so far (or ``max_batches`` batches); return the count applied.
+
+        ``head``, the log's head read just before by the caller, saves reading it again
+        for the first batch (a read that finds every view current costs one query per view).
+        """
         applied = batches = conflicts = 0
+        given = head
         with self.lock:
             while max_batches is None or batches < max_batches:
-                position, head = self.view.position(), self.recorder.max_notification_id() or 0
+                position = self.view.position()
+                head, given = (given if given is not None else self.recorder.max_notification_id() or 0), None
                 if position >= head:
                     break
                 notes = self.recorder.select_notifications(
@@ -96,8 +102,12 @@ class Followers:
         return list(self.by_name)
 
     def catch_up(self, names: Iterable[str] | None = None) -> dict[str, int]:
-        """Catch up the named projections (all by default)."""
-        return {n: self.by_name[n].catch_up() for n in (names or self.by_name)}
+        """Catch up the named projections (all by default), reading the log's head once."""
+        chosen = list(names or self.by_name)
+        if not chosen:
+            return {}
+        head = self.by_name[chosen[0]].recorder.max_notification_id() or 0
+        return {n: self.by_name[n].catch_up(head=head) for n in chosen}
 
     def status(self) -> list[dict[str, Any]]:
         """Position and lag of every projection."""
