@@ -310,12 +310,26 @@ def disk_size(backend: Backend) -> float:
 
 # --- one run ---------------------------------------------------------------------------------
 
+class Progress(dict):
+    """A run's results, each also printed (to stderr) as it is measured: a long run that is
+    stopped half way still shows what it measured."""
+
+    def __setitem__(self, key: str, value: object) -> None:
+        super().__setitem__(key, value)
+        print(f"[{datetime.now(UTC):%H:%M:%S}] {self.get('backend', '')} {key}: {value}", file=sys.stderr,
+              flush=True)
+
+    def update(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
 def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) -> dict:
     rng = random.Random(2026)
     svc = build(Settings.from_env(backend.env()))
     world = make_world(svc)
     big: dict = {}
-    result: dict = {"backend": backend.name}
+    result: dict = Progress(backend=backend.name)
     small, large = mode["stores"]
     started = time.perf_counter()
     grow(svc, world, small, rng, big)
