@@ -10,6 +10,8 @@ reason, never a 500.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from domain.pesel import make_pesel
@@ -109,7 +111,7 @@ def test_the_import_refuses_json_and_images_by_type(client, world):
     ("pesel", "12345678901", "checksum digit does not match"),
     ("pesel", "1234567890", "must be exactly 11 digits"),
     ("pesel", "abcdefghijk", "must be exactly 11 digits"),
-    ("pesel", make_pesel(__import__("datetime").date(2014, 9, 17), 7315),
+    ("pesel", make_pesel(date(2014, 9, 17), 7315),
      "encodes a different date of birth than date_of_birth"),
     ("given_name", "A" * 101, "Length must be between 1 and 100."),
     ("given_name", "Ola\x00", "must not contain control or invisible characters"),
