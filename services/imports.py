@@ -62,6 +62,7 @@ class SignalImports:
                 if earlier is not None:
                     return earlier
             batch = _Batch(self, actor)
+            batch.prefetch(rows)
             results = [batch.take(row) for row in rows]
             report = _report(results, dry_run)
             if not dry_run:
@@ -96,6 +97,26 @@ class _Batch:
         self.pointers: list[Pointer] = []
         self.on_file: dict[date, dict[tuple[str, str], list[UUID]]] = {}
         self.registered: set[UUID] = set()
+        #: Birthday buckets known (by ``prefetch``) not to exist yet: created without asking.
+        self.absent: set[str] = set()
+
+    def prefetch(self, rows: list[Row]) -> None:
+        """Learn in one query which of the file's birthday buckets exist at all.
+
+        A file of new pupils would otherwise ask the store once per date of birth only to
+        hear "none yet"; a bucket that does not exist starts empty without asking.
+        """
+        keys: dict[UUID, str] = {}
+        for row in rows:
+            try:
+                dob = _date(row.values.get("date_of_birth", ""))
+            except ValueError:
+                continue
+            if dob is not None:
+                key = self.records._dob_key(self.actor.municipality_id, dob)
+                keys[Bucket.create_id(key)] = key
+        present = self.imports.store.existing(list(keys))
+        self.absent = {key for bucket_id, key in keys.items() if bucket_id not in present}
 
     def take(self, row: Row) -> dict:
         """Decide one row; on refusal nothing of the row is kept."""
@@ -244,7 +265,7 @@ class _Batch:
     def _bucket(self, dob: date) -> Bucket:
         key = self.records._dob_key(self.actor.municipality_id, dob)
         if key not in self.buckets:
-            self.buckets[key] = self.records._bucket(key)
+            self.buckets[key] = Bucket(key=key) if key in self.absent else self.records._bucket(key)
         return self.buckets[key]
 
 
