@@ -13,6 +13,7 @@ table is one per database); on PostgreSQL each view has its own tracking table.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -25,6 +26,9 @@ from psycopg.sql import SQL
 
 #: The name of the application whose notification log every view follows.
 FOLLOWED = "safehub"
+#: A batch sends its queued inserts when this many are queued or a second has passed.
+FLUSH_ROWS = 1000
+FLUSH_SECONDS = 1.0
 
 
 def ts(moment: datetime) -> str:
@@ -55,6 +59,8 @@ class ViewMixin:
     _deferred: list[tuple[str, tuple]] | None = None
     #: The cursor of the batch in progress (a reader on another thread never flushes its queue).
     _batch_cursor: Any = None
+    #: When the batch in progress last sent a statement (see :meth:`defer`).
+    _sent_at: float = 0.0
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -77,7 +83,7 @@ class ViewMixin:
         with self.datastore.transaction(commit=True) as cursor:
             if start is not None:
                 self._claim(cursor, start)
-            self._deferred, self._batch_cursor = [], cursor
+            self._deferred, self._batch_cursor, self._sent_at = [], cursor, time.monotonic()
             try:
                 for event, event_position in events:
                     self.apply(cursor, event, event_position)
@@ -99,8 +105,13 @@ class ViewMixin:
         """
         if self._deferred is None or cursor is not self._batch_cursor:
             self.run(cursor, statement, params)
-        else:
-            self._deferred.append((statement, tuple(params)))
+            return
+        self._deferred.append((statement, tuple(params)))
+        if len(self._deferred) >= FLUSH_ROWS or time.monotonic() - self._sent_at > FLUSH_SECONDS:
+            # PostgreSQL ends a transaction idle for a few seconds (eventsourcing sets
+            # idle_in_transaction_session_timeout): a batch busy in Python, judging a child
+            # with a long history, still talks to it at least once a second.
+            self._flush(cursor)
 
     def run_many(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute one portable statement for many parameter rows, after the queued inserts."""
@@ -113,6 +124,7 @@ class ViewMixin:
     def _flush(self, cursor: Any) -> None:
         """Send the queued inserts, one ``executemany`` per statement (one round trip on PostgreSQL)."""
         queued, self._deferred = self._deferred, ([] if self._deferred is not None else None)
+        self._sent_at = time.monotonic()
         if not queued:
             return
         by_statement: dict[str, list[tuple]] = {}
@@ -141,8 +153,8 @@ class ViewMixin:
 
     def run(self, cursor: Any, statement: str, params: Sequence[Any] = ()) -> list[dict]:
         """Execute portable SQL in the current transaction and return rows as dicts."""
-        if self._deferred and cursor is self._batch_cursor:  # readers on other threads have their own cursor
-            self._flush(cursor)
+        if cursor is self._batch_cursor:  # readers on other threads have their own cursor
+            self._flush(cursor)  # also notes when the batch last talked to the database
         if self.dialect == "postgres":
             statement = statement.replace("?", "%s")
         cursor.execute(statement, tuple(params))
