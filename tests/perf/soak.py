@@ -177,10 +177,16 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
         memory_start = deployment.memory()
         say(f"memory after warm-up (KiB): {memory_start}")
         peak: dict[str, int] = dict(memory_start)
+        samples: list[tuple[int, dict[str, int]]] = []
+        began, next_sample = time.monotonic(), 60.0
         while any(t.is_alive() for t in threads):
             time.sleep(1)
-            for name, kib in deployment.memory().items():
+            now = deployment.memory()
+            for name, kib in now.items():
                 peak[name] = max(peak.get(name, 0), kib)
+            if time.monotonic() - began >= next_sample:  # one sample a minute: is it levelling off?
+                samples.append((round(time.monotonic() - began), now))
+                next_sample += 60
         for t in threads:
             t.join()
         memory_end = deployment.memory()
@@ -197,7 +203,7 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
                                   "p95_ms": round(percentile(v, 95) * 1000, 1),
                                   "p99_ms": round(percentile(v, 99) * 1000, 1)}
                              for op, v in sorted(results.latencies.items())},
-            "memory_kib": {"start": memory_start, "end": memory_end, "peak": peak},
+            "memory_kib": {"start": memory_start, "end": memory_end, "peak": peak, "per_minute": samples},
             "error_samples": results.samples,
         }
         return figures
@@ -221,6 +227,8 @@ def report(figures: dict) -> str:
         lines.append(f"memory {name}: start {memory['start'][name] / 1024:.1f} MiB, "
                      f"end {memory['end'].get(name, 0) / 1024:.1f} MiB, "
                      f"peak {memory['peak'].get(name, 0) / 1024:.1f} MiB")
+    for elapsed, sample in memory.get("per_minute", []):
+        lines.append(f"  at {elapsed:>4} s: " + ", ".join(f"{k} {v / 1024:.1f} MiB" for k, v in sample.items()))
     lines.extend(f"error: {s}" for s in figures["error_samples"])
     return "\n".join(lines)
 
