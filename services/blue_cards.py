@@ -102,6 +102,7 @@ class BlueCards(UseCase):
         """One card, to those who take part in it (and the chair and the auditor)."""
         require(actor, Action.READ_PROCEDURE)
         card = self._readable(actor, card_id)
+        self.audited(actor, card.child_victim_ids, "blue_card")
         return self._view(card)
 
     def list(self, actor: Actor, status: str | None = None) -> list[dict]:
@@ -112,6 +113,7 @@ class BlueCards(UseCase):
             card = self.store.repository.get(card_id)
             if self._may_read(actor, card) and (status is None or card.status == status):
                 cards.append(self._view(card))
+        self.audited(actor, [c for card in cards for c in card["child_victim_ids"]], "blue_cards")
         return cards
 
     # --- the steps -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.access import load_category_policy
 from domain.procedure import load_procedure_policy
 from domain.risk import load_policy
 from projections.deadlines import DeadlinesView
@@ -18,6 +19,7 @@ from projections.risk import RiskView
 from projections.runner import Follower, Followers
 from projections.views import open_view
 from services.blue_cards import BlueCards
+from services.child_access import ChildGate
 from services.children import ChildRecords
 from services.config import Settings
 from services.deadlines import Agendas, Deadlines
@@ -27,6 +29,7 @@ from services.help_plans import HelpPlans
 from services.notifications import Notifications
 from services.periodic import Periodic
 from services.projecting import CeleryNudger, InProcessProjector
+from services.read_audit import ReadAudit, ReadLogTable
 from services.reports import ProgrammeReports
 from services.store import SafehubStore, open_store
 from services.time_cards import TimeCards
@@ -53,6 +56,8 @@ class Services:
     time_cards: TimeCards
     notifications: Notifications
     escalator: Periodic | None
+    read_audit: ReadAudit
+    gate: ChildGate
     # The Blue Card procedure (set by add_procedure).
     blue_cards: BlueCards | None = None
     groups: WorkingGroups | None = None
@@ -70,6 +75,7 @@ class Services:
         self.projector.stop()
         for name in self.followers.names():
             self.followers[name].view.datastore.close()
+        self.read_audit.table.datastore.close()
         self.store.close()
 
 
@@ -92,6 +98,7 @@ def add_procedure(svc: Services, clock: Callable[[], datetime]) -> Services:
     policy = load_procedure_policy(svc.settings.procedure_policy_path)
     svc.blue_cards = BlueCards(svc.store, clock, svc.settings.timezone)
     svc.groups = WorkingGroups(svc.store, clock, svc.settings.timezone)
+    svc.blue_cards.gate = svc.groups.gate = svc.gate
     svc.deadlines = Deadlines(svc.store, svc.followers, svc.projector, clock, policy, svc.help_plans)
     svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path),
                           svc.help_plans)
@@ -117,13 +124,31 @@ def _build_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
     else:
         projector = InProcessProjector(followers, settings.catch_up_seconds)
     store.after_save.append(projector.nudge)
-    views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path))
+    def catch_up() -> None:
+        projector.before_read(store.recorder.max_notification_id() or 0)
+
+    read_audit = ReadAudit(open_view(ReadLogTable, settings.view_env(ReadLogTable.name)), store, clock,
+                           case_agencies=lambda child_id: _card_agencies(followers, catch_up, child_id))
+    gate = ChildGate(lambda: followers["memberships"].view,  # type: ignore[arg-type,return-value]
+                     catch_up, load_category_policy(), read_audit)
+    children.gate = gate
+    views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path), gate)
     help_plans = HelpPlans(store, clock, settings.timezone)
     time_cards = TimeCards(store, clock, settings.timezone)
     notifications = Notifications(store, clock, settings.school_days_path)
+    help_plans.gate = time_cards.gate = notifications.gate = gate  # their reads of child data are audited too
     children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
     embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates
     escalator = (Periodic("safehub-escalations", settings.escalate_seconds, notifications.escalate_overdue)
                  if embedded else None)
     return Services(settings, store, directory, children, followers, projector, views, help_plans, time_cards,
-                    notifications, escalator)
+                    notifications, escalator, read_audit, gate)
+
+
+def _card_agencies(followers: Followers, catch_up: Callable[[], None], child_id: str) -> set[str]:
+    """The agencies that opened a Blue Card for the child: they own its case too."""
+    catch_up()
+    rows = followers["deadlines"].view.query(
+        "SELECT c.agency_id FROM deadline_cards c JOIN deadline_card_children k ON k.card_id = c.card_id"
+        " WHERE k.child_id = ? AND c.agency_id IS NOT NULL", (child_id,))
+    return {r["agency_id"] for r in rows}

@@ -15,16 +15,17 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.access import Action, Actor, require, require_same_municipality, sees_signal
+from domain.access import Action, Actor, ChildAccess, category_of, require, require_same_municipality
 from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.history import fold_signals
 from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity
 from domain.indexes import Bucket, IdempotencyRecord, Pointer
+from services.child_access import ChildGate
 from services.directory import Directory
 from services.store import SafehubStore, retry_on_conflict
 from services.tokens import keyed_digest
-from services.views import child_view, event_view, signal_view
+from services.views import child_view, event_view, signal_view, without_text
 
 MAX_MERGE_HOPS = 10
 #: A hook run inside a signal's save: (actor, child, recorded event, intervention) -> (aggregates, fields).
@@ -44,6 +45,8 @@ class ChildRecords:
         #: Called inside a signal's save with (actor, child, the recorded event, intervention);
         #: each returns aggregates to save atomically with the signal and fields for the answer.
         self.signal_hooks: list[SignalHook] = []
+        #: Grounds and read audit for every read of a child's record (wired by bootstrap).
+        self.gate: ChildGate | None = None
 
     # --- registering and finding ----------------------------------------------------
 
@@ -89,6 +92,7 @@ class ChildRecords:
             child = self._by_pesel(actor.municipality_id, pesel)
             if child is not None:
                 child = self._writable(actor, child.id)  # a merged record answers with its survivor
+                self._gate.read(actor, [child.id], "search")
             return {"matches": [child_view(child)] if child else [], "likely_duplicates": []}
         if not (given_name and family_name and date_of_birth):
             raise InvalidInput({"query": [
@@ -96,13 +100,17 @@ class ChildRecords:
             ]})
         probe = _Probe(actor.municipality_id, given_name, family_name, date_of_birth)
         candidates = self._similar(probe)
+        for found in candidates:
+            self._gate.read(actor, [found["id"]], "search")
         exact = [c for c in candidates if c["match"] == "exact"]
         return {"matches": exact, "likely_duplicates": [c for c in candidates if c["match"] != "exact"]}
 
     def get(self, actor: Actor, child_id: UUID) -> dict:
         """Return a child's identity record."""
         require(actor, Action.READ_CHILD)
-        return child_view(self._child(actor, child_id))
+        child = self._child(actor, child_id)
+        self._gate.read(actor, [child.id], "identity")
+        return child_view(child)
 
     # --- signals ----------------------------------------------------------------------
 
@@ -150,11 +158,16 @@ class ChildRecords:
         """List the signals the caller may see, as they read now, oldest observation first."""
         require(actor, Action.READ_SIGNALS)
         child = self._child(actor, child_id)
+        family = self._merged_family(actor, child)
+        access = self._gate.open(actor, family)
         states: dict = {}
-        for record_id in self._merged_family(actor, child):
+        for record_id in family:
             states.update(fold_signals(self.store.events.get(record_id)))
-        visible = [s for s in states.values() if sees_signal(actor, s.agency_id)]
-        return [signal_view(s) for s in sorted(visible, key=lambda s: (s.observed_at, s.version))]
+        visible = [s for s in states.values() if access.sees_entry(s.agency_id)]
+        answer = [_guarded_signal(access, s) for s in sorted(visible, key=lambda s: (s.observed_at, s.version))]
+        self._gate.logged(access, family, "signals", withheld=[a["withheld_category"] for a in answer
+                                                                   if a.get("withheld_category")])
+        return answer
 
     def correct_signal(self, actor: Actor, child_id: UUID, signal_id: UUID, *, reason: str = "",
                        **changes: object) -> dict:
@@ -205,16 +218,35 @@ class ChildRecords:
         """Return the raw stored history the caller may see, optionally as it stood at ``as_of``."""
         require(actor, Action.READ_HISTORY)
         child = self._child(actor, child_id)
-        visible = []
+        access = self._gate.open(actor, [child.id])
+        visible, kinds, withheld = [], {}, []
         for e in self.store.events.get(child.id):
             if as_of is not None and e.timestamp > as_of:
                 break
-            agency_id = getattr(e, "agency_id", None)
-            if isinstance(e, Child.Registered) or agency_id is None or sees_signal(actor, agency_id):
-                visible.append(event_view(e))
+            signal_id = getattr(e, "signal_id", None)
+            if isinstance(e, Child.SignalRecorded):
+                kinds[signal_id] = e.kind
+            agency_id = None if isinstance(e, Child.Registered) else getattr(e, "agency_id", None)
+            if not access.sees_entry(agency_id):
+                continue
+            view = event_view(e)
+            kind = getattr(e, "kind", None) or kinds.get(signal_id)
+            if not access.sees_details(agency_id, kind):
+                view["data"] = {k: v for k, v in view["data"].items() if k not in ("details", "reason")}
+                view["withheld_category"] = category_of(kind)
+                withheld.append(view["withheld_category"])
+            visible.append(view)
+        self._gate.logged(access, [child.id], "events", withheld=withheld,
+                          detail=f"as_of={as_of.isoformat()}" if as_of else "")
         return visible
 
     # --- helpers -------------------------------------------------------------------------
+
+    @property
+    def _gate(self) -> ChildGate:
+        if self.gate is None:
+            raise RuntimeError("ChildRecords.gate is wired by services.bootstrap")
+        return self.gate
 
     def _child(self, actor: Actor, child_id: UUID) -> Child:
         try:
@@ -303,6 +335,17 @@ class ChildRecords:
                     found[ref] = {**child_view(other), "similarity": round(score, 3),
                                   "match": "exact" if exact else "likely", "reason": reason}
         return sorted(found.values(), key=lambda c: (c["match"] != "exact", -c["similarity"]))
+
+
+def _guarded_signal(access: ChildAccess, state: object) -> dict:
+    """A signal as the reader may receive it: its text withheld where its category is closed."""
+    view = signal_view(state)  # type: ignore[arg-type]
+    if not access.sees_details(view["agency_id"], view["kind"]):
+        view["details"] = None
+        view["retraction_reason"] = None
+        view["corrections"] = [without_text(c) for c in view["corrections"]]
+        view["withheld_category"] = category_of(view["kind"])
+    return view
 
 
 class _Probe:

@@ -205,7 +205,8 @@ class Agendas:
 
     def group_agenda(self, actor: Actor, group_id: UUID, language: str = "pl") -> dict:
         """The group's children (and its case) to discuss, most urgent first."""
-        self.groups.readable(actor, group_id)
+        readable = self.groups.readable(actor, group_id)
+        self.groups.audited(actor, readable.child_ids, "agenda")
         self.deadlines.catch_up()
         group = self.deadlines.view.group(str(group_id))
         if group is None:  # the projection lags behind the store
@@ -231,7 +232,7 @@ class Agendas:
     def team_agenda(self, actor: Actor, since: datetime | None = None, language: str = "pl") -> dict:
         """The team's agenda: every case with a deadline due or breached, overdue actions, reviews
         due, and children whose risk changed or whose pieces join with no open card."""
-        require(actor, Action.READ_DEADLINES)
+        require(actor, Action.READ_TEAM_AGENDA)
         self.deadlines.catch_up()
         now, today = self.deadlines.clock(), self.deadlines.today()
         calendar = str(TeamCalendar.create_id(actor.municipality_id))

@@ -66,7 +66,9 @@ class WorkingGroups(UseCase):
 
     def get(self, actor: Actor, group_id: UUID) -> dict:
         """One group, to its members, the chair and the auditor."""
-        return self._view(self.readable(actor, group_id))
+        group = self.readable(actor, group_id)
+        self.audited(actor, group.child_ids, "working_group")
+        return self._view(group)
 
     def list(self, actor: Actor) -> list[dict]:
         """The groups the caller sits on (all of them for the chair and the auditor)."""
@@ -87,6 +89,7 @@ class WorkingGroups(UseCase):
     def hold_meeting(self, actor: Actor, group_id: UUID, meeting_id: UUID, *, attendees: list[dict],
                      minutes: str, held_on: date | None = None) -> dict:
         """Record the meeting as held: attendees by agency, and the minutes."""
+        self._existing(actor, group_id)
         people = [self._attendee(actor, i, a) for i, a in enumerate(attendees)]
         self._change(actor, group_id, lambda g: g.hold_meeting(
             meeting_id=meeting_id, held_on=held_on or self.today(), attendees=people, minutes=minutes,
@@ -110,6 +113,7 @@ class WorkingGroups(UseCase):
                       owner_user_id: UUID | None = None, owner_agency_id: UUID | None = None,
                       meeting_id: UUID | None = None) -> dict:
         """Give a person or an agency a task with a due date."""
+        self._existing(actor, group_id)
         if owner_user_id is not None:
             self._user(actor, owner_user_id, "owner_user_id")
         if owner_agency_id is not None:
@@ -147,7 +151,7 @@ class WorkingGroups(UseCase):
 
     def team_meetings(self, actor: Actor) -> list[dict]:
         """The interdisciplinary team's meetings, by date."""
-        require(actor, Action.READ_DEADLINES)
+        require(actor, Action.READ_TEAM_AGENDA)
         calendar = self._team_calendar(actor)
         return _meetings(self.store, calendar) if calendar else []
 
@@ -162,6 +166,8 @@ class WorkingGroups(UseCase):
     def hold_team_meeting(self, actor: Actor, meeting_id: UUID, *, attendees: list[dict], minutes: str,
                           held_on: date | None = None) -> dict:
         """Record a team meeting as held."""
+        require(actor, Action.MANAGE_PROCEDURE)
+        self._team_meeting(actor, meeting_id)  # another municipality's meeting is not found, whatever the body
         people = [self._attendee(actor, i, a) for i, a in enumerate(attendees)]
         self._change_team(actor, lambda t: t.hold_meeting(
             meeting_id=meeting_id, held_on=held_on or self.today(), attendees=people, minutes=minutes,
@@ -216,6 +222,11 @@ class WorkingGroups(UseCase):
         if not self._may_read(actor, group):
             raise Forbidden("only the group's members, the chair and the auditor read a group")
         return group
+
+    def _existing(self, actor: Actor, group_id: UUID) -> None:
+        """Answer 404 for another municipality's group before looking at the request's other ids."""
+        require(actor, Action.RECORD_GROUP_WORK)
+        load(self.store, WorkingGroup, group_id, actor, "working group")
 
     @staticmethod
     def _may_read(actor: Actor, group: WorkingGroup) -> bool:

@@ -85,7 +85,9 @@ class HelpPlans(UseCase):
     def get(self, actor: Actor, plan_id: UUID, version: int | None = None) -> dict:
         """Return the plan as it stands (or an earlier ``version``) with the list of versions."""
         require(actor, Action.READ_HELP_PLAN)
-        return self._view(self._plan(actor, plan_id), version)
+        plan = self._plan(actor, plan_id)
+        self.audited(actor, plan.child_ids, "help_plan")
+        return self._view(plan, version)
 
     def list_plans(self, actor: Actor, child_id: UUID | None = None) -> list[dict]:
         """List the municipality's plans, or one child's, newest first."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,9 @@ from domain.indexes import Bucket
 from domain.notifications import INTERVENTION_KIND, Notification, check_intervention, load_school_days
 from services.store import SafehubStore, retry_on_conflict
 
+if TYPE_CHECKING:
+    from services.child_access import ChildGate
+
 log = logging.getLogger("safehub.notifications")
 LOOKBACK_DAYS = 31
 #: The Celery task beat sends to escalate overdue notices (production mode).
@@ -32,6 +36,9 @@ ESCALATE_TASK = "safehub.escalate_notifications"
 
 class Notifications:
     """Operation Encompass: the school and OPS hear of a domestic intervention before school."""
+
+    #: The read audit (wired by bootstrap): a notice names a child and what the police saw.
+    gate: ChildGate | None = None
 
     def __init__(self, store: SafehubStore, clock: Callable[[], datetime], policy_path: str | None = None):
         self.store = store
@@ -94,7 +101,11 @@ class Notifications:
                 self.store.save(notice)
             return self._view(notice, direction)
 
-        return retry_on_conflict(attempt)
+        answer = retry_on_conflict(attempt)
+        if self.gate is None:
+            raise RuntimeError("Notifications.gate is wired by services.bootstrap")
+        self.gate.read(actor, [answer["child"]["id"]], "notification")
+        return answer
 
     def deliver(self, actor: Actor, notice_id: UUID, channel: str = "api") -> dict:
         """Record delivery to the recipient's system (once; later calls change nothing)."""

@@ -18,8 +18,8 @@ import statistics
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from domain.access import Action, Actor, may, require
-from domain.errors import Forbidden, InvalidInput
+from domain.access import Action, Actor, require
+from domain.errors import InvalidInput
 from projections.deadlines import DeadlinesView
 from projections.programme import INDICATORS, Figures, ProgrammeView, figures
 from projections.runner import Followers
@@ -55,7 +55,7 @@ class ProgrammeReports:
 
     def programme(self, actor: Actor, start: date, end: date) -> dict:
         """Every indicator for ``start``..``end`` (inclusive) in the caller's municipality."""
-        require(actor, Action.READ_PROCEDURE)
+        require(actor, Action.READ_PROGRAMME_REPORT)
         check_period(start, end)
         figs, breaches, meta = self._compute(actor, start, end)
         indicators = [{"key": key, "label": label, "counts": unit, "value": figs.count(key)}
@@ -72,9 +72,7 @@ class ProgrammeReports:
         """The cases (children, cards, families, groups, meetings) behind one figure."""
         # Listing every case of the municipality is the chair's (who runs the procedure) and
         # the auditor's; a group member sees only their own cases elsewhere.
-        if not (may(actor, Action.READ_DEADLINES)
-                and (may(actor, Action.MANAGE_PROCEDURE) or may(actor, Action.VERIFY_HISTORY))):
-            raise Forbidden(f"role '{actor.role}' may not list the cases behind the report's figures")
+        require(actor, Action.READ_PROGRAMME_CASES)
         known = [*INDICATORS, *(f"{_BREACH_PREFIX}{k}" for k in AUDITED_DEADLINES)]
         if indicator not in known:
             raise InvalidInput.one("indicator", f"unknown indicator '{indicator}'; known: {', '.join(known)}")
@@ -92,7 +90,7 @@ class ProgrammeReports:
 
     def monthly(self, actor: Actor, year: int) -> dict:
         """Signals per month per agency kind and Blue Cards started per month, for the start page."""
-        require(actor, Action.READ_PROCEDURE)
+        require(actor, Action.READ_PROGRAMME_REPORT)
         if not 2000 <= year <= 2100:
             raise InvalidInput.one("year", "must be between 2000 and 2100")
         figs, _, meta = self._compute(actor, date(year, 1, 1), date(year, 12, 31), with_deadlines=False)

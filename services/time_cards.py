@@ -88,7 +88,9 @@ class TimeCards(UseCase):
 
     def get(self, actor: Actor, card_id: UUID) -> dict:
         """Return a card with its entries and totals."""
-        return self._view(self._readable(actor, card_id))
+        card = self._readable(actor, card_id)
+        self.audited(actor, [c for e in card.entries.values() for c in e.get("child_ids", [])], "time_card")
+        return self._view(card)
 
     def list_cards(self, actor: Actor, month: str) -> list[dict]:
         """The month's cards: an assistant sees its own, the coordinator and auditor every one."""

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.access import Action, Actor, require, require_same_municipality, sees_signal
+from domain.access import Action, Actor, ChildAccess, category_of, require, require_same_municipality
 from domain.children import Child
 from domain.errors import NotFound
 from domain.risk import RiskPolicy, assess
@@ -18,16 +18,19 @@ from projections.risk import RiskView
 from projections.runner import Followers
 from projections.timeline import TimelineView
 from projections.views import from_ts, ts
+from services.child_access import ChildGate
 from services.point_in_time import family_events, replay_timeline, risk_signals
 from services.store import SafehubStore
+from services.views import without_text
 
 
 class ChildViews:
     """Reads of the timeline and risk projections, checked against the access policy."""
 
     def __init__(self, store: SafehubStore, followers: Followers, projector: object,
-                 clock: Callable[[], datetime], policy: RiskPolicy):
+                 clock: Callable[[], datetime], policy: RiskPolicy, gate: ChildGate):
         self.store = store
+        self.gate = gate
         self.followers = followers
         self.projector = projector
         self.clock = clock
@@ -52,13 +55,14 @@ class ChildViews:
         freshness = self._prepare(actor, child_id)
         members = self.timeline_view.members(str(child_id))
         ids = [m["child_id"] for m in members] or [str(child_id)]
+        access = self.gate.open(actor, ids)
         rows = self.timeline_view.entries(ids, since=ts(since) if since else None,
                                           until=ts(until) if until else None, agency_kind=agency_kind, kind=kind)
-        entries = [_entry(r, language) for r in rows
-                   if r["entry_type"] != "signal" or sees_signal(actor, UUID(r["agency_id"]))]
+        entries = _visible(rows, access, language)
+        self.gate.logged(access, ids, "timeline", withheld=_withheld(entries))
         root = members[0]["root_id"] if members else str(child_id)
-        return {"child_id": root, "requested_id": str(child_id), "records": ids, "entries": entries,
-                "freshness": self._freshness(freshness, ids, members)}
+        return {"child_id": root, "requested_id": str(child_id), "records": ids, "grounds": access.grounds.value,
+                "entries": entries, "freshness": self._freshness(freshness, ids, members)}
 
     def risk(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> dict:
         """The current score with its full explanation, the band history, and freshness."""
@@ -67,12 +71,15 @@ class ChildViews:
             return self._risk_as_of(actor, child_id, as_of)
         freshness = self._prepare(actor, child_id)
         members = self.timeline_view.members(str(child_id))
+        ids = [m["child_id"] for m in members] or [str(child_id)]
+        access = self.gate.open(actor, ids)
+        access.require_full("risk score")
+        self.gate.logged(access, ids, "risk")
         root = members[0]["root_id"] if members else str(child_id)
         assessment = assess(self.risk_view.signals_of(root), self.clock(), self.policy)
         history = [{"at": from_ts(h["at"]).isoformat(), "from_band": h["from_band"], "to_band": h["to_band"],
                     "score": h["score"], "policy_version": h["policy_version"], "position": h["position"]}
                    for h in self.risk_view.band_history(root)]
-        ids = [m["child_id"] for m in members] or [str(child_id)]
         return {"child_id": root, "requested_id": str(child_id), **assessment.as_dict(),
                 "band_history": history, "freshness": self._freshness(freshness, ids, members)}
 
@@ -82,22 +89,28 @@ class ChildViews:
                         **filters: datetime | str | None) -> dict:
         """The timeline exactly as the store held it at ``as_of`` (by recorded time)."""
         events = self._events_as_of(actor, child_id, as_of)
+        ids = sorted({str(e.originator_id) for e in events})
+        access = self.gate.open(actor, ids)
         view = replay_timeline(events, self.timeline_view.query("SELECT * FROM timeline_agencies"))
         try:
-            ids = sorted({str(e.originator_id) for e in events})
             since, until = filters.pop("since"), filters.pop("until")
             rows = view.entries(ids, since=ts(since) if since else None, until=ts(until) if until else None,
                                 **filters)
         finally:
             view.datastore.close()
-        entries = [_entry(r, language) for r in rows
-                   if r["entry_type"] != "signal" or sees_signal(actor, UUID(r["agency_id"]))]
-        return {"child_id": str(child_id), "requested_id": str(child_id), "records": ids, "entries": entries,
+        entries = _visible(rows, access, language)
+        self.gate.logged(access, ids, "timeline", withheld=_withheld(entries), detail=f"as_of={as_of.isoformat()}")
+        return {"child_id": str(child_id), "requested_id": str(child_id), "records": ids,
+                "grounds": access.grounds.value, "entries": entries,
                 "as_of": as_of.isoformat(), "freshness": self._replayed(events)}
 
     def _risk_as_of(self, actor: Actor, child_id: UUID, as_of: datetime) -> dict:
         """The score as it would have read at ``as_of``, from what was recorded by then."""
         events = self._events_as_of(actor, child_id, as_of)
+        ids = sorted({str(e.originator_id) for e in events})
+        access = self.gate.open(actor, ids)
+        access.require_full("risk score")
+        self.gate.logged(access, ids, "risk", detail=f"as_of={as_of.isoformat()}")
         assessment = assess(risk_signals(events), as_of, self.policy)
         history = [{"at": from_ts(h["at"]).isoformat(), "from_band": h["from_band"], "to_band": h["to_band"],
                     "score": h["score"], "policy_version": h["policy_version"], "position": h["position"]}
@@ -154,6 +167,25 @@ class ChildViews:
     def _latest_version(self, child_id: str) -> int:
         events = self.store.recorder.select_events(UUID(child_id), desc=True, limit=1)
         return events[0].originator_version if events else 0
+
+
+def _visible(rows: list[dict], access: ChildAccess, language: str) -> list[dict]:
+    """The entries the reader may receive, with text withheld where its data category is closed to them."""
+    entries = []
+    for row in rows:
+        if not access.sees_entry(row["agency_id"]):
+            continue
+        entry = _entry(row, language)
+        if not access.sees_details(row["agency_id"], row["kind"]):
+            entry["details"] = None
+            entry["corrections"] = [without_text(c) for c in entry["corrections"]]
+            entry["withheld_category"] = category_of(row["kind"])
+        entries.append(entry)
+    return entries
+
+
+def _withheld(entries: list[dict]) -> list[str]:
+    return [e["withheld_category"] for e in entries if e.get("withheld_category")]
 
 
 def _entry(row: dict, language: str) -> dict:

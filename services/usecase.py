@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from domain.access import Actor
 from services.store import SafehubStore
+
+if TYPE_CHECKING:
+    from services.child_access import ChildGate
 
 
 class UseCase:
@@ -16,6 +22,15 @@ class UseCase:
         self.store = store
         self.clock = clock
         self.zone = ZoneInfo(timezone)
+
+    #: The read audit and grounds for child data this use case hands out (wired by bootstrap).
+    gate: ChildGate | None = None
+
+    def audited(self, actor: Actor, child_ids: Iterable[UUID | str], view: str) -> None:
+        """Log a read of these children's data before it is answered (no gate, no answer)."""
+        if self.gate is None:
+            raise RuntimeError(f"{type(self).__name__}.gate is wired by services.bootstrap")
+        self.gate.read(actor, child_ids, view)
 
     def today(self) -> date:
         """Today in the municipality's time zone."""

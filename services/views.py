@@ -79,3 +79,14 @@ def event_view(e: object) -> dict:
         "recorded_at": e.timestamp.isoformat(),  # type: ignore[attr-defined]
         "data": data,
     }
+
+
+def without_text(note: dict) -> dict:
+    """A correction note without the texts it carried (previous and new details, the reason).
+
+    Used where the entry's data category is closed to the reader: they learn that the
+    entry was corrected and when, not what it said.
+    """
+    return {**note, "reason": None,
+            "previous": {k: v for k, v in note.get("previous", {}).items() if k != "details"},
+            "changes": {k: v for k, v in note.get("changes", {}).items() if k != "details"}}

@@ -1,4 +1,4 @@
-"""Audit: verify that nobody rewrote the stored history."""
+"""Audit: verify that nobody rewrote the stored history, and see who read a child's record."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from domain.access import Action, require
 from services.api.auth import current_actor
 from services.api.context import services
 from services.api.schemas import VerifyQuerySchema, VerifySchema
+from services.api.schemas_audit import ReadsQuerySchema, ReadsSchema
 from services.integrity import verify
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit and tamper evidence")
@@ -26,3 +27,17 @@ class Verify(MethodView):
         """
         require(current_actor(), Action.VERIFY_HISTORY)
         return verify(services().store.recorder, query.get("expect_head"))
+
+
+@blp.route("/reads")
+class Reads(MethodView):
+    @blp.arguments(ReadsQuerySchema, location="query", unknown=None)
+    @blp.response(200, ReadsSchema)
+    def get(self, query: dict):
+        """Every read of child data: who, when, which child, which view, on what grounds; newest first.
+
+        The auditor lists all reads in the municipality; the coordinator and the agency that
+        owns a child's case (it registered the child or opened its Blue Card) list the reads
+        of that child (``child_id`` required).
+        """
+        return services().read_audit.list(current_actor(), **query)

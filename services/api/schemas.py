@@ -202,7 +202,7 @@ class SignalSchema(Schema):
     severity = fields.String(required=True)
     observed_at = iso(required=True)
     recorded_at = iso(required=True)
-    details = fields.String()
+    details = fields.String(allow_none=True)
     days = fields.Integer(allow_none=True)
     agency_id = fields.UUID(required=True)
     agency_kind = fields.String(required=True)
@@ -215,6 +215,9 @@ class SignalSchema(Schema):
     retracted_at = iso(allow_none=True)
     notified = fields.List(fields.Dict(), metadata={
         "description": "the notices a domestic intervention sent (recipient and due time)"})
+    withheld_category = fields.String(metadata={
+        "description": "present when the entry's text is withheld from you: its data category "
+                       "(health, addiction, conviction) is not open to your agency on this child's group"})
 
 
 class SignalKindSchema(Schema):
@@ -240,6 +243,9 @@ class EventSchema(Schema):
     version = fields.Integer(required=True)
     recorded_at = iso(required=True)
     data = fields.Dict(required=True)
+    withheld_category = fields.String(metadata={
+        "description": "present when the entry's text is withheld from you: its data category "
+                       "(health, addiction, conviction) is not open to your agency on this child's group"})
 
 
 # --- timeline and risk ------------------------------------------------------------------
@@ -291,12 +297,18 @@ class TimelineEntrySchema(Schema):
     retraction_reason = fields.String(allow_none=True)
     retracted_at = iso(allow_none=True)
     related_child_id = fields.UUID(allow_none=True)
+    withheld_category = fields.String(metadata={
+        "description": "present when the entry's text is withheld from you: its data category "
+                       "(health, addiction, conviction) is not open to your agency on this child's group"})
 
 
 class TimelineSchema(Schema):
     child_id = fields.UUID(required=True, metadata={"description": "the surviving record"})
     requested_id = fields.UUID(required=True)
     records = fields.List(fields.UUID(), metadata={"description": "records merged into this timeline"})
+    grounds = fields.String(required=True, metadata={
+        "description": "why you may read this record (written to the read audit): group_membership, "
+                       "coordinator, audit, or own_agency (then only your agency's entries are listed)"})
     entries = fields.List(fields.Nested(TimelineEntrySchema))
     as_of = iso()  # present when replayed to a past instant
     freshness = fields.Nested(FreshnessSchema, required=True)

@@ -60,7 +60,7 @@ def signals_of(body):
 
 def test_entries_from_every_agency_form_one_line_ordered_by_when_they_happened(client, world, story):
     child, ids = story
-    body = timeline(client, world.users["case_worker"], child)
+    body = timeline(client, world.users["coordinator"], child)
     entries = signals_of(body)
     assert [e["id"] for e in entries] == [ids["school"], ids["day_centre"], ids["police"]]
     police = entries[2]
@@ -74,7 +74,7 @@ def test_entries_from_every_agency_form_one_line_ordered_by_when_they_happened(c
 def test_labels_follow_the_readers_language(client, world, story):
     child, _ = story
     response = client.get(f"/api/v1/children/{child}/timeline",
-                          headers={**world.users["case_worker"].headers, "Accept-Language": "en"})
+                          headers={**world.users["coordinator"].headers, "Accept-Language": "en"})
     assert "Domestic intervention" in [e["label"] for e in response.json["entries"]]
 
 
@@ -142,7 +142,7 @@ def test_a_submitter_sees_only_what_its_agency_submitted(client, world, story):
 
 def test_the_risk_explains_every_signal_and_says_it_decides_nothing(client, world, story, clock):
     child, ids = story
-    response = client.get(f"/api/v1/children/{child}/risk", headers=world.users["case_worker"].headers)
+    response = client.get(f"/api/v1/children/{child}/risk", headers=world.users["coordinator"].headers)
     assert response.status_code == 200, response.json
     risk = response.json
     assert {c["signal_id"] for c in risk["contributions"]} == set(ids.values())

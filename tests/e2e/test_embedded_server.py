@@ -84,7 +84,7 @@ def test_demo_serves_a_signal_and_keeps_it_after_a_restart(data_dir):
     port = free_port()
     server = Server(data_dir, port)
     try:
-        school, case = server.tokens["submitter"], server.tokens["case_worker"]
+        school, case = server.tokens["submitter"], server.tokens["coordinator"]
         status, child = server.call("POST", "/children", school, {
             "given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"})
         assert status == 201, child
@@ -107,7 +107,7 @@ def test_demo_serves_a_signal_and_keeps_it_after_a_restart(data_dir):
     server = Server(data_dir, port)
     try:
         assert set(server.tokens) >= {"admin", "submitter", "case_worker", "coordinator", "auditor"}
-        status, events = server.call("GET", f"/children/{child['id']}/events", server.tokens["case_worker"])
+        status, events = server.call("GET", f"/children/{child['id']}/events", server.tokens["coordinator"])
         assert status == 200
         assert [e["type"] for e in events] == ["Registered", "SignalRecorded"]
     finally:

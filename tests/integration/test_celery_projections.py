@@ -222,7 +222,7 @@ def post_signal(client: FlaskClient, world: World, child_id: str, who: str, kind
 
 
 def get_timeline(client: FlaskClient, world: World, child_id: str) -> dict:
-    response = client.get(f"{API}/children/{child_id}/timeline", headers=world.users["case_worker"].headers)
+    response = client.get(f"{API}/children/{child_id}/timeline", headers=world.users["coordinator"].headers)
     assert response.status_code == 200, response.json
     return response.json
 
@@ -331,7 +331,7 @@ def test_signals_posted_through_the_api_reach_the_timeline_via_the_worker(databa
         assert entries[signal_id]["details"] == f"{who}: {kind}"
     assert [e["type"] for e in timeline["entries"]].count("registered") == 1
 
-    risk = client.get(f"{API}/children/{child_id}/risk", headers=world.users["case_worker"].headers)
+    risk = client.get(f"{API}/children/{child_id}/risk", headers=world.users["coordinator"].headers)
     assert risk.status_code == 200, risk.json
     assert risk.json["freshness"]["includes_latest"] is True
     assert {c["signal_id"] for c in risk.json["contributions"]} == set(posted)
@@ -406,7 +406,7 @@ def test_with_redis_stopped_writes_succeed_and_the_projections_catch_up_later(po
     assert stale["freshness"]["includes_latest"] is False, "the read says it is behind"
     assert stale["freshness"]["lag"] > 0
     assert signal_ids(stale) == {first.json["id"]}
-    stored = client.get(f"{API}/children/{child_id}/signals", headers=world.users["case_worker"].headers)
+    stored = client.get(f"{API}/children/{child_id}/signals", headers=world.users["coordinator"].headers)
     assert {s["id"] for s in stored.json} == accepted, "every accepted signal is in the event store"
 
     deployment.redis.resume()  # empty: the nudges sent while it was down are gone; beat covers them

@@ -140,14 +140,14 @@ def test_the_local_stack_serves_two_agencies_and_keeps_everything_across_a_resta
 
     school = stack.safehub("create-agency", "--kind", "school", "--name", "Szkoła Podstawowa nr 3")
     police = stack.safehub("create-agency", "--kind", "police", "--name", "Komisariat Policji")
-    ops = stack.safehub("create-agency", "--kind", "ops", "--name", "OPS")
+    team = stack.safehub("create-agency", "--kind", "team", "--name", "Zespół Interdyscyplinarny")
     tokens = {
         "school": stack.safehub("create-user", "--agency", school["id"], "--role", "submitter",
                                 "--name", "Pedagog")["token"],
         "police": stack.safehub("create-user", "--agency", police["id"], "--role", "submitter",
                                 "--name", "Dzielnicowy")["token"],
-        "case": stack.safehub("create-user", "--agency", ops["id"], "--role", "case_worker",
-                              "--name", "Pracownik socjalny")["token"],
+        "case": stack.safehub("create-user", "--agency", team["id"], "--role", "coordinator",
+                              "--name", "Koordynatorka zespołu")["token"],
     }
 
     status_code, child, _ = stack.call("POST", "/api/v1/children", tokens["school"], {

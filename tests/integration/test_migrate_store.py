@@ -83,7 +83,7 @@ def test_migrate_store_copies_the_log_exactly_and_a_postgres_server_serves_the_s
             services.children.record_signal(school, children[0], kind="unexplained_absence", observed_at=observed,
                                             details=f"nieobecność {k}")
         client = create_app(services=services).test_client()
-        case = world.users["case_worker"]
+        case = world.users["coordinator"]
         embedded = {c: client.get(f"/api/v1/children/{c}/timeline", headers=case.headers).json["entries"]
                     for c in children}
     finally:

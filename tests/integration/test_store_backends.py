@@ -104,8 +104,8 @@ class StoreBehaviour:
         first, _ = record(services, world, child_id, "Nie odrabia lekcji, płacze na przerwach")
         second, _ = record(services, world, child_id, "Siniak na przedramieniu", who="health")
 
-        assert services.children.get(world.users["case_worker"].actor, child_id)["family_name"] == "Wójcik"
-        signals = services.children.list_signals(world.users["case_worker"].actor, child_id)
+        assert services.children.get(world.users["coordinator"].actor, child_id)["family_name"] == "Wójcik"
+        signals = services.children.list_signals(world.users["coordinator"].actor, child_id)
         assert [s["id"] for s in signals] == [first["id"], second["id"]]
         assert signals[0]["details"] == "Nie odrabia lekcji, płacze na przerwach"
         assert signals[1]["agency_id"] == str(world.agencies["health"])
@@ -171,7 +171,7 @@ class StoreBehaviour:
         assert in_log == list(range(1, THREADS + 2))
         # Both instances see all the signals afterwards (no stale cache).
         for svc in (services, second):
-            assert len(svc.children.list_signals(world.users["case_worker"].actor, child_id)) == THREADS
+            assert len(svc.children.list_signals(world.users["coordinator"].actor, child_id)) == THREADS
 
     def test_data_survives_closing_and_reopening(self, settings: Settings, clock: Clock):
         services = build(settings, clock=clock)

@@ -105,7 +105,7 @@ def main() -> None:
         print(f"rebuild {name}: {applied:,} events in {elapsed:.1f}s ({applied / elapsed:,.0f} events/s)")
 
     client = create_app(services=svc).test_client()
-    headers = world.users["case_worker"].headers
+    headers = world.users["coordinator"].headers
     for path in ("timeline", "risk"):
         timings = []
         for _ in range(args.reads):

@@ -157,7 +157,7 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
                     request = ("GET", "/api/v1/deadlines", users["coordinator"], None, {})
                 else:
                     suffix = {"timeline": "timeline", "signals": "signals", "risk": "risk"}[op]
-                    request = ("GET", f"/api/v1/children/{child}/{suffix}", users["case_worker"], None, {})
+                    request = ("GET", f"/api/v1/children/{child}/{suffix}", users["coordinator"], None, {})
                 method, path, token, body, headers = request
                 started = time.perf_counter()
                 try:

@@ -59,7 +59,7 @@ def test_sixteen_clients_appending_to_one_child_lose_and_double_nothing(store, r
     ids = {a.body["id"] for results in answers.values() for a in results}
     assert len(ids) == CLIENTS * EACH, "every signal got its own id"
 
-    timeline = server.call("GET", f"/api/v1/children/{child_id}/timeline", users["case_worker"])
+    timeline = server.call("GET", f"/api/v1/children/{child_id}/timeline", users["coordinator"])
     assert timeline.status == 200 and timeline.body["freshness"]["includes_latest"]
     assert {e["id"] for e in timeline.body["entries"] if e["type"] == "signal"} == ids
     server.stop()

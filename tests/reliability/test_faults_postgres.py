@@ -112,7 +112,7 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     def reader() -> None:
         while not stop.is_set():
             try:
-                answer = call(server.base, "GET", f"/api/v1/children/{child_id}/timeline", users["case_worker"],
+                answer = call(server.base, "GET", f"/api/v1/children/{child_id}/timeline", users["coordinator"],
                               timeout=120)
             except OSError:
                 with log.lock:
@@ -126,7 +126,7 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     def probe() -> None:  # a new request, whoever else is waiting
         sent = time.monotonic()
         with contextlib.suppress(OSError):
-            answer = call(server.base, "GET", f"/api/v1/children/{child_id}/signals", users["case_worker"],
+            answer = call(server.base, "GET", f"/api/v1/children/{child_id}/signals", users["coordinator"],
                           timeout=120)
             log.add("probe", answer)
             with log.lock:
@@ -179,10 +179,10 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     # Nothing lost, nothing doubled: one stored signal per key, the ids the clients were given.
     assert all(len(v) == 1 for v in ids.values()), "a retry got a different signal"
     assert len(ids) == WRITERS * SIGNALS_PER_WRITER
-    answer = server.call("GET", f"/api/v1/children/{child_id}/signals", users["case_worker"])
+    answer = server.call("GET", f"/api/v1/children/{child_id}/signals", users["coordinator"])
     assert answer.status == 200
     assert sorted(s["id"] for s in answer.body) == sorted(next(iter(v)) for v in ids.values())
-    timeline = server.call("GET", f"/api/v1/children/{child_id}/timeline", users["case_worker"])
+    timeline = server.call("GET", f"/api/v1/children/{child_id}/timeline", users["coordinator"])
     assert timeline.status == 200
     assert sum(e["type"] == "signal" for e in timeline.body["entries"]) == WRITERS * SIGNALS_PER_WRITER
     server.stop()

@@ -87,7 +87,7 @@ def test_writes_succeed_through_a_killed_worker_and_redis_down_and_read_models_e
     assert len(set(accepted)) == len(accepted)
 
     def caught_up() -> dict | None:
-        answer = server.call("GET", f"/api/v1/children/{child_id}/timeline", users["case_worker"])
+        answer = server.call("GET", f"/api/v1/children/{child_id}/timeline", users["coordinator"])
         assert answer.status == 200, answer.body
         return answer.body if answer.body["freshness"]["includes_latest"] else None
 

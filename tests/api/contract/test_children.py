@@ -256,7 +256,7 @@ def test_a_coordinator_merges_a_duplicate_into_the_surviving_record(client, worl
 def test_a_merge_is_an_event_on_both_records(client, world):
     source, target = two_records(client, world)
     merge(client, world.users["coordinator"], source, target)
-    reader = world.users["case_worker"]
+    reader = world.users["coordinator"]
     assert [e["type"] for e in events(client, reader, source)] == ["Registered", "MergedInto"]
     assert [e["type"] for e in events(client, reader, target)] == ["Registered", "Absorbed"]
 
@@ -266,8 +266,8 @@ def test_a_signal_posted_to_the_old_id_lands_on_the_surviving_record(client, wor
     merge(client, world.users["coordinator"], source, target)
     signal = record_signal(client, world.users["school"], source, kind="missed_remote_learning", days=2)
     assert signal["child_id"] == target
-    assert [e["type"] for e in events(client, world.users["case_worker"], target)][-1] == "SignalRecorded"
-    assert "SignalRecorded" not in [e["type"] for e in events(client, world.users["case_worker"], source)]
+    assert [e["type"] for e in events(client, world.users["coordinator"], target)][-1] == "SignalRecorded"
+    assert "SignalRecorded" not in [e["type"] for e in events(client, world.users["coordinator"], source)]
 
 
 def test_a_merged_record_no_longer_shows_up_in_look_ups(client, world):

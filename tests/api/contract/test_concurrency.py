@@ -31,7 +31,7 @@ def test_concurrent_signals_all_succeed_with_contiguous_versions(app, client, wo
     bodies = [signal_body(details=f"observation {i}") for i in range(threads)]
     responses = post_together(app, school, child_id, bodies, [None] * threads)
     assert [r.status_code for r in responses] == [201] * threads, [r.json for r in responses]
-    history = events(client, world.users["case_worker"], child_id)
+    history = events(client, world.users["coordinator"], child_id)
     assert [e["version"] for e in history] == list(range(1, threads + 2))
     recorded = {e["data"]["signal_id"] for e in history if e["type"] == "SignalRecorded"}
     assert recorded == {r.json["id"] for r in responses}
@@ -44,5 +44,5 @@ def test_concurrent_retries_with_one_key_record_one_signal(app, client, world):
     responses = post_together(app, school, child_id, [signal_body()] * THREADS, ["row-42"] * THREADS)
     assert [r.status_code for r in responses] == [201] * THREADS, [r.json for r in responses]
     assert len({r.json["id"] for r in responses}) == 1
-    assert [e["type"] for e in events(client, world.users["case_worker"], child_id)] == [
+    assert [e["type"] for e in events(client, world.users["coordinator"], child_id)] == [
         "Registered", "SignalRecorded"]

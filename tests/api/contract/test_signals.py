@@ -65,12 +65,12 @@ def test_a_time_without_an_offset_is_read_as_warsaw_time(client, world, child_id
 def test_the_agency_is_the_posters_own_and_cannot_be_chosen(client, world, child_id):
     response = post_signal(client, world.users["school"], child_id, agency_id=str(world.agencies["police"]))
     assert field_errors(response) == {"agency_id": ["Unknown field."]}
-    assert event_types(client, world.users["case_worker"], child_id) == ["Registered"]
+    assert event_types(client, world.users["coordinator"], child_id) == ["Registered"]
 
 
 def test_the_recorded_event_names_the_posters_agency(client, world, child_id):
     record_signal(client, world.users["health"], child_id, kind="health_referral")
-    recorded = events(client, world.users["case_worker"], child_id)[-1]
+    recorded = events(client, world.users["coordinator"], child_id)[-1]
     assert recorded["type"] == "SignalRecorded"
     assert recorded["data"]["agency_id"] == str(world.agencies["health"])
     assert recorded["data"]["author_id"] == str(world.users["health"].id)
@@ -133,7 +133,7 @@ def test_a_retry_with_the_same_key_returns_the_first_signal_and_records_nothing(
     retry = post_signal(client, school, child_id, key="export-2026-03-02-row-7")
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.json == first.json
-    assert event_types(client, world.users["case_worker"], child_id).count("SignalRecorded") == 1
+    assert event_types(client, world.users["coordinator"], child_id).count("SignalRecorded") == 1
 
 
 def test_a_key_reused_for_a_different_request_is_a_conflict(client, world, child_id):
@@ -141,7 +141,7 @@ def test_a_key_reused_for_a_different_request_is_a_conflict(client, world, child
     post_signal(client, school, child_id, key="row-7")
     response = post_signal(client, school, child_id, key="row-7", details="something else")
     assert response.status_code == 409
-    assert event_types(client, world.users["case_worker"], child_id).count("SignalRecorded") == 1
+    assert event_types(client, world.users["coordinator"], child_id).count("SignalRecorded") == 1
 
 
 def test_without_a_key_every_post_is_a_new_signal(client, world, child_id):
@@ -189,10 +189,16 @@ def test_a_submitter_of_an_agency_with_no_signals_sees_none(client, world, child
     assert signals(client, world.users["health"], child_id) == []
 
 
-@pytest.mark.parametrize("label", ["case_worker", "family_assistant", "coordinator", "auditor"])
-def test_case_roles_and_the_auditor_see_every_agency(client, world, child_id, two_agencies, label):
+@pytest.mark.parametrize("label", ["coordinator", "auditor"])
+def test_the_coordinator_and_the_auditor_see_every_agency(client, world, child_id, two_agencies, label):
     assert {s["id"] for s in signals(client, world.users[label], child_id)} == set(two_agencies.values())
     assert event_types(client, world.users[label], child_id).count("SignalRecorded") == 2
+
+
+@pytest.mark.parametrize("label", ["case_worker", "family_assistant"])
+def test_case_roles_off_the_childs_group_see_only_their_own_agency(client, world, child_id, two_agencies, label):
+    assert signals(client, world.users[label], child_id) == []  # neither the school's nor the police's
+    assert event_types(client, world.users[label], child_id) == ["Registered"]
 
 
 def test_signals_are_listed_oldest_observation_first(client, world, child_id):
@@ -301,7 +307,7 @@ def test_another_municipality_cannot_correct_a_signal(client, world, other_world
 # --- history as of a moment ------------------------------------------------------------------------
 
 def test_as_of_shows_the_history_as_it_stood_then(client, world, child_id):
-    reader = world.users["case_worker"]
+    reader = world.users["coordinator"]
     registered_at = events(client, reader, child_id)[0]["recorded_at"]
     record_signal(client, world.users["school"], child_id)
     assert len(events(client, reader, child_id)) == 2
@@ -309,16 +315,16 @@ def test_as_of_shows_the_history_as_it_stood_then(client, world, child_id):
 
 
 def test_as_of_before_the_record_existed_is_empty(client, world, child_id):
-    assert events(client, world.users["case_worker"], child_id, as_of="2000-01-01T00:00:00+00:00") == []
+    assert events(client, world.users["coordinator"], child_id, as_of="2000-01-01T00:00:00+00:00") == []
 
 
 def test_a_bad_as_of_is_named(client, world, child_id):
-    response = client.get(f"{API}/children/{child_id}/events", headers=world.users["case_worker"].headers,
+    response = client.get(f"{API}/children/{child_id}/events", headers=world.users["coordinator"].headers,
                           query_string={"as_of": "last tuesday"})
     assert list(field_errors(response)) == ["as_of"]
 
 
 def test_a_mistyped_history_parameter_is_named(client, world, child_id):
-    response = client.get(f"{API}/children/{child_id}/events", headers=world.users["case_worker"].headers,
+    response = client.get(f"{API}/children/{child_id}/events", headers=world.users["coordinator"].headers,
                           query_string={"asof": "2026-01-01T00:00:00+00:00"})
     assert field_errors(response) == {"asof": ["Unknown field."]}

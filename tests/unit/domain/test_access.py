@@ -4,14 +4,26 @@ from uuid import uuid4
 
 import pytest
 
-from domain.access import Action, Actor, may, require, require_same_municipality, sees_signal
-from domain.errors import Forbidden, NotFound
+from domain.access import (
+    Action,
+    Actor,
+    Grounds,
+    child_access,
+    load_category_policy,
+    may,
+    parse_category_policy,
+    require,
+    require_same_municipality,
+)
+from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.signals import CATEGORIES
 
 MUNICIPALITY = uuid4()
 SCHOOL = uuid4()
 POLICE = uuid4()
 OPS = uuid4()
 TEAM = uuid4()
+HEALTH = uuid4()
 
 
 def actor(role: str, agency_id=None, agency_kind=None) -> Actor:
@@ -92,21 +104,66 @@ def test_the_own_municipality_passes():
     require_same_municipality(CASE_WORKER, MUNICIPALITY)
 
 
-def test_a_submitter_sees_its_own_agency_signals_only():
-    assert sees_signal(SUBMITTER, SCHOOL)
-    assert not sees_signal(SUBMITTER, POLICE)
+def test_a_submitter_off_the_group_sees_its_own_agency_entries_only():
+    access = child_access(SUBMITTER, group_member=False)
+    assert access.grounds is Grounds.OWN_AGENCY
+    assert access.sees_entry(SCHOOL)
+    assert not access.sees_entry(POLICE)
+    assert access.sees_entry(None)  # registration and merges belong to the record itself
+    with pytest.raises(Forbidden, match="working group"):
+        access.require_full("risk score")
 
 
-def test_a_colleague_of_the_same_agency_sees_its_signals():
+def test_a_colleague_of_the_same_agency_sees_its_entries():
     colleague = actor("submitter", SCHOOL, "school")
-    assert sees_signal(colleague, SCHOOL)
+    assert child_access(colleague, group_member=False).sees_entry(SCHOOL)
 
 
-@pytest.mark.parametrize("who", [AUDITOR, CASE_WORKER, FAMILY_ASSISTANT, COORDINATOR], ids=lambda a: a.role)
-def test_case_roles_and_the_auditor_see_every_agency_signals(who):
-    assert sees_signal(who, SCHOOL)
-    assert sees_signal(who, POLICE)
+@pytest.mark.parametrize("who", [SUBMITTER, CASE_WORKER, FAMILY_ASSISTANT], ids=lambda a: a.role)
+def test_a_group_member_sees_every_agency_entries(who):
+    access = child_access(who, group_member=True)
+    assert access.grounds is Grounds.GROUP_MEMBERSHIP
+    assert access.full and access.sees_entry(POLICE) and access.sees_entry(SCHOOL)
 
 
-def test_admin_sees_no_signals():
-    assert not sees_signal(ADMIN, SCHOOL)
+def test_a_case_worker_off_the_group_sees_only_their_agency():
+    access = child_access(CASE_WORKER, group_member=False)
+    assert not access.full and not access.sees_entry(POLICE) and access.sees_entry(OPS)
+
+
+@pytest.mark.parametrize(("who", "grounds"), [(AUDITOR, Grounds.AUDIT), (COORDINATOR, Grounds.COORDINATOR)],
+                         ids=["auditor", "coordinator"])
+def test_the_auditor_and_the_coordinator_see_everything_without_membership(who, grounds):
+    access = child_access(who, group_member=False)
+    assert access.grounds is grounds
+    assert access.sees_entry(POLICE) and access.sees_details(POLICE, "health_referral")
+
+
+def test_admin_reads_no_child_data_even_on_a_group():
+    with pytest.raises(Forbidden, match="administrator"):
+        child_access(ADMIN, group_member=True)
+
+
+def test_health_details_are_withheld_from_a_school_member_but_not_from_the_ops_member():
+    school = child_access(SUBMITTER, group_member=True)
+    ops = child_access(CASE_WORKER, group_member=True)
+    assert school.sees_entry(HEALTH)
+    assert not school.sees_details(HEALTH, "health_referral")
+    assert ops.sees_details(HEALTH, "health_referral")
+    assert school.sees_details(POLICE, "injury_observed")  # safety is shared with the whole group
+
+
+def test_the_submitting_agency_always_reads_its_own_text():
+    health_user = actor("submitter", HEALTH, "health")
+    assert child_access(health_user, group_member=False).sees_details(HEALTH, "health_referral")
+
+
+def test_the_category_policy_names_every_category_and_refuses_unknown_ones():
+    policy = load_category_policy()
+    assert set(policy.readers) == set(CATEGORIES)
+    with pytest.raises(InvalidInput, match=r"details\.health: every data category"):
+        parse_category_policy({"details": {c: "*" for c in CATEGORIES if c != "health"}})
+    with pytest.raises(InvalidInput, match="unknown agency kinds: wizard"):
+        parse_category_policy({"details": {**{c: "*" for c in CATEGORIES}, "health": ["wizard"]}})
+    with pytest.raises(InvalidInput, match="unknown data categories: gossip"):
+        parse_category_policy({"details": {**{c: "*" for c in CATEGORIES}, "gossip": "*"}})
