@@ -160,7 +160,7 @@ class Settings:
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         env = postgres_env(self.database_url)
-        env.update({"POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "4",
+        env.update({"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "5",
                     "CREATE_TABLE": "y" if self.create_tables else "n"})
         return env
 
@@ -177,8 +177,11 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(parts.port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_POOL_SIZE": "10",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        # Connections open as they are needed (up to 20) rather than 10 per process at start:
+        # every gunicorn worker and Celery pool process has its own pool, and PostgreSQL's
+        # default max_connections is 100.
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "18",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": "10",
     }
