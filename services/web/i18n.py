@@ -100,6 +100,18 @@ ENTRY_TYPES = {
     "merged_into": lazy_gettext("merged into another record"), "absorbed": lazy_gettext("another record merged in"),
     "erased": lazy_gettext("personal data erased"),
 }
+#: Data categories whose text a reader may not be shown (see domain/access_policy.toml).
+CATEGORIES = {
+    "health": lazy_gettext("health"), "addiction": lazy_gettext("addictions"),
+    "conviction": lazy_gettext("convictions"), "family": lazy_gettext("family circumstances"),
+    "housing": lazy_gettext("housing"), "education": lazy_gettext("education"), "safety": lazy_gettext("safety"),
+}
+GROUNDS = {
+    "group_membership": lazy_gettext("you sit on this child's working group"),
+    "coordinator": lazy_gettext("you coordinate the interdisciplinary team"),
+    "audit": lazy_gettext("you are the auditor (read only)"),
+    "own_agency": lazy_gettext("you see only your own agency's entries: you do not sit on this child's working group"),
+}
 ENTRY_LABELS = {"risk": lazy_gettext("risk chart"), "source": lazy_gettext("source"),
                 "help_plan_action": lazy_gettext("help plan"), "deadline": lazy_gettext("deadline list"),
                 "group_action": lazy_gettext("group actions")}
