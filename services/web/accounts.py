@@ -93,10 +93,19 @@ class Accounts:
     def sign_in(self, login: str, password: str) -> SignInResult:
         """Check the password unless the login is locked; count failures; never log the password."""
         now = self.clock()
+        locks_at = None
         if self.failures is not None:
             until = self.failures.locked_until(login, now)
             if until is not None:
                 return SignInResult(None, "locked", until)
+            # Count the attempt before the slow hash, then look again: guesses sent in parallel
+            # cannot each pass the check above and multiply the budget. The attempt that locks
+            # the login is still checked; a right password then lifts the lock (succeed below).
+            locks_at = self.failures.fail(login, now)
+            if locks_at is None:
+                until = self.failures.locked_until(login, now)
+                if until is not None:
+                    return SignInResult(None, "locked", until)
         user = self._by_login(login)
         stored = getattr(user, "password_hash", None) if user is not None else None
         ok = False
@@ -104,9 +113,8 @@ class Accounts:
             ok = _HASHER.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD]) and stored is not None
         except (VerificationError, InvalidHashError):
             ok = False
-        if not ok or user is None or not user.active:
-            until = self.failures.fail(login, now) if self.failures is not None else None
-            return SignInResult(None, "locked" if until else "invalid", until)
+        if not ok or user is None or not user.active:  # already counted above
+            return SignInResult(None, "locked" if locks_at else "invalid", locks_at)
         if self.failures is not None:
             self.failures.succeed(login)
         return SignInResult(self.directory.actor_for(user), password_stamp=password_stamp(user))

@@ -139,3 +139,43 @@ def test_sign_in_never_redirects_to_another_site(browser):
     answer = browser.client.post("/sign-in", data={"login": "school", "password": PASSWORD, "next": "/import",
                                                    "csrf_token": browser.token()})
     assert answer.headers["Location"] == "/import"
+
+
+def test_guesses_sent_in_parallel_get_no_more_password_checks_than_the_limit(services, logins, monkeypatch):
+    import threading
+
+    import services.web.accounts as accounts
+    from services.web.lockout import MAX_FAILURES
+
+    checked = []
+
+    class Counting:
+        """The hasher in use, counting the password checks."""
+
+        def __init__(self, hasher):
+            self.hasher = hasher
+
+        def verify(self, stored, password):
+            checked.append(password)
+            return self.hasher.verify(stored, password)
+
+        def __getattr__(self, name):
+            return getattr(self.hasher, name)
+
+    monkeypatch.setattr(accounts, "_HASHER", Counting(accounts._HASHER))
+    app = create_app(services=services)
+    tokens = [Browser(app) for _ in range(8)]
+    start = threading.Barrier(len(tokens))
+
+    def guess(browser: Browser) -> None:
+        token = browser.token()
+        start.wait()
+        browser.client.post("/sign-in", data={"login": "school", "password": "wrong guess", "csrf_token": token})
+
+    threads = [threading.Thread(target=guess, args=(b,)) for b in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 1 <= len(checked) <= MAX_FAILURES
+    assert Browser(app).sign_in("school", PASSWORD).status_code == 429
