@@ -45,6 +45,9 @@ class Settings:
     #: prometheus-client's multiprocess directory (several gunicorn workers share counters there).
     metrics_dir: str | None = None
     log_level: str = "INFO"
+    #: Aggregates (children, cards, users) kept decoded per process, so a busy child is not
+    #: rebuilt from its snapshot on every request; each costs tens of KiB of memory.
+    aggregate_cache_size: int = 2000
     #: Create missing tables and indexes on start (PostgreSQL). Production sets it off for the
     #: long-running processes: `safehub init` creates the schema once, and a CREATE INDEX run by
     #: a starting process while a worker applies a batch can deadlock with it.
@@ -76,6 +79,7 @@ class Settings:
             "cipher_key": env.get("SAFEHUB_CIPHER_KEY") or None,
             "metrics_dir": env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             "log_level": env.get("SAFEHUB_LOG_LEVEL", "INFO"),
+            "aggregate_cache_size": int(env.get("SAFEHUB_AGGREGATE_CACHE_SIZE", "2000")),
             "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),
             "cookie_secure": env.get("SAFEHUB_COOKIE_SECURE", "y" if env.get("SAFEHUB_DATABASE_URL") else "n")
             .strip().lower() not in ("n", "no", "0", "false"),

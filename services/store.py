@@ -251,7 +251,7 @@ class SafehubStore(Application):
 def open_store(settings: Settings) -> SafehubStore:
     """Open (creating tables if needed) the store the settings point at."""
     env = settings.eventsourcing_env()
-    env.update({"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y"})
+    env.update({"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size), "AGGREGATE_CACHE_FASTFORWARD": "y"})
     return SafehubStore(env=env, keys=open_keys(settings))
 
 

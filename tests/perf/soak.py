@@ -114,11 +114,12 @@ class Deployment:
 
 
 def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float = 5.0, seed: int = 11,
-        say: Callable[[str], None] = lambda _: None) -> dict:
+        say: Callable[[str], None] = lambda _: None, settings: dict[str, str] | None = None) -> dict:
     """Run the soak; return the figures as a dict."""
     workdir = Path(tempfile.mkdtemp(prefix="safehub-soak-", dir="/tmp"))
     workdir.chmod(0o755)
     deployment = Deployment(backend, workdir)
+    deployment.env.update(settings or {})
     try:
         say(f"starting the {backend} deployment in {workdir}")
         deployment.start()
@@ -239,9 +240,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--backend", choices=("stack", "sqlite"), default="stack")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--set", action="append", default=[], metavar="SAFEHUB_X=VALUE",
+                        help="a setting for the servers under load (repeatable), e.g. SAFEHUB_AGGREGATE_CACHE_SIZE=50")
     args = parser.parse_args(argv)
+    settings = dict(item.split("=", 1) for item in args.set)
+    if any(not key.startswith("SAFEHUB_") for key in settings):
+        parser.error("--set takes SAFEHUB_ settings")
     figures = run(args.minutes * 60, args.clients, args.backend, warmup=15,
-                  say=lambda text: print(text, file=sys.stderr, flush=True))
+                  say=lambda text: print(text, file=sys.stderr, flush=True), settings=settings)
     print(json.dumps(figures, indent=2) if args.json else report(figures))
     return 1 if figures["errors"] else 0
 
