@@ -178,6 +178,7 @@ def _visible(rows: list[dict], access: ChildAccess, language: str) -> list[dict]
         entry = _entry(row, language)
         if not access.sees_details(row["agency_id"], row["kind"]):
             entry["details"] = None
+            entry["retraction_reason"] = None
             entry["corrections"] = [without_text(c) for c in entry["corrections"]]
             entry["withheld_category"] = category_of(row["kind"])
         entries.append(entry)

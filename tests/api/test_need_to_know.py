@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.api.test_blue_cards import fill_form_a, open_group, step
@@ -75,6 +77,24 @@ def test_health_details_reach_only_the_group_members_the_policy_names(client, wo
     [listed] = [s for s in get(client, world.users["school"], f"children/{child}/signals").json
                 if s["id"] == ids["health"]]
     assert listed["details"] is None and listed["withheld_category"] == "health"
+
+
+def test_a_withheld_entry_keeps_its_corrections_and_retraction_but_not_their_texts(client, world, pupil):
+    child, ids = pupil
+    health = world.users["health"]
+    client.post(f"{API}/children/{child}/signals/{ids['health']}/corrections", headers=health.headers,
+                json={"details": "Leczenie odwykowe ojca.", "reason": "pomylono osoby w rodzinie"})
+    client.post(f"{API}/children/{child}/signals/{ids['health']}/retraction", headers=health.headers,
+                json={"reason": "skierowanie dotyczyło innej rodziny"})
+    open_group(client, world, child_ids=[child])
+    _, entries = timeline_entries(client, world.users["school"], child)
+    withheld = entries[ids["health"]]
+    assert withheld["retracted"] and withheld["corrected"]
+    body = json.dumps(withheld, ensure_ascii=False)
+    for text in ("Leczenie", "pomylono", "innej rodziny"):
+        assert text not in body
+    _, full = timeline_entries(client, world.users["case_worker"], child)
+    assert full[ids["health"]]["retraction_reason"] == "skierowanie dotyczyło innej rodziny"
 
 
 def test_a_group_on_the_childs_blue_card_counts_too(client, world, pupil):
