@@ -181,11 +181,11 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(parts.port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        # Connections open as they are needed (up to 20) rather than 10 per process at start:
-        # every gunicorn worker and Celery pool process has its own pool, and PostgreSQL's
-        # default max_connections is 100.
-        "POSTGRES_POOL_SIZE": "2",
-        "POSTGRES_MAX_OVERFLOW": "18",
+        # Ten kept open from the start: opened on demand instead, requests waited longer for a
+        # connection when PostgreSQL went away (tests/reliability/test_faults_postgres.py).
+        # Each gunicorn worker and Celery pool process has such a pool: size max_connections.
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "10",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": "10",
     }

@@ -157,7 +157,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def _breaker(app: Flask) -> StoreBreaker | None:
     """The process's breaker when the store is PostgreSQL (one per app), guarding the event
-    store's connections and every read model's."""
+    store's connections, every read model's and the read audit's."""
     services = app.extensions.get("safehub")
     url = services.settings.database_url if services is not None else None
     if not url:
@@ -165,6 +165,7 @@ def _breaker(app: Flask) -> StoreBreaker | None:
     breaker = app.extensions["safehub_breaker"] = StoreBreaker(url)
     datastores = [getattr(services.store.recorder, "datastore", None)]
     datastores += [getattr(services.followers[name].view, "datastore", None) for name in services.followers.names()]
+    datastores.append(getattr(services.read_audit.table, "datastore", None))  # every read writes here too
     for datastore in datastores:
         if datastore is not None and hasattr(datastore, "get_connection"):
             breaker.guard(datastore)
