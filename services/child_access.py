@@ -29,11 +29,15 @@ class ChildGate:
         self.policy = policy
         self.audit = audit
 
-    def open(self, actor: Actor, child_ids: Iterable[UUID | str]) -> ChildAccess:
-        """The grounds on which ``actor`` reads these records of one child (same municipality)."""
+    def open(self, actor: Actor, child_ids: Iterable[UUID | str], *, caught_up: bool = False) -> ChildAccess:
+        """The grounds on which ``actor`` reads these records of one child (same municipality).
+
+        ``caught_up``: the caller has just let the projections catch up (no second round trip).
+        """
         member = False
         if actor.role not in _GROUNDS_BY_ROLE:
-            self.catch_up()  # a group opened a moment ago counts
+            if not caught_up:
+                self.catch_up()  # a group opened a moment ago counts
             member = self.memberships().is_member(str(actor.user_id), [str(c) for c in child_ids])
         return child_access(actor, group_member=member, policy=self.policy)
 

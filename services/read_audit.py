@@ -20,13 +20,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
-from domain.access import Action, Actor, ChildAccess, require, require_same_municipality
+from domain.access import Action, Actor, ChildAccess, require
 from domain.agencies import Role
 from domain.children import Child
-from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.errors import Forbidden, InvalidInput
 from projections.views import ViewMixin, from_ts, ts
+from services.blue_cards import load
 from services.store import SafehubStore
 
 MAX_PAGE = 1000
@@ -105,13 +104,7 @@ class ReadAudit:
 
     def _require_case_owner(self, actor: Actor, child_id: UUID) -> None:
         """The coordinator, or the agency that registered the child, its school, or one that opened its card."""
-        try:
-            child = self.store.repository.get(child_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"child {child_id} not found") from None
-        if not isinstance(child, Child):
-            raise NotFound(f"child {child_id} not found")
-        require_same_municipality(actor, child.municipality_id)
+        child = load(self.store, Child, child_id, actor, "child")
         if actor.role == Role.COORDINATOR.value:
             return
         owners = {str(a) for a in (child.agency_id, child.school_id) if a}

@@ -55,7 +55,7 @@ class ChildViews:
         freshness = self._prepare(actor, child_id)
         members = self.timeline_view.members(str(child_id))
         ids = [m["child_id"] for m in members] or [str(child_id)]
-        access = self.gate.open(actor, ids)
+        access = self.gate.open(actor, ids, caught_up=True)  # _prepare caught up
         rows = self.timeline_view.entries(ids, since=ts(since) if since else None,
                                           until=ts(until) if until else None, agency_kind=agency_kind, kind=kind)
         entries = _visible(rows, access, language)
@@ -72,7 +72,7 @@ class ChildViews:
         freshness = self._prepare(actor, child_id)
         members = self.timeline_view.members(str(child_id))
         ids = [m["child_id"] for m in members] or [str(child_id)]
-        access = self.gate.open(actor, ids)
+        access = self.gate.open(actor, ids, caught_up=True)  # _prepare caught up
         access.require_full("risk score")
         self.gate.logged(access, ids, "risk")
         root = members[0]["root_id"] if members else str(child_id)
