@@ -26,6 +26,7 @@ class DeadlinesView(ViewMixin):
     """Tables: cards, card children, groups, meetings, items."""
 
     name = "deadlines"
+    personal_data = False  # never reads a sealed field: boxes stay shut
     topics = topics_of(
         BlueCard.FormAFilled, BlueCard.ForwardedToChair, BlueCard.GroupAssigned,
         BlueCard.MonitoringStarted, BlueCard.Closed, BlueCard.MonitoringReviewRecorded,

@@ -21,6 +21,7 @@ class MembershipsView(ViewMixin):
     """Tables: group members, the children a group covers, and each card's child victims."""
 
     name = "memberships"
+    personal_data = False  # never reads a sealed field: boxes stay shut
     topics = topics_of(BlueCard.FormAFilled, BlueCard.GroupAssigned, WorkingGroup.Opened,
                        WorkingGroup.BlueCardAttached)
     tables = ("membership_members", "membership_children", "membership_card_children", "membership_card_groups")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +35,7 @@ class ProgrammeView(ViewMixin):
     """Tables: owners (which municipality an aggregate belongs to) and facts."""
 
     name = "programme"
+    personal_data = False  # never reads a sealed field: boxes stay shut
     topics = topics_of(
         Child.Registered, Child.SignalRecorded, Child.SignalCorrected, Child.SignalRetracted, Child.MergedInto,
         BlueCard.FormAFilled, BlueCard.ForwardedToChair, BlueCard.GroupAssigned, BlueCard.FormCRecorded,
@@ -53,6 +55,17 @@ class ProgrammeView(ViewMixin):
     )
     policy: ProcedurePolicy = load_procedure_policy()
 
+    #: Within a batch: aggregate -> municipality, for the owners seen or created in it.
+    _owners: dict[str, str] | None = None
+
+    def apply_batch(self, events: Sequence[tuple[Any, int]], position: int, start: int | None = None) -> None:
+        """Apply a batch, remembering owners so a fact does not query (and flush) for its municipality."""
+        self._owners = {}
+        try:
+            super().apply_batch(events, position, start)
+        finally:
+            self._owners = None
+
     def apply(self, cursor: Any, event: Any, position: int) -> None:
         """Dispatch one event to its handler."""
         handler = _HANDLERS.get(type(event))
@@ -65,12 +78,24 @@ class ProgrammeView(ViewMixin):
         return moment.astimezone(self.policy.zone).date()
 
     def _own(self, c: Any, aggregate_id: Any, municipality_id: Any, kind: str) -> None:
-        self.run(c, "INSERT INTO programme_owners VALUES (?, ?, ?) ON CONFLICT (aggregate_id) DO NOTHING",
-                 (str(aggregate_id), str(municipality_id), kind))
+        """Record who owns an aggregate; called by creation events only, so once per aggregate."""
+        key = str(aggregate_id)
+        if self._owners is not None and key in self._owners:
+            return  # already recorded (the insert would do nothing)
+        self.defer(c, "INSERT INTO programme_owners VALUES (?, ?, ?) ON CONFLICT (aggregate_id) DO NOTHING",
+                   (key, str(municipality_id), kind))
+        if self._owners is not None:
+            self._owners[key] = str(municipality_id)
 
     def _owner(self, c: Any, aggregate_id: Any) -> str | None:
-        rows = self.run(c, "SELECT municipality_id FROM programme_owners WHERE aggregate_id = ?", (str(aggregate_id),))
-        return rows[0]["municipality_id"] if rows else None
+        key = str(aggregate_id)
+        if self._owners is not None and key in self._owners:
+            return self._owners[key]
+        rows = self.run(c, "SELECT municipality_id FROM programme_owners WHERE aggregate_id = ?", (key,))
+        owner = rows[0]["municipality_id"] if rows else None
+        if self._owners is not None and owner is not None:
+            self._owners[key] = owner
+        return owner
 
     def _fact(self, c: Any, e: Any, position: int, n: int, kind: str, *, municipality_id: str | None = None,
               subject_id: Any = None, person_id: Any = None, other_id: Any = None, day: date | None = None,
@@ -78,8 +103,8 @@ class ProgrammeView(ViewMixin):
         municipality = municipality_id or self._owner(c, e.originator_id)
         if municipality is None:  # an aggregate this view never saw created: nothing to attribute
             return
-        self.run(c, "INSERT INTO programme_facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (fact_id) DO NOTHING",
+        self.defer(c, "INSERT INTO programme_facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                      " ON CONFLICT (fact_id) DO NOTHING",
                  (f"{position}:{n}", municipality, kind, str(subject_id or e.originator_id), _opt(person_id),
                   _opt(other_id), day.isoformat() if day else None, detail, agency_kind, ts(e.timestamp), position))
 
@@ -130,11 +155,10 @@ class ProgrammeView(ViewMixin):
         self._fact(c, e, position, 0, "card_group_assigned", other_id=e.group_id, day=self._day(e.timestamp))
 
     def _form_c(self, c: Any, e: BlueCard.FormCRecorded, position: int) -> None:
-        rows = self.run(c, "SELECT municipality_id FROM programme_owners WHERE aggregate_id = ?",
-                        (str(e.originator_id),))
-        if not rows:
+        municipality = self._owner(c, e.originator_id)
+        if municipality is None:
             return
-        victim = e.victim if _is_uuid(e.victim) else adult_key(rows[0]["municipality_id"], e.victim)
+        victim = e.victim if _is_uuid(e.victim) else adult_key(municipality, e.victim)
         self._fact(c, e, position, 0, "card_form_c", person_id=victim, day=self._day(e.timestamp))
 
     def _closed(self, c: Any, e: BlueCard.Closed, position: int) -> None:

@@ -28,6 +28,7 @@ class RiskView(ViewMixin):
     """Tables: children (merge root, current band), signals, band history."""
 
     name = "risk"
+    personal_data = False  # never reads a sealed field: boxes stay shut
     topics = topics_of(Child.Registered, Child.SignalRecorded, Child.SignalCorrected, Child.SignalRetracted,
                        Child.MergedInto)
     tables = ("risk_children", "risk_signals", "risk_band_history")
@@ -77,9 +78,12 @@ class RiskView(ViewMixin):
         if isinstance(event, Child.Registered):
             self.defer(cursor, "INSERT INTO risk_children VALUES (?, ?, ?, 'low', ?, ?)",
                        (child_id, child_id, str(event.municipality_id), event.originator_version, position))
-            if self._roots is not None and self._bands is not None:
+            if self._roots is not None and self._bands is not None and self._batch is not None:
                 self._roots[child_id] = child_id
                 self._bands.setdefault(child_id, "low")
+                # A record just created has no signals and nothing merged into it yet: its
+                # first judgement needs no query (which would also send the queued inserts).
+                self._batch[child_id] = {}
             return
         if isinstance(event, Child.SignalRecorded):
             signal = RiskSignal(signal_id=str(event.signal_id), kind=event.kind, severity=event.severity,

@@ -20,6 +20,9 @@ from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mappe
 from projections.views import ViewMixin
 
 BATCH_SIZE = 500
+#: Events per batch when rebuilding from zero: fewer, larger transactions (one commit and
+#: one read of the log per batch) with the same result; memory stays bounded by the batch.
+REBUILD_BATCH_SIZE = 5000
 #: Refusals in a row after which a conflict is no longer "someone else got there first".
 MAX_CONFLICTS = 20
 
@@ -28,11 +31,12 @@ class Follower:
     """Moves one view along the log."""
 
     def __init__(self, view: ViewMixin, recorder: ApplicationRecorder, mapper: Mapper,
-                 batch_size: int = BATCH_SIZE):
+                 batch_size: int = BATCH_SIZE, rebuild_batch_size: int = REBUILD_BATCH_SIZE):
         self.view = view
         self.recorder = recorder
         self.mapper = mapper
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size
         self.lock = threading.Lock()
 
     @property
@@ -40,7 +44,8 @@ class Follower:
         """The view's name."""
         return self.view.name
 
-    def catch_up(self, max_batches: int | None = None, head: int | None = None) -> int:
+    def catch_up(self, max_batches: int | None = None, head: int | None = None,
+                 batch_size: int | None = None) -> int:
         """Apply everything recorded so far (or ``max_batches`` batches); return the count applied.
 
         ``head``, the log's head read just before by the caller, saves reading it again
@@ -48,6 +53,7 @@ class Follower:
         """
         applied = batches = conflicts = 0
         given = head
+        size = batch_size or self.batch_size
         with self.lock:
             while max_batches is None or batches < max_batches:
                 position = self.view.position()
@@ -55,12 +61,12 @@ class Follower:
                 if position >= head:
                     break
                 notes = self.recorder.select_notifications(
-                    start=position, limit=self.batch_size, stop=head, topics=self.view.topics,
+                    start=position, limit=size, stop=head, topics=self.view.topics,
                     inclusive_of_start=False,
                 )
                 # Past the last relevant event up to ``head`` nothing concerns this view.
-                new_position = notes[-1].id if len(notes) == self.batch_size else head
-                events = [(self.mapper.to_domain_event(n), n.id) for n in notes]
+                new_position = notes[-1].id if len(notes) == size else head
+                events = list(zip(self.decode(notes), (n.id for n in notes), strict=True))
                 try:
                     self.view.apply_batch(events, new_position, start=position)
                 except (IntegrityError, psycopg.errors.IntegrityError):
@@ -76,6 +82,13 @@ class Follower:
                 batches += 1
         return applied
 
+    def decode(self, notes: list[Any]) -> list[Any]:
+        """The batch's domain events; personal fields opened only for a view that reads them."""
+        many = getattr(self.mapper, "to_domain_events", None)
+        if many is not None:
+            return many(notes, personal=self.view.personal_data)
+        return [self.mapper.to_domain_event(n) for n in notes]
+
     def status(self) -> dict[str, Any]:
         """Position, head of the log and lag (in notifications)."""
         position, head = self.view.position(), self.recorder.max_notification_id() or 0
@@ -85,7 +98,7 @@ class Follower:
         """Forget everything and apply the whole log again."""
         with self.lock:
             self.view.reset()
-        return self.catch_up()
+        return self.catch_up(batch_size=self.rebuild_batch_size)
 
 
 class Followers:

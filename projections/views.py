@@ -33,7 +33,11 @@ FLUSH_SECONDS = 1.0
 
 def ts(moment: datetime) -> str:
     """Format a moment as fixed-width UTC text, so text order is time order in both databases."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime's %Y does not pad such a year; keep its exact text
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as the strftime above, several times quicker (a rebuild formats millions).
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_ts(text: str) -> datetime:
@@ -54,6 +58,9 @@ class ViewMixin:
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]
     dialect: ClassVar[str] = "sqlite"
+    #: Whether ``apply`` reads personal fields (``domain.personal_data``). A view that does
+    #: not gets its events with those fields left sealed and absent (no key is looked up).
+    personal_data: ClassVar[bool] = True
     datastore: Any
     #: Inserts queued during a batch (see :meth:`defer`); None outside a batch.
     _deferred: list[tuple[str, tuple]] | None = None

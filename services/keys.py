@@ -12,25 +12,69 @@ import base64
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
 import psycopg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
 #: How long an unwrapped key is kept in memory; a key destroyed by another process stops
 #: working here within this time (reads of an erased record are refused before that).
 CACHE_SECONDS = 30.0
+#: How many unwrapped keys are kept in memory at most (least recently used go first), so a
+#: rebuild that opens every child's key once holds a bounded number, not one per child.
+CACHE_KEYS = 20_000
+#: Subjects asked for in one query by :meth:`SubjectKeys.prefetch`.
+PREFETCH_CHUNK = 500
 
 
 class KeyErased(Exception):
     """The subject's key was destroyed: its personal data can no longer be read or written."""
 
 
+class ReusedAESCipher(AESCipher):
+    """The library's AES-GCM cipher (same format), keeping its AESGCM object instead of making one per call.
+
+    Reading the log decrypts every event (and every sealed box) once: building the
+    AESGCM object each time cost about as much as the decryption itself. The object
+    holds only the key, and each call uses its own context, so sharing it is safe.
+    """
+
+    _aead: AESGCM
+
+    def __init__(self, environment: Environment):
+        super().__init__(environment)
+        self._aead = AESGCM(self.key)
+
+    @classmethod
+    def of(cls, cipher: AESCipher) -> ReusedAESCipher:
+        """The same cipher (same key), reusing its AESGCM object."""
+        reused = object.__new__(cls)
+        reused.key = cipher.key
+        reused._aead = AESGCM(cipher.key)
+        return reused
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        """Return the plaintext, refusing damaged or forged text exactly as the library does."""
+        nonce, tag, encrypted = ciphertext[:12], ciphertext[12:28], ciphertext[28:]
+        if len(nonce) != 12:
+            raise ValueError("Damaged cipher text: invalid nonce length")
+        if len(tag) != 16:
+            raise ValueError("Damaged cipher text: invalid tag length")
+        try:
+            return self._aead.decrypt(nonce, encrypted + tag, None)
+        except InvalidTag as e:
+            raise ValueError("Invalid cipher tag") from e
+
+
 def _cipher(key_b64: str) -> AESCipher:
-    return AESCipher(Environment(env={"CIPHER_KEY": key_b64}))
+    return ReusedAESCipher(Environment(env={"CIPHER_KEY": key_b64}))
 
 
 class SubjectKeys:
@@ -40,7 +84,7 @@ class SubjectKeys:
         self.master = _cipher(master_key)
         self.sqlite_path = sqlite_path
         self.postgres_url = postgres_url
-        self._cache: dict[str, tuple[float, AESCipher]] = {}
+        self._cache: OrderedDict[str, tuple[float, AESCipher]] = OrderedDict()
         self._lock = threading.Lock()
         self._db_lock = threading.Lock()
         self._conn: sqlite3.Connection | psycopg.Connection | None = None
@@ -118,11 +162,39 @@ class SubjectKeys:
 
     # --- storage ----------------------------------------------------------------------
 
+    def prefetch(self, subjects: Iterable[UUID | str]) -> None:
+        """Load into the cache, in one query per few hundred, the keys of subjects about to be opened.
+
+        A projection batch opens the sealed fields of many children: this replaces one
+        query per child (a round trip each on PostgreSQL) with one per chunk. Keys already
+        cached and fresh are not asked for; an erased or unknown subject is simply not
+        cached, so :meth:`open` still answers None for it exactly as before.
+        """
+        now = time.monotonic()
+        with self._lock:
+            names = sorted(n for n in {str(s) for s in subjects}
+                           if n not in self._cache or now - self._cache[n][0] >= CACHE_SECONDS)
+        for start in range(0, len(names), PREFETCH_CHUNK):
+            chunk = names[start:start + PREFETCH_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._execute(f"SELECT subject, wrapped FROM safehub_subject_keys "  # noqa: S608 - placeholders
+                                 f"WHERE subject IN ({marks}) AND wrapped IS NOT NULL", tuple(chunk))
+            for subject, wrapped in rows:
+                self._remember(subject, now, _cipher(self.master.decrypt(base64.b64decode(wrapped)).decode()))
+
+    def _remember(self, name: str, at: float, cipher: AESCipher) -> None:
+        with self._lock:
+            self._cache[name] = (at, cipher)
+            self._cache.move_to_end(name)
+            while len(self._cache) > CACHE_KEYS:
+                self._cache.popitem(last=False)
+
     def _key(self, subject: UUID, create: bool) -> AESCipher | None:
         name = str(subject)
         with self._lock:
             cached = self._cache.get(name)
             if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+                self._cache.move_to_end(name)
                 return cached[1]
         rows = self._execute("SELECT wrapped, destroyed_at FROM safehub_subject_keys WHERE subject = ?", (name,))
         if not rows and create:
@@ -133,8 +205,7 @@ class SubjectKeys:
         if not rows or rows[0][0] is None:
             return None
         cipher = _cipher(self.master.decrypt(base64.b64decode(rows[0][0])).decode())
-        with self._lock:
-            self._cache[name] = (time.monotonic(), cipher)
+        self._remember(name, time.monotonic(), cipher)
         return cipher
 
     def _execute(self, sql: str, params: tuple = ()) -> list[tuple]:

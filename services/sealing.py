@@ -8,6 +8,7 @@ so replays, projections and exports carry only the non-personal skeleton.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -58,6 +59,34 @@ class SealingMapper(Mapper):
             self._open(event.originator_id, inner, inner.pop(SEALED))
             state["state"] = inner
         return event
+
+    def to_domain_events(self, stored_events: Sequence[StoredEvent], *, personal: bool = True) -> list[Any]:
+        """Load many events at once: the keys their boxes need are fetched together first.
+
+        With ``personal=False`` (a reader that never uses personal data, such as the risk
+        and programme projections) the boxes are not opened at all: the personal fields
+        are simply absent from the events, so a reader that did use one would fail loudly
+        rather than read a wrong value, and no key is looked up.
+        """
+        events = [Mapper.to_domain_event(self, s) for s in stored_events]
+        boxes: list[tuple[Any, dict, dict]] = []
+        for event in events:
+            state = vars(event)
+            if SEALED in state:
+                sealed = state.pop(SEALED)
+                if personal:
+                    boxes.append((sealed.get("subject", event.originator_id), state, sealed))
+            elif isinstance(event, Snapshot) and isinstance(state.get("state"), dict) and SEALED in state["state"]:
+                inner = dict(state["state"])
+                sealed = inner.pop(SEALED)
+                state["state"] = inner
+                if personal:
+                    boxes.append((event.originator_id, inner, sealed))
+        if boxes:
+            self.keys.prefetch({str(subject) for subject, _, _ in boxes})
+            for subject, state, sealed in boxes:
+                self._open(subject, state, sealed)
+        return events
 
     def _seal(self, subject: Any, state: dict, fields: tuple[str, ...]) -> dict:
         personal = {f: state.pop(f) for f in fields if f in state}

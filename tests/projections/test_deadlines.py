@@ -74,7 +74,7 @@ def test_rebuild_from_zero_equals_the_live_deadlines(services, world, recorded_b
                for r in live["deadline_meetings"])  # the team's own meeting
     follower.rebuild()
     assert follower.view.dump() == live
-    follower.batch_size = 3
+    follower.batch_size = follower.rebuild_batch_size = 3
     follower.rebuild()
     assert follower.view.dump() == live
 

@@ -38,7 +38,7 @@ def test_following_in_small_batches_gives_the_same_result_as_one_pass(services, 
     follower.batch_size = 7
     follower.catch_up()
     stepwise = follower.view.dump()
-    follower.batch_size = 10_000
+    follower.rebuild_batch_size = 10_000
     follower.rebuild()
     assert follower.view.dump() == stepwise
 

@@ -276,7 +276,7 @@ def test_rebuild_from_zero_equals_the_live_report(services, world, recorded_by_c
     assert live_rows["programme_facts"]
     for name in ("programme", "deadlines"):
         follower = services.followers[name]
-        follower.batch_size = batch_size
+        follower.batch_size = follower.rebuild_batch_size = batch_size
         follower.rebuild()
     assert services.followers["programme"].view.dump() == live_rows
     rebuilt = services.reports.programme(chair, YEAR_START, YEAR_END)
