@@ -56,6 +56,7 @@ NOTE_EXPIRED = "expired"
 NOTE_FUTURE = "observed after the assessment time"
 
 _DAY_SECONDS = 86_400.0
+_NO_TIME = timedelta(0)
 
 
 # --------------------------------------------------------------------------- the policy
@@ -339,8 +340,13 @@ def band_at_least(band: str, floor: str) -> str:
     return band if BANDS.index(band) >= BANDS.index(floor) else floor
 
 
-def assess(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> Assessment:
-    """Score a child's signals as of ``now`` under ``policy``, explaining every signal."""
+def assess(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy, *, explain: bool = True) -> Assessment:
+    """Score a child's signals as of ``now`` under ``policy``, explaining every signal.
+
+    With ``explain=False`` the explanation (``contributions``) is left empty; the score,
+    band, red flags and pieces join are the same, computed by the same steps. For a caller
+    that needs only the band (the risk projection judges it at every event).
+    """
     if now.tzinfo is None:
         raise InvalidInput.one("now", "must include a time zone")
     ordered = sorted(signals, key=lambda s: (_aware(s.observed_at), s.signal_id), reverse=True)
@@ -350,6 +356,7 @@ def assess(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> 
     window = timedelta(days=policy.pieces_join_window_days)
 
     contributions: list[Contribution] = []
+    parts: list[float] = []  # each signal's contribution, in order (the score is their sum)
     red_flags: list[str] = []
     joining: list[RiskSignal] = []  # newest first
     for s in ordered:
@@ -358,18 +365,22 @@ def assess(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> 
         weight = policy.weights.get(s.kind, 0.0) * policy.severity_multipliers.get(s.severity, 0.0)
         note = _exclusion(s, age, max_age, policy)
         if note:
-            contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
-                                              0.0, 0.0, False, note))
+            parts.append(0.0)
+            if explain:
+                contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
+                                                  0.0, 0.0, False, note))
             continue
         decay = 0.5 ** (age_days / policy.half_life_days)
-        contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
-                                          decay, weight * decay, True, ""))
+        parts.append(weight * decay)
+        if explain:
+            contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
+                                              decay, parts[-1], True, ""))
         if s.kind in policy.red_flags and age <= red_flag_age:
             red_flags.append(s.signal_id)
         if weight > 0 and age <= window:
             joining.append(s)
 
-    score = math.fsum(c.contribution for c in contributions)
+    score = math.fsum(parts)
     band = policy.band_for_score(score)
     if red_flags:
         band = "review_now"
@@ -399,7 +410,7 @@ def _exclusion(s: RiskSignal, age: timedelta, max_age: timedelta, policy: RiskPo
         return NOTE_RETRACTED
     if s.disputed:
         return NOTE_DISPUTED
-    if age < timedelta(0):
+    if age < _NO_TIME:
         return NOTE_FUTURE
     if age > max_age:
         return NOTE_EXPIRED

@@ -157,7 +157,7 @@ class RiskView(ViewMixin):
         at = event.timestamp
         oldest = at - timedelta(days=self.policy.max_age_days)
         signals = [s for s in self._root_signals(cursor, root_id).values() if s.observed_at >= oldest]
-        assessment = assess(signals, at, self.policy)
+        assessment = assess(signals, at, self.policy, explain=False)  # the band and score only
         before = self._band_of(cursor, root_id)
         if assessment.band != before:
             self.defer(cursor, "INSERT INTO risk_band_history VALUES (?, ?, ?, ?, ?, ?, ?)",

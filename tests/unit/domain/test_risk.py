@@ -493,3 +493,21 @@ def test_from_state_builds_a_risk_signal_from_history():
 
 def test_bands_are_in_order():
     assert BANDS == ("low", "medium", "high", "review_now")
+
+
+def test_without_the_explanation_the_score_band_and_alerts_are_the_same():
+    import random
+
+    policy = load_policy()
+    rng = random.Random(5)
+    kinds = sorted(policy.weights)
+    for n in range(300):
+        signals = [RiskSignal(signal_id=f"s{n}-{i}", kind=rng.choice(kinds), severity=rng.choice(SEVERITIES),
+                              observed_at=NOW - timedelta(days=rng.uniform(-5, policy.max_age_days + 30)),
+                              agency_id=f"a{rng.randint(1, 4)}", agency_kind=rng.choice(("school", "police")),
+                              retracted=rng.random() < 0.1, disputed=rng.random() < 0.05)
+                   for i in range(rng.randint(0, 40))]
+        full, bare = assess(signals, NOW, policy), assess(signals, NOW, policy, explain=False)
+        assert (bare.score, bare.band, bare.red_flags, bare.pieces_join) == \
+            (full.score, full.band, full.red_flags, full.pieces_join)
+        assert bare.contributions == () and len(full.contributions) == len(signals)
