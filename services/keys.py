@@ -29,7 +29,7 @@ from eventsourcing.utils import Environment
 CACHE_SECONDS = 30.0
 #: How many unwrapped keys are kept in memory at most (least recently used go first), so a
 #: rebuild that opens every child's key once holds a bounded number, not one per child.
-CACHE_KEYS = 20_000
+CACHE_KEYS = 10_000
 #: Subjects asked for in one query by :meth:`SubjectKeys.prefetch`.
 PREFETCH_CHUNK = 500
 
