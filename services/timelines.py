@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -23,6 +26,64 @@ from services.point_in_time import family_events, replay_timeline, risk_signals
 from services.store import SafehubStore
 from services.views import without_text
 
+#: Upper bound of the rendered timelines kept in memory (their JSON text), in bytes.
+RENDERED_CACHE_BYTES = 64 * 2**20
+
+
+class Rendered(NamedTuple):
+    """A timeline's visible entries as JSON (UTF-8), and the categories withheld from the reader."""
+
+    entries_json: bytes
+    withheld: tuple[str, ...]
+
+
+class RenderedTimelines:
+    """Recently rendered timelines, by what they were rendered from and for whom.
+
+    The key holds every record of the timeline with the log position the timeline view
+    last applied to it (any event about a record - a signal, a correction, a retraction,
+    a merge, an erasure - moves that position, so a changed child never matches an old
+    key), the reader's access class (grounds, agency, agency kind: everything
+    ``ChildAccess.sees_entry``/``sees_details`` look at), the language and the filters.
+    Bounded by the size of the text; least recently used first out.
+    """
+
+    def __init__(self, max_bytes: int = RENDERED_CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, Rendered] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Rendered | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, rendered: Rendered) -> None:
+        size = len(rendered.entries_json)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.entries_json)
+            self._items[key] = rendered
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped.entries_json)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def access_class(access: ChildAccess) -> tuple:
+    """What the rendering of a timeline depends on about the reader (see ``_visible``)."""
+    actor = access.actor
+    return (access.grounds.value, str(actor.agency_id) if actor.agency_id else None, actor.agency_kind)
+
 
 class ChildViews:
     """Reads of the timeline and risk projections, checked against the access policy."""
@@ -35,6 +96,7 @@ class ChildViews:
         self.projector = projector
         self.clock = clock
         self.policy = policy
+        self.rendered = RenderedTimelines()
 
     @property
     def timeline_view(self) -> TimelineView:
@@ -48,21 +110,51 @@ class ChildViews:
                  until: datetime | None = None, agency_kind: str | None = None, kind: str | None = None,
                  language: str = "pl", as_of: datetime | None = None) -> dict:
         """Every entry about the child the caller may see, in the order things happened."""
-        require(actor, Action.READ_TIMELINE)
         if as_of is not None:
+            require(actor, Action.READ_TIMELINE)
             return self._timeline_as_of(actor, child_id, as_of, language, since=since, until=until,
                                         agency_kind=agency_kind, kind=kind)
+        head, rendered = self._timeline(actor, child_id, since=since, until=until, agency_kind=agency_kind,
+                                        kind=kind, language=language)
+        return {**head, "entries": json.loads(rendered.entries_json)}
+
+    def timeline_json(self, actor: Actor, child_id: UUID, *, since: datetime | None = None,
+                      until: datetime | None = None, agency_kind: str | None = None, kind: str | None = None,
+                      language: str = "pl", as_of: datetime | None = None) -> bytes:
+        """``timeline`` as a JSON document, with the entries' text reused while the child is unchanged."""
+        if as_of is not None:
+            return _json(self.timeline(actor, child_id, since=since, until=until, agency_kind=agency_kind,
+                                       kind=kind, language=language, as_of=as_of)).encode()
+        head, rendered = self._timeline(actor, child_id, since=since, until=until, agency_kind=agency_kind,
+                                        kind=kind, language=language)
+        return b"".join((_json(head)[:-1].encode(), b',"entries":', rendered.entries_json, b"}"))
+
+    def _timeline(self, actor: Actor, child_id: UUID, *, since: datetime | None, until: datetime | None,
+                  agency_kind: str | None, kind: str | None, language: str) -> tuple[dict, Rendered]:
+        """The answer without its entries, and the entries rendered for this reader; the read is logged."""
+        require(actor, Action.READ_TIMELINE)
         freshness = self._prepare(actor, child_id)
         members = self.timeline_view.members(str(child_id))
         ids = [m["child_id"] for m in members] or [str(child_id)]
         access = self.gate.open(actor, ids, caught_up=True)  # _prepare caught up
-        rows = self.timeline_view.entries(ids, since=ts(since) if since else None,
-                                          until=ts(until) if until else None, agency_kind=agency_kind, kind=kind)
-        entries = _visible(rows, access, language)
-        self.gate.logged(access, ids, "timeline", withheld=_withheld(entries))
+        filters = (ts(since) if since else None, ts(until) if until else None, agency_kind, kind)
+        key = None
+        if members and access.policy is self.gate.policy:
+            # Read before the rows, so rows rendered under a key are never older than it.
+            key = (tuple((m["child_id"], m["last_position"]) for m in members), access_class(access), language,
+                   filters)
+        rendered = self.rendered.get(key) if key is not None else None
+        if rendered is None:
+            rows = self.timeline_view.entries(ids, since=filters[0], until=filters[1], agency_kind=agency_kind,
+                                              kind=kind)
+            entries = _visible(rows, access, language)
+            rendered = Rendered(_json(entries).encode(), tuple(_withheld(entries)))
+            if key is not None:
+                self.rendered.put(key, rendered)
+        self.gate.logged(access, ids, "timeline", withheld=rendered.withheld)
         root = members[0]["root_id"] if members else str(child_id)
-        return {"child_id": root, "requested_id": str(child_id), "records": ids, "grounds": access.grounds.value,
-                "entries": entries, "freshness": self._freshness(freshness, ids, members)}
+        return ({"child_id": root, "requested_id": str(child_id), "records": ids, "grounds": access.grounds.value,
+                 "freshness": self._freshness(freshness, ids, members)}, rendered)
 
     def risk(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> dict:
         """The current score with its full explanation, the band history, and freshness."""
@@ -183,6 +275,11 @@ def _visible(rows: list[dict], access: ChildAccess, language: str) -> list[dict]
             entry["withheld_category"] = category_of(row["kind"])
         entries.append(entry)
     return entries
+
+
+def _json(value: object) -> str:
+    """Compact JSON text (UTF-8 left as it is)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _withheld(entries: list[dict]) -> list[str]:
