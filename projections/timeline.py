@@ -156,11 +156,8 @@ class TimelineView(ViewMixin):
 
     def members(self, child_id: str) -> list[dict]:
         """The records that make up this child's timeline (itself and anything merged into it)."""
-        own = self.query("SELECT root_id FROM timeline_children WHERE child_id = ?", (child_id,))
-        if not own:
-            return []
-        return self.query("SELECT * FROM timeline_children WHERE root_id = ? ORDER BY child_id",
-                          (own[0]["root_id"],))
+        return self.query("SELECT m.* FROM timeline_children c JOIN timeline_children m ON m.root_id = c.root_id "
+                          "WHERE c.child_id = ? ORDER BY m.child_id", (child_id,))
 
     def entries(self, child_ids: list[str], *, since: str | None = None, until: str | None = None,
                 agency_kind: str | None = None, kind: str | None = None) -> list[dict]:

@@ -125,6 +125,11 @@ class Directory:
 
     def authenticate(self, token: str) -> Actor | None:
         """Return the actor a bearer token belongs to, or None for an unknown or stale one."""
+        user = self.token_user(token)
+        return self.actor_for(user) if user is not None else None
+
+    def token_user(self, token: str) -> User | None:
+        """The active user whose current token this is, or None."""
         digest = token_hash(token)
         try:
             pointer = self.store.repository.get(Pointer.create_id("token:" + digest))
@@ -133,7 +138,7 @@ class Directory:
             return None
         if not user.active or user.token_hash != digest:
             return None
-        return self.actor_for(user)
+        return user
 
     def actor_for(self, user: User) -> Actor:
         """Describe a user for the access policy."""

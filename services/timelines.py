@@ -134,7 +134,7 @@ class ChildViews:
         """The answer without its entries, and the entries rendered for this reader; the read is logged."""
         require(actor, Action.READ_TIMELINE)
         freshness = self._prepare(actor, child_id)
-        members = self.timeline_view.members(str(child_id))
+        members = freshness["members"]
         ids = [m["child_id"] for m in members] or [str(child_id)]
         access = self.gate.open(actor, ids, caught_up=True)  # _prepare caught up
         filters = (ts(since) if since else None, ts(until) if until else None, agency_kind, kind)
@@ -162,7 +162,7 @@ class ChildViews:
         if as_of is not None:
             return self._risk_as_of(actor, child_id, as_of)
         freshness = self._prepare(actor, child_id)
-        members = self.timeline_view.members(str(child_id))
+        members = freshness["members"]
         ids = [m["child_id"] for m in members] or [str(child_id)]
         access = self.gate.open(actor, ids, caught_up=True)  # _prepare caught up
         access.require_full("risk score")
@@ -227,13 +227,14 @@ class ChildViews:
     def _prepare(self, actor: Actor, child_id: UUID) -> dict:
         """Let the projections catch up, then check the caller may see the child.
 
-        The view knows the child's municipality; only a child the view has not applied yet
-        (a worker behind) is looked up in the event store.
+        The view knows the child's municipality (read with the records of its timeline, which
+        the answer carries as ``members``); only a child the view has not applied yet (a
+        worker behind) is looked up in the event store.
         """
         head = self.store.recorder.max_notification_id() or 0
         caught_up = self.projector.before_read(head)  # type: ignore[attr-defined]
-        known = self.timeline_view.query(
-            "SELECT municipality_id FROM timeline_children WHERE child_id = ?", (str(child_id),))
+        members = self.timeline_view.members(str(child_id))
+        known = [m for m in members if m["child_id"] == str(child_id)]
         if known:
             municipality_id = UUID(known[0]["municipality_id"])
         else:
@@ -245,7 +246,7 @@ class ChildViews:
                 raise NotFound(f"child {child_id} not found")
             municipality_id = child.municipality_id
         require_same_municipality(actor, municipality_id)
-        return {"head": head, "caught_up": caught_up}
+        return {"head": head, "caught_up": caught_up, "members": members}
 
     def _freshness(self, prepared: dict, ids: list[str], members: list[dict]) -> dict:
         position = min(self.timeline_view.position(), self.risk_view.position())
