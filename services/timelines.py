@@ -175,6 +175,10 @@ class ChildViews:
         return {"child_id": root, "requested_id": str(child_id), **assessment.as_dict(),
                 "band_history": history, "freshness": self._freshness(freshness, ids, members)}
 
+    def risk_json(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> bytes:
+        """``risk`` as a compact JSON document."""
+        return _json(self.risk(actor, child_id, as_of=as_of)).encode()
+
     # --- as of a past instant ------------------------------------------------------------
 
     def _timeline_as_of(self, actor: Actor, child_id: UUID, as_of: datetime, language: str,

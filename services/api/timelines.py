@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -38,4 +38,7 @@ class ChildRisk(MethodView):
     @blp.response(200, RiskSchema)
     def get(self, query: dict, child_id: UUID):
         """The risk score with every contributing signal; it supports judgment and decides nothing."""
-        return jsonify(services().views.risk(current_actor(), child_id, **query))
+        # Plain JSON values, ~1,000 contributions: encoded once, compact and unsorted (Flask's
+        # provider sorts every object's keys), and not dumped through marshmallow either.
+        body = services().views.risk_json(current_actor(), child_id, **query)
+        return current_app.response_class(body, mimetype="application/json")
