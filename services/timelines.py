@@ -27,7 +27,7 @@ from services.store import SafehubStore
 from services.views import without_text
 
 #: Upper bound of the rendered timelines kept in memory (their JSON text), in bytes.
-RENDERED_CACHE_BYTES = 64 * 2**20
+RENDERED_CACHE_BYTES = 32 * 2**20
 
 
 class Rendered(NamedTuple):
