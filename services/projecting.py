@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 
 from projections.runner import Followers
 from services.logs import current_request_id
@@ -46,9 +47,10 @@ class InProcessProjector:
         """Tell the follower there is something new."""
         self._wake.set()
 
-    def before_read(self, position: int) -> bool:
-        """Apply everything up to now before a read, so a writer sees its own write."""
-        self.followers.catch_up()
+    def before_read(self, position: int, names: Iterable[str] | None = None) -> bool:
+        """Apply everything up to now before a read (to the ``names`` views only if given),
+        so a writer sees its own write."""
+        self.followers.catch_up(names)
         return True
 
     def stop(self) -> None:
@@ -98,9 +100,9 @@ class CeleryNudger:
         self._request_id = current_request_id()  # coalesced: the latest write's id goes along
         self._wake.set()
 
-    def before_read(self, position: int) -> bool:
-        """Wait a little for the workers to apply ``position``; say whether they did."""
-        return self.followers.wait_until(position, self.read_wait)
+    def before_read(self, position: int, names: Iterable[str] | None = None) -> bool:
+        """Wait a little for the workers to apply ``position`` (in the ``names`` views if given)."""
+        return self.followers.wait_until(position, self.read_wait, names)
 
     def stop(self) -> None:
         """Nothing to stop: the sender is a daemon thread."""

@@ -26,6 +26,8 @@ from services.point_in_time import family_events, replay_timeline, risk_signals
 from services.store import SafehubStore
 from services.views import without_text
 
+#: The views a timeline or risk read uses (entries, score, grounds): they catch up before it.
+READ_VIEWS = ("timeline", "risk", "memberships")
 #: Upper bound of the rendered timelines kept in memory (their JSON text), in bytes.
 RENDERED_CACHE_BYTES = 32 * 2**20
 
@@ -236,7 +238,7 @@ class ChildViews:
         worker behind) is looked up in the event store.
         """
         head = self.store.recorder.max_notification_id() or 0
-        caught_up = self.projector.before_read(head)  # type: ignore[attr-defined]
+        caught_up = self.projector.before_read(head, READ_VIEWS)  # type: ignore[attr-defined]
         members = self.timeline_view.members(str(child_id))
         known = [m for m in members if m["child_id"] == str(child_id)]
         if known:
