@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID, SafeUUID
 
-from eventsourcing.application import Application, Repository
+from eventsourcing.application import Application, Cache, LRUCache, Repository
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
 )
 
 from domain.children import Child
+from projections.bounded_cache import BoundedCache
 from services.config import Settings
 from services.keys import ReusedAESCipher, SubjectKeys
 from services.sealing import SealingMapper
@@ -37,6 +38,8 @@ KEYS_FILE = "keys.sqlite"
 T = TypeVar("T")
 #: How often a write is retried when another writer changed the same aggregate first.
 CONFLICT_RETRIES = 50
+#: The events all cached aggregates may hold together (``SAFEHUB_AGGREGATE_CACHE_EVENTS``).
+DEFAULT_CACHE_EVENTS = 50_000
 
 
 class DateAsISO(Transcoding):
@@ -191,6 +194,42 @@ class GroupCommit:
             waiting.written = True
 
 
+class AggregateCache(Cache):
+    """The repository's cache of decoded aggregates, bounded by the events they hold.
+
+    The library's LRU cache counts aggregates, but a child's aggregate holds every signal
+    ever recorded about it, so "2,000 children" is a few MiB on the first day and grows
+    with every signal after. Here the budget is in events (an aggregate weighs its
+    version), so a process's memory stays flat as the histories grow.
+    """
+
+    def __init__(self, max_entries: int, max_events: int):
+        super().__init__()
+        self.maxsize = max_entries
+        self.entries: BoundedCache[Any] = BoundedCache(max_entries, max_events, weigh=_events_in)
+
+    def get(self, key: Any, *, evict: bool = False) -> Any:
+        found = self.entries.pop(key) if evict else self.entries.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def put(self, key: Any, value: Any) -> None:
+        if value is not None:
+            self.entries.put(key, value)
+
+    def reweigh(self, key: Any) -> None:
+        """An aggregate fast-forwarded in place weighs more now."""
+        self.entries.reweigh(key)
+
+    def __bool__(self) -> bool:  # the library tests ``if self.cache``: an empty cache is still on
+        return True
+
+
+def _events_in(aggregate: Any) -> int:
+    return int(getattr(aggregate, "version", 1))
+
+
 class _CopyUnderLockRepository(Repository):
     """The library's repository, but a cached aggregate is copied while nobody advances it.
 
@@ -213,7 +252,10 @@ class _CopyUnderLockRepository(Repository):
         if self.cache is None or version is not None:
             return super().get(aggregate_id, version=version, **kwargs)
         with self._stripes[hash(aggregate_id) % self.STRIPES]:
-            return super().get(aggregate_id, **kwargs)
+            aggregate = super().get(aggregate_id, **kwargs)
+            if isinstance(self.cache, AggregateCache):
+                self.cache.reweigh(aggregate_id)
+            return aggregate
 
 
 class SafehubStore(Application):
@@ -234,11 +276,15 @@ class SafehubStore(Application):
     def construct_repository(self) -> Repository:
         """The library's repository, with cached aggregates copied under a lock (see above)."""
         base = super().construct_repository()
-        return _CopyUnderLockRepository(
+        repository = _CopyUnderLockRepository(
             event_store=base.event_store, snapshot_store=base.snapshot_store,
             cache_maxsize=None if base.cache is None else getattr(base.cache, "maxsize", 0),
             fastforward=base.fastforward, fastforward_skipping=base.fastforward_skipping,
             deepcopy_from_cache=base.deepcopy_from_cache)
+        if isinstance(base.cache, LRUCache):
+            events = int(self.env.get("AGGREGATE_CACHE_EVENTS") or DEFAULT_CACHE_EVENTS)
+            repository.cache = AggregateCache(base.cache.maxsize, events)
+        return repository
 
     def construct_transcoder(self) -> Transcoder:
         """The JSON transcoder with the quicker decoding (see :class:`QuickJSONTranscoder`)."""
@@ -317,7 +363,8 @@ class SafehubStore(Application):
 def open_store(settings: Settings) -> SafehubStore:
     """Open (creating tables if needed) the store the settings point at."""
     env = settings.eventsourcing_env()
-    env.update({"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size), "AGGREGATE_CACHE_FASTFORWARD": "y"})
+    env.update({"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size), "AGGREGATE_CACHE_FASTFORWARD": "y",
+                "AGGREGATE_CACHE_EVENTS": str(settings.aggregate_cache_events)})
     return SafehubStore(env=env, keys=open_keys(settings))
 
 
