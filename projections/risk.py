@@ -8,8 +8,6 @@ a rebuild gives exactly the same history.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -17,10 +15,13 @@ from typing import Any
 
 from domain.children import Child
 from domain.risk import RiskPolicy, RiskSignal, assess, load_policy
+from projections.bounded_cache import BoundedCache
 from projections.views import ViewMixin, from_ts, topics_of, ts
 
-#: How many recently read children keep their signals in memory.
+#: How many recently read children keep their signals in memory, and how many signals in
+#: all (a few hundred bytes each): the second bound holds as the histories grow.
 SIGNALS_CACHE_SIZE = 256
+SIGNALS_CACHE_SIGNALS = 20_000
 _SIGNAL_COLUMNS = "signal_id, child_id, kind, severity, observed_at, agency_id, agency_kind, retracted, disputed"
 
 
@@ -60,9 +61,13 @@ class RiskView(ViewMixin):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.limit_read_cache(SIGNALS_CACHE_SIGNALS)
+
+    def limit_read_cache(self, signals: int) -> None:
+        """Keep at most ``signals`` signals in memory (``SAFEHUB_READ_CACHE_ROWS``)."""
         #: Recently read children: root -> (each record's last position, signals); see ``signals_of``.
-        self._signals_cache: OrderedDict[str, tuple[tuple, list[RiskSignal]]] = OrderedDict()
-        self._signals_lock = threading.Lock()
+        self._signals_cache: BoundedCache[tuple[tuple, list[RiskSignal]]] = BoundedCache(
+            SIGNALS_CACHE_SIZE, signals, weigh=lambda cached: len(cached[1]))
 
     def apply_batch(self, events: Sequence[tuple[Any, int]], position: int, start: int | None = None) -> None:
         """Apply a batch with fresh in-memory caches that die with the transaction."""
@@ -218,14 +223,9 @@ class RiskView(ViewMixin):
                 (root_id,)))
             cached = self._signals_cache.get(root_id)
             if cached is not None and cached[0] == token:
-                with self._signals_lock:
-                    self._signals_cache.move_to_end(root_id)
                 return list(cached[1])
             signals = self._signals(cursor, root_id)
-        with self._signals_lock:
-            self._signals_cache[root_id] = (token, signals)
-            while len(self._signals_cache) > SIGNALS_CACHE_SIZE:
-                self._signals_cache.popitem(last=False)
+        self._signals_cache.put(root_id, (token, signals))
         return list(signals)
 
     def band_history(self, root_id: str) -> list[dict]:

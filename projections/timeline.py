@@ -8,18 +8,19 @@ merged record's entries appear on the surviving record's timeline through ``root
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from domain.agencies import Agency
 from domain.children import Child
+from projections.bounded_cache import BoundedCache
 from projections.views import ViewMixin, as_json, topics_of, ts
 
 _CORRECTABLE = ("kind", "severity", "observed_at", "details", "days")
-#: How many recently read timelines keep their rows in memory.
+#: How many recently read timelines keep their rows in memory, and how many rows in all
+#: (about 1.5 KiB each): the second bound is the one that holds as the timelines grow.
 ROWS_CACHE_SIZE = 256
+ROWS_CACHE_ROWS = 20_000
 
 
 class TimelineView(ViewMixin):
@@ -47,13 +48,15 @@ class TimelineView(ViewMixin):
     )
 
     #: Recently read timelines: key -> (each record's last position, rows); see ``entries``.
-    _rows_cache: OrderedDict
-    _rows_lock: threading.Lock
+    _rows_cache: BoundedCache[tuple[tuple, list[dict]]]
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._rows_cache = OrderedDict()
-        self._rows_lock = threading.Lock()
+        self.limit_read_cache(ROWS_CACHE_ROWS)
+
+    def limit_read_cache(self, rows: int) -> None:
+        """Keep at most ``rows`` timeline rows in memory (``SAFEHUB_READ_CACHE_ROWS``)."""
+        self._rows_cache = BoundedCache(ROWS_CACHE_SIZE, rows, weigh=lambda cached: len(cached[1]))
 
     #: Within a batch: each child's last applied (version, position), written once at its end.
     _applied: dict[str, tuple[int, int]] | None = None
@@ -177,14 +180,9 @@ class TimelineView(ViewMixin):
             "ORDER BY child_id", child_ids))
         cached = self._rows_cache.get(key)
         if cached is not None and cached[0] == token:
-            with self._rows_lock:
-                self._rows_cache.move_to_end(key)
             return list(cached[1])
         rows = self._entries(child_ids, since=since, until=until, agency_kind=agency_kind, kind=kind)
-        with self._rows_lock:
-            self._rows_cache[key] = (token, rows)
-            while len(self._rows_cache) > ROWS_CACHE_SIZE:
-                self._rows_cache.popitem(last=False)
+        self._rows_cache.put(key, (token, rows))
         return list(rows)
 
     def _entries(self, child_ids: list[str], *, since: str | None, until: str | None,

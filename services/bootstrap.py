@@ -17,6 +17,7 @@ from projections.deadlines import DeadlinesView
 from projections.registry import VIEWS
 from projections.risk import RiskView
 from projections.runner import Follower, Followers
+from projections.timeline import TimelineView
 from projections.views import open_view
 from services.blue_cards import BlueCards
 from services.child_access import ChildGate
@@ -87,6 +88,8 @@ def build_followers(settings: Settings, store: SafehubStore) -> Followers:
         view = open_view(view_class, settings.view_env(name))
         if isinstance(view, RiskView):
             view.policy = policy
+        if isinstance(view, RiskView | TimelineView):
+            view.limit_read_cache(settings.read_cache_rows)
         if isinstance(view, DeadlinesView):
             view.policy = load_procedure_policy(settings.procedure_policy_path)
         followers.append(Follower(view, store.recorder, store.mapper))

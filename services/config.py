@@ -51,6 +51,8 @@ class Settings:
     #: ... and the events they may hold together: the real memory bound (a busy child's
     #: aggregate holds thousands of signals), under 1 KiB each (a signal with a short note: about 0.4 KiB).
     aggregate_cache_events: int = 50_000
+    #: Rows the timeline's and the risk view's read caches may each hold per process.
+    read_cache_rows: int = 20_000
     #: Create missing tables and indexes on start (PostgreSQL). Production sets it off for the
     #: long-running processes: `safehub init` creates the schema once, and a CREATE INDEX run by
     #: a starting process while a worker applies a batch can deadlock with it.
@@ -84,6 +86,7 @@ class Settings:
             "log_level": env.get("SAFEHUB_LOG_LEVEL", "INFO"),
             "aggregate_cache_size": int(env.get("SAFEHUB_AGGREGATE_CACHE_SIZE", "2000")),
             "aggregate_cache_events": int(env.get("SAFEHUB_AGGREGATE_CACHE_EVENTS", "50000")),
+            "read_cache_rows": int(env.get("SAFEHUB_READ_CACHE_ROWS", "20000")),
             "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),
             "cookie_secure": env.get("SAFEHUB_COOKIE_SECURE", "y" if env.get("SAFEHUB_DATABASE_URL") else "n")
             .strip().lower() not in ("n", "no", "0", "false"),
