@@ -12,7 +12,7 @@ import errno
 import logging
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -21,6 +21,8 @@ from services.api.availability import PAUSE_SECONDS, StoreBreaker
 log = logging.getLogger("safehub.api")
 #: What SQLite (and the OS) say when the disk or the database file cannot grow.
 _DISK_FULL = ("database or disk is full", "no space left on device")
+#: The blueprints that serve pages (services.web): their errors are pages, not JSON.
+PAGE_BLUEPRINTS = ("signin", "pages", "procedure")
 
 
 def error_body(status: int, error: str, message: str, **extra: object):
@@ -84,7 +86,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.before_request
     def fail_fast_while_the_database_is_down():
-        if breaker is None or not request.path.startswith("/api/"):
+        if breaker is None or not _needs_the_database():
             return None
         wait = breaker.retry_after()
         if wait is not None:
@@ -172,10 +174,24 @@ def _breaker(app: Flask) -> StoreBreaker | None:
     return breaker
 
 
+def _needs_the_database() -> bool:
+    """The API and the pages do; static files, health and metrics answer without it."""
+    endpoint = request.endpoint or ""
+    return request.path.startswith("/api/") or (request.blueprint in PAGE_BLUEPRINTS
+                                                 and not endpoint.endswith(".static"))
+
+
 def _unavailable(retry_after: int):
-    """503: the database is unreachable; the body says so and when to try again."""
-    response = error_body(503, "unavailable", f"the database is unreachable; nothing was saved; "
-                                              f"retry in {retry_after} s (with the same Idempotency-Key)")
+    """503: the database is unreachable; the body says so and when to try again.
+
+    A page gets a page (in the reader's language), an API client the JSON it can act on.
+    """
+    if request.blueprint in PAGE_BLUEPRINTS:
+        page = current_app.jinja_env.get_template("web/unavailable.html").render(retry_after=retry_after)
+        response = current_app.response_class(page, status=503, mimetype="text/html")
+    else:
+        response = error_body(503, "unavailable", f"the database is unreachable; nothing was saved; "
+                                                  f"retry in {retry_after} s (with the same Idempotency-Key)")
     response.headers["Retry-After"] = str(retry_after)
     return response
 

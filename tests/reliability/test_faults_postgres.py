@@ -144,7 +144,10 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     time.sleep(1.5)  # load running
     stop_postgres(own_postgres)
     down_at = time.monotonic()
-    time.sleep(OUTAGE_SECONDS)
+    time.sleep(POOL_TIMEOUT + 1)
+    # A person at the sign-in page meanwhile gets a page saying so, in Polish, not JSON.
+    page = call(server.base, "GET", "/sign-in", headers={"Accept": "text/html"}, timeout=30)
+    time.sleep(max(0.0, down_at + OUTAGE_SECONDS - time.monotonic()))
     up_at = time.monotonic()
     start_postgres(own_postgres)
     for t in threads[:WRITERS]:
@@ -175,6 +178,9 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
         [(a.status, round(a.seconds, 2)) for a in during]
     assert all(a.seconds < POOL_TIMEOUT + 3 for _, _, a in log.answers if a.status == 503), "no 503 waited long"
     assert any(a.status == 200 for sent, a in probes if sent > up_at + 3), "requests succeed again"
+    assert page.status == 503 and page.headers["content-type"].startswith("text/html"), page
+    assert int(page.headers["retry-after"]) >= 1 and "Chwilowo niedostępne" in page.body and page.seconds < 1
+    assert call(server.base, "GET", "/sign-in").status == 200, "the page is back"
 
     # Nothing lost, nothing doubled: one stored signal per key, the ids the clients were given.
     assert all(len(v) == 1 for v in ids.values()), "a retry got a different signal"
