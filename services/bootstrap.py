@@ -34,7 +34,7 @@ from services.read_audit import ReadAudit, ReadLogTable
 from services.reports import ProgrammeReports
 from services.store import SafehubStore, open_store
 from services.time_cards import TimeCards
-from services.timelines import ChildViews
+from services.timelines import ChildViews, rendered_timelines
 
 
 def utc_now() -> datetime:
@@ -136,6 +136,7 @@ def _build_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
                      catch_up, load_category_policy(), read_audit)
     children.gate = gate
     views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path), gate)
+    views.rendered = rendered_timelines(settings.read_cache_rows)
     help_plans = HelpPlans(store, clock, settings.timezone)
     time_cards = TimeCards(store, clock, settings.timezone)
     notifications = Notifications(store, clock, settings.school_days_path)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
@@ -17,9 +15,10 @@ from domain.children import Child
 from domain.errors import NotFound
 from domain.risk import RiskPolicy, assess
 from domain.signals import CATALOGUE
+from projections.bounded_cache import BoundedCache
 from projections.risk import RiskView
 from projections.runner import Followers
-from projections.timeline import TimelineView
+from projections.timeline import ROWS_CACHE_ROWS, TimelineView
 from projections.views import from_ts, ts
 from services.child_access import ChildGate
 from services.point_in_time import family_events, replay_timeline, risk_signals
@@ -28,8 +27,11 @@ from services.views import without_text
 
 #: The views a timeline or risk read uses (entries, score, grounds): they catch up before it.
 READ_VIEWS = ("timeline", "risk", "memberships")
-#: Upper bound of the rendered timelines kept in memory (their JSON text), in bytes.
-RENDERED_CACHE_BYTES = 32 * 2**20
+#: The rendered timelines kept in memory may hold this many bytes of JSON per row the
+#: read caches may hold (``SAFEHUB_READ_CACHE_ROWS``): 20,000 rows -> about 32 MiB.
+RENDERED_BYTES_PER_ROW = 1_700
+#: How many renderings at most, however short.
+RENDERED_CACHE_ENTRIES = 10_000
 
 
 class Rendered(NamedTuple):
@@ -39,7 +41,7 @@ class Rendered(NamedTuple):
     withheld: tuple[str, ...]
 
 
-class RenderedTimelines:
+def rendered_timelines(rows: int) -> BoundedCache[Rendered]:
     """Recently rendered timelines, by what they were rendered from and for whom.
 
     The key holds every record of the timeline with the log position the timeline view
@@ -49,36 +51,8 @@ class RenderedTimelines:
     ``ChildAccess.sees_entry``/``sees_details`` look at), the language and the filters.
     Bounded by the size of the text; least recently used first out.
     """
-
-    def __init__(self, max_bytes: int = RENDERED_CACHE_BYTES):
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple, Rendered] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Rendered | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, rendered: Rendered) -> None:
-        size = len(rendered.entries_json)
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.entries_json)
-            self._items[key] = rendered
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.entries_json)
-
-    def __len__(self) -> int:
-        return len(self._items)
+    return BoundedCache(RENDERED_CACHE_ENTRIES, rows * RENDERED_BYTES_PER_ROW,
+                        weigh=lambda rendered: len(rendered.entries_json))
 
 
 def access_class(access: ChildAccess) -> tuple:
@@ -98,7 +72,7 @@ class ChildViews:
         self.projector = projector
         self.clock = clock
         self.policy = policy
-        self.rendered = RenderedTimelines()
+        self.rendered = rendered_timelines(ROWS_CACHE_ROWS)
 
     @property
     def timeline_view(self) -> TimelineView:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.config import Settings
+from services.timelines import RENDERED_BYTES_PER_ROW
 from tests.api import test_timeline as base
 from tests.api.test_timeline import days_ago, post_signal, timeline
 
@@ -35,3 +36,5 @@ def test_a_timeline_longer_than_the_budget_is_read_whole_and_current_and_not_kep
     for name, cache in (("timeline", "_rows_cache"), ("risk", "_signals_cache")):
         kept = getattr(services.followers[name].view, cache)
         assert kept.max_weight == BUDGET and kept.weight <= BUDGET, name
+    rendered = services.views.rendered  # the timelines' JSON, within its budget too
+    assert rendered.max_weight == BUDGET * RENDERED_BYTES_PER_ROW and rendered.weight <= rendered.max_weight

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import services.timelines as timelines
-from services.timelines import Rendered, RenderedTimelines
+from services.timelines import RENDERED_BYTES_PER_ROW, Rendered, rendered_timelines
 from tests.api import test_timeline as base
 from tests.api.test_blue_cards import open_group
 from tests.api.test_timeline import days_ago, post_child, post_signal
@@ -38,7 +38,7 @@ def read(client, services, who, child, **query):
     response = client.get(f"/api/v1/children/{child}/timeline", headers=who.headers, query_string=query)
     assert response.status_code == 200, response.json
     kept = services.views.rendered
-    services.views.rendered = RenderedTimelines()
+    services.views.rendered = rendered_timelines(services.settings.read_cache_rows)
     try:
         fresh = client.get(f"/api/v1/children/{child}/timeline", headers=who.headers, query_string=query)
     finally:
@@ -159,9 +159,10 @@ def test_the_read_audit_names_the_withheld_categories_of_a_kept_rendering(client
 
 
 def test_the_kept_renderings_are_bounded_by_their_size():
-    kept = RenderedTimelines(max_bytes=100)
+    kept = rendered_timelines(rows=1)  # RENDERED_BYTES_PER_ROW bytes in all
+    size = RENDERED_BYTES_PER_ROW * 2 // 5
     for n in range(5):
-        kept.put(("child", n), Rendered(b"x" * 40, ()))
+        kept.put(("child", n), Rendered(b"x" * size, ()))
     assert len(kept) == 2 and kept.get(("child", 4)) is not None and kept.get(("child", 0)) is None
-    kept.put(("big",), Rendered(b"x" * 101, ()))  # larger than the whole cache: not kept
+    kept.put(("big",), Rendered(b"x" * (RENDERED_BYTES_PER_ROW + 1), ()))  # larger than the whole cache: not kept
     assert kept.get(("big",)) is None and len(kept) == 2
