@@ -114,7 +114,8 @@ class Deployment:
 
 
 def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float = 5.0, seed: int = 11,
-        say: Callable[[str], None] = lambda _: None, settings: dict[str, str] | None = None) -> dict:
+        say: Callable[[str], None] = lambda _: None, settings: dict[str, str] | None = None,
+        children_at_start: int = 20, mix: dict[str, int] | None = None) -> dict:
     """Run the soak; return the figures as a dict."""
     workdir = Path(tempfile.mkdtemp(prefix="safehub-soak-", dir="/tmp"))
     workdir.chmod(0o755)
@@ -126,7 +127,7 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
         assert deployment.web is not None
         base, users = deployment.web.base, deployment.users
         children: list[str] = []
-        for n in range(20):
+        for n in range(children_at_start):
             answer = call(base, "POST", "/api/v1/children", users["school"],
                           {"given_name": f"Dziecko{n}", "family_name": "Obciążeniowe",
                            "date_of_birth": f"201{n % 8}-0{1 + n % 9}-1{n % 9}"})
@@ -139,7 +140,7 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
 
         def client(c: int) -> None:
             rnd = random.Random(seed + c)  # a load mix, not a secret
-            ops, weights = list(MIX), list(MIX.values())
+            ops, weights = list(mix or MIX), list((mix or MIX).values())
             while time.monotonic() < stop_at:
                 op = rnd.choices(ops, weights)[0]
                 with children_lock:
@@ -239,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--backend", choices=("stack", "sqlite"), default="stack")
+    parser.add_argument("--children", type=int, default=20, help="children registered before the load starts")
+    parser.add_argument("--mix", default=None, metavar="OP=WEIGHT,...",
+                        help=f"the operations' weights (default {','.join(f'{k}={v}' for k, v in MIX.items())})")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--set", action="append", default=[], metavar="SAFEHUB_X=VALUE",
                         help="a setting for the servers under load (repeatable), e.g. SAFEHUB_AGGREGATE_CACHE_SIZE=50")
@@ -246,8 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(item.split("=", 1) for item in args.set)
     if any(not key.startswith("SAFEHUB_") for key in settings):
         parser.error("--set takes SAFEHUB_ settings")
+    mix = {op: int(weight) for op, weight in (item.split("=", 1) for item in args.mix.split(","))} if args.mix else None
+    if mix and set(mix) - set(MIX):
+        parser.error(f"--mix takes {', '.join(MIX)}")
     figures = run(args.minutes * 60, args.clients, args.backend, warmup=15,
-                  say=lambda text: print(text, file=sys.stderr, flush=True), settings=settings)
+                  say=lambda text: print(text, file=sys.stderr, flush=True), settings=settings,
+                  children_at_start=args.children, mix=mix)
     print(json.dumps(figures, indent=2) if args.json else report(figures))
     return 1 if figures["errors"] else 0
 
