@@ -125,11 +125,14 @@ class Directory:
 
     def authenticate(self, token: str) -> Actor | None:
         """Return the actor a bearer token belongs to, or None for an unknown or stale one."""
-        user = self.token_user(token)
-        return self.actor_for(user) if user is not None else None
+        found = self.authenticate_with_basis(token)
+        return None if found is None else found[0]
 
-    def token_user(self, token: str) -> User | None:
-        """The active user whose current token this is, or None."""
+    def authenticate_with_basis(self, token: str) -> tuple[Actor, dict[UUID, int]] | None:
+        """Like ``authenticate``, with the version of each aggregate the answer was read from.
+
+        The answer stays right while none of them has a newer event (``store.versions``).
+        """
         digest = token_hash(token)
         try:
             pointer = self.store.repository.get(Pointer.create_id("token:" + digest))
@@ -138,7 +141,9 @@ class Directory:
             return None
         if not user.active or user.token_hash != digest:
             return None
-        return user
+        agency = self.store.repository.get(user.agency_id) if user.agency_id else None
+        actor = Actor(user.id, user.municipality_id, user.agency_id, agency.kind if agency else None, user.role)
+        return actor, {a.id: a.version for a in (pointer, user, agency) if a is not None}
 
     def actor_for(self, user: User) -> Actor:
         """Describe a user for the access policy."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from typing import Any
 from uuid import UUID
 
 from flask import current_app, g, request
@@ -13,51 +11,53 @@ from werkzeug.exceptions import Unauthorized
 from domain.access import Actor
 from services.tokens import token_hash
 
-#: How many recently used tokens keep their actor in memory (per process).
-KNOWN_TOKENS = 1024
+#: How many tokens' answers a web process keeps (a few per calling system or person).
+KNOWN_TOKENS = 4096
 
 
 class KnownTokens:
-    """The actors of recently used tokens, each trusted only while its user is unchanged.
+    """Who each recently seen token belongs to, kept only while it is provably still so.
 
-    An actor is built from the user (role, municipality, agency, whether it is active and
-    which token is current) and the user's agency (whose kind never changes). Every
-    change to a user - a new token, a deactivation - is an event on that user, so a
-    kept actor is reused only when the user's latest stored version is still the one it
-    was built from: one indexed look-up instead of loading three aggregates, and a
-    replaced or revoked token is refused at once, in every process.
+    Reading the token's pointer, its user and the user's agency afresh costs three
+    aggregate reads per request, each a query under the repository's per-aggregate lock,
+    which every request of one calling system queues for (they share the user). Here the
+    answer is kept with the versions of those aggregates, and each request checks them in
+    ONE query: a replaced token, a deactivated user, a changed role, written by this or
+    any other process, is a newer version, and the token is looked up again at once.
+    Only the token's hash is kept; an unknown or stale token is never remembered.
     """
 
-    def __init__(self, size: int = KNOWN_TOKENS):
+    def __init__(self, directory, store, size: int = KNOWN_TOKENS):
+        self.directory = directory
+        self.store = store
         self.size = size
-        self._items: OrderedDict[str, tuple[UUID, int, Actor]] = OrderedDict()
+        self._known: dict[str, tuple[Actor, dict[UUID, int]]] = {}
         self._lock = threading.Lock()
 
-    def actor(self, svc: Any, token: str) -> Actor | None:
-        """The actor of a valid token, or None."""
+    def authenticate(self, token: str) -> Actor | None:
+        """The actor the token belongs to now, or None."""
         digest = token_hash(token)
+        known = self._known.get(digest)
+        if known is not None and self.store.versions(list(known[1])) == known[1]:
+            return known[0]
+        found = self.directory.authenticate_with_basis(token)
         with self._lock:
-            known = self._items.get(digest)
-        if known is not None:
-            user_id, version, actor = known
-            latest = svc.store.recorder.select_events(user_id, desc=True, limit=1)
-            if latest and latest[0].originator_version == version:
-                with self._lock:
-                    if digest in self._items:
-                        self._items.move_to_end(digest)
-                return actor
-        user = svc.directory.token_user(token)
-        if user is None:
-            with self._lock:
-                self._items.pop(digest, None)
-            return None
-        actor = svc.directory.actor_for(user)
-        with self._lock:
-            self._items[digest] = (user.id, user.version, actor)
-            self._items.move_to_end(digest)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return actor
+            if found is None:
+                self._known.pop(digest, None)
+                return None
+            if digest not in self._known and len(self._known) >= self.size:
+                self._known.pop(next(iter(self._known)))  # the oldest entry
+            self._known[digest] = found
+        return found[0]
+
+
+def known_tokens() -> KnownTokens:
+    """This app's token answers (one per app, built on first use)."""
+    known = current_app.extensions.get("safehub_tokens")
+    if known is None:
+        svc = current_app.extensions["safehub"]
+        known = current_app.extensions.setdefault("safehub_tokens", KnownTokens(svc.directory, svc.store))
+    return known
 
 
 def current_actor() -> Actor:
@@ -68,10 +68,7 @@ def current_actor() -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'")
-    known = current_app.extensions.get("safehub.tokens")
-    if known is None:
-        known = current_app.extensions.setdefault("safehub.tokens", KnownTokens())
-    actor = known.actor(current_app.extensions["safehub"], token.strip())
+    actor = known_tokens().authenticate(token.strip())
     if actor is None:
         raise Unauthorized("the token is unknown or has been replaced")
     g.actor = actor
