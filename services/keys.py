@@ -112,29 +112,37 @@ class SubjectKeys:
                      if str(s) not in self._cache or now - self._cache[str(s)][0] >= CACHE_SECONDS]
         if not names:
             return
-        fresh = [(n, base64.b64encode(self.master.encrypt(AESCipher.create_key(32).encode())).decode(),
-                  datetime.now(UTC).isoformat()) for n in names]
+        keys = {n: AESCipher.create_key(32) for n in names}
+        fresh = [(n, base64.b64encode(self.master.encrypt(k.encode())).decode(), datetime.now(UTC).isoformat())
+                 for n, k in keys.items()]
         with self._db_lock:
             try:
-                self._insert_many(fresh)
+                inserted = self._insert_many(fresh)
             except (psycopg.OperationalError, psycopg.InterfaceError):
                 self._conn = None
-                self._insert_many(fresh)
+                inserted = self._insert_many(fresh)
+        if inserted == len(fresh):  # every key is ours: seal with them without reading them back
+            with self._lock:
+                self._cache.update((n, (now, _cipher(k))) for n, k in keys.items())
 
-    def _insert_many(self, rows: list[tuple[str, str, str]]) -> None:
+    def _insert_many(self, rows: list[tuple[str, str, str]]) -> int:
+        """Insert the keys not there yet; return how many were inserted (-1: not known)."""
         self._run("SELECT 1", ())  # open the connection if needed
         statement = "INSERT INTO safehub_subject_keys VALUES (?, ?, ?, NULL) ON CONFLICT (subject) DO NOTHING"
         if self.postgres_url:
             with self._conn.transaction():
-                self._conn.cursor().executemany(statement.replace("?", "%s"), rows)
-        else:
-            self._conn.execute("BEGIN")
-            try:
-                self._conn.executemany(statement, rows)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+                cursor = self._conn.cursor()
+                cursor.executemany(statement.replace("?", "%s"), rows)
+                return cursor.rowcount
+        before = self._conn.total_changes
+        self._conn.execute("BEGIN")
+        try:
+            self._conn.executemany(statement, rows)
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        return self._conn.total_changes - before
 
     def open(self, subject: UUID, box: str) -> bytes | None:
         """Decrypt, or None when the subject's key was destroyed."""

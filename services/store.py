@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID, SafeUUID
 
-from eventsourcing.application import Application, Cache, LRUCache, Repository
+from eventsourcing.application import Application, Cache, LRUCache, ProcessingEvent, Repository
 from eventsourcing.cryptography import AESCipher
+from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
@@ -309,7 +310,22 @@ class SafehubStore(Application):
                    and isinstance(o.pending_events[0], Child.Registered)]
             if new:
                 self.keys.ensure(new)
-        return super().save(*objs, **kwargs)
+        # The library's save, but an aggregate's events are collected with a plain class
+        # check: its Protocol isinstance checks cost ~30 µs per object on Python 3.11
+        # (20% of a 3,000-row import's save).
+        processing_event: ProcessingEvent = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, as its save calls it
+        return recordings
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have any stored event, in one query per thousand ids.

@@ -48,8 +48,8 @@ def _uploaded_bytes() -> bytes:
 
 @blp.route("/import")
 class Import(MethodView):
-    @blp.arguments(IdempotencyHeaderSchema, location="headers")
-    @blp.arguments(ImportQuerySchema, location="query")
+    @blp.arguments(IdempotencyHeaderSchema(), location="headers")  # instances: a class is built per request
+    @blp.arguments(ImportQuerySchema(), location="query")
     @blp.doc(requestBody=_CSV_BODY)
     @blp.response(201, ImportReportSchema)
     def post(self, headers: dict, query: dict):

@@ -22,6 +22,10 @@ from services.api.schemas import (
 
 blp = Blueprint("signals", __name__, url_prefix="/api/v1", description="Signals")
 
+#: Argument schemas are given as instances: given a class, webargs builds one per request.
+_IDEMPOTENCY = IdempotencyHeaderSchema()
+_SIGNAL_CREATE = SignalCreateSchema()
+
 
 @blp.route("/children/<uuid:child_id>/signals")
 class ChildSignals(MethodView):
@@ -30,8 +34,8 @@ class ChildSignals(MethodView):
         """List the signals about the child that you may see."""
         return services().children.list_signals(current_actor(), child_id)
 
-    @blp.arguments(IdempotencyHeaderSchema, location="headers")
-    @blp.arguments(SignalCreateSchema)
+    @blp.arguments(_IDEMPOTENCY, location="headers")
+    @blp.arguments(_SIGNAL_CREATE)
     @blp.response(201, SignalSchema)
     def post(self, headers: dict, body: dict, child_id: UUID):
         """Submit a signal; your agency is recorded as its source.
@@ -47,7 +51,7 @@ class ChildSignals(MethodView):
 
 @blp.route("/children/<uuid:child_id>/signals/<uuid:signal_id>/corrections")
 class SignalCorrections(MethodView):
-    @blp.arguments(SignalCorrectionSchema)
+    @blp.arguments(SignalCorrectionSchema())
     @blp.response(201, SignalSchema)
     def post(self, body: dict, child_id: UUID, signal_id: UUID):
         """Correct your agency's signal; the original stays in the history."""
@@ -56,7 +60,7 @@ class SignalCorrections(MethodView):
 
 @blp.route("/children/<uuid:child_id>/signals/<uuid:signal_id>/retraction")
 class SignalRetraction(MethodView):
-    @blp.arguments(SignalRetractionSchema)
+    @blp.arguments(SignalRetractionSchema())
     @blp.response(201, SignalSchema)
     def post(self, body: dict, child_id: UUID, signal_id: UUID):
         """Retract your agency's signal with a reason; it stays visible as retracted."""
