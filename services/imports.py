@@ -99,6 +99,8 @@ class _Batch:
         self.registered: set[UUID] = set()
         #: Birthday buckets known (by ``prefetch``) not to exist yet: created without asking.
         self.absent: set[str] = set()
+        #: Each date of birth's bucket key (a keyed digest), computed once per import.
+        self.dob_keys: dict[date, str] = {}
 
     def prefetch(self, rows: list[Row]) -> None:
         """Learn in one query which of the file's birthday buckets exist at all.
@@ -112,8 +114,8 @@ class _Batch:
                 dob = _date(row.values.get("date_of_birth", ""))
             except ValueError:
                 continue
-            if dob is not None:
-                key = self.records._dob_key(self.actor.municipality_id, dob)
+            if dob is not None and dob not in self.dob_keys:
+                key = self._dob_key(dob)
                 keys[Bucket.create_id(key)] = key
         present = self.imports.store.existing(list(keys))
         self.absent = {key for bucket_id, key in keys.items() if bucket_id not in present}
@@ -262,8 +264,13 @@ class _Batch:
             return self._loaded(child.merged_into)
         return child
 
+    def _dob_key(self, dob: date) -> str:
+        if dob not in self.dob_keys:
+            self.dob_keys[dob] = self.records._dob_key(self.actor.municipality_id, dob)
+        return self.dob_keys[dob]
+
     def _bucket(self, dob: date) -> Bucket:
-        key = self.records._dob_key(self.actor.municipality_id, dob)
+        key = self._dob_key(dob)
         if key not in self.buckets:
             self.buckets[key] = Bucket(key=key) if key in self.absent else self.records._bucket(key)
         return self.buckets[key]

@@ -6,12 +6,27 @@ SQLite's single writer) see every write; production runs gunicorn from deploy/.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from services.logs import logconfig_dict
+
+
+class _AppLogsRequests(Logger):
+    """gunicorn's logger, minus the access line when its logger would drop it anyway.
+
+    gunicorn builds the line's atoms for every request whenever a logging configuration
+    is given; the app logs each request itself and the access logger sits at WARNING.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        """Build and log the access line only if it would be written."""
+        if self.access_log.isEnabledFor(logging.INFO):
+            super().access(resp, req, environ, request_time)
 
 
 class _Embedded(BaseApplication):
@@ -40,5 +55,6 @@ def serve(factory: Callable[[], Flask], host: str, port: int, threads: int = 8) 
         "timeout": 60,
         # JSON lines; the app logs each request (URL rule, status, time; never the query string).
         "accesslog": None,
+        "logger_class": _AppLogsRequests,
         "logconfig_dict": logconfig_dict("web"),
     }).run()
