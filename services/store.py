@@ -373,7 +373,10 @@ class SafehubStore(Application):
                 cursor.execute(statement, (list(ids),))
                 return {UUID(str(r["originator_id"])): r["version"] for r in cursor.fetchall()}
         marks = ", ".join("?" for _ in ids)
-        with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        # One statement is its own (autocommit) read transaction: no BEGIN and ROLLBACK
+        # round trips, each of which gives up and waits to retake the GIL.
+        with recorder.datastore.get_connection(commit=False) as connection, \
+                connection.cursor() as cursor:  # type: ignore[attr-defined]
             cursor.execute(f"SELECT originator_id, MAX(originator_version) FROM {table} "  # noqa: S608 - a table name
                            f"WHERE originator_id IN ({marks}) GROUP BY originator_id", [i.hex for i in ids])
             return {UUID(r[0]): r[1] for r in cursor.fetchall()}
