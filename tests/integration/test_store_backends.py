@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -98,6 +98,19 @@ class StoreBehaviour:
         reissued = services.directory.issue_token(None, UUID(user["id"]))
         assert services.directory.authenticate(user["token"]) is None, "a replaced token must stop working"
         assert services.directory.authenticate(reissued["token"]) is not None
+
+    def test_versions_tell_which_records_changed_since_a_token_was_looked_up(self, services: Services):
+        municipality = services.directory.create_municipality("Gmina Krasnystaw")
+        agency = services.directory.create_agency(None, UUID(municipality["id"]), "ops", "MOPS Krasnystaw")
+        user = services.directory.create_user(None, role="case_worker", name="Anna Nowak",
+                                              agency_id=UUID(agency["id"]))
+        _actor, basis = services.directory.authenticate_with_basis(user["token"])
+        assert services.store.versions([*basis, uuid4()]) == basis  # an unknown id is left out
+        services.directory.issue_token(None, UUID(user["id"]))
+        now = services.store.versions(list(basis))
+        assert now[UUID(user["id"])] == basis[UUID(user["id"])] + 1
+        assert {k: v for k, v in now.items() if k != UUID(user["id"])} == {
+            k: v for k, v in basis.items() if k != UUID(user["id"])}
 
     def test_registered_child_and_signals_read_back(self, services: Services, world: World):
         child_id = register_child(services, world, pesel=make_pesel(date(2015, 4, 3), 1234))
