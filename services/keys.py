@@ -122,8 +122,8 @@ class SubjectKeys:
                 self._conn = None
                 inserted = self._insert_many(fresh)
         if inserted == len(fresh):  # every key is ours: seal with them without reading them back
-            with self._lock:
-                self._cache.update((n, (now, _cipher(k))) for n, k in keys.items())
+            for name, key in keys.items():  # within the cache's bound: beyond it they are read back
+                self._remember(name, now, _cipher(key))
 
     def _insert_many(self, rows: list[tuple[str, str, str]]) -> int:
         """Insert the keys not there yet; return how many were inserted (-1: not known)."""
