@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.children import ChildrenView
 from projections.deadlines import DeadlinesView
 from projections.memberships import MembershipsView
 from projections.programme import ProgrammeView
@@ -10,4 +11,4 @@ from projections.timeline import TimelineView
 from projections.views import ViewMixin
 
 VIEWS: dict[str, type[ViewMixin]] = {view.name: view for view in (TimelineView, RiskView, DeadlinesView,
-                                                                   ProgrammeView, MembershipsView)}
+                                                                   ProgrammeView, MembershipsView, ChildrenView)}

@@ -23,10 +23,11 @@ from domain.children import Child
 from domain.errors import InvalidInput
 from domain.groups import Reminder, TeamCalendar
 from domain.procedure import ProcedurePolicy
-from domain.risk import RiskPolicy, assess
+from domain.risk import RiskPolicy, RiskSignal, assess
 from domain.signals import CATALOGUE
+from projections.children import ChildrenView
 from projections.deadlines import DeadlinesView
-from projections.risk import RiskView
+from projections.risk import RiskView, _risk_signal
 from projections.runner import Followers
 from projections.timeline import TimelineView
 from projections.views import from_ts, ts
@@ -206,8 +207,12 @@ class Agendas:
     def group_agenda(self, actor: Actor, group_id: UUID, language: str = "pl") -> dict:
         """The group's children (and its case) to discuss, most urgent first."""
         readable = self.groups.readable(actor, group_id)
-        self.groups.audited(actor, readable.child_ids, "agenda")
         self.deadlines.catch_up()
+        gate = self.groups.gate
+        if gate is None:
+            raise RuntimeError("Agendas reads child data through WorkingGroups.gate, wired by services.bootstrap")
+        # The same grounds and audit line as ``audited`` (gate.read), after one catch-up, not two.
+        gate.logged(gate.open(actor, readable.child_ids, caught_up=True), readable.child_ids, "agenda")
         group = self.deadlines.view.group(str(group_id))
         if group is None:  # the projection lags behind the store
             raise InvalidInput.one("group_id", "the group is not in the read model yet; retry shortly")
@@ -216,10 +221,11 @@ class Agendas:
         card_ids = [group["card_id"]] if group["card_id"] else []
         open_card_children = self.deadlines.view.open_card_children(str(actor.municipality_id))
         label = "the last meeting"
-        items = [self._child_item(c, since, now, language, open_card_children, label, actor)
+        known = _Known(self, actor, group["child_ids"], subjects=group["child_ids"], since=since)
+        items = [self._child_item(c, since, now, language, open_card_children, label, actor, known)
                  for c in group["child_ids"]]
         since_day = from_ts(since).astimezone(self.policy.zone).date() if since else None
-        items.append(self._case_item(group, card_ids, today, since_day))
+        items.append(self._case_item(group, card_ids, today, since_day, known))
         upcoming = [m for m in self.deadlines.view.meetings(str(group_id))
                     if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now]
         return {
@@ -251,24 +257,29 @@ class Agendas:
         municipality = str(actor.municipality_id)
         view = self.deadlines.view
         open_card_children = view.open_card_children(municipality)
-        items = []
-        for card in view.cards(municipality):
-            group = view.group(card["group_id"]) if card["group_id"] else None
-            items.append(self._case_item(group or {"group_id": None, "name": None, "card_id": card["card_id"]},
-                                         [card["card_id"]], today, since_day))
         candidates = set(open_card_children)
-        for group in view.groups(municipality):
-            if not group["card_id"]:
-                items.append(self._case_item(group, [], today, since_day))
+        cards, groups = view.cards(municipality), view.groups(municipality)
+        for group in groups:
             card = view.card(group["card_id"]) if group["card_id"] else None
             if card is None or card["status"] != "closed":
                 candidates |= set(group["child_ids"])  # children a working group is on
         candidates |= {r["child_id"] for r in self.risk.query(
             "SELECT child_id FROM risk_children WHERE municipality_id = ? AND band <> 'low' AND child_id = root_id",
             (municipality,))}
+        named = {c for card in cards for c in view.card_children(card["card_id"])}  # case labels without a group
+        known = _Known(self, actor, sorted(candidates | named | {c for g in groups for c in g["child_ids"]}),
+                       subjects=sorted(candidates), since=ts(since_moment))
+        items = []
+        for card in cards:
+            group = view.group(card["group_id"]) if card["group_id"] else None
+            items.append(self._case_item(group or {"group_id": None, "name": None, "card_id": card["card_id"]},
+                                         [card["card_id"]], today, since_day, known))
+        for group in groups:
+            if not group["card_id"]:
+                items.append(self._case_item(group, [], today, since_day, known))
         for child_id in sorted(candidates):
             items.append(self._child_item(child_id, ts(since_moment), now, language, open_card_children,
-                                          since_label, actor))
+                                          since_label, actor, known))
         return {"kind": "team", "municipality_id": municipality, "since": since_moment.isoformat(),
                 "since_reason": since_reason, "next_meeting": _meeting(upcoming[0]) if upcoming else None,
                 **self._finish([i for i in items if i["reasons"]], now)}
@@ -288,14 +299,12 @@ class Agendas:
                 "position": self.deadlines.view.position(), "items": items}
 
     def _child_item(self, child_id: str, since: str | None, now: datetime, language: str,
-                    open_card_children: set[str], since_label: str, actor: Actor) -> dict:
-        members = self.timeline.members(child_id)
-        root = members[0]["root_id"] if members else child_id
-        ids = [m["child_id"] for m in members] or [child_id]
+                    open_card_children: set[str], since_label: str, actor: Actor, known: _Known) -> dict:
+        family = known.family(child_id)
+        root, ids = family["root"], family["records"]
         weights = self.policy.weights
         reasons: list[dict] = []
-        fresh = [e for e in self.timeline.entries(ids) if e["entry_type"] == "signal" and not e["retracted"]
-                 and (since is None or e["recorded_at"] > since)]
+        fresh = known.fresh_signals(root)
         if fresh:
             serious = [e for e in fresh if e["severity"] in _SERIOUS]
             kinds = ", ".join(sorted({_label(e["kind"], language) for e in fresh}))
@@ -308,7 +317,7 @@ class Agendas:
                 + (f" ({len(serious)} high or critical)" if serious else ""),
                 [{"type": "signal", "id": e["entry_id"], "child_id": e["child_id"], "position": e["position"]}
                  for e in fresh]))
-        changes = [c for c in self.risk.band_history(root) if since is None or c["at"] > since]
+        changes = [c for c in known.band_history(root) if since is None or c["at"] > since]
         if changes:
             start, end = changes[0]["from_band"], changes[-1]["to_band"]
             if start != end:  # a net change since then (a rise undone is not news)
@@ -321,7 +330,7 @@ class Agendas:
                                          f"(score {changes[-1]['score']}, policy {changes[-1]['policy_version']})",
                     [{"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
                      for c in changes]))
-        assessment = assess(self.risk.signals_of(root), now, self.risk_policy)
+        assessment = assess(known.risk_signals(root), now, self.risk_policy)
         if assessment.band in ("high", "review_now"):
             code = "band_review_now" if assessment.band == "review_now" else "band_high"
             reasons.append(_reason(code, weights[code], f"current risk band: {assessment.band} "
@@ -335,14 +344,30 @@ class Agendas:
                 f"signals from {len(pj.agency_ids)} agencies ({', '.join(pj.agency_kinds)}) within "
                 f"{pj.window_days} days and no open Blue Card",
                 [{"type": "signal", "id": s} for s in pj.signal_ids]))
-        reasons.extend(self._help_plan_reasons(actor, ids, weights))
-        return {"subject": {"type": "child", "id": root, "label": self._child_name(root)}, "reasons": reasons}
+        reasons.extend(self._help_plan_reasons(actor, ids, weights, known))
+        return {"subject": {"type": "child", "id": root, "label": family["name"]}, "reasons": reasons}
 
-    def _help_plan_reasons(self, actor: Actor, ids: list[str], weights: dict[str, int]) -> list[dict]:
-        """Overdue actions of the child's help plans, for readers who may see help plans."""
+    def overdue_by_record(self, actor: Actor, records: list[str]) -> dict[str, list[dict]] | None:
+        """Each record's overdue help-plan actions (oldest due first), or None for a reader who may
+        not see help plans. The plans naming the records come from one read-model query."""
         if self.help_plans is None or not may(actor, Action.READ_HELP_PLAN):
+            return None
+        plans = self.children.help_plans_of(records)
+        wanted = sorted({p for found in plans.values() for p in found})
+        by_plan: dict[str, list[dict]] = {}
+        for action in self.help_plans.overdue_actions_of_plans(actor, wanted) if wanted else []:
+            by_plan.setdefault(action["help_plan_id"], []).append(action)
+        return {child: sorted((a for p in found for a in by_plan.get(p, [])),
+                              key=lambda r: (r["due"], r["help_plan_id"], r["id"]))
+                for child, found in plans.items()}
+
+    def _help_plan_reasons(self, actor: Actor, ids: list[str], weights: dict[str, int],
+                           known: _Known | None = None) -> list[dict]:
+        """Overdue actions of the child's help plans, for readers who may see help plans."""
+        by_record = known.overdue(ids) if known is not None else self.overdue_by_record(actor, ids)
+        if by_record is None:
             return []
-        overdue = {a["id"]: a for i in ids for a in self.help_plans.overdue_actions(actor, UUID(i))}
+        overdue = {a["id"]: a for i in ids for a in by_record.get(i, [])}
         if not overdue:
             return []
         actions = sorted(overdue.values(), key=lambda a: a["due"])
@@ -352,7 +377,8 @@ class Agendas:
                         [{"type": "help_plan_action", "id": a["id"], "help_plan_id": a["help_plan_id"]}
                          for a in actions])]
 
-    def _case_item(self, group: dict, card_ids: list[str], today: date, since_day: date | None) -> dict:
+    def _case_item(self, group: dict, card_ids: list[str], today: date, since_day: date | None,
+                   known: _Known) -> dict:
         weights = self.policy.weights
         view = self.deadlines.view
         rows = {r["item_id"]: r for card in card_ids for r in view.items(card_id=card)}
@@ -383,19 +409,122 @@ class Agendas:
                                        [{**ref[0], "met_position": row["met_position"]}]))
         card = card_ids[0] if card_ids else None
         children = view.card_children(card) if card else group.get("child_ids", [])
-        names = ", ".join(n for n in (self._child_name(c) for c in children) if n)
-        label = group.get("name") or (f"Blue Card: {names}" if names else f"Blue Card {card}")
+        label = group.get("name")
+        if not label:  # a card no group works on yet is named after its children
+            names = ", ".join(n for n in (known.family(c)["name"] for c in children) if n)
+            label = f"Blue Card: {names}" if names else f"Blue Card {card}"
         return {"subject": {"type": "case", "id": card or group.get("group_id"), "label": label,
                             "blue_card_id": card, "group_id": group.get("group_id"),
                             "child_ids": children},
                 "reasons": reasons}
 
+    @property
+    def children(self) -> ChildrenView:
+        return self.deadlines.followers["children"].view  # type: ignore[return-value]
+
     def _child_name(self, child_id: str) -> str | None:
+        """The name of a child the read model does not know (yet): from its record."""
         try:
             child = self.store.repository.get(UUID(child_id))
-        except AggregateNotFoundError:  # a name is a courtesy; the id identifies the child
+        except (AggregateNotFoundError, ValueError):  # a name is a courtesy; the id identifies the child
             return None
         return child.display_name() if isinstance(child, Child) else None
+
+
+class _Known:
+    """What one agenda read knows about its children, each kind fetched once for all of them.
+
+    An agenda asked, for each of a score (the team's: hundreds) of children, for its merge
+    family, name, new signals, band changes, risk signals and help plans: a few queries per
+    child. Here each is one query for all of them: the families (merge root, the root's
+    name, the records merged in) from the ``children`` read model, then the fresh signals,
+    band changes and risk signals of the children the agenda discusses, and, on first use,
+    the overdue help-plan actions. Nothing is kept beyond the read, so nothing goes stale.
+    """
+
+    def __init__(self, agendas: Agendas, actor: Actor, child_ids: list[str], *, subjects: list[str],
+                 since: str | None):
+        self.agendas = agendas
+        self.actor = actor
+        self.families = agendas.children.families(child_ids)
+        families = [self.family(c) for c in subjects]
+        records = {f["root"]: f["records"] for f in families}
+        root_of = {r: root for root, family in records.items() for r in family}
+        roots = sorted(records)
+        self._fresh: dict[str, list[dict]] = {}  # root -> its family's signals, in timeline order
+        statement = (_FRESH_SIGNALS + (" AND e.recorded_at > ?" if since else "")
+                     + " ORDER BY e.observed_at, e.recorded_at, e.entry_id")
+        for start in range(0, len(roots), _CHUNK // 4):  # a family is never split, so its order holds
+            chunk = sorted(r for root in roots[start:start + _CHUNK // 4] for r in records[root])
+            marks = ", ".join("?" for _ in chunk)
+            for row in agendas.timeline.query(statement.format(marks=marks), [*chunk, *([since] if since else [])]):
+                self._fresh.setdefault(root_of[row["child_id"]], []).append(row)
+        self._bands: dict[str, list[dict]] = {}
+        for row in _chunked(agendas.risk, "SELECT * FROM risk_band_history WHERE root_id IN ({marks})"
+                                          " ORDER BY root_id, position", roots):
+            self._bands.setdefault(row["root_id"], []).append(row)
+        self._signals: dict[str, list[RiskSignal]] = {}
+        for row in _chunked(agendas.risk, _RISK_SIGNALS, roots):
+            self._signals.setdefault(row["root_id"], []).append(_risk_signal(row))
+        self._overdue: dict[str, list[dict]] = {}
+        self._asked: set[str] = set()
+        self._refused = False
+
+    def family(self, child_id: str) -> dict:
+        """The child's family; a child the read model does not know stands alone, named from its record."""
+        found = self.families.get(child_id)
+        if found is None:
+            found = {"root": child_id, "name": self.agendas._child_name(child_id), "records": [child_id]}
+            self.families[child_id] = found
+        return found
+
+    def fresh_signals(self, root: str) -> list[dict]:
+        """The family's live (not retracted) signals recorded after the agenda's ``since``, in timeline order."""
+        return self._fresh.get(root, [])
+
+    def band_history(self, root: str) -> list[dict]:
+        """The child's band changes, oldest first."""
+        return self._bands.get(root, [])
+
+    def risk_signals(self, root: str) -> list[RiskSignal]:
+        """Every signal of the child and the records merged into it, for a live assessment."""
+        return self._signals.get(root, [])
+
+    def overdue(self, records: list[str]) -> dict[str, list[dict]] | None:
+        """Overdue help-plan actions by record (None when the reader may not see help plans)."""
+        missing = set(records) - self._asked
+        if missing and not self._refused:
+            if not self._asked:  # the first question asks for every record of every child at once
+                missing |= {r for f in self.families.values() for r in f["records"]}
+            found = self.agendas.overdue_by_record(self.actor, sorted(missing))
+            self._refused = found is None
+            self._overdue.update(found or {})
+            self._asked |= missing
+        return None if self._refused else self._overdue
+
+
+#: The live signals of some records, as the agenda tells them (``{marks}``: the records' placeholders).
+_FRESH_SIGNALS = (
+    "SELECT e.entry_id, e.child_id, e.kind, e.severity, e.observed_at, e.recorded_at, e.position,"
+    " COALESCE(e.agency_kind, a.kind) AS kind_of_agency"
+    " FROM timeline_entries e LEFT JOIN timeline_agencies a ON a.agency_id = e.agency_id"
+    " WHERE e.child_id IN ({marks}) AND e.entry_type = 'signal' AND NOT e.retracted")
+#: Every signal of some children and the records merged into them (``{marks}``: the roots' placeholders).
+_RISK_SIGNALS = (
+    "SELECT c.root_id, s.signal_id, s.child_id, s.kind, s.severity, s.observed_at, s.agency_id, s.agency_kind,"
+    " s.retracted, s.disputed FROM risk_signals s JOIN risk_children c ON c.child_id = s.child_id"
+    " WHERE c.root_id IN ({marks})")
+#: Ids per query (well under every database's limit on parameters).
+_CHUNK = 500
+
+
+def _chunked(view: TimelineView | RiskView, statement: str, ids: list[str], extra: list | None = None) -> list[dict]:
+    """Run ``statement`` (``{marks}`` standing for the ids' placeholders) for the ids, a chunk at a time."""
+    rows: list[dict] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        rows += view.query(statement.format(marks=", ".join("?" for _ in chunk)), [*chunk, *(extra or [])])
+    return rows
 
 
 def _reason(code: str, weight: int, text: str, refs: list[dict]) -> dict:

@@ -222,3 +222,50 @@ def test_overdue_help_plan_actions_feed_the_agenda_and_the_deadline_list(service
                   if u["role"] == "submitter" and "SP1" in u["name"])
     assert services.deadlines.help_plans is not None
     assert services.agendas._help_plan_reasons(school, [overdue[0]["child_ids"][0]], {}) == []
+
+
+def test_agenda_names_follow_merges_and_an_erased_child_is_never_named_again(client, world, recorded_by_clock,
+                                                                             services):
+    clock = recorded_by_clock
+    u = world.users
+    coordinator = u["coordinator"]
+    clock.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    kacper = post_child(client, u["school"], "Kacper", "Wiśniewski", "2014-03-12")
+    duplicate = post_child(client, u["police"], "Kacperek", "Wiśniewski", "2014-03-12")
+    julia = post_child(client, u["school"], "Julka", "Wiśniewska", "2013-11-23")
+    post_signal(client, u["school"], julia, "behaviour_change", "2026-03-02T08:00:00")
+    group = open_group(client, world, child_ids=[duplicate, julia]).json
+    scenario = {"base": f"/api/v1/working-groups/{group['id']}"}
+
+    def labels(body):
+        return {i["subject"]["id"]: i["subject"]["label"] for i in body["items"] if i["subject"]["type"] == "child"}
+
+    assert labels(agenda(client, u["school"], scenario)) == {duplicate: "Kacperek Wiśniewski",
+                                                             julia: "Julka Wiśniewska"}
+    merged = client.post(f"/api/v1/children/{duplicate}/merge", headers=coordinator.headers,
+                         json={"target_id": kacper, "reason": "ten sam chłopiec"})
+    assert merged.status_code == 200, merged.json
+    body = agenda(client, u["school"], scenario)  # the merged record is discussed as the record it joined
+    assert labels(body) == {kacper: "Kacper Wiśniewski", julia: "Julka Wiśniewska"}
+
+    card = fill_form_a(client, u["police"], [julia], filled_on="2026-02-20", incident_date="2026-02-19").json
+    team = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
+    assert next(i for i in team["items"] if i["subject"]["id"] == card["id"])["subject"]["label"] == \
+        "Blue Card: Julka Wiśniewska"
+
+    erased = client.post(f"/api/v1/children/{julia}/erasure", headers=coordinator.headers,
+                         json={"ground": "authorised_request", "reference": "ZI.4420.3.2026"})
+    assert erased.status_code == 200, erased.json
+    body = agenda(client, u["school"], scenario)
+    assert labels(body) == {kacper: "Kacper Wiśniewski", julia: None}
+    page = client.get(f"{scenario['base']}/agenda", headers=coordinator.headers, query_string={"format": "html"})
+    team = client.get("/api/v1/team/agenda", headers=coordinator.headers)
+    assert next(i for i in team.json["items"] if i["subject"]["id"] == card["id"])["subject"]["label"] == \
+        f"Blue Card {card['id']}"
+    for text in (str(body), page.get_data(as_text=True), team.get_data(as_text=True)):
+        assert "Julka" not in text
+    children = services.followers["children"]
+    live = children.view.dump()
+    assert "Julka" not in str(live)
+    children.rebuild()
+    assert children.view.dump() == live
