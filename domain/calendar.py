@@ -53,15 +53,26 @@ def add_working_days(start: date, days: int) -> date:
     return day
 
 
+@lru_cache(maxsize=64)
+def _weekday_holidays(year: int) -> tuple[date, ...]:
+    """The year's public holidays that fall on a weekday, in order."""
+    return tuple(sorted(d for d in _holidays(year) if d.weekday() not in _WEEKEND))
+
+
 def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (negative when ``end`` is earlier)."""
+    """Working days after ``start`` up to and including ``end`` (negative when ``end`` is earlier).
+
+    Counted, not walked: every seven days hold five weekdays, the rest are looked at one by
+    one, and the weekday holidays in between are taken off (an item overdue for a year costs
+    the same as one overdue for a day; deadline lists and agendas count many).
+    """
     if end < start:
         return -working_days_between(end, start)
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
+    weeks, rest = divmod((end - start).days, 7)
+    first = start.weekday()
+    count = weeks * 5 + sum(1 for i in range(1, rest + 1) if (first + i) % 7 not in _WEEKEND)
+    for year in range(start.year, end.year + 1):
+        count -= sum(1 for d in _weekday_holidays(year) if start < d <= end)
     return count
 
 

@@ -10,7 +10,7 @@ service does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -315,8 +315,8 @@ class Agendas:
                 + (len(fresh) - len(serious)) * weights["new_signal"],
                 f"{head} from {', '.join(agencies)}: {kinds}"
                 + (f" ({len(serious)} high or critical)" if serious else ""),
-                [{"type": "signal", "id": e["entry_id"], "child_id": e["child_id"], "position": e["position"]}
-                 for e in fresh]))
+                [{"type": "signal", "id": e["entry_id"], "child_id": e["child_id"], "position": e["position"],
+                  "kind": e["kind"], "observed_at": from_ts(e["observed_at"]).isoformat()} for e in fresh]))
         changes = [c for c in known.band_history(root) if since is None or c["at"] > since]
         if changes:
             start, end = changes[0]["from_band"], changes[-1]["to_band"]
@@ -330,20 +330,21 @@ class Agendas:
                                          f"(score {changes[-1]['score']}, policy {changes[-1]['policy_version']})",
                     [{"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
                      for c in changes]))
-        assessment = assess(known.risk_signals(root), now, self.risk_policy)
+        signals = known.risk_signals(root)
+        assessment = assess(signals, now, self.risk_policy)
         if assessment.band in ("high", "review_now"):
             code = "band_review_now" if assessment.band == "review_now" else "band_high"
             reasons.append(_reason(code, weights[code], f"current risk band: {assessment.band} "
                                                         f"(score {assessment.score:.2f})",
-                                   [{"type": "signal", "id": c.signal_id} for c in assessment.contributions
-                                    if c.counted]))
+                                   _signal_refs(signals, [c.signal_id for c in assessment.contributions
+                                                          if c.counted])))
         if assessment.pieces_join is not None and not (set(ids) & open_card_children):
             pj = assessment.pieces_join
             reasons.append(_reason(
                 "pieces_join_no_card", weights["pieces_join_no_card"],
                 f"signals from {len(pj.agency_ids)} agencies ({', '.join(pj.agency_kinds)}) within "
                 f"{pj.window_days} days and no open Blue Card",
-                [{"type": "signal", "id": s} for s in pj.signal_ids]))
+                _signal_refs(signals, pj.signal_ids)))
         reasons.extend(self._help_plan_reasons(actor, ids, weights, known))
         return {"subject": {"type": "child", "id": root, "label": family["name"]}, "reasons": reasons}
 
@@ -525,6 +526,13 @@ def _chunked(view: TimelineView | RiskView, statement: str, ids: list[str], extr
         chunk = ids[start:start + _CHUNK]
         rows += view.query(statement.format(marks=", ".join("?" for _ in chunk)), [*chunk, *(extra or [])])
     return rows
+
+
+def _signal_refs(signals: list[RiskSignal], ids: Iterable[str]) -> list[dict]:
+    """References to signals, each with its kind and observation time (what a page names it by)."""
+    by_id = {s.signal_id: s for s in signals}
+    return [{"type": "signal", "id": i, **({"kind": by_id[i].kind, "observed_at": by_id[i].observed_at.isoformat()}
+                                           if i in by_id else {})} for i in ids]
 
 
 def _reason(code: str, weight: int, text: str, refs: list[dict]) -> dict:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from domain.access import Action, require
 from domain.errors import DomainError
+from domain.signals import CATALOGUE
 from services.api.context import services
 from services.web import i18n
 from services.web.agenda_text import describe
@@ -57,23 +58,15 @@ def ref_link(ref: dict, item: dict) -> str | None:
 def _agenda_page(actor, agenda: dict):
     """Render an agenda with its reasons in the reader's language and named sources.
 
-    The signals behind a child's reasons are named by kind and date from the child's
-    timeline, read through the same use case (and read audit) as the timeline page.
+    The signals behind a child's reasons are named by kind and date, which the agenda gives
+    with each reference (read, and audited, with the agenda: no timeline is read per child).
     """
-    svc, lang = services(), i18n.language()
-    sources: dict[str, str] = {}
-    for item in agenda["items"]:
-        if item["subject"]["type"] != "child":
-            continue
-        try:
-            entries = svc.views.timeline(actor, UUID(item["subject"]["id"]), language=lang)["entries"]
-        except DomainError:
-            continue
-        sources.update({e["id"]: f"{e['label'] or e['kind']}, {i18n.day(e['observed_at'])}" for e in entries})
+    lang = i18n.language()
 
     def ref_label(ref: dict, n: int) -> str:
-        if ref["type"] == "signal" and ref["id"] in sources:
-            return sources[ref["id"]]
+        if ref["type"] == "signal" and ref.get("observed_at"):
+            row = CATALOGUE.get(ref.get("kind") or "")
+            return f"{row.label(lang) if row else ref.get('kind')}, {i18n.day(ref['observed_at'])}"
         if ref["type"] == "risk_band_change":
             return str(i18n.ENTRY_LABELS["risk"])
         if ref["type"] in i18n.ENTRY_LABELS:

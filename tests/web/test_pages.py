@@ -124,6 +124,9 @@ def test_the_group_agenda_is_printable_and_links_to_the_entries_behind_it(browse
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "Porządek posiedzenia: Grupa: rodzina Wiśniewskich" in page
     assert re.search(rf'href="/children/{kacper["id"]}#entry-[0-9a-f-]{{36}}"', page)
+    police = next(e for e in services.views.timeline(coordinator, UUID(kacper["id"]))["entries"]
+                  if e["kind"] == "domestic_intervention")  # named by its kind and day
+    assert re.search(rf'#entry-{police["id"]}">{re.escape(police["label"])}, \d\d\.\d\d\.20\d\d<', page)
     css = browser.get("/assets/style.css").get_data(as_text=True)
     assert "@media print" in css and "size: A4" in css
 

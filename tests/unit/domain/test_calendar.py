@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -85,3 +85,16 @@ def test_a_policy_file_overrides_and_is_validated(tmp_path):
     with pytest.raises(InvalidInput) as e:
         ProcedurePolicy.from_dict({"version": "x", "deadlines": {"form_a_to_chair": 0}})
     assert "deadlines.form_a_to_chair" in e.value.errors
+
+
+def test_counting_working_days_equals_walking_them_day_by_day():
+    def walked(start: date, end: date) -> int:
+        if end < start:
+            return -walked(end, start)
+        return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n)))
+
+    starts = [date(2024, 12, 20) + timedelta(days=n) for n in range(0, 500, 3)]  # Christmas, Easter, May, New Year
+    for start in starts:
+        for span in (0, 1, 2, 5, 6, 7, 8, 13, 30, 61, 200, 400):
+            for end in (start + timedelta(days=span), start - timedelta(days=span)):
+                assert working_days_between(start, end) == walked(start, end), (start, end)
