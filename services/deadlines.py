@@ -10,8 +10,12 @@ service does.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -191,6 +195,9 @@ class Agendas:
         self.groups = groups
         self.risk_policy = risk_policy
         self.help_plans = help_plans
+        #: Recently read families' signals (timeline rows, risk signals), each with the positions it was read at.
+        self.signal_rows = _Recent(FAMILY_CACHE_SIZE)
+        self.risk_rows = _Recent(FAMILY_CACHE_SIZE)
 
     @property
     def policy(self) -> ProcedurePolicy:
@@ -307,7 +314,7 @@ class Agendas:
         fresh = known.fresh_signals(root)
         if fresh:
             serious = [e for e in fresh if e["severity"] in _SERIOUS]
-            kinds = ", ".join(sorted({_label(e["kind"], language) for e in fresh}))
+            kinds = ", ".join(sorted({_label(kind, language) for kind in {e["kind"] for e in fresh}}))
             agencies = sorted({e["kind_of_agency"] or "" for e in fresh})
             head = f"{len(fresh)} new signal(s) since {since_label}" if since else f"{len(fresh)} signal(s) on record"
             reasons.append(_reason(
@@ -315,8 +322,7 @@ class Agendas:
                 + (len(fresh) - len(serious)) * weights["new_signal"],
                 f"{head} from {', '.join(agencies)}: {kinds}"
                 + (f" ({len(serious)} high or critical)" if serious else ""),
-                [{"type": "signal", "id": e["entry_id"], "child_id": e["child_id"], "position": e["position"],
-                  "kind": e["kind"], "observed_at": from_ts(e["observed_at"]).isoformat()} for e in fresh]))
+                [dict(e["ref"]) for e in fresh]))
         changes = [c for c in known.band_history(root) if since is None or c["at"] > since]
         if changes:
             start, end = changes[0]["from_band"], changes[-1]["to_band"]
@@ -331,7 +337,7 @@ class Agendas:
                     [{"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
                      for c in changes]))
         signals = known.risk_signals(root)
-        assessment = assess(signals, now, self.risk_policy)
+        assessment = assess(signals.signals, now, self.risk_policy)
         if assessment.band in ("high", "review_now"):
             code = "band_review_now" if assessment.band == "review_now" else "band_high"
             reasons.append(_reason(code, weights[code], f"current risk band: {assessment.band} "
@@ -450,23 +456,18 @@ class _Known:
         self.families = agendas.children.families(child_ids)
         families = [self.family(c) for c in subjects]
         records = {f["root"]: f["records"] for f in families}
-        root_of = {r: root for root, family in records.items() for r in family}
         roots = sorted(records)
-        self._fresh: dict[str, list[dict]] = {}  # root -> its family's signals, in timeline order
-        statement = (_FRESH_SIGNALS + (" AND e.recorded_at > ?" if since else "")
-                     + " ORDER BY e.observed_at, e.recorded_at, e.entry_id")
-        for start in range(0, len(roots), _CHUNK // 4):  # a family is never split, so its order holds
-            chunk = sorted(r for root in roots[start:start + _CHUNK // 4] for r in records[root])
-            marks = ", ".join("?" for _ in chunk)
-            for row in agendas.timeline.query(statement.format(marks=marks), [*chunk, *([since] if since else [])]):
-                self._fresh.setdefault(root_of[row["child_id"]], []).append(row)
+        everyone = sorted({r for family in records.values() for r in family})
+        self._fresh: dict[str, list[dict]] = {}  # root -> its family's fresh signals, in timeline order
+        for root, rows in _family_rows(agendas.timeline, agendas.signal_rows, "timeline_children", records,
+                                       everyone, _timeline_rows, _merge_timeline).items():
+            self._fresh[root] = [e for e in rows if since is None or e["recorded_at"] > since]
         self._bands: dict[str, list[dict]] = {}
         for row in _chunked(agendas.risk, "SELECT * FROM risk_band_history WHERE root_id IN ({marks})"
                                           " ORDER BY root_id, position", roots):
             self._bands.setdefault(row["root_id"], []).append(row)
-        self._signals: dict[str, list[RiskSignal]] = {}
-        for row in _chunked(agendas.risk, _RISK_SIGNALS, roots):
-            self._signals.setdefault(row["root_id"], []).append(_risk_signal(row))
+        self._signals = _family_rows(agendas.risk, agendas.risk_rows, "risk_children", records, everyone,
+                                     _risk_rows, _merge_risk)
         self._overdue: dict[str, list[dict]] = {}
         self._asked: set[str] = set()
         self._refused = False
@@ -487,9 +488,9 @@ class _Known:
         """The child's band changes, oldest first."""
         return self._bands.get(root, [])
 
-    def risk_signals(self, root: str) -> list[RiskSignal]:
+    def risk_signals(self, root: str) -> _RiskSignals:
         """Every signal of the child and the records merged into it, for a live assessment."""
-        return self._signals.get(root, [])
+        return self._signals.get(root) or _RiskSignals()
 
     def overdue(self, records: list[str]) -> dict[str, list[dict]] | None:
         """Overdue help-plan actions by record (None when the reader may not see help plans)."""
@@ -504,19 +505,118 @@ class _Known:
         return None if self._refused else self._overdue
 
 
+#: How many families' signals the agendas keep between reads (the group agendas of a municipality).
+FAMILY_CACHE_SIZE = 512
 #: The live signals of some records, as the agenda tells them (``{marks}``: the records' placeholders).
-_FRESH_SIGNALS = (
+_LIVE_SIGNALS = (
     "SELECT e.entry_id, e.child_id, e.kind, e.severity, e.observed_at, e.recorded_at, e.position,"
     " COALESCE(e.agency_kind, a.kind) AS kind_of_agency"
     " FROM timeline_entries e LEFT JOIN timeline_agencies a ON a.agency_id = e.agency_id"
-    " WHERE e.child_id IN ({marks}) AND e.entry_type = 'signal' AND NOT e.retracted")
-#: Every signal of some children and the records merged into them (``{marks}``: the roots' placeholders).
+    " WHERE e.child_id IN ({marks}) AND e.entry_type = 'signal' AND NOT e.retracted"
+    " ORDER BY e.observed_at, e.recorded_at, e.entry_id")
+#: Every signal of some records (``{marks}``: the records' placeholders).
 _RISK_SIGNALS = (
-    "SELECT c.root_id, s.signal_id, s.child_id, s.kind, s.severity, s.observed_at, s.agency_id, s.agency_kind,"
-    " s.retracted, s.disputed FROM risk_signals s JOIN risk_children c ON c.child_id = s.child_id"
-    " WHERE c.root_id IN ({marks})")
+    "SELECT signal_id, child_id, kind, severity, observed_at, agency_id, agency_kind, retracted, disputed"
+    " FROM risk_signals WHERE child_id IN ({marks})")
 #: Ids per query (well under every database's limit on parameters).
 _CHUNK = 500
+
+
+@dataclass(frozen=True)
+class _RiskSignals:
+    """A family's risk signals, and a reference to each (kind and observation time: what pages name it by)."""
+
+    signals: tuple[RiskSignal, ...] = ()
+    refs: dict[str, dict] = field(default_factory=dict)
+
+
+class _Recent:
+    """Families' rows read recently, each kept with the positions its records had been applied to.
+
+    Every event about a record moves its ``last_position`` in the view that applied it (see
+    ``TimelineView.entries`` and ``RiskView.signals_of``, which keep rows the same way), and a
+    merge changes the family's records: either changes the token, so stale rows are never used.
+    Cached values are shared between readers and treated as read-only.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: OrderedDict[str, tuple[tuple, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, root: str, token: tuple) -> Any:
+        with self._lock:
+            found = self._rows.get(root)
+            if found is None or found[0] != token:
+                return None
+            self._rows.move_to_end(root)
+            return found[1]
+
+    def put(self, root: str, token: tuple, value: Any) -> None:
+        with self._lock:
+            self._rows[root] = (token, value)
+            self._rows.move_to_end(root)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+
+def _family_rows(view: TimelineView | RiskView, cache: _Recent, table: str, records: dict[str, list[str]],
+                 everyone: list[str], read: Callable[[Any, list[str]], dict[str, Any]],
+                 merge: Callable[[list], Any]) -> dict:
+    """Each family's rows: from ``cache`` where no record moved since, else read (one query for all of those)."""
+    positions = {r["child_id"]: r["last_position"] for r in _chunked(
+        view, f"SELECT child_id, last_position FROM {table} WHERE child_id IN ({{marks}})", everyone)}  # noqa: S608
+    out, stale = {}, {}
+    for root, family in records.items():
+        token = tuple((r, positions.get(r)) for r in family)
+        found = cache.get(root, token)
+        if found is None:
+            stale[root] = token
+        else:
+            out[root] = found
+    if stale:
+        by_record = read(view, sorted({r for root in stale for r in records[root]}))
+        for root, token in stale.items():
+            out[root] = merge([by_record.get(r) for r in records[root]])
+            cache.put(root, token, out[root])
+    return out
+
+
+def _merge_timeline(parts: list[list[dict] | None]) -> list[dict]:
+    """A family's live signals in timeline order, from its records' (each in timeline order)."""
+    rows = [e for p in parts for e in p or []]
+    if sum(1 for p in parts if p) > 1:
+        rows.sort(key=lambda e: (e["observed_at"], e["recorded_at"], e["entry_id"]))
+    return rows
+
+
+def _merge_risk(parts: list[_RiskSignals | None]) -> _RiskSignals:
+    """A family's risk signals, from its records'."""
+    found = [p for p in parts if p is not None]
+    if len(found) == 1:
+        return found[0]
+    return _RiskSignals(tuple(s for p in found for s in p.signals), {k: v for p in found for k, v in p.refs.items()})
+
+
+def _timeline_rows(view: TimelineView, records: list[str]) -> dict[str, list[dict]]:
+    """Each record's live signals in timeline order, with the reference the agenda gives for each."""
+    out: dict[str, list] = {}
+    for row in _chunked(view, _LIVE_SIGNALS, records):
+        row["ref"] = {"type": "signal", "id": row["entry_id"], "child_id": row["child_id"],
+                      "position": row["position"], "kind": row["kind"],
+                      "observed_at": from_ts(row["observed_at"]).isoformat()}
+        out.setdefault(row["child_id"], []).append(row)
+    return out
+
+
+def _risk_rows(view: RiskView, records: list[str]) -> dict[str, _RiskSignals]:
+    """Each record's risk signals (as one ``_RiskSignals``)."""
+    found: dict[str, list[RiskSignal]] = {}
+    for row in _chunked(view, _RISK_SIGNALS, records):
+        found.setdefault(row["child_id"], []).append(_risk_signal(row))
+    return {record: _RiskSignals(tuple(signals), {s.signal_id: {
+        "type": "signal", "id": s.signal_id, "kind": s.kind, "observed_at": s.observed_at.isoformat()}
+        for s in signals}) for record, signals in found.items()}
 
 
 def _chunked(view: TimelineView | RiskView, statement: str, ids: list[str], extra: list | None = None) -> list[dict]:
@@ -528,11 +628,9 @@ def _chunked(view: TimelineView | RiskView, statement: str, ids: list[str], extr
     return rows
 
 
-def _signal_refs(signals: list[RiskSignal], ids: Iterable[str]) -> list[dict]:
+def _signal_refs(signals: _RiskSignals, ids: Iterable[str]) -> list[dict]:
     """References to signals, each with its kind and observation time (what a page names it by)."""
-    by_id = {s.signal_id: s for s in signals}
-    return [{"type": "signal", "id": i, **({"kind": by_id[i].kind, "observed_at": by_id[i].observed_at.isoformat()}
-                                           if i in by_id else {})} for i in ids]
+    return [dict(signals.refs.get(i) or {"type": "signal", "id": i}) for i in ids]
 
 
 def _reason(code: str, weight: int, text: str, refs: list[dict]) -> dict:

@@ -269,3 +269,41 @@ def test_agenda_names_follow_merges_and_an_erased_child_is_never_named_again(cli
     assert "Julka" not in str(live)
     children.rebuild()
     assert children.view.dump() == live
+
+
+def test_the_agenda_tells_every_change_to_a_child_made_after_it_was_last_read(client, world, recorded_by_clock):
+    """The agenda keeps each family's signals between reads: a new signal, a correction, a retraction
+    and a merge must each show on the next read."""
+    clock = recorded_by_clock
+    u = world.users
+    clock.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    kacper = post_child(client, u["school"], "Kacper", "Wiśniewski", "2014-03-12")
+    duplicate = post_child(client, u["police"], "Kacperek", "Wiśniewski", "2014-03-12")
+    first = post_signal(client, u["school"], kacper, "behaviour_change", "2026-03-01T08:00:00")
+    group = open_group(client, world, child_ids=[kacper]).json
+    scenario = {"base": f"/api/v1/working-groups/{group['id']}"}
+
+    def signals(code):
+        body = agenda(client, u["school"], scenario)
+        item = next(i for i in body["items"] if i["subject"]["type"] == "child")
+        return [(r["id"], r["kind"]) for reason in item["reasons"] if reason["code"] == code for r in reason["refs"]]
+
+    assert signals("new_signals") == [(first, "behaviour_change")] and signals("band_high") == []
+    second = post_signal(client, u["police"], kacper, "domestic_intervention", "2026-03-01T22:00:00")
+    assert signals("new_signals") == [(first, "behaviour_change"), (second, "domestic_intervention")]
+    assert (second, "domestic_intervention") in signals("band_high")
+    corrected = client.post(f"/api/v1/children/{kacper}/signals/{first}/corrections", headers=u["school"].headers,
+                            json={"kind": "injury_observed", "reason": "pomyłka w rodzaju"})
+    assert corrected.status_code in (200, 201), corrected.json
+    assert (first, "injury_observed") in signals("new_signals") and (first, "injury_observed") in signals("band_high")
+    retracted = client.post(f"/api/v1/children/{kacper}/signals/{second}/retraction", headers=u["police"].headers,
+                            json={"reason": "nie ten adres"})
+    assert retracted.status_code in (200, 201), retracted.json
+    assert signals("new_signals") == [(first, "injury_observed")]
+    assert second not in {i for i, _ in signals("band_high")}
+    third = post_signal(client, u["police"], duplicate, "domestic_intervention", "2026-03-02T07:00:00")
+    merged = client.post(f"/api/v1/children/{duplicate}/merge", headers=u["coordinator"].headers,
+                         json={"target_id": kacper, "reason": "ten sam chłopiec"})
+    assert merged.status_code == 200, merged.json
+    assert signals("new_signals") == [(first, "injury_observed"), (third, "domestic_intervention")]
+    assert (third, "domestic_intervention") in signals("band_high")
