@@ -446,7 +446,8 @@ class _Known:
     child. Here each is one query for all of them: the families (merge root, the root's
     name, the records merged in) from the ``children`` read model, then the fresh signals,
     band changes and risk signals of the children the agenda discusses, and, on first use,
-    the overdue help-plan actions. Nothing is kept beyond the read, so nothing goes stale.
+    the overdue help-plan actions. Signal rows of families whose records have not moved
+    since an earlier read come from ``Agendas.signal_rows``/``risk_rows`` (see ``_Recent``).
     """
 
     def __init__(self, agendas: Agendas, actor: Actor, child_ids: list[str], *, subjects: list[str],
@@ -505,8 +506,8 @@ class _Known:
         return None if self._refused else self._overdue
 
 
-#: How many families' signals the agendas keep between reads (the group agendas of a municipality).
-FAMILY_CACHE_SIZE = 512
+#: How many families' signals the agendas keep between reads (as many as the timeline view keeps).
+FAMILY_CACHE_SIZE = 256
 #: The live signals of some records, as the agenda tells them (``{marks}``: the records' placeholders).
 _LIVE_SIGNALS = (
     "SELECT e.entry_id, e.child_id, e.kind, e.severity, e.observed_at, e.recorded_at, e.position,"
