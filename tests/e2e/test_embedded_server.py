@@ -44,7 +44,7 @@ class Server:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2) as r:
                     if r.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # still booting: the worker builds the app
                 time.sleep(0.2)
         else:
             raise AssertionError(f"server did not start:\n{self.log.read_text()}")
