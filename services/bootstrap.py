@@ -105,6 +105,7 @@ def add_procedure(svc: Services, clock: Callable[[], datetime]) -> Services:
     svc.deadlines = Deadlines(svc.store, svc.followers, svc.projector, clock, policy, svc.help_plans)
     svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path),
                           svc.help_plans)
+    svc.agendas.limit_read_cache(svc.settings.read_cache_rows)
     svc.reports = ProgrammeReports(svc.followers, svc.deadlines)
     if svc.settings.projection_mode == "inprocess":  # production: Celery beat raises the reminders
         svc.reminders = Periodic("safehub-reminders", svc.settings.remind_seconds, svc.deadlines.remind)

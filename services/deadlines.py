@@ -10,8 +10,6 @@ service does.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,11 +27,12 @@ from domain.groups import Reminder, TeamCalendar
 from domain.procedure import ProcedurePolicy
 from domain.risk import RiskPolicy, RiskSignal, assess
 from domain.signals import CATALOGUE
+from projections.bounded_cache import BoundedCache
 from projections.children import ChildrenView
 from projections.deadlines import DeadlinesView
 from projections.risk import RiskView, _risk_signal
 from projections.runner import Followers
-from projections.timeline import TimelineView
+from projections.timeline import ROWS_CACHE_ROWS, TimelineView
 from projections.views import from_ts, ts
 from services.groups import WorkingGroups
 from services.help_plans import HelpPlans
@@ -198,6 +197,11 @@ class Agendas:
         #: Recently read families' signals (timeline rows, risk signals), each with the positions it was read at.
         self.signal_rows = _Recent(FAMILY_CACHE_SIZE)
         self.risk_rows = _Recent(FAMILY_CACHE_SIZE)
+
+    def limit_read_cache(self, rows: int) -> None:
+        """Keep at most ``rows`` rows of each kind in memory (``SAFEHUB_READ_CACHE_ROWS``)."""
+        self.signal_rows = _Recent(FAMILY_CACHE_SIZE, rows)
+        self.risk_rows = _Recent(FAMILY_CACHE_SIZE, rows)
 
     @property
     def policy(self) -> ProcedurePolicy:
@@ -537,28 +541,23 @@ class _Recent:
     Every event about a record moves its ``last_position`` in the view that applied it (see
     ``TimelineView.entries`` and ``RiskView.signals_of``, which keep rows the same way), and a
     merge changes the family's records: either changes the token, so stale rows are never used.
+    Bounded by the rows held (a family's rows only grow), like those views' own caches.
     Cached values are shared between readers and treated as read-only.
     """
 
-    def __init__(self, size: int):
-        self.size = size
-        self._rows: OrderedDict[str, tuple[tuple, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, size: int, rows: int = ROWS_CACHE_ROWS):
+        self.kept: BoundedCache[tuple[tuple, Any]] = BoundedCache(size, rows, weigh=lambda kept: _rows_in(kept[1]))
 
     def get(self, root: str, token: tuple) -> Any:
-        with self._lock:
-            found = self._rows.get(root)
-            if found is None or found[0] != token:
-                return None
-            self._rows.move_to_end(root)
-            return found[1]
+        found = self.kept.get(root)
+        return None if found is None or found[0] != token else found[1]
 
     def put(self, root: str, token: tuple, value: Any) -> None:
-        with self._lock:
-            self._rows[root] = (token, value)
-            self._rows.move_to_end(root)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
+        self.kept.put(root, (token, value))
+
+
+def _rows_in(value: Any) -> int:
+    return len(value.signals) if isinstance(value, _RiskSignals) else len(value)
 
 
 def _family_rows(view: TimelineView | RiskView, cache: _Recent, table: str, records: dict[str, list[str]],
