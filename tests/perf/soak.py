@@ -121,6 +121,7 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
     workdir.chmod(0o755)
     deployment = Deployment(backend, workdir)
     deployment.env.update(settings or {})
+    figures: dict | None = None
     try:
         say(f"starting the {backend} deployment in {workdir}")
         deployment.start()
@@ -211,7 +212,17 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
         return figures
     finally:
         deployment.stop()
+        if not figures_ok(figures):  # keep the servers' logs: they hold the tracebacks
+            kept = Path(tempfile.mkdtemp(prefix="safehub-soak-logs-", dir="/tmp"))
+            for log in workdir.glob("*.log"):
+                shutil.copy(log, kept / log.name)
+            say(f"the servers' logs are kept in {kept}")
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def figures_ok(figures: dict | None) -> bool:
+    """A run that finished without errors (its logs need not be kept)."""
+    return figures is not None and not figures["errors"]
 
 
 def report(figures: dict) -> str:
