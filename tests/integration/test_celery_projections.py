@@ -53,7 +53,7 @@ SAVE_TOGETHER = 25
 #: signals, about 7,300 events, fourteen or more 500-event batches per view. The views send
 #: a batch's inserts in one executemany, so a pass on PostgreSQL takes a second or two: with
 #: 150 children the restarted worker finished the risk view before the test's SIGKILL landed.
-KILL_CHILDREN = 300
+KILL_CHILDREN = 600
 
 
 def row_differences(live: list[dict], rebuilt: list[dict], show: int = 3) -> str:

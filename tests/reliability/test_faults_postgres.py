@@ -153,7 +153,7 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     for t in threads[:WRITERS]:
         t.join(180)
         assert not t.is_alive(), "a writer never got its signals accepted"
-    time.sleep(1)
+    time.sleep(max(1.0, up_at + 6 - time.monotonic()))  # the probes after the restart have seconds to succeed
     stop.set()
     for t in threads[WRITERS:]:
         t.join(60)
