@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -39,6 +41,9 @@ KEYS_FILE = "keys.sqlite"
 T = TypeVar("T")
 #: How often a write is retried when another writer changed the same aggregate first.
 CONFLICT_RETRIES = 50
+#: The ceiling of the random pause after a conflict: 2 ms after the first, doubling to 100 ms.
+CONFLICT_PAUSE_FIRST_MS = 2
+CONFLICT_PAUSE_MAX_MS = 100
 #: The events all cached aggregates may hold together (``SAFEHUB_AGGREGATE_CACHE_EVENTS``).
 DEFAULT_CACHE_EVENTS = 50_000
 
@@ -424,10 +429,22 @@ def retry_on_conflict(attempt: Callable[[], T], on_conflict: Callable[[], Any] |
     loser of the race reloads the aggregate and decides again. ``on_conflict`` may turn
     a conflict into a domain answer (for example, a key claimed by the other writer).
     """
-    for _ in range(CONFLICT_RETRIES):
+    for tries in range(CONFLICT_RETRIES):
         try:
             return attempt()
         except IntegrityError:
             if on_conflict is not None:
                 on_conflict()
+            time.sleep(conflict_pause(tries))
     raise IntegrityError("gave up after repeated concurrent changes")
+
+
+def conflict_pause(tries: int) -> float:
+    """Seconds to wait before trying again: random, up to a ceiling that doubles per try.
+
+    Without a pause, writers that keep colliding on one busy child retry in lock step
+    and some use up every retry (a 409) while the others win; a random pause under a
+    growing ceiling lets them take turns.
+    """
+    ceiling_ms = min(CONFLICT_PAUSE_MAX_MS, CONFLICT_PAUSE_FIRST_MS * 2**tries)
+    return secrets.randbelow(ceiling_ms + 1) / 1000

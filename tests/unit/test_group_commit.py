@@ -141,3 +141,24 @@ def test_many_threads_writing_one_child_all_succeed_through_the_shared_cache(ser
         t.join(120)
     assert not errors, errors[:3]
     assert len(services.children.list_signals(world.users["coordinator"].actor, UUID(child["id"]))) == 200
+
+
+def test_a_writer_that_keeps_colliding_waits_a_random_and_growing_pause_and_then_succeeds(monkeypatch):
+    from eventsourcing.persistence import IntegrityError
+
+    from services import store
+
+    pauses: list[float] = []
+    monkeypatch.setattr(store.time, "sleep", pauses.append)
+    collisions = iter(range(8))
+
+    def attempt() -> str:
+        if next(collisions, None) is not None:
+            raise IntegrityError("version taken")
+        return "saved"
+
+    assert store.retry_on_conflict(attempt) == "saved"
+    assert len(pauses) == 8
+    ceilings = [min(store.CONFLICT_PAUSE_MAX_MS, store.CONFLICT_PAUSE_FIRST_MS * 2**n) / 1000 for n in range(8)]
+    assert all(0 <= p <= c for p, c in zip(pauses, ceilings, strict=True))
+    assert max(store.conflict_pause(20) for _ in range(200)) > store.CONFLICT_PAUSE_FIRST_MS / 1000  # it grows
