@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import pytest
 
+from services.config import Settings
 from tests.servers import CeleryProcess, PostgresServer, RedisServer, ServerUnavailable
 
 S = TypeVar("S")
@@ -55,6 +56,14 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
         yield postgres_server.url(name)
     finally:
         postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def postgres_settings(tmp_path: Path, postgres_url: str) -> Settings:
+    """The app's settings on a new PostgreSQL database (a module returns them as its ``settings``)."""
+    settings = Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url})
+    assert settings.uses_postgres
+    return settings
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from services.config import Settings
@@ -15,10 +13,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def settings(tmp_path: Path, postgres_url: str) -> Settings:
-    settings = Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url})
-    assert settings.uses_postgres
-    return settings
+def settings(postgres_settings: Settings) -> Settings:
+    return postgres_settings
 
 
 def test_the_children_view_on_postgres(services, world, recorded_by_clock):

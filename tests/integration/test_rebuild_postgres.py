@@ -3,8 +3,6 @@ not per child) equals one by one, and every view rebuilt in large batches equals
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from services.config import Settings
@@ -14,10 +12,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def settings(tmp_path: Path, postgres_url: str) -> Settings:
-    settings = Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url})
-    assert settings.uses_postgres
-    return settings
+def settings(postgres_settings: Settings) -> Settings:
+    return postgres_settings
 
 
 def test_batch_decoding_on_postgres(services, world, clock):
