@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from uuid import UUID
 
 from flask import current_app, g, request
 from werkzeug.exceptions import Unauthorized
 
 from domain.access import Actor
+from projections.bounded_cache import BoundedCache
 from services.tokens import token_hash
 
 #: How many tokens' answers a web process keeps (a few per calling system or person).
@@ -30,9 +30,7 @@ class KnownTokens:
     def __init__(self, directory, store, size: int = KNOWN_TOKENS):
         self.directory = directory
         self.store = store
-        self.size = size
-        self._known: dict[str, tuple[Actor, dict[UUID, int]]] = {}
-        self._lock = threading.Lock()
+        self._known: BoundedCache[tuple[Actor, dict[UUID, int]]] = BoundedCache(size, size, weigh=lambda _: 1)
 
     def authenticate(self, token: str) -> Actor | None:
         """The actor the token belongs to now, or None."""
@@ -41,13 +39,10 @@ class KnownTokens:
         if known is not None and self.store.versions(list(known[1])) == known[1]:
             return known[0]
         found = self.directory.authenticate_with_basis(token)
-        with self._lock:
-            if found is None:
-                self._known.pop(digest, None)
-                return None
-            if digest not in self._known and len(self._known) >= self.size:
-                self._known.pop(next(iter(self._known)))  # the oldest entry
-            self._known[digest] = found
+        if found is None:
+            self._known.pop(digest)
+            return None
+        self._known.put(digest, found)
         return found[0]
 
 
