@@ -64,7 +64,16 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
 
 
 class PostgresChainedRecorder(PostgresApplicationRecorder):
-    """The PostgreSQL event store, with a link per event in ``<events>_chain``."""
+    """The PostgreSQL event store, with a link per event in ``<events>_chain``.
+
+    A large save (a bulk import writes hundreds of thousands of events in one all-or-nothing
+    save) is written in chunks of ``CHUNK`` events, still in one transaction under the
+    table lock, and without psycopg's pipeline mode: one pipelined statement of tens of
+    thousands of events never returns (psycopg waits in ``Pipeline.sync`` while the server
+    waits for the rest of the query), so such an import hung forever.
+    """
+
+    CHUNK = 5000
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -72,21 +81,50 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {0}.{1} (notification_id BIGINT PRIMARY KEY, link TEXT NOT NULL)"
         ).format(Identifier(self.datastore.schema), Identifier(self.chain_table)))
+        table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.chain_table))
+        self._last_link_statement = SQL("SELECT link FROM {0} ORDER BY notification_id DESC LIMIT 1").format(table)
+        self._insert_links_statement = SQL(
+            "INSERT INTO {0} (notification_id, link) SELECT * FROM unnest(%s::bigint[], %s::text[])").format(table)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if len(stored_events) <= self.CHUNK:
+            return super().insert_events(stored_events, **kwargs)
+        return self._insert_in_chunks(stored_events, **kwargs)
+
+    def _insert_in_chunks(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        """One transaction, one table lock, the events sent ``CHUNK`` at a time."""
+        ids: list[int] = []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            for start in range(0, len(stored_events), self.CHUNK):
+                chunk = stored_events[start:start + self.CHUNK]
+                rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                        for e in chunk]
+                curs.execute(self.insert_events_statement, (rows,))  # ends "RETURNING notification_id"
+                ids.extend(row["notification_id"] for row in curs.fetchall())
+            self._write_links(curs, ids, stored_events)
+        return ids
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.chain_table))
-        # Still inside the insert's transaction and its exclusive table lock.
-        curs.execute(SQL("SELECT link FROM {0} ORDER BY notification_id DESC LIMIT 1").format(table))
+        self._write_links(curs, ids or [], stored_events)
+        return ids
+
+    def _write_links(self, curs: Any, ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
+        """Chain the new events; still inside the insert's transaction and its exclusive table lock."""
+        curs.execute(self._last_link_statement)
         row = curs.fetchone()
         previous = row["link"] if row else GENESIS
-        rows = []
-        for notification_id, event in zip(ids or [], stored_events, strict=True):
+        links = []
+        for notification_id, event in zip(ids, stored_events, strict=True):
             previous = link(previous, notification_id, event.originator_id, event.originator_version,
                             event.topic, event.state)
-            rows.append((notification_id, previous))
-        curs.executemany(SQL("INSERT INTO {0} VALUES (%s, %s)").format(table), rows)
-        return ids
+            links.append(previous)
+        for start in range(0, len(ids), self.CHUNK):
+            curs.execute(self._insert_links_statement,
+                         (list(ids[start:start + self.CHUNK]), links[start:start + self.CHUNK]))
 
     def select_links(self, after: int, limit: int) -> list[tuple[int, str]]:
         """Chain rows after a notification id, in order."""
