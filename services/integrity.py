@@ -92,39 +92,49 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         return self._insert_in_chunks(stored_events, **kwargs)
 
     def _insert_in_chunks(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
-        """One transaction, one table lock, the events sent ``CHUNK`` at a time."""
+        """One transaction, one table lock, the events and their links sent ``CHUNK`` at a time.
+
+        Each chunk's links are written as soon as its ids are known: hashing all of a large
+        import's links at the end kept the transaction idle past the server's
+        ``idle_in_transaction_session_timeout``, which then ended the connection.
+        """
         ids: list[int] = []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
             self._lock_table(curs)
             self._notify_channel(curs)
+            previous = self._last_link(curs)
             for start in range(0, len(stored_events), self.CHUNK):
                 chunk = stored_events[start:start + self.CHUNK]
                 rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
                         for e in chunk]
                 curs.execute(self.insert_events_statement, (rows,))  # ends "RETURNING notification_id"
-                ids.extend(row["notification_id"] for row in curs.fetchall())
-            self._write_links(curs, ids, stored_events)
+                chunk_ids = [row["notification_id"] for row in curs.fetchall()]
+                previous = self._write_links(curs, previous, chunk_ids, chunk)
+                ids.extend(chunk_ids)
         return ids
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        self._write_links(curs, ids or [], stored_events)
+        self._write_links(curs, self._last_link(curs), ids or [], stored_events)
         return ids
 
-    def _write_links(self, curs: Any, ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
-        """Chain the new events; still inside the insert's transaction and its exclusive table lock."""
+    def _last_link(self, curs: Any) -> str:
+        """The chain's head; read inside the insert's transaction and its exclusive table lock."""
         curs.execute(self._last_link_statement)
         row = curs.fetchone()
-        previous = row["link"] if row else GENESIS
+        return row["link"] if row else GENESIS
+
+    def _write_links(self, curs: Any, previous: str, ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> str:
+        """Chain these events after ``previous``; return the new head."""
         links = []
         for notification_id, event in zip(ids, stored_events, strict=True):
             previous = link(previous, notification_id, event.originator_id, event.originator_version,
                             event.topic, event.state)
             links.append(previous)
-        for start in range(0, len(ids), self.CHUNK):
-            curs.execute(self._insert_links_statement,
-                         (list(ids[start:start + self.CHUNK]), links[start:start + self.CHUNK]))
+        if ids:
+            curs.execute(self._insert_links_statement, (list(ids), links))
+        return previous
 
     def select_links(self, after: int, limit: int) -> list[tuple[int, str]]:
         """Chain rows after a notification id, in order."""

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresDatastore
 
+from services import integrity
 from services.config import Settings
 from services.integrity import PostgresChainedRecorder, verify
 from tests.api.test_import import HEADER_EN, upload
@@ -82,6 +86,31 @@ def test_a_conflict_in_the_last_chunk_stores_nothing_of_the_save(services, postg
     with psycopg.connect(postgres_url) as conn:
         chained = conn.execute(f'SELECT count(*) FROM "{recorder.chain_table}"').fetchone()[0]
     assert chained == before
+
+
+def test_a_large_save_never_leaves_its_transaction_idle_for_long(postgres_url, monkeypatch):
+    """Links are hashed chunk by chunk: hashing them all at the end left the transaction
+    idle past ``idle_in_transaction_session_timeout`` (5 s in production), and PostgreSQL
+    ended the connection in the middle of a 100,000-row import."""
+    parts = urlsplit(postgres_url)
+    datastore = PostgresDatastore(parts.path.lstrip("/"), parts.hostname, parts.port, parts.username or "postgres",
+                                  parts.password or "", idle_in_transaction_session_timeout=1)
+    recorder = PostgresChainedRecorder(datastore, events_table_name="slow_links")
+    recorder.create_table()
+    monkeypatch.setattr(PostgresChainedRecorder, "CHUNK", 1000)
+    hash_link = integrity.link
+
+    def slow_link(*args):  # 0.1 ms a link: 0.1 s a chunk, 2.5 s for the whole save
+        time.sleep(0.0001)
+        return hash_link(*args)
+
+    monkeypatch.setattr(integrity, "link", slow_link)
+    try:
+        ids = within(120, lambda: recorder.insert_events(stored(MANY)))
+        assert len(ids) == MANY
+        assert verify(recorder)["intact"]
+    finally:
+        datastore.close()
 
 
 def test_a_large_csv_import_completes_on_postgres(client, world):
