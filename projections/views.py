@@ -24,6 +24,8 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment, get_topic
 from psycopg.sql import SQL
 
+from projections.schema_lock import SchemaLocked
+
 #: The name of the application whose notification log every view follows.
 FOLLOWED = "safehub"
 #: A batch sends its queued inserts when this many are queued or a second has passed.
@@ -205,10 +207,10 @@ def open_view(view_class: type[ViewMixin], env: dict[str, str]) -> ViewMixin:
     """Build the view on the backend ``env`` names, creating its tables if needed."""
     factory = InfrastructureFactory.construct(Environment(view_class.name, env))
     is_pg = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
-    base = PostgresTrackingRecorder if is_pg else SQLiteTrackingRecorder
+    bases = (view_class, SchemaLocked, PostgresTrackingRecorder) if is_pg else (view_class, SQLiteTrackingRecorder)
     dialect_class = type(
         f"{'Postgres' if is_pg else 'SQLite'}{view_class.__name__}",
-        (view_class, base),
+        bases,
         {"dialect": "postgres" if is_pg else "sqlite"},
     )
     return factory.tracking_recorder(dialect_class)  # type: ignore[arg-type]

@@ -6,8 +6,10 @@ with nothing configured; production sets ``SAFEHUB_DATABASE_URL`` and friends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,10 +110,7 @@ class Settings:
             return self.secret_key.encode()
         path = self.data_dir / SECRET_FILE
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
+            create_once(path, secrets.token_hex(32))
         return path.read_text().strip().encode()
 
     def resolved_cipher_key(self) -> str:
@@ -130,10 +129,7 @@ class Settings:
             if not self.database_url and (self.data_dir / EVENTS_FILE).exists():
                 raise RuntimeError(f"{self.data_dir / EVENTS_FILE} exists but its key {path} is missing; "
                                    "restore the key (or SAFEHUB_CIPHER_KEY), or start from an empty data directory")
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(AESCipher.create_key(num_bytes=32))
+            create_once(path, AESCipher.create_key(num_bytes=32))
         return path.read_text().strip()
 
     def eventsourcing_env(self) -> dict[str, str]:
@@ -196,3 +192,24 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": "10",
     }
+
+
+def create_once(path: Path, content: str) -> None:
+    """Write a new owner-only key file, unless another process has just written one.
+
+    Processes starting together (gunicorn's workers) may all find the file missing. The
+    content goes to a private temporary file first and is then hard-linked into place,
+    which fails if the name exists: the file under ``path`` is always whole, so no
+    process ever reads a half-written (empty) key, and the first writer's key wins.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        os.unlink(draft)

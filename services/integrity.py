@@ -26,6 +26,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
+from projections.schema_lock import SchemaLocked
+
 GENESIS = "0" * 64
 PAGE = 1000
 
@@ -63,7 +65,7 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             return [(r[0], r[1]) for r in c.fetchall()]
 
 
-class PostgresChainedRecorder(PostgresApplicationRecorder):
+class PostgresChainedRecorder(SchemaLocked, PostgresApplicationRecorder):
     """The PostgreSQL event store, with a link per event in ``<events>_chain``.
 
     A large save (a bulk import writes hundreds of thousands of events in one all-or-nothing

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
+
+from projections.schema_lock import schema_lock
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -41,10 +44,8 @@ class FailureLog:
         self.window = timedelta(minutes=lock_minutes)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | psycopg.Connection | None = None
-        try:
+        with schema_lock(postgres_url) if postgres_url else nullcontext():
             self._execute(_DDL)
-        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
-            pass  # two workers created it at the same moment: it exists
 
     def locked_until(self, login: str, now: datetime) -> datetime | None:
         """When the login's lock ends, or None if it may try now."""
