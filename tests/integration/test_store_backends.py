@@ -18,6 +18,7 @@ import pytest
 
 from domain.children import Child
 from domain.errors import Conflict
+from domain.indexes import Bucket
 from domain.pesel import make_pesel
 from services.api import create_app
 from services.bootstrap import Services, build
@@ -185,6 +186,21 @@ class StoreBehaviour:
         # Both instances see all the signals afterwards (no stale cache).
         for svc in (services, second):
             assert len(svc.children.list_signals(world.users["coordinator"].actor, child_id)) == THREADS
+
+    def test_a_long_bucket_loads_from_a_snapshot(self, services: Services):
+        """A bucket listed under for years loads from its latest snapshot, not its whole history."""
+        store = services.store
+        bucket = Bucket(key="notifications:from:test")
+        refs = [uuid4() for _ in range(250)]
+        for ref in refs:
+            bucket.add(ref)
+            store.save(bucket)
+        assert store.snapshots is not None
+        snapshots = list(store.snapshots.get(bucket.id, desc=True, limit=1))
+        assert snapshots and snapshots[0].originator_version == 200, "snapshots every 100 events"
+        store.repository.cache = None  # a load that must go to the store
+        loaded = store.repository.get(bucket.id)
+        assert loaded.refs == refs and loaded.version == 251
 
     def test_data_survives_closing_and_reopening(self, settings: Settings, clock: Clock):
         services = build(settings, clock=clock)
