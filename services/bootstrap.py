@@ -17,6 +17,7 @@ from projections.deadlines import DeadlinesView
 from projections.registry import VIEWS
 from projections.risk import RiskView
 from projections.runner import Follower, Followers
+from projections.schema_lock import schema_lock_if
 from projections.timeline import TimelineView
 from projections.views import open_view
 from services.blue_cards import BlueCards
@@ -118,6 +119,11 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Servic
 
 
 def _build_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
+    with schema_lock_if(settings.database_url):  # once for all the tables, not once per table
+        return _wire_core(settings, clock)
+
+
+def _wire_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
     store = open_store(settings)
     directory = Directory(store)
     children = ChildRecords(store, directory, settings.resolved_secret(), clock, settings.timezone)

@@ -14,7 +14,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
@@ -25,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
-from projections.schema_lock import schema_lock
+from projections.schema_lock import schema_lock_if
 
 #: How long an unwrapped key is kept in memory; a key destroyed by another process stops
 #: working here within this time (reads of an erased record are refused before that).
@@ -91,7 +90,7 @@ class SubjectKeys:
         self._lock = threading.Lock()
         self._db_lock = threading.Lock()
         self._conn: sqlite3.Connection | psycopg.Connection | None = None
-        with schema_lock(postgres_url) if postgres_url else nullcontext():
+        with schema_lock_if(postgres_url):
             self._execute("CREATE TABLE IF NOT EXISTS safehub_subject_keys (subject TEXT PRIMARY KEY, "
                           "wrapped TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)")
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
 
-from projections.schema_lock import schema_lock
+from projections.schema_lock import schema_lock_if
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -44,7 +43,7 @@ class FailureLog:
         self.window = timedelta(minutes=lock_minutes)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | psycopg.Connection | None = None
-        with schema_lock(postgres_url) if postgres_url else nullcontext():
+        with schema_lock_if(postgres_url):
             self._execute(_DDL)
 
     def locked_until(self, login: str, now: datetime) -> datetime | None:

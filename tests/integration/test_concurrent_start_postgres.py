@@ -17,6 +17,7 @@ import pytest
 from projections.schema_lock import SCHEMA_LOCK_KEY
 from services.bootstrap import build
 from services.config import Settings
+from tests.threads import at_once
 
 pytestmark = pytest.mark.postgres
 STARTERS = 6
@@ -24,21 +25,15 @@ STARTERS = 6
 
 def start_together(settings: Settings, n: int = STARTERS) -> tuple[list, list[str]]:
     """Build the services in ``n`` threads released at the same moment."""
-    barrier, built, errors = threading.Barrier(n), [], []
 
-    def boot() -> None:
-        barrier.wait()
+    def boot() -> tuple[object, str | None]:
         try:
-            built.append(build(settings))
+            return build(settings), None
         except Exception as exc:  # every failure is the finding
-            errors.append(repr(exc))
+            return None, repr(exc)
 
-    threads = [threading.Thread(target=boot) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return built, errors
+    outcomes = at_once([boot] * n)
+    return [s for s, _ in outcomes if s is not None], [e for _, e in outcomes if e is not None]
 
 
 @pytest.mark.parametrize("round_", range(3))

@@ -6,12 +6,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -24,8 +22,8 @@ from services.api import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
 from tests.conftest import Clock, World
+from tests.threads import at_once
 
-T = TypeVar("T")
 THREADS = 8
 OBSERVED = datetime(2026, 3, 2, 8, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -58,19 +56,6 @@ def all_notifications(services: Services) -> list:
 def versions(services: Services, child_id: UUID) -> list[int]:
     """The stored versions of a child's events, in stored order."""
     return [e.originator_version for e in services.store.events.get(child_id)]
-
-
-def at_once(calls: list[Callable[[], T]]) -> list[T]:
-    """Run the calls on separate threads released together; return results, re-raising failures."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], T]) -> T:
-        barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(run, call) for call in calls]
-        return [f.result(timeout=120) for f in futures]
 
 
 class StoreBehaviour:
