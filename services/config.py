@@ -213,3 +213,8 @@ def create_once(path: Path, content: str) -> None:
             os.link(draft, path)
     finally:
         os.unlink(draft)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the name itself survives a power cut: a lost cipher key loses every event
+    finally:
+        os.close(folder)
