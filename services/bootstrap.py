@@ -146,7 +146,7 @@ def _wire_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
     views.rendered = rendered_timelines(settings.read_cache_rows)
     help_plans = HelpPlans(store, clock, settings.timezone)
     time_cards = TimeCards(store, clock, settings.timezone)
-    notifications = Notifications(store, clock, settings.school_days_path)
+    notifications = Notifications(store, followers, projector, clock, settings.school_days_path)
     help_plans.gate = time_cards.gate = notifications.gate = gate  # their reads of child data are audited too
     children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
     embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates

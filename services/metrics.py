@@ -37,25 +37,14 @@ GAUGE_SOURCES: list[GaugeSource] = []
 
 
 def notifications_overdue(services: Any) -> list[tuple[str, str, list[tuple[dict[str, str], float]]]]:
-    """Police notices past their due time and not acknowledged (escalated or not yet)."""
+    """Police notices past their due time and not acknowledged (escalated or not yet).
+
+    Counted in the notices read model as far as it has applied the log (a scrape never
+    waits for the projections; their lag is a metric of its own)."""
     notifications = getattr(services, "notifications", None)
-    listed = getattr(notifications, "_listed", None)
-    if notifications is None or listed is None:
+    if notifications is None or "notices" not in services.followers.by_name:
         return []
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    from services.notifications import LOOKBACK_DAYS
-
-    now = notifications.clock()
-    today = now.astimezone(ZoneInfo(services.settings.timezone)).date()
-    overdue = escalated = 0
-    for back in range(LOOKBACK_DAYS + 1):
-        for ref in listed(f"notifications:due:{(today - timedelta(days=back)).isoformat()}"):
-            notice = services.store.repository.get(ref)
-            if not notice.acknowledged and now > notice.due_at:
-                overdue += 1
-                escalated += bool(notice.escalated)
+    overdue, escalated = notifications.view.overdue_counts(notifications.clock())
     return [("safehub_notifications_overdue", "Police notices past due and not acknowledged",
              [({}, overdue)]),
             ("safehub_notifications_overdue_escalated", "Of those, already escalated to the team coordinator",

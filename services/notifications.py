@@ -1,19 +1,19 @@
 """Police notices to the child's school and OPS: issue (inside the signal's save), list,
 deliver, acknowledge, and escalate the unacknowledged ones past their due time.
 
-Listings use Buckets per recipient and per sender agency; the escalation scan uses a
-Bucket per due day, looking back ``LOOKBACK_DAYS`` (anything overdue is escalated within
-one run of the scan, so the window only matters if escalation was off for a month).
+An intervention saves its notices and nothing shared, so interventions recorded at the same
+moment never conflict. Listings and the escalation scan read the ``notices`` read model
+(``projections.notices``), caught up first; each notice shown or escalated is then read
+from its aggregate, the truth.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -23,13 +23,14 @@ from domain.children import Child
 from domain.errors import Forbidden, NotFound
 from domain.indexes import Bucket
 from domain.notifications import INTERVENTION_KIND, Notification, check_intervention, load_school_days
+from projections.notices import UNACKNOWLEDGED, NoticesView
 from services.store import SafehubStore, retry_on_conflict
 
 if TYPE_CHECKING:
+    from projections.runner import Followers
     from services.child_access import ChildGate
 
 log = logging.getLogger("safehub.notifications")
-LOOKBACK_DAYS = 31
 #: The Celery task beat sends to escalate overdue notices (production mode).
 ESCALATE_TASK = "safehub.escalate_notifications"
 
@@ -40,11 +41,14 @@ class Notifications:
     #: The read audit (wired by bootstrap): a notice names a child and what the police saw.
     gate: ChildGate | None = None
 
-    def __init__(self, store: SafehubStore, clock: Callable[[], datetime], policy_path: str | None = None):
+    def __init__(self, store: SafehubStore, followers: Followers, projector: Any, clock: Callable[[], datetime],
+                 policy_path: str | None = None):
         self.store = store
+        self.followers = followers
+        #: Lets the read model catch up before a listing (in-process, or waiting for the workers).
+        self.projector = projector
         self.clock = clock
         self.policy = load_school_days(policy_path)
-        self.zone = ZoneInfo(self.policy.timezone)
 
     # --- issuing (a hook of ChildRecords.record_signal, inside the same save) ------------
 
@@ -55,43 +59,40 @@ class Notifications:
         if recorded.kind != INTERVENTION_KIND or actor.agency_kind != AgencyKind.POLICE.value:
             return [], {}
         now = self.clock()
-        buckets: dict[str, Bucket] = {}
-        notices = []
-        for agency in self._recipients(child):
-            notice = Notification.issue(
-                municipality_id=child.municipality_id, child_id=child.id, signal_id=recorded.signal_id,
-                recipient_agency_id=agency.id, recipient_kind=agency.kind, sender_agency_id=actor.agency_id,
-                author_id=actor.user_id, observed_at=recorded.observed_at, recorded_at=now,
-                intervention=details, details=recorded.details, policy=self.policy)
-            notices.append(notice)
-            due_day = notice.due_at.astimezone(self.zone).date().isoformat()
-            for key in (f"notifications:to:{agency.id}", f"notifications:from:{actor.agency_id}",
-                        f"notifications:due:{due_day}"):
-                buckets.setdefault(key, self._bucket(key)).add(notice.id)
+        notices = [Notification.issue(
+            municipality_id=child.municipality_id, child_id=child.id, signal_id=recorded.signal_id,
+            recipient_agency_id=agency.id, recipient_kind=agency.kind, sender_agency_id=actor.agency_id,
+            author_id=actor.user_id, observed_at=recorded.observed_at, recorded_at=now,
+            intervention=details, details=recorded.details, policy=self.policy) for agency in self._recipients(child)]
         notified = [{"id": str(n.id), "recipient_agency_id": str(n.recipient_agency_id),
                      "recipient_kind": n.recipient_kind, "due_at": n.due_at.isoformat()} for n in notices]
-        return [*notices, *buckets.values()], {"notified": notified}
+        return notices, {"notified": notified}
 
     # --- reading and acknowledging ---------------------------------------------------------
 
-    def list_notices(self, actor: Actor, status: str | None = None) -> list[dict]:
-        """What the caller's agency received or sent; for the coordinator, the escalations."""
+    @property
+    def view(self) -> NoticesView:
+        return self.followers["notices"].view  # type: ignore[return-value]
+
+    def list_notices(self, actor: Actor, status: str | None = None, *, open_only: bool = False,
+                     limit: int | None = None) -> list[dict]:
+        """What the caller's agency received or sent; for the coordinator, the escalations.
+
+        ``open_only`` keeps the notices not yet acknowledged; ``limit`` the earliest due.
+        """
         if actor.role == Role.COORDINATOR.value:
             require(actor, Action.READ_ESCALATIONS)
-            keyed = [("escalated", f"notifications:escalated:{actor.municipality_id}")]
+            filed = [("escalated", {"escalated_in": str(actor.municipality_id)})]
         else:
             require(actor, Action.READ_NOTIFICATIONS)
             if actor.agency_id is None:
                 raise Forbidden("notices are addressed to agencies")
-            keyed = [("received", f"notifications:to:{actor.agency_id}"),
-                     ("sent", f"notifications:from:{actor.agency_id}")]
-        rows = []
-        for direction, key in keyed:
-            for ref in self._listed(key):
-                notice = self._notice(actor, ref)
-                if status is None or notice.status == status:
-                    rows.append(self._view(notice, direction))
-        return sorted(rows, key=lambda r: (r["due_at"], r["id"]))
+            filed = [("received", {"recipient": str(actor.agency_id)}), ("sent", {"sender": str(actor.agency_id)})]
+        statuses = (status,) if status else UNACKNOWLEDGED if open_only else ()
+        self.projector.before_read(self.store.recorder.max_notification_id() or 0, ["notices"])
+        found = sorted((row["due_at"], row["notice_id"], direction)
+                       for direction, where in filed for row in self.view.listed(**where, statuses=statuses))
+        return [self._view(self._notice(actor, UUID(ref)), direction) for _, ref, direction in found[:limit]]
 
     def get(self, actor: Actor, notice_id: UUID) -> dict:
         """Return a notice; the recipient's first read records its delivery."""
@@ -134,15 +135,15 @@ class Notifications:
     # --- escalation (Celery beat, the CLI, or the embedded loop) ---------------------------
 
     def escalate_overdue(self) -> list[str]:
-        """Escalate every unacknowledged notice past its due time to the team coordinator, once."""
+        """Escalate every unacknowledged notice past its due time to the team coordinator, once.
+
+        The scan first applies the log to the read model itself (it runs in a worker, beat's
+        task, the CLI or the embedded loop, none of which should wait on another process);
+        each candidate is then checked against its aggregate before it is escalated.
+        """
+        self.followers["notices"].catch_up()
         now = self.clock()
-        today = now.astimezone(self.zone).date()
-        escalated = []
-        for back in range(LOOKBACK_DAYS, -1, -1):
-            day = (today - timedelta(days=back)).isoformat()
-            for ref in self._listed(f"notifications:due:{day}"):
-                if self._escalate_one(ref, now):
-                    escalated.append(str(ref))
+        escalated = [ref for ref in self.view.overdue_open(now) if self._escalate_one(UUID(ref), now)]
         if escalated:
             log.info("escalated %d unacknowledged notices", len(escalated))
         return escalated
@@ -153,10 +154,7 @@ class Notifications:
             teams = [a.id for a in self._agencies(notice.municipality_id) if a.kind == AgencyKind.TEAM.value]
             if not notice.escalate(now, teams, withdrawn=_retracted(self._get(notice.child_id), notice.signal_id)):
                 return False
-            key = f"notifications:escalated:{notice.municipality_id}"
-            bucket = self._bucket(key)
-            bucket.add(notice.id)
-            self.store.save(notice, bucket)
+            self.store.save(notice)
             return True
 
         return retry_on_conflict(attempt)
@@ -206,10 +204,6 @@ class Notifications:
             return self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
-
-    def _bucket(self, key: str) -> Bucket:
-        found = self._get(Bucket.create_id(key))
-        return found if isinstance(found, Bucket) else Bucket(key=key)
 
     def _listed(self, key: str) -> list[UUID]:
         found = self._get(Bucket.create_id(key))

@@ -57,7 +57,7 @@ def start():
         data["deadline_summary"] = deadlines["summary"]
         data["meetings"] = _next_meetings(svc, actor, groups)
     if actor.role in ("submitter", "case_worker", "family_assistant"):
-        data["notices"] = [n for n in svc.notifications.list_notices(actor) if n["status"] != "acknowledged"][:10]
+        data["notices"] = svc.notifications.list_notices(actor, open_only=True, limit=10)
     if actor.role == "admin":
         data["agencies"] = svc.directory.list_agencies(actor)
     return render_template("web/start.html", **data)

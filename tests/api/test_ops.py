@@ -78,7 +78,7 @@ def test_request_log_lines_are_json_without_personal_data(client, world, caplog)
             assert secret not in line
 
 
-def test_notifications_overdue_are_counted_until_acknowledged(client, world, clock):
+def test_notifications_overdue_are_counted_until_acknowledged(client, services, world, clock):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -91,11 +91,13 @@ def test_notifications_overdue_are_counted_until_acknowledged(client, world, clo
     intervene(client, world, child, clock.now)
     assert sample(client.get("/metrics").get_data(as_text=True), "safehub_notifications_overdue") == 0
     clock.now = datetime(2026, 3, 11, 9, 0, tzinfo=warsaw)
+    services.followers.catch_up()  # the gauge reads the notices read model as far as it has got
     assert sample(client.get("/metrics").get_data(as_text=True), "safehub_notifications_overdue") == 2  # school, OPS
     school = world.users["school"]
     [notice] = [n for n in client.get("/api/v1/notifications", headers=school.headers).json
                 if n["direction"] == "received"]
     client.post(f"/api/v1/notifications/{notice['id']}/acknowledgement", headers=school.headers, json={})
+    services.followers.catch_up()
     assert sample(client.get("/metrics").get_data(as_text=True), "safehub_notifications_overdue") == 1
 
 
