@@ -55,6 +55,9 @@ class Settings:
     aggregate_cache_events: int = 50_000
     #: Rows the timeline's and the risk view's read caches may each hold per process.
     read_cache_rows: int = 20_000
+    #: A Celery worker child whose resident memory passed this many MiB is replaced after its
+    #: task (0: never). A ceiling, like gunicorn's max_requests: growth never becomes an outage.
+    worker_max_memory_mib: int = 512
     #: Create missing tables and indexes on start (PostgreSQL). Production sets it off for the
     #: long-running processes: `safehub init` creates the schema once, and a CREATE INDEX run by
     #: a starting process while a worker applies a batch can deadlock with it.
@@ -89,6 +92,7 @@ class Settings:
             "aggregate_cache_size": int(env.get("SAFEHUB_AGGREGATE_CACHE_SIZE", "2000")),
             "aggregate_cache_events": int(env.get("SAFEHUB_AGGREGATE_CACHE_EVENTS", "50000")),
             "read_cache_rows": int(env.get("SAFEHUB_READ_CACHE_ROWS", "20000")),
+            "worker_max_memory_mib": int(env.get("SAFEHUB_WORKER_MAX_MEMORY_MIB", "512")),
             "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),
             "cookie_secure": env.get("SAFEHUB_COOKIE_SECURE", "y" if env.get("SAFEHUB_DATABASE_URL") else "n")
             .strip().lower() not in ("n", "no", "0", "false"),

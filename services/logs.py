@@ -51,6 +51,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
+            "pid": record.process,  # which gunicorn worker or Celery pool process said it
         }
         if self.component:
             body["component"] = self.component

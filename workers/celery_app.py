@@ -19,6 +19,9 @@ def create_celery(settings: Settings | None = None) -> Celery:
         task_ignore_result=True,
         task_acks_late=True,
         worker_prefetch_multiplier=1,
+        # Replace a child past the memory ceiling once its task is done (acks_late: a task
+        # in flight is never lost); None turns the ceiling off.
+        worker_max_memory_per_child=settings.worker_max_memory_mib * 1024 or None,
         broker_connection_retry_on_startup=True,
         timezone=settings.timezone,
         beat_schedule={

@@ -378,6 +378,32 @@ def test_a_worker_killed_mid_batch_resumes_and_equals_a_rebuild(postgres_deploy)
 
 @pytest.mark.redis
 @pytest.mark.postgres
+def test_a_worker_child_past_its_memory_ceiling_is_replaced_and_nothing_is_lost(postgres_deploy):
+    # A ceiling of 1 MiB: every pool process is past it after its first task, so each task
+    # runs in a new child (the default ceiling is 512 MiB; the worker soaks at ~240 MiB).
+    deployment = postgres_deploy(SAFEHUB_WORKER_MAX_MEMORY_MIB="1")
+    services = deployment.services
+    world = make_world(services)
+    worker = deployment.start_worker()
+    history = History([])
+    for round_ in range(3):
+        written = write_history(services, world, children=10, signals_per_child=8, start=10 * round_)
+        history.children += written.children
+        for counted in ("recorded", "corrected", "retracted", "merged"):
+            setattr(history, counted, getattr(history, counted) + getattr(written, counted))
+        deployment.send_pull()
+        deployment.wait_caught_up()
+    logged = [json.loads(text) for text in worker.log_text().splitlines() if text.startswith("{")]
+    pools = {line["pid"] for line in logged
+             if re.match(rf"Task {re.escape(PULL_TASK)}\[.*\] succeeded", line["msg"])}
+    assert len(pools) >= 3, f"pull tasks ran in pool processes {pools}\n{deployment.processes.report()}"
+
+    live = deployment.assert_live_equals_rebuild()
+    assert_history_projected_once(live, history)
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
 def test_with_redis_stopped_writes_succeed_and_the_projections_catch_up_later(postgres_deploy):
     deployment = postgres_deploy(SAFEHUB_READ_WAIT_SECONDS="1")
     services = deployment.services
