@@ -9,10 +9,18 @@ its own connection makes the creators take turns; the second finds everything th
 
 Taking it is a new connection (some 8 ms), so a start-up takes it once around all its
 tables (``services.bootstrap``) and the recorders' own uses inside that are free.
+
+A table or index that already exists is not created again, not even with ``IF NOT
+EXISTS``: PostgreSQL takes the table's lock before it looks, and a start-up's transaction
+holding one view table's lock while it waits for another's, which a worker's batch holds
+while it waits for the first, is a deadlock that killed a recycled gunicorn worker (and
+with it the server) in a soak. Skipping what exists, a process starting on an existing
+database takes no table lock at all.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -23,6 +31,10 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 #: The advisory lock key (any fixed 64-bit number no other code of ours uses).
 SCHEMA_LOCK_KEY = 0x5AFE_0B5C_4E3A
+
+#: The object a ``CREATE TABLE``/``CREATE INDEX ... IF NOT EXISTS`` statement makes.
+_CREATES = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+((?:\"[^\"]+\"|\w+)"
+                      r"(?:\.(?:\"[^\"]+\"|\w+))?)", re.IGNORECASE)
 
 #: The databases whose schema lock this thread holds now (see :func:`schema_lock`).
 _held = threading.local()
@@ -62,12 +74,38 @@ def _database(conninfo: str, connect: dict[str, Any]) -> tuple[str, str, str]:
     return (str(params.get("host", "")), str(params.get("port", "")), str(params.get("dbname", "")))
 
 
+def created_name(statement: str) -> str | None:
+    """The table or index a ``CREATE ... IF NOT EXISTS`` statement makes (None for other DDL)."""
+    found = _CREATES.match(statement)
+    return found.group(1) if found else None
+
+
 class SchemaLocked:
-    """Mixin for eventsourcing's PostgreSQL recorders: ``create_table`` under the lock."""
+    """Mixin for eventsourcing's PostgreSQL recorders: ``create_table`` under the lock, for
+    the tables and indexes still missing only."""
 
     datastore: Any
+    sql_create_statements: list
 
     def create_table(self) -> None:
         kwargs = {k: v for k, v in self.datastore.pool.kwargs.items() if k != "row_factory"}
         with schema_lock(**kwargs):
-            super().create_table()  # type: ignore[misc]
+            everything = self.sql_create_statements
+            self.sql_create_statements = self._still_missing(everything)
+            try:
+                super().create_table()  # type: ignore[misc]
+            finally:
+                self.sql_create_statements = everything
+
+    def _still_missing(self, statements: list) -> list:
+        """The statements left once those making an existing table or index are dropped.
+
+        Types and functions stay: creating them takes no table lock (eventsourcing makes
+        each type in a transaction of its own, and replaces its functions).
+        """
+        names = {created_name(s.as_string()) for s in statements} - {None}
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
+                           (sorted(names),))
+            existing = {row["name"] for row in cursor.fetchall()}
+        return [s for s in statements if created_name(s.as_string()) not in existing]

@@ -69,3 +69,24 @@ def test_a_starter_waits_for_the_schema_lock(postgres_settings, postgres_url):
         assert booted.is_set()
     finally:
         holder.close()
+
+
+def test_a_start_on_an_existing_database_waits_for_no_batch_in_flight(postgres_settings, postgres_url):
+    """A worker's batch holds row locks on view tables; a process starting meanwhile must not
+    need their table locks. ``CREATE INDEX IF NOT EXISTS`` takes one even when the index
+    exists, and a start holding one table's lock while waiting for another's deadlocked with
+    such a batch, killing a recycled gunicorn worker and with it the server."""
+    build(postgres_settings).close()  # the schema exists
+    batch = psycopg.connect(postgres_url)  # a transaction left open, as a batch in flight is
+    booted = threading.Event()
+    try:
+        for table in ("timeline_entries", "risk_signals", "deadline_items", "notices", "safehub_events"):
+            batch.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")  # what an INSERT takes
+        thread = threading.Thread(target=lambda: (build(postgres_settings).close(), booted.set()), daemon=True)
+        thread.start()
+        thread.join(timeout=20)
+        assert booted.is_set(), "the start waited for the batch's tables"
+    finally:
+        batch.rollback()
+        batch.close()
+    assert booted.wait(60)
