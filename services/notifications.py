@@ -92,7 +92,8 @@ class Notifications:
         self.projector.before_read(self.store.recorder.max_notification_id() or 0, ["notices"])
         found = sorted((row["due_at"], row["notice_id"], direction)
                        for direction, where in filed for row in self.view.listed(**where, statuses=statuses))
-        return [self._view(self._notice(actor, UUID(ref)), direction) for _, ref, direction in found[:limit]]
+        answer = [self._view(self._notice(actor, UUID(ref)), direction) for _, ref, direction in found[:limit]]
+        return self._audited(actor, answer)
 
     def get(self, actor: Actor, notice_id: UUID) -> dict:
         """Return a notice; the recipient's first read records its delivery."""
@@ -102,11 +103,7 @@ class Notifications:
                 self.store.save(notice)
             return self._view(notice, direction)
 
-        answer = retry_on_conflict(attempt)
-        if self.gate is None:
-            raise RuntimeError("Notifications.gate is wired by services.bootstrap")
-        self.gate.read(actor, [answer["child"]["id"]], "notification")
-        return answer
+        return self._audited(actor, [retry_on_conflict(attempt)])[0]
 
     def deliver(self, actor: Actor, notice_id: UUID, channel: str = "api") -> dict:
         """Record delivery to the recipient's system (once; later calls change nothing)."""
@@ -118,7 +115,7 @@ class Notifications:
                 self.store.save(notice)
             return self._view(notice, "received")
 
-        return retry_on_conflict(attempt)
+        return self._audited(actor, [retry_on_conflict(attempt)])[0]
 
     def acknowledge(self, actor: Actor, notice_id: UUID, note: str = "") -> dict:
         """A person at the recipient agency confirms they have read the notice."""
@@ -130,7 +127,7 @@ class Notifications:
             self.store.save(notice)
             return self._view(notice, "received")
 
-        return retry_on_conflict(attempt)
+        return self._audited(actor, [retry_on_conflict(attempt)])[0]
 
     # --- escalation (Celery beat, the CLI, or the embedded loop) ---------------------------
 
@@ -160,6 +157,14 @@ class Notifications:
         return retry_on_conflict(attempt)
 
     # --- helpers -----------------------------------------------------------------------------
+
+    def _audited(self, actor: Actor, answer: list[dict]) -> list[dict]:
+        """Log the read of each child the notices name (a notice says what the police saw)."""
+        if self.gate is None:
+            raise RuntimeError("Notifications.gate is wired by services.bootstrap")
+        for child_id in dict.fromkeys(n["child"]["id"] for n in answer):
+            self.gate.read(actor, [child_id], "notification")
+        return answer
 
     def _recipients(self, child: Child) -> list[Agency]:
         """The child's school (when known) and every OPS of the municipality."""

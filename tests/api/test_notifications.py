@@ -217,3 +217,20 @@ def test_a_notice_whose_signal_the_police_retracted_is_not_escalated(client, ser
     assert services.notifications.escalate_overdue() == []
     [notice] = received(client, world.users["school"])
     assert notice["signal_retracted"] is True and notice["status"] == "pending"
+
+
+def test_every_answer_that_shows_a_notice_logs_the_read_of_its_child(client, world, child, clock):
+    clock.now = at(2026, 3, 6, 23, 30)
+    intervene(client, world, child, at(2026, 3, 6, 23, 0))
+    school = world.users["school"]
+
+    def logged() -> int:
+        response = client.get(f"/api/v1/audit/reads?child_id={child}", headers=world.users["auditor"].headers)
+        return sum(r["view"] == "notification" and r["user_id"] == str(school.id) for r in response.json["reads"])
+
+    [notice] = received(client, school)  # the listing
+    assert logged() == 1
+    client.post(f"/api/v1/notifications/{notice['id']}/delivery", headers=school.headers)
+    client.get(f"/api/v1/notifications/{notice['id']}", headers=school.headers)
+    client.post(f"/api/v1/notifications/{notice['id']}/acknowledgement", headers=school.headers, json={})
+    assert logged() == 4
