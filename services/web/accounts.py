@@ -98,14 +98,13 @@ class Accounts:
             until = self.failures.locked_until(login, now)
             if until is not None:
                 return SignInResult(None, "locked", until)
-            # Count the attempt before the slow hash, then look again: guesses sent in parallel
-            # cannot each pass the check above and multiply the budget. The attempt that locks
-            # the login is still checked; a right password then lifts the lock (succeed below).
-            locks_at = self.failures.fail(login, now)
-            if locks_at is None:
-                until = self.failures.locked_until(login, now)
-                if until is not None:
-                    return SignInResult(None, "locked", until)
+            # Count the attempt before the slow hash: guesses sent in parallel that all passed
+            # the check above get numbers past the limit and are refused. The attempt that
+            # locks the login is still checked; a right password then lifts the lock.
+            counted = self.failures.count(login, now)
+            if counted.over:
+                return SignInResult(None, "locked", counted.locked_until)
+            locks_at = counted.locked_until if counted.locks else None
         user = self._by_login(login)
         stored = getattr(user, "password_hash", None) if user is not None else None
         ok = False

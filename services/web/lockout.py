@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +31,36 @@ MAX_KEY = 64
 
 _DDL = ("CREATE TABLE IF NOT EXISTS safehub_sign_in_failures (login TEXT PRIMARY KEY, "
         "failures INTEGER NOT NULL, first_at TEXT NOT NULL, locked_until TEXT)")
+
+#: Count one failure and, when it reaches the limit, set the lock: one statement, so
+#: concurrent attempts each see their own number. Every SET reads the row as it was.
+_COUNT = (
+    "INSERT INTO safehub_sign_in_failures VALUES (?, 1, ?, CASE WHEN 1 >= ? THEN ? END) "
+    "ON CONFLICT (login) DO UPDATE SET "
+    "failures = CASE WHEN safehub_sign_in_failures.first_at < ? THEN 1 ELSE safehub_sign_in_failures.failures + 1 END, "
+    "first_at = CASE WHEN safehub_sign_in_failures.first_at < ? THEN ? ELSE safehub_sign_in_failures.first_at END, "
+    "locked_until = CASE WHEN (CASE WHEN safehub_sign_in_failures.first_at < ? THEN 1 "
+    "ELSE safehub_sign_in_failures.failures + 1 END) = ? THEN ? ELSE safehub_sign_in_failures.locked_until END "
+    "RETURNING failures, locked_until")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One attempt's place in its login's window of failures."""
+
+    number: int
+    limit: int
+    locked_until: datetime | None
+
+    @property
+    def locks(self) -> bool:
+        """This attempt reached the limit: it locks the login (its password is still checked)."""
+        return self.number == self.limit
+
+    @property
+    def over(self) -> bool:
+        """Attempts past the limit (sent in parallel with the one that locked) are refused."""
+        return self.number > self.limit
 
 
 class FailureLog:
@@ -55,22 +86,25 @@ class FailureLog:
 
     def fail(self, login: str, now: datetime) -> datetime | None:
         """Count one failure; return when the lock ends if this failure locked the login."""
+        counted = self.count(login, now)
+        return counted.locked_until if counted.locks else None
+
+    def count(self, login: str, now: datetime) -> Counted:
+        """Count one attempt (before its password is checked) and say where it falls.
+
+        One statement counts and sets the lock, so guesses sent in parallel each get their
+        own number: the one that reaches the limit locks the login (and is still checked),
+        any past it are refused. The lock runs for the window from that attempt; by its end
+        the window's first failure is stale, so counting starts again from one.
+        """
         key, stamp, stale = _key(login), now.isoformat(), (now - self.window).isoformat()
-        rows = self._execute(
-            "INSERT INTO safehub_sign_in_failures VALUES (?, 1, ?, NULL) ON CONFLICT (login) DO UPDATE SET "
-            "failures = CASE WHEN safehub_sign_in_failures.first_at < ? THEN 1 "
-            "ELSE safehub_sign_in_failures.failures + 1 END, "
-            "first_at = CASE WHEN safehub_sign_in_failures.first_at < ? THEN ? "
-            "ELSE safehub_sign_in_failures.first_at END RETURNING failures",
-            (key, stamp, stale, stale, stamp))
-        if rows and rows[0][0] >= self.max_failures:
-            until = now + self.window
-            self._execute("UPDATE safehub_sign_in_failures SET locked_until = ?, failures = 0, first_at = ? "
-                          "WHERE login = ?", (until.isoformat(), stamp, key))
-            return until
-        if rows and rows[0][0] == 1:
+        until = (now + self.window).isoformat()
+        rows = self._execute(_COUNT, (key, stamp, self.max_failures, until, stale, stale, stamp, stale,
+                                      self.max_failures, until))
+        number, locked = rows[0]
+        if number == 1:
             self.prune(now)
-        return None
+        return Counted(number, self.max_failures, datetime.fromisoformat(locked) if locked else None)
 
     def succeed(self, login: str) -> None:
         """Forget the failures of a login that signed in."""
