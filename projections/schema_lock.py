@@ -103,9 +103,9 @@ class SchemaLocked:
         Types and functions stay: creating them takes no table lock (eventsourcing makes
         each type in a transaction of its own, and replaces its functions).
         """
-        names = {created_name(s.as_string()) for s in statements} - {None}
+        named = [(s, created_name(s.as_string())) for s in statements]
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
-                           (sorted(names),))
+                           (sorted({name for _, name in named if name}),))
             existing = {row["name"] for row in cursor.fetchall()}
-        return [s for s in statements if created_name(s.as_string()) not in existing]
+        return [s for s, name in named if name not in existing]

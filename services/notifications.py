@@ -162,8 +162,9 @@ class Notifications:
         """Log the read of each child the notices name (a notice says what the police saw)."""
         if self.gate is None:
             raise RuntimeError("Notifications.gate is wired by services.bootstrap")
-        for child_id in dict.fromkeys(n["child"]["id"] for n in answer):
-            self.gate.read(actor, [child_id], "notification")
+        for n, child_id in enumerate(dict.fromkeys(notice["child"]["id"] for notice in answer)):
+            access = self.gate.open(actor, [child_id], caught_up=n > 0)  # the projections catch up once
+            self.gate.logged(access, [child_id], "notification")
         return answer
 
     def _recipients(self, child: Child) -> list[Agency]:

@@ -269,10 +269,10 @@ class SafehubStore(Application):
     """All of safehub's aggregates, in one notification log."""
 
     name = "safehub"
-    #: A Bucket lists every aggregate filed under one key, for ever: the notices to one agency,
-    #: from the police, due on one day. Without snapshots each uncached load replayed all of
-    #: it (a quarter of a second at 5,000 refs on PostgreSQL), and every police intervention
-    #: saves three such buckets, so concurrent interventions retried for tens of seconds.
+    #: A Bucket lists every aggregate filed under one key, for ever (the children born on one
+    #: day, a municipality's agencies; stores from before the notices read model also hold
+    #: notice buckets). Without snapshots each uncached load replays all of it: a quarter of
+    #: a second at 5,000 refs on PostgreSQL.
     snapshotting_intervals = {Child: 100, Bucket: 100}
 
     def __init__(self, env: dict[str, str] | None = None, keys: SubjectKeys | None = None):
