@@ -398,6 +398,45 @@ def assess(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy, *, 
     )
 
 
+def judge(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> tuple[str, float]:
+    """The band and score ``assess`` gives, by the same arithmetic, with nothing else built.
+
+    The risk projection judges a child's band at every event over all of the child's
+    signals; ``assess`` also orders the signals and builds the alerts, which the band
+    does not need: the score is an exact sum (``math.fsum``), so the order of its parts
+    does not change it, and the pieces join only needs the number of agencies.
+    """
+    if now.tzinfo is None:
+        raise InvalidInput.one("now", "must include a time zone")
+    max_age = timedelta(days=policy.max_age_days)
+    red_flag_age = timedelta(days=policy.red_flag_days)
+    window = timedelta(days=policy.pieces_join_window_days)
+    weights, multipliers, flags = policy.weights, policy.severity_multipliers, policy.red_flags
+    half_life = policy.half_life_days
+    parts: list[float] = []
+    red_flag = False
+    agencies: set[str] = set()
+    for s in signals:
+        age = now - _aware(s.observed_at)
+        if s.retracted or s.disputed or age < _NO_TIME or age > max_age or s.kind not in weights \
+                or s.severity not in multipliers:
+            continue  # not counted (``_exclusion``): its part would be 0.0
+        weight = weights[s.kind] * multipliers[s.severity]
+        parts.append(weight * 0.5 ** (age.total_seconds() / _DAY_SECONDS / half_life))
+        if not red_flag and s.kind in flags and age <= red_flag_age:
+            red_flag = True
+        if weight > 0 and age <= window:
+            agencies.add(s.agency_id)
+    score = math.fsum(parts)
+    if red_flag:
+        band = "review_now"
+    else:
+        band = policy.band_for_score(score)
+    if len(agencies) >= policy.pieces_join_min_agencies:
+        band = band_at_least(band, policy.pieces_join_min_band)
+    return band, score
+
+
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput.one("observed_at", "must include a time zone")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from domain.children import Child
-from domain.risk import RiskPolicy, RiskSignal, assess, load_policy
+from domain.risk import RiskPolicy, RiskSignal, judge, load_policy
 from projections.bounded_cache import BoundedCache
 from projections.views import ViewMixin, from_ts, topics_of, ts
 
@@ -160,19 +159,16 @@ class RiskView(ViewMixin):
         if root_id is None:
             return
         at = event.timestamp
-        oldest = at - timedelta(days=self.policy.max_age_days)
-        signals = [s for s in self._root_signals(cursor, root_id).values() if s.observed_at >= oldest]
-        assessment = assess(signals, at, self.policy, explain=False)  # the band and score only
+        band, score = judge(self._root_signals(cursor, root_id).values(), at, self.policy)
         before = self._band_of(cursor, root_id)
-        if assessment.band != before:
+        if band != before:
             self.defer(cursor, "INSERT INTO risk_band_history VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (root_id, position, ts(at), before, assessment.band, round(assessment.score, 4),
-                        self.policy.version))
+                       (root_id, position, ts(at), before, band, round(score, 4), self.policy.version))
             if self._bands is not None and self._changed_bands is not None:
-                self._bands[root_id] = assessment.band
+                self._bands[root_id] = band
                 self._changed_bands.add(root_id)
             else:
-                self.run(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?", (assessment.band, root_id))
+                self.run(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?", (band, root_id))
 
     def _root_signals(self, cursor: Any, root_id: str) -> dict[str, RiskSignal]:
         """The root's signals, from the batch cache when the batch has loaded them already."""

@@ -24,6 +24,7 @@ from domain.risk import (
     RiskSignal,
     assess,
     band_at_least,
+    judge,
     load_policy,
 )
 from domain.signals import CATALOGUE, SEVERITIES
@@ -511,3 +512,25 @@ def test_without_the_explanation_the_score_band_and_alerts_are_the_same():
         assert (bare.score, bare.band, bare.red_flags, bare.pieces_join) == \
             (full.score, full.band, full.red_flags, full.pieces_join)
         assert bare.contributions == () and len(full.contributions) == len(signals)
+        rng.shuffle(signals)  # the judgement's sum is exact: the order of the signals changes nothing
+        assert judge(signals, NOW, policy) == (full.band, full.score)
+
+
+def test_the_judgement_refuses_naive_times_as_the_assessment_does(policy):
+    with pytest.raises(InvalidInput) as err:
+        judge([], NOW.replace(tzinfo=None), policy)
+    assert "now" in err.value.errors
+    with pytest.raises(InvalidInput) as err:
+        judge([replace(sig(1), observed_at=NOW.replace(tzinfo=None))], NOW, policy)
+    assert "observed_at" in err.value.errors
+
+
+@pytest.mark.parametrize("signals", [
+    [],  # nothing: low, 0.0
+    [sig(1, kind="disclosure_by_child", severity="critical")],  # a red flag
+    [sig(1, agency="school-1"), sig(2, agency="police-1")],  # the pieces join
+    [sig(1, agency="school-1"), sig(2, agency="police-1", retracted=True)],  # they do not
+])
+def test_the_judgement_is_the_assessments_band_and_score(policy, signals):
+    a = assess(signals, NOW, policy)
+    assert judge(signals, NOW, policy) == (a.band, a.score)
