@@ -16,8 +16,10 @@ from typing import Any
 
 import psycopg.errors
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper
+from psycopg.sql import SQL, Identifier
 
-from projections.views import ViewMixin
+from projections.collector import collector_paused
+from projections.views import FOLLOWED, ViewMixin
 
 BATCH_SIZE = 500
 #: Events per batch when rebuilding from zero: fewer, larger transactions (one commit and
@@ -45,30 +47,34 @@ class Follower:
         return self.view.name
 
     def catch_up(self, max_batches: int | None = None, head: int | None = None,
-                 batch_size: int | None = None) -> int:
+                 batch_size: int | None = None, position: int | None = None) -> int:
         """Apply everything recorded so far (or ``max_batches`` batches); return the count applied.
 
-        ``head``, the log's head read just before by the caller, saves reading it again
-        for the first batch (a read that finds every view current costs one query per view).
+        ``head`` (the log's head) and ``position`` (this view's), read just before by the
+        caller, save reading them again for the first batch: a read that finds every view
+        current then costs no query here at all.
         """
         applied = batches = conflicts = 0
-        given = head
+        given, known = head, position
         size = batch_size or self.batch_size
         with self.lock:
             while max_batches is None or batches < max_batches:
-                position = self.view.position()
+                position, known = (known if known is not None else self.view.position()), None
                 head, given = (given if given is not None else self.recorder.max_notification_id() or 0), None
                 if position >= head:
                     break
-                notes = self.recorder.select_notifications(
-                    start=position, limit=size, stop=head, topics=self.view.topics,
-                    inclusive_of_start=False,
-                )
-                # Past the last relevant event up to ``head`` nothing concerns this view.
-                new_position = notes[-1].id if len(notes) == size else head
-                events = list(zip(self.decode(notes), (n.id for n in notes), strict=True))
                 try:
-                    self.view.apply_batch(events, new_position, start=position)
+                    with collector_paused():  # the batch's objects hold no cycles (see collector.py)
+                        notes = self.recorder.select_notifications(
+                            start=position, limit=size, stop=head, topics=self.view.topics,
+                            inclusive_of_start=False,
+                        )
+                        # Past the last relevant event up to ``head`` nothing concerns this view.
+                        new_position = notes[-1].id if len(notes) == size else head
+                        events = list(zip(self.decode(notes), (n.id for n in notes), strict=True))
+                        self.view.apply_batch(events, new_position, start=position)
+                        count = len(events)
+                        del notes, events  # freed by their counts before the collector comes back
                 except (IntegrityError, psycopg.errors.IntegrityError):
                     # Usually another follower applied this stretch first: read the position
                     # again. Many refusals in a row mean a real fault, which must surface.
@@ -78,7 +84,7 @@ class Follower:
                     time.sleep(0.01 * conflicts)
                     continue
                 conflicts = 0
-                applied += len(events)
+                applied += count
                 batches += 1
         return applied
 
@@ -114,13 +120,33 @@ class Followers:
         """The projection names."""
         return list(self.by_name)
 
-    def catch_up(self, names: Iterable[str] | None = None) -> dict[str, int]:
-        """Catch up the named projections (all by default), reading the log's head once."""
+    def catch_up(self, names: Iterable[str] | None = None, head: int | None = None) -> dict[str, int]:
+        """Catch up the named projections (all by default), up to ``head`` if given.
+
+        The log's head and the views' positions are read together first (one statement on
+        PostgreSQL), so a read that finds its views current waits for one round trip.
+        """
         chosen = list(names or self.by_name)
         if not chosen:
             return {}
-        head = self.by_name[chosen[0]].recorder.max_notification_id() or 0
-        return {n: self.by_name[n].catch_up(head=head) for n in chosen}
+        read_head, positions = self.positions(chosen, with_head=head is None)
+        head = read_head if head is None else head
+        return {n: self.by_name[n].catch_up(head=head, position=positions[n]) for n in chosen}
+
+    def positions(self, names: Iterable[str], *, with_head: bool = True) -> tuple[int, dict[str, int]]:
+        """The log's head (0 unless ``with_head``) and each named view's position, read together."""
+        chosen = [self.by_name[n] for n in names]
+        together = _positions_statement(chosen, with_head) if chosen else None
+        if together is not None:
+            statement, params = together
+            with chosen[0].view.datastore.get_connection() as connection, connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                row = cursor.fetchone()
+            values = [v or 0 for v in row.values()]
+            head = values.pop(0) if with_head else 0
+            return head, {f.name: v for f, v in zip(chosen, values, strict=True)}
+        head = (chosen[0].recorder.max_notification_id() or 0) if with_head and chosen else 0
+        return head, {f.name: f.view.position() for f in chosen}
 
     def status(self) -> list[dict[str, Any]]:
         """Position and lag of every projection."""
@@ -136,3 +162,20 @@ class Followers:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)
+
+
+def _positions_statement(followers: list[Follower], with_head: bool) -> tuple[Any, tuple] | None:
+    """On PostgreSQL, where the log and every view share one database: one SELECT of them all."""
+    recorder = getattr(followers[0].recorder, "recorder", followers[0].recorder)  # a GroupCommit wraps it
+    if not all(f.view.dialect == "postgres" for f in followers) or not hasattr(recorder, "events_table_name"):
+        return None
+    parts = []
+    if with_head:
+        parts.append(SQL("(SELECT MAX(notification_id) FROM {0}.{1})").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)))
+    for f in followers:
+        parts.append(SQL("(SELECT MAX(notification_id) FROM {0}.{1} WHERE application_name = %s)").format(
+            Identifier(f.view.datastore.schema), Identifier(f.view.tracking_table_name)))
+    names = [SQL("AS {0}").format(Identifier(f"p{n}")) for n in range(len(parts))]
+    columns = SQL(", ").join(SQL("{0} {1}").format(p, a) for p, a in zip(parts, names, strict=True))
+    return SQL("SELECT {0}").format(columns), tuple(FOLLOWED for _ in followers)
