@@ -174,9 +174,27 @@ class ViewMixin:
     # --- reading ---------------------------------------------------------------------
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict]:
-        """Run a read-only query in its own transaction."""
-        with self.datastore.transaction(commit=False) as cursor:
-            return self.run(cursor, statement, params)
+        """Run one read-only statement on its own: a transaction of its own, without BEGIN and ROLLBACK.
+
+        Every read of a timeline makes a few of these; on PostgreSQL an explicit transaction
+        around each would cost two more round trips to the server.
+        """
+        if self.dialect == "postgres":
+            with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+                cursor.execute(statement.replace("?", "%s"), tuple(params))
+                return [dict(r) for r in cursor.fetchall()] if cursor.description is not None else []
+        with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
+            cursor.execute(statement, tuple(params))
+            return [dict(r) for r in cursor.fetchall()]
+
+    def execute_alone(self, statement: str, params: Sequence[Any] = ()) -> None:
+        """Run one writing statement as its own transaction (committed when it returns)."""
+        if self.dialect == "postgres":
+            with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+                cursor.execute(statement.replace("?", "%s"), tuple(params))
+            return
+        with self.datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:
+            cursor.execute(statement, tuple(params))
 
     def position(self) -> int:
         """The notification id up to which this view has applied the log."""

@@ -50,9 +50,9 @@ class InProcessProjector:
         self._wake.set()
 
     def before_read(self, position: int, names: Iterable[str] | None = None) -> bool:
-        """Apply everything up to now before a read (to the ``names`` views only if given),
-        so a writer sees its own write."""
-        self.followers.catch_up(names)
+        """Apply everything up to ``position`` (the log's head the caller just read) before a
+        read, to the ``names`` views only if given, so a writer sees its own write."""
+        self.followers.catch_up(names, head=position)
         return True
 
     def stop(self) -> None:

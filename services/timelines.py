@@ -229,17 +229,12 @@ class ChildViews:
         return {"head": head, "caught_up": caught_up, "members": members}
 
     def _freshness(self, prepared: dict, ids: list[str], members: list[dict]) -> dict:
-        position = min(self.timeline_view.position(), self.risk_view.position())
+        position = min(self.followers.positions(("timeline", "risk"), with_head=False)[1].values())
         applied = {m["child_id"]: m["last_version"] for m in members}
-        includes_latest = bool(members) and all(
-            applied.get(i, 0) >= self._latest_version(i) for i in ids
-        )
+        latest = self.store.versions([UUID(i) for i in ids]) if members else {}
+        includes_latest = bool(members) and all(applied.get(i, 0) >= latest.get(UUID(i), 0) for i in ids)
         return {"position": position, "head": prepared["head"], "lag": max(0, prepared["head"] - position),
                 "includes_latest": includes_latest}
-
-    def _latest_version(self, child_id: str) -> int:
-        events = self.store.recorder.select_events(UUID(child_id), desc=True, limit=1)
-        return events[0].originator_version if events else 0
 
 
 def _visible(rows: list[dict], access: ChildAccess, language: str) -> list[dict]:
