@@ -437,6 +437,19 @@ def judge(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> t
     return band, score
 
 
+def counted(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> list[str]:
+    """The ids of the signals ``assess`` counts, in its order (newest first), without the explanation.
+
+    An agenda names the signals behind a high band; building a full explanation of a child
+    with a long history only to keep these ids cost most of the agenda's time.
+    """
+    if now.tzinfo is None:
+        raise InvalidInput.one("now", "must include a time zone")
+    max_age = timedelta(days=policy.max_age_days)
+    ordered = sorted(signals, key=lambda s: (_aware(s.observed_at), s.signal_id), reverse=True)
+    return [s.signal_id for s in ordered if not _exclusion(s, now - s.observed_at, max_age, policy)]
+
+
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput.one("observed_at", "must include a time zone")

@@ -25,7 +25,7 @@ from domain.children import Child
 from domain.errors import InvalidInput
 from domain.groups import Reminder, TeamCalendar
 from domain.procedure import ProcedurePolicy
-from domain.risk import RiskPolicy, RiskSignal, assess
+from domain.risk import RiskPolicy, RiskSignal, assess, counted
 from domain.signals import CATALOGUE
 from projections.bounded_cache import BoundedCache
 from projections.children import ChildrenView
@@ -341,13 +341,12 @@ class Agendas:
                     [{"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
                      for c in changes]))
         signals = known.risk_signals(root)
-        assessment = assess(signals.signals, now, self.risk_policy)
+        assessment = assess(signals.signals, now, self.risk_policy, explain=False)
         if assessment.band in ("high", "review_now"):
             code = "band_review_now" if assessment.band == "review_now" else "band_high"
             reasons.append(_reason(code, weights[code], f"current risk band: {assessment.band} "
                                                         f"(score {assessment.score:.2f})",
-                                   _signal_refs(signals, [c.signal_id for c in assessment.contributions
-                                                          if c.counted])))
+                                   _signal_refs(signals, counted(signals.signals, now, self.risk_policy))))
         if assessment.pieces_join is not None and not (set(ids) & open_card_children):
             pj = assessment.pieces_join
             reasons.append(_reason(

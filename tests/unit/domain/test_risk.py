@@ -24,6 +24,7 @@ from domain.risk import (
     RiskSignal,
     assess,
     band_at_least,
+    counted,
     judge,
     load_policy,
 )
@@ -514,6 +515,7 @@ def test_without_the_explanation_the_score_band_and_alerts_are_the_same():
         assert bare.contributions == () and len(full.contributions) == len(signals)
         rng.shuffle(signals)  # the judgement's sum is exact: the order of the signals changes nothing
         assert judge(signals, NOW, policy) == (full.band, full.score)
+        assert counted(signals, NOW, policy) == [c.signal_id for c in full.contributions if c.counted]
 
 
 def test_the_judgement_refuses_naive_times_as_the_assessment_does(policy):
