@@ -35,21 +35,27 @@ RENDERED_CACHE_ENTRIES = 10_000
 
 
 class Rendered(NamedTuple):
-    """A timeline's visible entries as JSON (UTF-8), and the categories withheld from the reader."""
+    """A timeline's visible entries as JSON (UTF-8), and the categories withheld from the reader.
+
+    ``token`` holds every record of the timeline with the log position the timeline view
+    had applied to it when these entries were rendered: any event about a record (a signal,
+    a correction, a retraction, a merge, an erasure) moves that position, so a rendering
+    whose token differs from the view's is stale and never served.
+    """
 
     entries_json: bytes
     withheld: tuple[str, ...]
+    token: tuple = ()
 
 
 def rendered_timelines(rows: int) -> BoundedCache[Rendered]:
-    """Recently rendered timelines, by what they were rendered from and for whom.
+    """Recently rendered timelines, by what they were rendered for.
 
-    The key holds every record of the timeline with the log position the timeline view
-    last applied to it (any event about a record - a signal, a correction, a retraction,
-    a merge, an erasure - moves that position, so a changed child never matches an old
-    key), the reader's access class (grounds, agency, agency kind: everything
-    ``ChildAccess.sees_entry``/``sees_details`` look at), the language and the filters.
-    Bounded by the size of the text; least recently used first out.
+    The key is the timeline's records, the reader's access class (grounds, agency, agency
+    kind: everything ``ChildAccess.sees_entry``/``sees_details`` look at), the language and
+    the filters; the value carries the positions it was rendered at (``Rendered.token``).
+    A child that changed is rendered again into the same entry, so a busy child takes one
+    entry, not one per change. Bounded by the size of the text; least recently used first out.
     """
     return BoundedCache(RENDERED_CACHE_ENTRIES, rows * RENDERED_BYTES_PER_ROW,
                         weigh=lambda rendered: len(rendered.entries_json))
@@ -114,17 +120,17 @@ class ChildViews:
         ids = [m["child_id"] for m in members] or [str(child_id)]
         access = self.gate.open(actor, ids, caught_up=True)  # _prepare caught up
         filters = (ts(since) if since else None, ts(until) if until else None, agency_kind, kind)
-        key = None
+        key = token = None
         if members and access.policy is self.gate.policy:
-            # Read before the rows, so rows rendered under a key are never older than it.
-            key = (tuple((m["child_id"], m["last_position"]) for m in members), access_class(access), language,
-                   filters)
+            # Read before the rows, so rows rendered under a token are never older than it.
+            token = tuple((m["child_id"], m["last_position"]) for m in members)
+            key = (tuple(m["child_id"] for m in members), access_class(access), language, filters)
         rendered = self.rendered.get(key) if key is not None else None
-        if rendered is None:
+        if rendered is None or rendered.token != token:
             rows = self.timeline_view.entries(ids, since=filters[0], until=filters[1], agency_kind=agency_kind,
                                               kind=kind)
             entries = _visible(rows, access, language)
-            rendered = Rendered(_json(entries).encode(), tuple(_withheld(entries)))
+            rendered = Rendered(_json(entries).encode(), tuple(_withheld(entries)), token or ())
             if key is not None:
                 self.rendered.put(key, rendered)
         self.gate.logged(access, ids, "timeline", withheld=rendered.withheld)

@@ -84,6 +84,17 @@ def test_a_read_again_reuses_the_rendering_and_each_change_renders_anew(client, 
     assert renders["n"] == before + 2
 
 
+def test_a_busy_child_keeps_one_rendering_per_reader_class_not_one_per_change(client, world, services, story, clock):
+    child, _ = story
+    reader, school = world.users["coordinator"], world.users["school"]
+    read(client, services, reader, child)
+    kept = len(services.views.rendered)
+    for n in range(5):
+        post_signal(client, school, child, "unexplained_absence", days_ago(clock, n + 1), days=1)
+        read(client, services, reader, child)
+    assert len(services.views.rendered) == kept  # each change re-rendered the same entry
+
+
 def test_a_merge_renders_both_records_anew(client, world, services, story):
     child, _ = story
     coordinator, school = world.users["coordinator"], world.users["school"]
