@@ -7,6 +7,7 @@ what each agency said, and when, survives intact.
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -81,6 +82,10 @@ def check_days(kind_quantity: str | None, code: str, days: int | None) -> int | 
     if not 1 <= days <= 366:
         raise InvalidInput.one("days", "must be between 1 and 366")
     return days
+
+
+#: Values that are never changed in place: a copy of a child may share them.
+_SHARED = frozenset({UUID, str, int, float, bool, type(None), date, datetime})
 
 
 class Child(Aggregate):
@@ -169,6 +174,30 @@ class Child(Aggregate):
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
         self.erased = False
+
+    def __deepcopy__(self, memo: dict) -> Child:
+        """A copy that one request may change while the store keeps the original cached.
+
+        The store copies a cached child for every write; the generic deep copy walked every
+        signal of the history object by object. Here the values that are never changed in
+        place (ids, text, dates, numbers) are shared, the signal index is copied one entry
+        at a time, lists are copied, and anything else is deep-copied as before.
+        """
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        state = {}
+        for name, value in self.__dict__.items():
+            kind = type(value)
+            if kind in _SHARED:
+                state[name] = value
+            elif name == "signals" and kind is dict:
+                state[name] = {key: dict(entry) for key, entry in value.items()}  # str -> {str: str | bool}
+            elif kind is list and all(type(item) in _SHARED or isinstance(item, Aggregate.Event) for item in value):
+                state[name] = list(value)  # ids, or pending events (frozen)
+            else:
+                state[name] = copy.deepcopy(value, memo)
+        clone.__dict__.update(state)
+        return clone
 
     @classmethod
     def register(cls, *, municipality_id: UUID, given_name: str, family_name: str,

@@ -390,3 +390,22 @@ def test_a_merged_record_takes_no_new_signals():
     with pytest.raises(Conflict) as excinfo:
         record(source)
     assert excinfo.value.details == {"merged_into": str(target.id)}
+
+
+def test_a_deep_copy_is_equal_and_independent_of_the_original():
+    import copy
+
+    child = register()
+    first = record(child)
+    retract(child, first)
+    record(child)
+    child.collect_events()  # as the store caches it: nothing pending
+    child.merged_from.append(uuid4())
+    clone = copy.deepcopy(child)
+    assert vars(clone) == vars(child) and type(clone) is Child
+    record(clone)  # the request's change ...
+    clone.signals[str(first)]["kind"] = "changed in place"
+    clone.merged_from.append(uuid4())
+    assert len(child.signals) == 2 and child.signals[str(first)]["kind"] != "changed in place"  # ... not the cached
+    assert len(child.merged_from) == 1 and child.version == clone.version - 1
+    assert child.collect_events() == [] and len(clone.collect_events()) == 1
