@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector while a batch of events is decoded and applied.
+"""Pausing Python's cyclic garbage collector while a batch of events is decoded and applied
+(or a large CSV import is decided and saved).
 
 A batch builds tens of thousands of short-lived dicts and event objects. Each few hundred
 new objects start a collection, and every so often a full one walks every object the

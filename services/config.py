@@ -52,7 +52,7 @@ class Settings:
     aggregate_cache_size: int = 2000
     #: ... and the events they may hold together: the real memory bound (a busy child's
     #: aggregate holds thousands of signals), under 1 KiB each (a signal with a short note: about 0.4 KiB).
-    aggregate_cache_events: int = 50_000
+    aggregate_cache_events: int = 20_000
     #: Rows the timeline's and the risk view's read caches may each hold per process.
     read_cache_rows: int = 20_000
     #: A Celery worker child whose resident memory passed this many MiB is replaced after its
@@ -90,7 +90,7 @@ class Settings:
             "metrics_dir": env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             "log_level": env.get("SAFEHUB_LOG_LEVEL", "INFO"),
             "aggregate_cache_size": int(env.get("SAFEHUB_AGGREGATE_CACHE_SIZE", "2000")),
-            "aggregate_cache_events": int(env.get("SAFEHUB_AGGREGATE_CACHE_EVENTS", "50000")),
+            "aggregate_cache_events": int(env.get("SAFEHUB_AGGREGATE_CACHE_EVENTS", "20000")),
             "read_cache_rows": int(env.get("SAFEHUB_READ_CACHE_ROWS", "20000")),
             "worker_max_memory_mib": int(env.get("SAFEHUB_WORKER_MAX_MEMORY_MIB", "512")),
             "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),

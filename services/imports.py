@@ -26,6 +26,7 @@ from domain.identity import normalise_name
 from domain.indexes import Bucket, IdempotencyRecord, Pointer
 from domain.pesel import pesel_problem
 from domain.signals import CATALOGUE, SEVERITIES, check_submittable
+from projections.collector import collector_paused
 from services.children import ChildRecords
 from services.csv_import import Row, parse
 from services.store import SafehubStore, retry_on_conflict
@@ -61,13 +62,16 @@ class SignalImports:
                 earlier = self._replay(key, fingerprint)
                 if earlier is not None:
                     return earlier
-            batch = _Batch(self, actor)
-            batch.prefetch(rows)
-            results = [batch.take(row) for row in rows]
-            report = _report(results, dry_run)
-            if not dry_run:
-                extra = [IdempotencyRecord(key=key, fingerprint=fingerprint, outcome=report)] if key else []
-                self.store.save(*batch.aggregates(), *extra)
+            # A large file builds hundreds of thousands of aggregates and events, none of them in a
+            # cycle: the collector would walk them all again and again (projections/collector.py).
+            with collector_paused():
+                batch = _Batch(self, actor)
+                batch.prefetch(rows)
+                results = [batch.take(row) for row in rows]
+                report = _report(results, dry_run)
+                if not dry_run:
+                    extra = [IdempotencyRecord(key=key, fingerprint=fingerprint, outcome=report)] if key else []
+                    self.store.save(*batch.aggregates(), *extra)
             return {**report, "replayed": False}
 
         return retry_on_conflict(attempt)

@@ -30,8 +30,10 @@ READ_VIEWS = ("timeline", "risk", "memberships")
 #: The rendered timelines kept in memory may hold this many bytes of JSON per row the
 #: read caches may hold (``SAFEHUB_READ_CACHE_ROWS``): 20,000 rows -> about 32 MiB.
 RENDERED_BYTES_PER_ROW = 1_700
-#: How many renderings at most, however short.
-RENDERED_CACHE_ENTRIES = 10_000
+#: How many renderings at most, however short: the timelines read again and again (a group's
+#: children before a meeting) are a few hundred; a renderer of small timelines is quick anyway.
+#: Ten thousand of them (one per child read) kept a web process's memory rising for an hour.
+RENDERED_CACHE_ENTRIES = 1_000
 
 
 class Rendered(NamedTuple):

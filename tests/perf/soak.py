@@ -2,6 +2,7 @@
 
     python -m tests.perf.soak --minutes 5                 # PostgreSQL + Redis + gunicorn + Celery
     python -m tests.perf.soak --minutes 5 --backend sqlite  # the embedded `safehub serve`
+    python -m tests.perf.soak --minutes 35 --warmup-minutes 10   # memory from minute 10 on
 
 It starts its own servers (tests/servers.py: a throw-away PostgreSQL and Redis; gunicorn
 with deploy/gunicorn.conf.py; a Celery worker and beat), creates a municipality with a
@@ -10,8 +11,10 @@ school, the police, a case worker and a coordinator, registers children, then ru
 signal (with an Idempotency-Key), register a child, read a timeline, a child's signals,
 its risk, or the deadline list. Any answer that is not 2xx, or a connection error, is an
 error. It prints requests served, errors, p50/p95/p99 latency per operation and overall,
-and the resident memory of the web and worker process trees at the start (after a short
-warm-up) and at the end; ``--json`` prints the same as one JSON object. The exit status
+and the resident memory of the web and worker process trees at the start (after a warm-up
+in which the caches fill towards their bounds, ``--warmup-minutes``), once a minute and at
+the end, with the growth per minute after the warm-up; ``--json`` prints the same as one
+JSON object. The exit status
 is 1 when there were errors. tests/reliability/test_load.py runs it for 25 seconds.
 """
 
@@ -176,7 +179,8 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
         threads = [threading.Thread(target=client, args=(c,), daemon=True) for c in range(clients)]
         for t in threads:
             t.start()
-        time.sleep(min(warmup, seconds / 4))
+        time.sleep(min(warmup, seconds / 2))
+        warmed_at = time.monotonic()
         memory_start = deployment.memory()
         say(f"memory after warm-up (KiB): {memory_start}")
         peak: dict[str, int] = dict(memory_start)
@@ -193,6 +197,7 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
         for t in threads:
             t.join()
         memory_end = deployment.memory()
+        measured_minutes = max((time.monotonic() - warmed_at) / 60, 1e-9)
         everything = [s for values in results.latencies.values() for s in values]
         figures = {
             "backend": backend, "seconds": seconds, "clients": clients,
@@ -206,7 +211,11 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
                                   "p95_ms": round(percentile(v, 95) * 1000, 1),
                                   "p99_ms": round(percentile(v, 99) * 1000, 1)}
                              for op, v in sorted(results.latencies.items())},
-            "memory_kib": {"start": memory_start, "end": memory_end, "peak": peak, "per_minute": samples},
+            "memory_kib": {"start": memory_start, "end": memory_end, "peak": peak, "per_minute": samples,
+                           "warmup_seconds": round(min(warmup, seconds / 2)),
+                           "kib_per_minute_after_warmup": {name: round((memory_end.get(name, 0) - kib)
+                                                                       / measured_minutes, 1)
+                                                           for name, kib in memory_start.items()}},
             "error_samples": results.samples,
         }
         return figures
@@ -236,10 +245,12 @@ def report(figures: dict) -> str:
         lines.append(f"  {op:<15} {f['requests']:>6} req  {f['errors']} err  p50 {f['p50_ms']:>7}  "
                      f"p95 {f['p95_ms']:>7}  p99 {f['p99_ms']:>7}")
     memory = figures["memory_kib"]
+    lines.append(f"memory from the end of the {memory['warmup_seconds']} s warm-up to the end:")
     for name in memory["start"]:
         lines.append(f"memory {name}: start {memory['start'][name] / 1024:.1f} MiB, "
                      f"end {memory['end'].get(name, 0) / 1024:.1f} MiB, "
-                     f"peak {memory['peak'].get(name, 0) / 1024:.1f} MiB")
+                     f"peak {memory['peak'].get(name, 0) / 1024:.1f} MiB, "
+                     f"{memory['kib_per_minute_after_warmup'][name] / 1024:+.2f} MiB a minute")
     for elapsed, sample in memory.get("per_minute", []):
         lines.append(f"  at {elapsed:>4} s: " + ", ".join(f"{k} {v / 1024:.1f} MiB" for k, v in sample.items()))
     lines.extend(f"error: {s}" for s in figures["error_samples"])
@@ -254,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=20, help="children registered before the load starts")
     parser.add_argument("--mix", default=None, metavar="OP=WEIGHT,...",
                         help=f"the operations' weights (default {','.join(f'{k}={v}' for k, v in MIX.items())})")
+    parser.add_argument("--warmup-minutes", type=float, default=0.25,
+                        help="load before the starting memory is read (the caches fill to their bounds)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--set", action="append", default=[], metavar="SAFEHUB_X=VALUE",
                         help="a setting for the servers under load (repeatable), e.g. SAFEHUB_AGGREGATE_CACHE_SIZE=50")
@@ -264,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     mix = {op: int(weight) for op, weight in (item.split("=", 1) for item in args.mix.split(","))} if args.mix else None
     if mix and set(mix) - set(MIX):
         parser.error(f"--mix takes {', '.join(MIX)}")
-    figures = run(args.minutes * 60, args.clients, args.backend, warmup=15,
+    figures = run(args.minutes * 60, args.clients, args.backend, warmup=args.warmup_minutes * 60,
                   say=lambda text: print(text, file=sys.stderr, flush=True), settings=settings,
                   children_at_start=args.children, mix=mix)
     print(json.dumps(figures, indent=2) if args.json else report(figures))
