@@ -57,7 +57,10 @@ class Follower:
         applied = batches = conflicts = 0
         given, known = head, position
         size = batch_size or self.batch_size
-        with self.lock:
+        if not self.lock.acquire(blocking=False):
+            known = None  # another thread was catching up: the position read before may be behind
+            self.lock.acquire()
+        try:
             while max_batches is None or batches < max_batches:
                 position, known = (known if known is not None else self.view.position()), None
                 head, given = (given if given is not None else self.recorder.max_notification_id() or 0), None
@@ -76,16 +79,19 @@ class Follower:
                         count = len(events)
                         del notes, events  # freed by their counts before the collector comes back
                 except (IntegrityError, psycopg.errors.IntegrityError):
-                    # Usually another follower applied this stretch first: read the position
-                    # again. Many refusals in a row mean a real fault, which must surface.
+                    # Usually another follower applied this stretch first (its transaction has
+                    # committed, or ours would still be waiting): read the position again, at
+                    # once the first time. Many refusals in a row mean a real fault, which must surface.
                     conflicts += 1
                     if conflicts >= MAX_CONFLICTS:
                         raise
-                    time.sleep(0.01 * conflicts)
+                    time.sleep(0.01 * (conflicts - 1))
                     continue
                 conflicts = 0
                 applied += count
                 batches += 1
+        finally:
+            self.lock.release()
         return applied
 
     def decode(self, notes: list[Any]) -> list[Any]:

@@ -99,6 +99,35 @@ def test_two_followers_of_one_view_never_double_count(services, world, clock, se
     second_view.datastore.close()
 
 
+def test_a_position_read_before_another_caught_up_is_refused_then_read_again_without_waiting(
+        services, world, clock, monkeypatch):
+    """The views' positions are read together before each catch-up (one query on PostgreSQL);
+    if another follower moved the view meanwhile, the stale start is refused and read again."""
+    generate(services, world, clock, children=4, signals=40)
+    follower = services.followers["timeline"]
+    stale = follower.view.position()
+    head = services.store.recorder.max_notification_id()
+    services.followers["timeline"].catch_up()  # another follower got there first
+    live = follower.view.dump()
+    register(services, world, "Ola")  # something new to apply
+    pauses = []
+    monkeypatch.setattr("projections.runner.time.sleep", pauses.append)
+    assert follower.catch_up(position=stale) == 1  # the registration, once
+    assert pauses == [0.0]  # refused once, read again at once
+    assert follower.view.position() == services.store.recorder.max_notification_id() > head
+    assert len(follower.view.dump()["timeline_children"]) == len(live["timeline_children"]) + 1
+
+
+def test_followers_read_the_head_and_every_position_together(services, world, clock):
+    generate(services, world, clock, children=2, signals=10)
+    followers = services.followers
+    followers.catch_up(["risk"])
+    head, positions = followers.positions(["timeline", "risk"])
+    assert head == services.store.recorder.max_notification_id()
+    assert positions == {"timeline": followers["timeline"].view.position(), "risk": head}
+    assert followers.positions(["risk"], with_head=False) == (0, {"risk": head})
+
+
 def test_status_reports_position_and_lag(services, world):
     follower = services.followers["risk"]
     follower.catch_up()
