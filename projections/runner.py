@@ -126,17 +126,20 @@ class Followers:
         """The projection names."""
         return list(self.by_name)
 
-    def catch_up(self, names: Iterable[str] | None = None, head: int | None = None) -> dict[str, int]:
+    def catch_up(self, names: Iterable[str] | None = None, head: int | None = None,
+                 positions: dict[str, int] | None = None) -> dict[str, int]:
         """Catch up the named projections (all by default), up to ``head`` if given.
 
         The log's head and the views' positions are read together first (one statement on
-        PostgreSQL), so a read that finds its views current waits for one round trip.
+        PostgreSQL), unless the caller just read them (``head``, ``positions``), so a read
+        that finds its views current costs at most one round trip here.
         """
         chosen = list(names or self.by_name)
         if not chosen:
             return {}
-        read_head, positions = self.positions(chosen, with_head=head is None)
-        head = read_head if head is None else head
+        if head is None or positions is None or not set(chosen) <= set(positions):
+            read_head, positions = self.positions(chosen, with_head=head is None)
+            head = read_head if head is None else head
         return {n: self.by_name[n].catch_up(head=head, position=positions[n]) for n in chosen}
 
     def positions(self, names: Iterable[str], *, with_head: bool = True) -> tuple[int, dict[str, int]]:
@@ -161,9 +164,9 @@ class Followers:
     def wait_until(self, position: int, timeout: float, names: Iterable[str] | None = None) -> bool:
         """Wait (polling) until the views have applied ``position``; True if they did in time."""
         deadline = time.monotonic() + timeout
-        targets = [self.by_name[n] for n in (names or self.by_name)]
+        chosen = list(names or self.by_name)
         while True:
-            if all(f.view.position() >= position for f in targets):
+            if all(p >= position for p in self.positions(chosen, with_head=False)[1].values()):
                 return True
             if time.monotonic() >= deadline:
                 return False

@@ -49,10 +49,12 @@ class InProcessProjector:
         """Tell the follower there is something new."""
         self._wake.set()
 
-    def before_read(self, position: int, names: Iterable[str] | None = None) -> bool:
+    def before_read(self, position: int, names: Iterable[str] | None = None,
+                    positions: dict[str, int] | None = None) -> bool:
         """Apply everything up to ``position`` (the log's head the caller just read) before a
-        read, to the ``names`` views only if given, so a writer sees its own write."""
-        self.followers.catch_up(names, head=position)
+        read, to the ``names`` views only if given, so a writer sees its own write.
+        ``positions``: the views' positions, read with the head (not read again)."""
+        self.followers.catch_up(names, head=position, positions=positions)
         return True
 
     def stop(self) -> None:
@@ -105,8 +107,12 @@ class CeleryNudger:
         self._request_id = current_request_id()  # coalesced: the latest write's id goes along
         self._wake.set()
 
-    def before_read(self, position: int, names: Iterable[str] | None = None) -> bool:
-        """Wait a little for the workers to apply ``position`` (in the ``names`` views if given)."""
+    def before_read(self, position: int, names: Iterable[str] | None = None,
+                    positions: dict[str, int] | None = None) -> bool:
+        """Wait a little for the workers to apply ``position`` (in the ``names`` views if given);
+        ``positions`` read with the head may already show they have."""
+        if positions is not None and names is not None and all(positions.get(n, -1) >= position for n in names):
+            return True
         return self.followers.wait_until(position, self.read_wait, names)
 
     def stop(self) -> None:

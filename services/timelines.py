@@ -219,8 +219,8 @@ class ChildViews:
         the answer carries as ``members``); only a child the view has not applied yet (a
         worker behind) is looked up in the event store.
         """
-        head = self.store.recorder.max_notification_id() or 0
-        caught_up = self.projector.before_read(head, READ_VIEWS)  # type: ignore[attr-defined]
+        head, positions = self.followers.positions(READ_VIEWS)  # one statement on PostgreSQL
+        caught_up = self.projector.before_read(head, READ_VIEWS, positions=positions)  # type: ignore[attr-defined]
         members = self.timeline_view.members(str(child_id))
         known = [m for m in members if m["child_id"] == str(child_id)]
         if known:
@@ -234,10 +234,13 @@ class ChildViews:
                 raise NotFound(f"child {child_id} not found")
             municipality_id = child.municipality_id
         require_same_municipality(actor, municipality_id)
-        return {"head": head, "caught_up": caught_up, "members": members}
+        return {"head": head, "caught_up": caught_up, "members": members, "positions": positions}
 
     def _freshness(self, prepared: dict, ids: list[str], members: list[dict]) -> dict:
-        position = min(self.followers.positions(("timeline", "risk"), with_head=False)[1].values())
+        if prepared["caught_up"]:  # both views had applied at least the head (read before them)
+            position = max(prepared["head"], min(prepared["positions"][n] for n in ("timeline", "risk")))
+        else:
+            position = min(self.followers.positions(("timeline", "risk"), with_head=False)[1].values())
         applied = {m["child_id"]: m["last_version"] for m in members}
         latest = self.store.versions([UUID(i) for i in ids]) if members else {}
         includes_latest = bool(members) and all(applied.get(i, 0) >= latest.get(UUID(i), 0) for i in ids)
