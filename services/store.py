@@ -138,7 +138,6 @@ class QuickJSONTranscoder(JSONTranscoder):
                     raise _LibraryReads
             return value
 
-        self._hook = hook
         self._revive = revive
         self.decoder = json.JSONDecoder(object_hook=hook)
 
