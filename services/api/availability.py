@@ -11,8 +11,10 @@ requests queue behind them. The breaker:
 * while tripped, answers API requests ``503`` with ``Retry-After`` before they touch the
   store, and makes the waiting requests' next attempt fail at once instead of waiting the
   pool out again (``guard``), so their threads come free within one pool timeout;
-* after the pause, probes again: refused means still down (trip again), accepted lets
-  requests through (and one that fails trips it again).
+* after the pause, probes again: refused means still down (trip again), accepted first
+  tests the connections idle in every guarded pool (those that met the outage are dead,
+  and a read that takes one outside the library's retries fails) and then lets requests
+  through (one that fails trips it again).
 
 Only the PostgreSQL backend has a breaker: the embedded SQLite store is a local file whose
 errors (locked, disk full) are answered one by one.
@@ -30,8 +32,15 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import psycopg
+import psycopg_pool.base as psycopg_pool_base
 from eventsourcing.persistence import InterfaceError, OperationalError
 
+#: How often a pool tries again to open a connection the outage took (psycopg_pool waits
+#: 1, 2, 4, 8... seconds between tries: a pool that lost its connections six seconds into an
+#: outage would reconnect eight seconds after the database came back, and every request
+#: meanwhile waited out the pool timeout for nothing).
+RECONNECT_EVERY = 0.5
 #: How long a tripped breaker answers 503 before probing again (also the Retry-After).
 PAUSE_SECONDS = 2.0
 #: How long the TCP probe of the database port may take.
@@ -56,6 +65,7 @@ class StoreBreaker:
         self._serials = itertools.count()
         self._probed_at = 0.0
         self._watchdog: threading.Thread | None = None
+        self._datastores: list[Any] = []
 
     # --- requests ------------------------------------------------------------------------
 
@@ -93,6 +103,7 @@ class StoreBreaker:
             if remaining > 0:
                 return max(1, math.ceil(remaining))
             if self._reachable():
+                self._refresh_pools()  # under the lock: no request takes a dead connection meanwhile
                 self._open_until = 0.0
                 return None
             self._open_until = time.monotonic() + self.pause
@@ -104,6 +115,8 @@ class StoreBreaker:
         """Wrap a PostgreSQL datastore's ``get_connection``: refuse at once while tripped, trip on failure."""
         original = datastore.get_connection
         breaker = self
+        self._datastores.append(datastore)
+        steady_reconnects(getattr(datastore, "pool", None))
 
         @contextlib.contextmanager
         def get_connection(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -111,13 +124,31 @@ class StoreBreaker:
                 raise OperationalError("the database is unreachable (circuit breaker open)")
             try:
                 with original(*args, **kwargs) as connection:
-                    yield connection
+                    try:
+                        yield connection
+                    except psycopg.Error as error:
+                        if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+                            # Closed before the pool takes it back, so the pool drops it: a
+                            # connection the server terminated ("administrator command") is
+                            # not always seen as broken and would fail the next request too.
+                            connection.close()
+                        raise
             except (OperationalError, InterfaceError):
                 if not breaker._reachable():
                     breaker.trip()
+                else:  # back already (a short restart): its siblings in the pools are dead too
+                    breaker._refresh_pools()
                 raise
 
         datastore.get_connection = get_connection
+
+    def _refresh_pools(self) -> None:
+        """Replace the broken connections idle in the guarded pools (psycopg_pool's check)."""
+        for datastore in self._datastores:
+            pool = getattr(datastore, "pool", None)
+            if pool is not None:
+                with contextlib.suppress(Exception):  # a pool never opened or already closed
+                    pool.check()
 
     # --- the watchdog --------------------------------------------------------------------
 
@@ -143,3 +174,28 @@ class StoreBreaker:
                 return True
         except OSError:
             return False
+
+
+def steady_reconnects(pool: Any) -> None:
+    """Make ``pool`` retry a lost connection every RECONNECT_EVERY seconds, not with a growing backoff.
+
+    The breaker already keeps requests off the database while it is down, so the tries cost
+    one refused TCP connection each; what matters is that the pool is full again within
+    half a second of the database's return. Uses psycopg_pool's connection-adding hook;
+    a pool without it keeps its own policy.
+    """
+    add = getattr(pool, "_add_connection", None)
+    attempt_class = getattr(psycopg_pool_base, "AttemptWithBackoff", None)
+    if add is None or attempt_class is None or getattr(pool, "_steady_reconnects", False):
+        return
+
+    class SteadyAttempt(attempt_class):  # type: ignore[misc, valid-type]
+        INITIAL_DELAY = RECONNECT_EVERY
+        DELAY_JITTER = 0.1
+        DELAY_BACKOFF = 1.0
+
+    def add_connection(attempt: Any = None, growing: bool = False) -> None:
+        add(attempt or SteadyAttempt(timeout=pool.reconnect_timeout), growing=growing)
+
+    pool._add_connection = add_connection
+    pool._steady_reconnects = True

@@ -108,7 +108,7 @@ def register_error_handlers(app: Flask) -> None:
             return error_body(507, "insufficient_storage",
                               "the server's disk is full: nothing was saved; an administrator must free space, "
                               "then send the request again")
-        log.warning("store unavailable: %s", type(exc).__name__)
+        log.warning("store unavailable: %s: %s", type(exc).__name__, exc)
         if breaker is not None:
             breaker.trip()
         return _unavailable(round(PAUSE_SECONDS) if breaker is not None else 5)

@@ -10,8 +10,6 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import (
     DatetimeAsISO,
@@ -21,6 +19,8 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 from eventsourcing.utils import Environment
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.personal_data import PERSONAL_FIELDS
 from projections.registry import VIEWS
