@@ -161,13 +161,18 @@ class Followers:
         """Position and lag of every projection."""
         return [f.status() for f in self.by_name.values()]
 
-    def wait_until(self, position: int, timeout: float, names: Iterable[str] | None = None) -> bool:
-        """Wait (polling) until the views have applied ``position``; True if they did in time."""
+    def wait_until(self, position: int, timeout: float, names: Iterable[str] | None = None,
+                   positions: dict[str, int] | None = None) -> bool:
+        """Wait (polling) until the views have applied ``position``; True if they did in time.
+        ``positions``: the views' positions the caller just read (the first poll, not read again)."""
         deadline = time.monotonic() + timeout
         chosen = list(names or self.by_name)
         while True:
-            if all(p >= position for p in self.positions(chosen, with_head=False)[1].values()):
+            if positions is None or not set(chosen) <= set(positions):
+                positions = self.positions(chosen, with_head=False)[1]
+            if all(positions[n] >= position for n in chosen):
                 return True
+            positions = None
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)

@@ -111,9 +111,7 @@ class CeleryNudger:
                     positions: dict[str, int] | None = None) -> bool:
         """Wait a little for the workers to apply ``position`` (in the ``names`` views if given);
         ``positions`` read with the head may already show they have."""
-        if positions is not None and names is not None and all(positions.get(n, -1) >= position for n in names):
-            return True
-        return self.followers.wait_until(position, self.read_wait, names)
+        return self.followers.wait_until(position, self.read_wait, names, positions=positions)
 
     def stop(self) -> None:
         """Nothing to stop: the sender is a daemon thread."""
