@@ -1,6 +1,6 @@
 """gunicorn settings for the safehub web processes (production).
 
-    gunicorn -c deploy/gunicorn.conf.py 'services.api:create_app()'
+    gunicorn -c deploy/gunicorn.conf.py 'services.app:create_app()'
 
 No ``preload_app``: each worker builds the app after the fork, so database pools, the
 projection nudger's thread and locks are never copied from the master half-used. Command
@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from services.logs import logconfig_dict as json_logging
+from services.runtime.logs import logconfig_dict as json_logging
 
 # Where to listen: nginx (deploy/nginx-safehub.conf) proxies to this address.
 bind = os.environ.get("SAFEHUB_BIND", "127.0.0.1:8000")

@@ -1,4 +1,4 @@
-"""The Flask application factory for the JSON API under ``/api/v1``."""
+"""The Flask application factory: the JSON API under ``/api/v1``, the pages and the HTTP plumbing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from services.api import (
     health,
     help_plans,
     imports,
-    ops,
     signals,
     time_cards,
     timelines,
@@ -31,6 +30,7 @@ from services.api.errors import register_error_handlers
 from services.api.schemas import ErrorSchema
 from services.bootstrap import Services, build
 from services.config import Settings
+from services.http import ops
 from services.web.app import init_web
 
 #: Requests whose bodies must be JSON (the CSV import adds its own rule later).

@@ -20,22 +20,22 @@ from projections.runner import Follower, Followers
 from projections.schema_lock import schema_lock_if
 from projections.timeline import TimelineView
 from projections.views import open_view
-from services.blue_cards import BlueCards
-from services.child_access import ChildGate
-from services.children import ChildRecords
+from services.adapters.event_store import SafehubStore, open_store
 from services.config import Settings
-from services.deadlines import Agendas, Deadlines
-from services.directory import Directory
-from services.groups import WorkingGroups
-from services.help_plans import HelpPlans
-from services.notifications import Notifications
-from services.periodic import Periodic
-from services.projecting import CeleryNudger, InProcessProjector
-from services.read_audit import ReadAudit, ReadLogTable
-from services.reports import ProgrammeReports
-from services.store import SafehubStore, open_store
-from services.time_cards import TimeCards
-from services.timelines import ChildViews, rendered_timelines
+from services.runtime.periodic import Periodic
+from services.runtime.projecting import CeleryNudger, InProcessProjector
+from services.usecases.blue_cards import BlueCards
+from services.usecases.children import ChildRecords
+from services.usecases.deadlines import Agendas, Deadlines
+from services.usecases.directory import Directory
+from services.usecases.gate import ChildGate
+from services.usecases.groups import WorkingGroups
+from services.usecases.help_plans import HelpPlans
+from services.usecases.notifications import Notifications
+from services.usecases.read_audit import ReadAudit, ReadLogTable
+from services.usecases.reports import ProgrammeReports
+from services.usecases.time_cards import TimeCards
+from services.usecases.timelines import ChildViews, rendered_timelines
 
 
 def utc_now() -> datetime:

@@ -47,7 +47,7 @@ def _municipality(svc: Services, given: str | None) -> UUID:
 @click.group()
 def main() -> None:
     """safehub: multi-agency child-protection data sharing."""
-    from services.logs import configure_logging
+    from services.runtime.logs import configure_logging
 
     configure_logging("cli", Settings.from_env().log_level)  # JSON lines on stderr; stdout stays the answer
 
@@ -108,7 +108,7 @@ def create_user(agency: str | None, role: str, name: str, municipality: str | No
         _fail("give --login and --password together")
     try:
         if password is not None:
-            from services.web.accounts import check_password
+            from services.usecases.accounts import check_password
 
             check_password(password)  # refuse a weak password before the user exists
         municipality_id = UUID(municipality) if municipality else None
@@ -117,7 +117,7 @@ def create_user(agency: str | None, role: str, name: str, municipality: str | No
         created = svc.directory.create_user(None, role=role, name=name, municipality_id=municipality_id,
                                             agency_id=UUID(agency) if agency else None)
         if password is not None and login is not None:
-            from services.web.accounts import Accounts
+            from services.usecases.accounts import Accounts
 
             created["login"] = Accounts(svc.store, svc.directory, None, utc_now).set_password(
                 UUID(created["id"]), password, login)["login"]
@@ -134,7 +134,7 @@ def create_user(agency: str | None, role: str, name: str, municipality: str | No
               help="the new password (asked for when not given)")
 def set_password(user_id: str, login: str | None, password: str) -> None:
     """Set a user's web sign-in password (and login); their open sessions end."""
-    from services.web.accounts import Accounts
+    from services.usecases.accounts import Accounts
 
     svc = _services()
     try:
@@ -161,8 +161,8 @@ def issue_token(user_id: str, as_json: bool) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the API (and later the pages) on the embedded store or the configured one."""
-    from services.api import create_app
-    from services.server import serve as run
+    from services.app import create_app
+    from services.http.server import serve as run
 
     svc = _services()
     if not svc.directory.list_municipalities():
@@ -178,7 +178,7 @@ def serve(host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="load the data and print the tokens, then exit")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Load a demo gmina (once), print its users' fresh tokens, then serve."""
-    from services.demo import load_demo
+    from services.demo.world import load_demo
 
     svc = _services()
     result = load_demo(svc, utc_now())
@@ -198,8 +198,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("")
     svc.close()  # the server process builds its own after the fork
     if not no_serve:
-        from services.api import create_app
-        from services.server import serve as run
+        from services.app import create_app
+        from services.http.server import serve as run
 
         run(create_app, host, port)
 
@@ -214,7 +214,7 @@ def audit() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def audit_verify(expect_head: str | None, as_json: bool) -> None:
     """Recompute the hash chain over every stored event; exit 1 if it is broken."""
-    from services.integrity import verify
+    from services.adapters.integrity import verify
 
     svc = _services()  # keep a reference: the store closes its pool when collected
     report = verify(svc.store.recorder, expect_head)
@@ -233,8 +233,8 @@ def audit_verify(expect_head: str | None, as_json: bool) -> None:
 @audit.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def audit_export(path: str) -> None:
-    """Write every stored event with its link as JSON lines (see services/integrity.py)."""
-    from services.integrity import export_lines
+    """Write every stored event with its link as JSON lines (see services/adapters/integrity.py)."""
+    from services.adapters.integrity import export_lines
 
     count = 0
     svc = _services()
@@ -336,7 +336,7 @@ def report() -> None:
 def report_programme(start, end, municipality: str | None, as_csv: bool, as_json: bool) -> None:
     """The programme report for a period, counted from the events recorded by its end."""
     from domain.access import Actor
-    from services.reports import programme_csv
+    from services.usecases.reports import programme_csv
 
     svc = _services()
     try:
@@ -368,8 +368,8 @@ def _or_dash(value: object) -> str:
 @click.option("--json", "as_json", is_flag=True)
 def backup(path: Path, as_json: bool) -> None:
     """Copy the embedded store (events, read models, secret) into PATH; safe while serving."""
-    from services.backup import BackupError
-    from services.backup import backup as run
+    from services.adapters.backup import BackupError
+    from services.adapters.backup import backup as run
 
     try:
         result = run(Settings.from_env(), path)
@@ -384,8 +384,8 @@ def backup(path: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def restore(path: Path, as_json: bool) -> None:
     """Restore a backup into the (empty) data directory, then catch the read models up."""
-    from services.backup import BackupError
-    from services.backup import restore as run
+    from services.adapters.backup import BackupError
+    from services.adapters.backup import restore as run
 
     settings = Settings.from_env()
     try:
@@ -407,7 +407,7 @@ def restore(path: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def migrate_store(target: str, as_json: bool) -> None:
     """Copy the embedded event store into PostgreSQL (ids, order and bytes kept), then verify it."""
-    from services.migrate import MigrationError, migrate
+    from services.adapters.migrate import MigrationError, migrate
 
     settings = Settings.from_env()
     try:

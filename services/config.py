@@ -152,11 +152,11 @@ class Settings:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.data_dir / EVENTS_FILE),
                 "SQLITE_LOCK_TIMEOUT": "30",
-                "APPLICATION_RECORDER_TOPIC": "services.integrity:SQLiteChainedRecorder",
+                "APPLICATION_RECORDER_TOPIC": "services.adapters.integrity:SQLiteChainedRecorder",
                 **protection,
             }
         return {**postgres_env(self.database_url),
-                "APPLICATION_RECORDER_TOPIC": "services.integrity:PostgresChainedRecorder", **protection,
+                "APPLICATION_RECORDER_TOPIC": "services.adapters.integrity:PostgresChainedRecorder", **protection,
                 "CREATE_TABLE": "y" if self.create_tables else "n"}
 
 

@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 
 from domain.access import Actor
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from celery import Celery, signals
 
 from services.config import Settings
-from services.deadlines import REMIND_TASK
-from services.logs import configure_logging, new_request_id, request_id_var
-from services.notifications import ESCALATE_TASK
-from services.projecting import PULL_TASK, REQUEST_ID_HEADER
+from services.runtime.logs import configure_logging, new_request_id, request_id_var
+from services.runtime.projecting import PULL_TASK, REQUEST_ID_HEADER
+from services.usecases.deadlines import REMIND_TASK
+from services.usecases.notifications import ESCALATE_TASK
 
 
 def create_celery(settings: Settings | None = None) -> Celery:

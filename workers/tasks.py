@@ -10,9 +10,9 @@ from redis import Redis
 
 from services.bootstrap import Services, build
 from services.config import Settings
-from services.deadlines import REMIND_TASK
-from services.notifications import ESCALATE_TASK
-from services.projecting import PULL_TASK
+from services.runtime.projecting import PULL_TASK
+from services.usecases.deadlines import REMIND_TASK
+from services.usecases.notifications import ESCALATE_TASK
 from workers.pulling import pull_all
 
 log = logging.getLogger("safehub.workers")

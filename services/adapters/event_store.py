@@ -34,9 +34,9 @@ from eventsourcing.persistence import (
 from domain.children import Child
 from domain.indexes import Bucket
 from projections.bounded_cache import BoundedCache
+from services.adapters.keys import ReusedAESCipher, SubjectKeys
+from services.adapters.sealing import SealingMapper
 from services.config import Settings
-from services.keys import ReusedAESCipher, SubjectKeys
-from services.sealing import SealingMapper
 
 KEYS_FILE = "keys.sqlite"
 

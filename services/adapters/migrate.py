@@ -23,11 +23,11 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Identifier
 
+from services.adapters.event_store import SafehubStore, open_store
 from services.config import Settings
-from services.store import SafehubStore, open_store
 
 BATCH = 1000
-#: The per-subject key table (services/keys.py), in a SQLite file beside the log or in PostgreSQL.
+#: The per-subject key table (services/adapters/keys.py), in a SQLite file beside the log or in PostgreSQL.
 KEYS_TABLE = "safehub_subject_keys"
 
 

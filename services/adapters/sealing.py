@@ -17,7 +17,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain.personal_data import PERSONAL_FIELDS, PERSONAL_SNAPSHOT_FIELDS, SUBJECT_OF
-from services.keys import SubjectKeys
+from services.adapters.keys import SubjectKeys
 
 SEALED = "_sealed"
 _SNAPSHOT_FIELDS = {get_topic(cls): fields for cls, fields in PERSONAL_SNAPSHOT_FIELDS.items()}

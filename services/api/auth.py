@@ -9,7 +9,7 @@ from werkzeug.exceptions import Unauthorized
 
 from domain.access import Actor
 from projections.bounded_cache import BoundedCache
-from services.tokens import token_hash
+from services.adapters.tokens import token_hash
 
 #: How many tokens' answers a web process keeps (a few per calling system or person).
 KNOWN_TOKENS = 4096

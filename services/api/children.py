@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
-from services.api.context import services
 from services.api.schemas import (
     ChildCreateSchema,
     ChildQuerySchema,
@@ -19,6 +18,7 @@ from services.api.schemas import (
     EventsQuerySchema,
     MergeSchema,
 )
+from services.http.context import services
 
 blp = Blueprint("children", __name__, url_prefix="/api/v1/children", description="Children")
 

@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
 from services.api.blue_cards import answer
-from services.api.context import services
 from services.api.groups import AGENDA_HTML_DOC, agenda_answer
 from services.api.schemas_procedure import (
     AgendaSchema,
@@ -23,6 +22,7 @@ from services.api.schemas_procedure import (
     TeamAgendaQuerySchema,
 )
 from services.api.timelines import _language
+from services.http.context import services
 
 blp = Blueprint("deadlines", __name__, url_prefix="/api/v1", description="Deadlines and the team's agenda")
 

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
-from services.api.context import services
 from services.api.schemas import (
     AgencyCreateSchema,
     AgencySchema,
@@ -17,6 +16,7 @@ from services.api.schemas import (
     UserSchema,
     UserWithTokenSchema,
 )
+from services.http.context import services
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Agencies and users")
 

@@ -8,9 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
-from services.api.context import services
 from services.api.schemas_erasure import ErasedSchema, ErasureSchema
-from services.erasure import Erasure
+from services.http.context import services
+from services.usecases.erasure import Erasure
 
 blp = Blueprint("erasure", __name__, url_prefix="/api/v1/children", description="Erasure")
 

@@ -16,7 +16,7 @@ from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.api.availability import PAUSE_SECONDS, StoreBreaker
+from services.adapters.breaker import PAUSE_SECONDS, StoreBreaker
 
 log = logging.getLogger("safehub.api")
 #: What SQLite (and the OS) say when the disk or the database file cannot grow.

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
 from services.api.blue_cards import answer
-from services.api.context import services
 from services.api.schemas_procedure import (
     ActionCreateSchema,
     ActionSchema,
@@ -26,6 +25,7 @@ from services.api.schemas_procedure import (
     NoteSchema,
 )
 from services.api.timelines import _language
+from services.http.context import services
 
 blp = Blueprint("working_groups", __name__, url_prefix="/api/v1/working-groups", template_folder="templates",
                 description="Working groups (diagnostic and support groups), meetings and agendas")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from services.api.context import services
+from services.http.context import services
 
 blp = Blueprint("health", __name__)
 

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
-from services.api.context import services
 from services.api.schemas_family import (
     HelpPlanCreateSchema,
     HelpPlanEvaluationSchema,
@@ -20,6 +19,7 @@ from services.api.schemas_family import (
     OverdueActionSchema,
     OverdueQuerySchema,
 )
+from services.http.context import services
 
 blp = Blueprint("help_plans", __name__, url_prefix="/api/v1/help-plans", description="Help plans")
 

@@ -9,9 +9,9 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from domain.errors import InvalidInput
 from services.api.auth import current_actor
-from services.api.context import services
 from services.api.schemas import IdempotencyHeaderSchema, ImportQuerySchema, ImportReportSchema
-from services.imports import SignalImports
+from services.http.context import services
+from services.usecases.imports import SignalImports
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/signals", description="Bulk import")
 

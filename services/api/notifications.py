@@ -8,8 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
-from services.api.context import services
 from services.api.schemas_family import AcknowledgementSchema, NotificationQuerySchema, NotificationSchema
+from services.http.context import services
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
                 description="Police notifications to schools and OPS (Operation Encompass)")

@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
 from services.api.blue_cards import answer
-from services.api.context import services
 from services.api.schemas_reports import (
     CasesQuerySchema,
     CasesSchema,
@@ -17,7 +16,8 @@ from services.api.schemas_reports import (
     ProgrammeQuerySchema,
     ProgrammeReportSchema,
 )
-from services.reports import programme_csv
+from services.http.context import services
+from services.usecases.reports import programme_csv
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="The programme report and statistics, computed from events for any period")

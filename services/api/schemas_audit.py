@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.api.schemas import StrictSchema, iso, when
-from services.read_audit import MAX_PAGE
+from services.usecases.read_audit import MAX_PAGE
 
 
 class ReadsQuerySchema(StrictSchema):

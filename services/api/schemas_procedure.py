@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from domain.blue_cards import CLOSURE_REASONS
 from services.api.schemas import StrictSchema, iso, when
-from services.deadlines import STATES
+from services.usecases.deadlines import STATES
 
 _TEXT = validate.Length(max=10_000)
 _NAME = validate.Length(min=1, max=200)

@@ -9,7 +9,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
-from services.api.context import services
 from services.api.schemas_family import (
     ReportQuerySchema,
     ServiceReportSchema,
@@ -22,6 +21,7 @@ from services.api.schemas_family import (
     TimeEntryCreateSchema,
     TimeEntryRemovalSchema,
 )
+from services.http.context import services
 
 blp = Blueprint("time_cards", __name__, url_prefix="/api/v1/time-cards", description="Family-assistant time cards")
 

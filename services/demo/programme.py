@@ -4,7 +4,7 @@ Events are recorded when the demo runs, so only what the domain lets a person da
 a signal was observed) can spread over the year: the signals from January on give the
 coordinator's monthly statistics their shape. The Wiśniewski group records the help plan
 made with Kacper (form C), one of the report's "individual help plans". The demo's cards
-and groups stay as services/demo_procedure.py tells them (its tests pin them).
+and groups stay as services/demo/procedure.py tells them (its tests pin them).
 """
 
 from __future__ import annotations

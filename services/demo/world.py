@@ -17,9 +17,9 @@ from domain.access import Actor
 from domain.errors import Conflict
 from domain.pesel import make_pesel
 from services.bootstrap import Services
-from services.demo_procedure import blue_card_demo
-from services.demo_programme import programme_demo
-from services.web.accounts import Accounts
+from services.demo.procedure import blue_card_demo
+from services.demo.programme import programme_demo
+from services.usecases.accounts import Accounts
 
 DEMO_MUNICIPALITY = "Gmina Przykładowo (demo)"
 

@@ -13,10 +13,10 @@ import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from services import security_headers
-from services.api.context import services
-from services.logs import new_request_id, request_id_var
-from services.metrics import SafehubCollector, observe_request, render
+from services.http import security_headers
+from services.http.context import services
+from services.http.metrics import SafehubCollector, observe_request, render
+from services.runtime.logs import new_request_id, request_id_var
 
 blp = Blueprint("ops", __name__)
 log = logging.getLogger("safehub.http")

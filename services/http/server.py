@@ -13,7 +13,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from services.logs import logconfig_dict
+from services.runtime.logs import logconfig_dict
 
 
 class _AppLogsRequests(Logger):

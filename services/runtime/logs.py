@@ -97,7 +97,7 @@ def logconfig_dict(component: str, level: str = "INFO") -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "services.logs.JsonFormatter", "component": component}},
+        "formatters": {"json": {"()": "services.runtime.logs.JsonFormatter", "component": component}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
         "root": {"level": level.upper(), "handlers": ["stderr"]},
         "loggers": {

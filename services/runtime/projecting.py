@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 
 from projections.runner import Followers
-from services.logs import current_request_id
+from services.runtime.logs import current_request_id
 
 log = logging.getLogger("safehub.projections")
 

@@ -20,9 +20,9 @@ from domain.access import Actor
 from domain.agencies import User
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.indexes import Pointer
-from services.directory import Directory
-from services.store import SafehubStore, retry_on_conflict
-from services.web.lockout import FailureLog
+from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.adapters.sign_in_failures import FailureLog
+from services.usecases.directory import Directory
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200

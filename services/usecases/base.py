@@ -9,10 +9,10 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from domain.access import Actor
-from services.store import SafehubStore
+from services.adapters.event_store import SafehubStore
 
 if TYPE_CHECKING:
-    from services.child_access import ChildGate
+    from services.usecases.gate import ChildGate
 
 
 class UseCase:

@@ -21,9 +21,9 @@ from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.groups import WorkingGroup
 from domain.indexes import Bucket
-from services.store import SafehubStore, retry_on_conflict
-from services.usecase import UseCase
-from services.views import plain
+from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.usecases.base import UseCase
+from services.usecases.presenters import plain
 
 
 def load(store: SafehubStore, cls: type, aggregate_id: UUID, actor: Actor, label: str):

@@ -21,11 +21,11 @@ from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.history import fold_signals
 from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity
 from domain.indexes import Bucket, IdempotencyRecord, Pointer
-from services.child_access import ChildGate
-from services.directory import Directory
-from services.store import SafehubStore, retry_on_conflict
-from services.tokens import keyed_digest
-from services.views import child_view, event_view, signal_view, without_text
+from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.adapters.tokens import keyed_digest
+from services.usecases.directory import Directory
+from services.usecases.gate import ChildGate
+from services.usecases.presenters import child_view, event_view, signal_view, without_text
 
 MAX_MERGE_HOPS = 10
 #: A hook run inside a signal's save: (actor, child, recorded event, intervention) -> (aggregates, fields).

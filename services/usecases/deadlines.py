@@ -34,9 +34,9 @@ from projections.risk import RiskView, _risk_signal
 from projections.runner import Followers
 from projections.timeline import ROWS_CACHE_ROWS, TimelineView
 from projections.views import from_ts, ts
-from services.groups import WorkingGroups
-from services.help_plans import HelpPlans
-from services.store import SafehubStore
+from services.adapters.event_store import SafehubStore
+from services.usecases.groups import WorkingGroups
+from services.usecases.help_plans import HelpPlans
 
 log = logging.getLogger("safehub.deadlines")
 

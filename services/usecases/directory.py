@@ -15,8 +15,8 @@ from domain.access import Action, Actor, require, require_same_municipality
 from domain.agencies import Agency, AgencyKind, Municipality, User
 from domain.errors import InvalidInput, NotFound
 from domain.indexes import Bucket, Pointer
-from services.store import SafehubStore, retry_on_conflict
-from services.tokens import new_token, token_hash
+from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.adapters.tokens import new_token, token_hash
 
 MUNICIPALITIES_KEY = "municipalities"
 

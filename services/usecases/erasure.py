@@ -10,8 +10,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.access import Action, Actor, require
-from services.children import ChildRecords
-from services.store import SafehubStore, retry_on_conflict
+from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.usecases.children import ChildRecords
 
 
 class Erasure:

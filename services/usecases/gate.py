@@ -13,7 +13,7 @@ from uuid import UUID
 from domain.access import Actor, CategoryPolicy, ChildAccess, child_access
 from domain.agencies import Role
 from projections.memberships import MembershipsView
-from services.read_audit import ReadAudit
+from services.usecases.read_audit import ReadAudit
 
 #: Roles whose grounds do not depend on group membership (no projection read needed).
 _GROUNDS_BY_ROLE = frozenset({Role.ADMIN.value, Role.AUDITOR.value, Role.COORDINATOR.value})

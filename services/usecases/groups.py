@@ -19,10 +19,10 @@ from domain.blue_cards import BlueCard
 from domain.children import Child
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.groups import TeamCalendar, WorkingGroup
-from services.blue_cards import bucket, is_chair, listed, load
-from services.store import SafehubStore, retry_on_conflict
-from services.usecase import UseCase
-from services.views import plain
+from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.usecases.base import UseCase
+from services.usecases.blue_cards import bucket, is_chair, listed, load
+from services.usecases.presenters import plain
 
 _META = ("originator_id", "originator_version", "timestamp", "originator_topic")
 

@@ -18,8 +18,8 @@ from domain.children import Child
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.help_plans import HelpPlan
 from domain.indexes import Bucket
-from services.store import retry_on_conflict
-from services.usecase import UseCase
+from services.adapters.event_store import retry_on_conflict
+from services.usecases.base import UseCase
 
 MAX_MERGE_HOPS = 10
 

@@ -27,9 +27,9 @@ from domain.indexes import Bucket, IdempotencyRecord, Pointer
 from domain.pesel import pesel_problem
 from domain.signals import CATALOGUE, SEVERITIES, check_submittable
 from projections.collector import collector_paused
-from services.children import ChildRecords
-from services.csv_import import Row, parse
-from services.store import SafehubStore, retry_on_conflict
+from services.adapters.csv_import import Row, parse
+from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.usecases.children import ChildRecords
 
 _SIGNAL_IDS = UUID("3b0c8f0e-9a57-4c1e-8d4f-6a2f1f2d7c11")
 _LABELS = {k.label_pl.lower(): k.code for k in CATALOGUE.values()} | {

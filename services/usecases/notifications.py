@@ -24,11 +24,11 @@ from domain.errors import Forbidden, NotFound
 from domain.indexes import Bucket
 from domain.notifications import INTERVENTION_KIND, Notification, check_intervention, load_school_days
 from projections.notices import UNACKNOWLEDGED, NoticesView
-from services.store import SafehubStore, retry_on_conflict
+from services.adapters.event_store import SafehubStore, retry_on_conflict
 
 if TYPE_CHECKING:
     from projections.runner import Followers
-    from services.child_access import ChildGate
+    from services.usecases.gate import ChildGate
 
 log = logging.getLogger("safehub.notifications")
 #: The Celery task beat sends to escalate overdue notices (production mode).

@@ -16,7 +16,7 @@ from domain.history import fold_signals
 from domain.risk import RiskSignal
 from projections.timeline import TimelineView
 from projections.views import open_view
-from services.store import SafehubStore
+from services.adapters.event_store import SafehubStore
 
 _MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
 

@@ -25,8 +25,8 @@ from domain.agencies import Role
 from domain.children import Child
 from domain.errors import Forbidden, InvalidInput
 from projections.views import ViewMixin, from_ts, ts
-from services.blue_cards import load
-from services.store import SafehubStore
+from services.adapters.event_store import SafehubStore
+from services.usecases.blue_cards import load
 
 MAX_PAGE = 1000
 

@@ -23,7 +23,7 @@ from domain.errors import InvalidInput
 from projections.deadlines import DeadlinesView
 from projections.programme import INDICATORS, Figures, ProgrammeView, figures
 from projections.runner import Followers
-from services.deadlines import Deadlines, item_state
+from services.usecases.deadlines import Deadlines, item_state
 
 #: The statutory steps whose breaches the report counts (the 2024 audit's three questions).
 AUDITED_DEADLINES = {

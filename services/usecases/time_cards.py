@@ -15,8 +15,8 @@ from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.help_plans import HelpPlan
 from domain.indexes import Bucket
 from domain.time_cards import TimeCard, check_month
-from services.store import retry_on_conflict
-from services.usecase import UseCase
+from services.adapters.event_store import retry_on_conflict
+from services.usecases.base import UseCase
 
 
 def hours(minutes: int) -> float:

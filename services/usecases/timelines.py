@@ -20,10 +20,10 @@ from projections.risk import RiskView
 from projections.runner import Followers
 from projections.timeline import ROWS_CACHE_ROWS, TimelineView
 from projections.views import from_ts, ts
-from services.child_access import ChildGate
-from services.point_in_time import family_events, replay_timeline, risk_signals
-from services.store import SafehubStore
-from services.views import without_text
+from services.adapters.event_store import SafehubStore
+from services.usecases.gate import ChildGate
+from services.usecases.point_in_time import family_events, replay_timeline, risk_signals
+from services.usecases.presenters import without_text
 
 #: The views a timeline or risk read uses (entries, score, grounds): they catch up before it.
 READ_VIEWS = ("timeline", "risk", "memberships")

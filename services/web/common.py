@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.access import Action, Actor, may
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.api.context import services
+from services.http.context import services
 from services.web import i18n
 from services.web.signin import person
 

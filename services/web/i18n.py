@@ -143,7 +143,7 @@ DEADLINE_KINDS = {
     "action": lazy_gettext("action"),
     "help_plan_action": lazy_gettext("help-plan action"),
 }
-#: The English labels the deadline list gives (services/deadlines.py), to find their codes again.
+#: The English labels the deadline list gives (services/usecases/deadlines.py), to find their codes again.
 DEADLINE_ENGLISH = {
     "form_a_to_chair": "form A to the team chair", "chair_to_group": "chair to a diagnostic and support group",
     "first_group_meeting": "the group's first meeting", "monitoring_review": "post-closure monitoring review",

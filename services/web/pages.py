@@ -14,11 +14,11 @@ from domain.access import Action, require
 from domain.children import MAX_DETAILS
 from domain.errors import DomainError, Forbidden, InvalidInput
 from domain.signals import CATALOGUE, SEVERITIES, kinds_for_agency
-from services.api.context import services
 from services.api.imports import EXAMPLE
-from services.imports import SignalImports
+from services.http.context import services
+from services.usecases.caseload import caseload
+from services.usecases.imports import SignalImports
 from services.web import i18n
-from services.web.caseload import caseload
 from services.web.chart import risk_chart
 from services.web.common import local_now
 from services.web.signin import person, signed_in

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from domain.access import Action, require
 from domain.errors import DomainError
 from domain.signals import CATALOGUE
-from services.api.context import services
+from services.http.context import services
 from services.web import i18n
 from services.web.agenda_text import describe
 from services.web.pages import display_name

@@ -29,11 +29,11 @@ from flask import (
 )
 
 from domain.access import Actor
-from services.api.context import services
+from services.adapters.sign_in_failures import FailureLog
+from services.http.context import services
+from services.usecases.accounts import Accounts
 from services.web import csrf
-from services.web.accounts import Accounts
 from services.web.i18n import COOKIE, LANGUAGES
-from services.web.lockout import FailureLog
 
 blp = Blueprint("signin", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/assets")

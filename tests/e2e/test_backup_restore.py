@@ -11,9 +11,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from services.adapters.event_store import open_store
 from services.bootstrap import build
 from services.config import Settings
-from services.store import open_store
 from tests.e2e.test_embedded_server import Server, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -32,10 +32,10 @@ from redis import Redis
 
 from domain.children import Child
 from domain.signals import kinds_for_agency
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
-from services.projecting import PULL_TASK
+from services.runtime.projecting import PULL_TASK
 from tests.conftest import World, make_world
 from tests.integration.conftest import CeleryProcesses
 from tests.servers import CeleryProcess, RedisServer, wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.config import Settings
-from tests.projections.test_children import (
+from tests.unit.projections.test_children import (
     test_families_names_and_plans_match_the_records_and_a_rebuild_equals_live as families_names_and_plans,
 )
 

@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 
 from services.config import Settings
-from tests.projections.test_deadlines import procedure_history
+from tests.unit.projections.test_deadlines import procedure_history
 
 pytestmark = pytest.mark.postgres
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.integrity import export_lines, verify
-from services.keys import KeyErased
+from services.adapters.integrity import export_lines, verify
+from services.adapters.keys import KeyErased
 
 NAME, TEXT = "Bożydar", "mówi, że ojciec bije mamę"
 
@@ -111,7 +111,7 @@ def test_another_municipality_cannot_erase(client, world, other_world, story):
 
 
 def test_what_the_child_told_the_police_is_erased_with_the_child(client, world, services, clock):
-    from tests.api.test_notifications import INTERVENTION
+    from tests.functional.api.test_notifications import INTERVENTION
 
     school, police = world.users["school"], world.users["police"]
     child = client.post("/api/v1/children", headers=school.headers, json={

@@ -18,8 +18,8 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from services.adapters.integrity import export_lines, verify
 from services.config import EVENTS_FILE, Settings
-from services.integrity import export_lines, verify
 
 SECRET_TEXT = "Tomek powiedział, że tata go uderzył pasem"
 
@@ -36,7 +36,7 @@ def write_history(services, world, clock) -> UUID:
 
 
 def independent_verify(lines: list[str]) -> str:
-    """The algorithm exactly as documented in services/integrity.py, written from scratch."""
+    """The algorithm exactly as documented in services/adapters/integrity.py, written from scratch."""
     previous = "0" * 64
     for line in lines:
         row = json.loads(line)

@@ -20,10 +20,10 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 
-from services import integrity
+from services.adapters import integrity
+from services.adapters.integrity import PostgresChainedRecorder, verify
 from services.config import Settings
-from services.integrity import PostgresChainedRecorder, verify
-from tests.api.test_import import HEADER_EN, upload
+from tests.functional.api.test_import import HEADER_EN, upload
 
 pytestmark = pytest.mark.postgres
 T = TypeVar("T")

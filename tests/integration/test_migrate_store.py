@@ -19,10 +19,10 @@ from uuid import UUID
 import pytest
 
 from domain.pesel import make_pesel
-from services.api import create_app
+from services.adapters.event_store import open_store
+from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
-from services.store import open_store
 from tests.conftest import make_world
 from tests.e2e.test_embedded_server import Server, free_port
 from tests.servers import REPO_ROOT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.config import Settings
-from tests.projections.test_programme import EXPECTED_2025, YEAR_END, YEAR_START, as_dict, crafted_year
+from tests.unit.projections.test_programme import EXPECTED_2025, YEAR_END, YEAR_START, as_dict, crafted_year
 
 pytestmark = pytest.mark.postgres
 

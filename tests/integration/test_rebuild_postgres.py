@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.config import Settings
-from tests.projections.test_decoding import check_batch_decoding, check_views_rebuild
+from tests.unit.projections.test_decoding import check_batch_decoding, check_views_rebuild
 
 pytestmark = pytest.mark.postgres
 

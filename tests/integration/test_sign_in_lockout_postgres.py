@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.web.lockout import FailureLog
+from services.adapters.sign_in_failures import FailureLog
 
 pytestmark = pytest.mark.postgres
 

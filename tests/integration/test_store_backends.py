@@ -18,7 +18,7 @@ from domain.children import Child
 from domain.errors import Conflict
 from domain.indexes import Bucket
 from domain.pesel import make_pesel
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
 from tests.conftest import Clock, World

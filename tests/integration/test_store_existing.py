@@ -7,8 +7,8 @@ from uuid import uuid4
 import pytest
 
 from domain.indexes import Bucket
+from services.adapters.event_store import open_store
 from services.config import Settings
-from services.store import open_store
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from domain.children import Child
 from domain.signals import kinds_for_agency
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
 from tests.conftest import make_world

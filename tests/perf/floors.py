@@ -62,7 +62,7 @@ def create_floor_app():
 
 @contextmanager
 def floor_server(port: int, log_path) -> Iterator[int]:
-    """The floor app on the same server the embedded mode uses (``services.server.serve``)."""
+    """The floor app on the same server the embedded mode uses (``services.http.server.serve``)."""
     from tests.perf.benchmark import wait_until_up
 
     with open(log_path, "w") as log:
@@ -197,6 +197,6 @@ def combined(*rates: float) -> float:
 
 
 if __name__ == "__main__":
-    from services.server import serve
+    from services.http.server import serve
 
     serve(create_floor_app, "127.0.0.1", int(sys.argv[1]))

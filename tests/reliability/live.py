@@ -142,7 +142,7 @@ class WebServer:
         if self.gunicorn_workers:
             process_env.update({"SAFEHUB_BIND": f"127.0.0.1:{self.port}",
                                 "WEB_CONCURRENCY": str(self.gunicorn_workers)})
-            argv = ["-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "services.api:create_app()"]
+            argv = ["-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "services.app:create_app()"]
         else:
             argv = ["-m", "services.cli", "serve", "--port", str(self.port)]
         self.log_file.parent.mkdir(parents=True, exist_ok=True)

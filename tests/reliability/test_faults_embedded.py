@@ -194,7 +194,7 @@ def test_the_store_growing_past_its_limit_is_a_507_without_root(tmp_path: Path, 
 
     import eventsourcing.sqlite
 
-    from services.api import create_app
+    from services.app import create_app
     from services.bootstrap import build
     from services.config import Settings
     from tests.conftest import make_world

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from domain.pesel import make_pesel
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
 from tests.conftest import make_world

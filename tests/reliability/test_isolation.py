@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.demo import load_demo
+from services.demo.world import load_demo
 from tests.conftest import PEOPLE, Clock
 
 API = "/api/v1"
@@ -207,7 +207,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2id at its lowest cost for the test's passwords: the same code path, faster."""
     from argon2 import PasswordHasher
 
-    import services.web.accounts as accounts
+    import services.usecases.accounts as accounts
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "_HASHER", cheap)
@@ -216,7 +216,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_no_page_shows_one_municipality_another_municipalitys_data(app, client, services, world, clock,
                                                                    cheap_hashes):
-    from services.web.accounts import Accounts
+    from services.usecases.accounts import Accounts
 
     b = ForeignMunicipality(client, services, clock())
     accounts = Accounts(services.store, services.directory, None, services.children.clock)

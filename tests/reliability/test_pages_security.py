@@ -77,7 +77,7 @@ def test_sign_in_brute_force_csrf_headers_and_secrets_on_a_real_two_worker_serve
     people = make_users(env)[0]
     services = build(Settings.from_env(env))
     try:
-        from services.web.accounts import Accounts
+        from services.usecases.accounts import Accounts
 
         accounts = Accounts(services.store, services.directory, None, services.children.clock)
         for login, label in (("pedagog", "school"), ("kurator", "case_worker"), ("dyrektor", "coordinator")):

@@ -16,7 +16,7 @@ import pytest
 
 from services.bootstrap import build
 from services.config import Settings
-from services.security_headers import API_POLICY, DOCS_POLICY
+from services.http.security_headers import API_POLICY, DOCS_POLICY
 from tests.reliability.live import make_users
 
 API = "/api/v1"

@@ -27,7 +27,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
 from tests.conftest import Clock, make_world
@@ -245,7 +245,7 @@ def scene(tmp_path_factory):
         return response.json
 
     from domain.pesel import make_pesel
-    from tests.api.test_help_plans import plan_body
+    from tests.functional.api.test_help_plans import plan_body
 
     pesel = make_pesel(__import__("datetime").date(2014, 3, 12), 1234)
     child = call("POST", "/api/v1/children", "school", {"given_name": "Kacper", "family_name": "Wiśniewski",

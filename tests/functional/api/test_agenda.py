@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.api.test_blue_cards import fill_form_a, open_group
-from tests.api.test_timeline import post_child, post_signal
+from tests.functional.api.test_blue_cards import fill_form_a, open_group
+from tests.functional.api.test_timeline import post_child, post_signal
 
 
 @pytest.fixture
@@ -207,7 +207,7 @@ def test_a_step_done_late_is_told_to_the_group_once(client, world, recorded_by_c
 
 def test_overdue_help_plan_actions_feed_the_agenda_and_the_deadline_list(services, clock):
     """Issue 5: a help-plan action past its due date shows on the team agenda and in the deadline list."""
-    from services.demo import load_demo
+    from services.demo.world import load_demo
 
     result = load_demo(services, clock())
     chair = next(services.directory.authenticate(u["token"]) for u in result.users if u["role"] == "coordinator")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.test_timeline import post_child
+from tests.functional.api.test_timeline import post_child
 
 
 def fill_form_a(client, who, child_ids, **extra):

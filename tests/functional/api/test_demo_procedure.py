@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from services.demo import load_demo
+from services.demo.world import load_demo
 from tests.conftest import Clock
 
 

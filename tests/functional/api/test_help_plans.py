@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.test_timeline import post_child
+from tests.functional.api.test_timeline import post_child
 
 
 def plan_body(world, **overrides):

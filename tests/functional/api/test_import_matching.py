@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.pesel import make_pesel
-from tests.api.test_import import upload
+from tests.functional.api.test_import import upload
 
 
 def register(client, who, given, family, dob, pesel=None):

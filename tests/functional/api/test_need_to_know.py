@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.api.test_blue_cards import fill_form_a, open_group, step
-from tests.api.test_timeline import post_child, post_signal
+from tests.functional.api.test_blue_cards import fill_form_a, open_group, step
+from tests.functional.api.test_timeline import post_child, post_signal
 
 API = "/api/v1"
 
@@ -186,7 +186,7 @@ def test_a_refused_read_is_not_logged_as_a_read(client, world, pupil):
 
 
 def test_reads_of_the_procedure_and_family_work_are_audited_too(client, world, pupil):
-    from tests.api.test_help_plans import plan_body
+    from tests.functional.api.test_help_plans import plan_body
 
     child, _ = pupil
     u = world.users

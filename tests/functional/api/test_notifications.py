@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.api.test_timeline import post_child
+from tests.functional.api.test_timeline import post_child
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 INTERVENTION = {"police_reference": "RSD-123/26", "place": "ul. Polna 3/4, Przykładowo", "child_present": True,
@@ -157,7 +157,7 @@ def test_beat_the_worker_task_and_the_cli_all_run_the_same_escalation(client, se
 
     import workers.tasks
     from services.cli import main
-    from services.notifications import ESCALATE_TASK
+    from services.usecases.notifications import ESCALATE_TASK
     from workers.celery_app import create_celery
 
     schedule = create_celery(settings).conf.beat_schedule

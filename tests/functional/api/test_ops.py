@@ -7,7 +7,7 @@ import logging
 import re
 
 from domain.pesel import make_pesel
-from services.logs import JsonFormatter
+from services.runtime.logs import JsonFormatter
 
 SIGNALS = "/api/v1/children/<uuid:child_id>/signals"
 
@@ -82,8 +82,8 @@ def test_notifications_overdue_are_counted_until_acknowledged(client, services, 
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from tests.api.test_notifications import intervene
-    from tests.api.test_timeline import post_child
+    from tests.functional.api.test_notifications import intervene
+    from tests.functional.api.test_timeline import post_child
 
     warsaw = ZoneInfo("Europe/Warsaw")
     child = post_child(client, world.users["school"])
@@ -104,8 +104,8 @@ def test_notifications_overdue_are_counted_until_acknowledged(client, services, 
 def test_deadline_breaches_open_are_counted_by_kind(client, world, recorded_by_clock):
     from datetime import UTC, datetime
 
-    from tests.api.test_blue_cards import fill_form_a
-    from tests.api.test_timeline import post_child
+    from tests.functional.api.test_blue_cards import fill_form_a
+    from tests.functional.api.test_timeline import post_child
 
     clock = recorded_by_clock
     coordinator = world.users["coordinator"]

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.projections.test_programme import EXPECTED_2025, crafted_year
+from tests.unit.projections.test_programme import EXPECTED_2025, crafted_year
 
 PERIOD = {"from": "2025-01-01", "to": "2025-12-31"}
 

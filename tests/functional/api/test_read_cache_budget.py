@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from services.config import Settings
-from services.timelines import RENDERED_BYTES_PER_ROW
-from tests.api import test_timeline as base
-from tests.api.test_timeline import days_ago, post_signal, timeline
+from services.usecases.timelines import RENDERED_BYTES_PER_ROW
+from tests.functional.api import test_timeline as base
+from tests.functional.api.test_timeline import days_ago, post_signal, timeline
 
 story, clock = base.story, base.clock
 BUDGET = 4

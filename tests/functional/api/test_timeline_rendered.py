@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-import services.timelines as timelines
-from services.timelines import RENDERED_BYTES_PER_ROW, Rendered, rendered_timelines
-from tests.api import test_timeline as base
-from tests.api.test_blue_cards import open_group
-from tests.api.test_timeline import days_ago, post_child, post_signal
+import services.usecases.timelines as timelines
+from services.usecases.timelines import RENDERED_BYTES_PER_ROW, Rendered, rendered_timelines
+from tests.functional.api import test_timeline as base
+from tests.functional.api.test_blue_cards import open_group
+from tests.functional.api.test_timeline import days_ago, post_child, post_signal
 
 #: The timeline tests' child with three agencies' signals, on the real clock.
 story, clock = base.story, base.clock

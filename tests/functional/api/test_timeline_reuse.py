@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api import test_timeline as base
-from tests.api.test_timeline import days_ago, post_child, post_signal, timeline
+from tests.functional.api import test_timeline as base
+from tests.functional.api.test_timeline import days_ago, post_child, post_signal, timeline
 
 #: The timeline tests' child with three agencies' signals, on the real clock.
 story, clock = base.story, base.clock

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from services.web.accounts import Accounts
+from services.usecases.accounts import Accounts
 
 PASSWORD = "correct horse battery"
 
@@ -48,7 +48,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests hash with argon2id at its lowest cost: the same code path, without seconds per user."""
     from argon2 import PasswordHasher
 
-    import services.web.accounts as accounts
+    import services.usecases.accounts as accounts
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "_HASHER", cheap)

@@ -10,9 +10,9 @@ from uuid import UUID
 import pytest
 
 from domain.access import Actor
-from services.demo import load_demo
+from services.demo.world import load_demo
 from tests.conftest import PEOPLE, Clock
-from tests.web.conftest import Browser
+from tests.functional.web.conftest import Browser
 
 PAGE_BLUEPRINTS = ("pages.", "procedure.", "signin.")
 

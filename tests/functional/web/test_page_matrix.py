@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 import pytest
 
-from services.web.accounts import Accounts
-from tests.api.test_access_matrix import ROLES, row, scene  # noqa: F401 - the shared scene fixture
-from tests.web.conftest import PASSWORD, csrf_of
+from services.usecases.accounts import Accounts
+from tests.functional.api.test_access_matrix import ROLES, row, scene  # noqa: F401 - the shared scene fixture
+from tests.functional.web.conftest import PASSWORD, csrf_of
 
 OPEN_TO_ALL = {"/", "/sign-in", "/sign-out", "/language", "/assets/<path:filename>"}
 

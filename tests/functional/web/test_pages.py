@@ -20,7 +20,7 @@ def test_an_administrator_is_refused_a_child_page(browser, kacper):
 
 def test_another_municipality_s_child_does_not_exist(browser, services, kacper):
     other = make_world(services, "Gmina Sąsiednia")
-    from services.web.accounts import Accounts
+    from services.usecases.accounts import Accounts
 
     Accounts(services.store, services.directory, None, services.children.clock).set_password(
         other.users["coordinator"].id, "correct horse battery", "other-coordinator")

@@ -7,9 +7,9 @@ from uuid import UUID
 
 from click.testing import CliRunner
 
-from services.api import create_app
+from services.app import create_app
 from services.cli import main
-from tests.web.conftest import PASSWORD, Browser
+from tests.functional.web.conftest import PASSWORD, Browser
 
 
 def test_a_visitor_is_sent_to_the_polish_sign_in_page(browser):
@@ -95,7 +95,7 @@ def test_the_language_switch_sets_english_and_back(browser):
 
 
 def test_a_new_password_ends_the_old_sessions(browser, services, world):
-    from services.web.accounts import Accounts
+    from services.usecases.accounts import Accounts
 
     browser.sign_in("school")
     assert browser.get("/start").status_code == 200
@@ -117,7 +117,7 @@ def test_create_user_sets_a_password_from_the_command_line(tmp_path, monkeypatch
     assert "login: iod" in made.output and "a long enough password" not in made.output.split("Repeat")[-1]
     from services.bootstrap import build
     from services.config import Settings
-    from services.web.accounts import Accounts
+    from services.usecases.accounts import Accounts
 
     svc = build(Settings.from_env())
     try:
@@ -144,8 +144,8 @@ def test_sign_in_never_redirects_to_another_site(browser):
 def test_guesses_sent_in_parallel_get_no_more_password_checks_than_the_limit(services, logins, monkeypatch):
     import threading
 
-    import services.web.accounts as accounts
-    from services.web.lockout import MAX_FAILURES
+    import services.usecases.accounts as accounts
+    from services.adapters.sign_in_failures import MAX_FAILURES
 
     checked = []
 

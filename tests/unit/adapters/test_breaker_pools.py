@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg_pool
 
-from services.api.availability import RECONNECT_EVERY, steady_reconnects
+from services.adapters.breaker import RECONNECT_EVERY, steady_reconnects
 
 
 def failed_attempt_delays(pool: psycopg_pool.ConnectionPool, tries: int) -> list[float]:

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from services.store import GroupCommit
+from services.adapters.event_store import GroupCommit
 
 
 class FakeRecorder:
@@ -146,7 +146,7 @@ def test_many_threads_writing_one_child_all_succeed_through_the_shared_cache(ser
 def test_a_writer_that_keeps_colliding_waits_a_random_and_growing_pause_and_then_succeeds(monkeypatch):
     from eventsourcing.persistence import IntegrityError
 
-    from services import store
+    from services.adapters import event_store as store
 
     pauses: list[float] = []
     monkeypatch.setattr(store.time, "sleep", pauses.append)

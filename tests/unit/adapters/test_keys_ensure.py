@@ -6,7 +6,7 @@ from uuid import uuid4
 
 from eventsourcing.cryptography import AESCipher
 
-from services.keys import SubjectKeys
+from services.adapters.keys import SubjectKeys
 
 MASTER = AESCipher.create_key(32)
 

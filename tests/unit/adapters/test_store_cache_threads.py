@@ -9,7 +9,7 @@ from uuid import uuid4
 from eventsourcing.persistence import IntegrityError
 
 from domain.children import Child
-from services.store import SafehubStore
+from services.adapters.event_store import SafehubStore
 
 
 def test_many_threads_copy_a_cached_child_while_others_append_to_it():

@@ -7,9 +7,9 @@ from datetime import date
 from uuid import UUID
 
 from domain.children import Child
-from services.erasure import Erasure
-from tests.api.test_help_plans import plan_body
-from tests.projections.history import generate
+from services.usecases.erasure import Erasure
+from tests.functional.api.test_help_plans import plan_body
+from tests.unit.projections.history import generate
 
 
 def _plan(world, **overrides) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from tests.projections.history import generate
+from tests.unit.projections.history import generate
 
 
 def procedure_history(services, world, clock, cards: int = 12) -> None:

@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 
 from domain.personal_data import PERSONAL_FIELDS
 from projections.registry import VIEWS
-from services import keys as keys_module
-from services.erasure import Erasure
-from services.keys import ReusedAESCipher, SubjectKeys
-from services.store import DateAsISO, QuickJSONTranscoder, UUIDAsHexQuick
-from tests.projections.history import generate
+from services.adapters import keys as keys_module
+from services.adapters.event_store import DateAsISO, QuickJSONTranscoder, UUIDAsHexQuick
+from services.adapters.keys import ReusedAESCipher, SubjectKeys
+from services.usecases.erasure import Erasure
+from tests.unit.projections.history import generate
 
 
 def erase_first(services, world, ids: list[UUID]) -> UUID:

@@ -11,7 +11,7 @@ from eventsourcing.persistence import IntegrityError
 
 from projections.runner import Follower
 from projections.views import open_view
-from tests.projections.history import generate
+from tests.unit.projections.history import generate
 
 
 def register(services, world, name="Ala") -> UUID:

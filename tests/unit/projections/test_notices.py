@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from domain.children import Child
 from domain.notifications import Notification
-from tests.api.test_notifications import INTERVENTION
+from tests.functional.api.test_notifications import INTERVENTION
 from tests.threads import at_once
 
 WARSAW = ZoneInfo("Europe/Warsaw")

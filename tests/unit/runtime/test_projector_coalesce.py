@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from services.projecting import IN_PROCESS_COALESCE_SECONDS, InProcessProjector
+from services.runtime.projecting import IN_PROCESS_COALESCE_SECONDS, InProcessProjector
 
 
 class CountingFollowers:

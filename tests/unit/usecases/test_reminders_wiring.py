@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from services.config import Settings
-from services.deadlines import REMIND_TASK
+from services.usecases.deadlines import REMIND_TASK
 
 
 def test_beat_schedules_the_reminders_and_a_worker_serves_them(tmp_path):

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
-from tests.api.contract.worlds import lazy_world
 from tests.conftest import Clock, World
+from tests.functional.api.contract.worlds import lazy_world
 
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 

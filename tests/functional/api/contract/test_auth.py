@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.contract.helpers import API, child_body, register_child, signal_body
+from tests.functional.api.contract.helpers import API, child_body, register_child, signal_body
 
 PROTECTED = [
     ("get", "/agencies"),

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from domain.pesel import make_pesel
-from tests.api.contract.helpers import API, child_body, events, field_errors, record_signal, register_child
+from tests.functional.api.contract.helpers import API, child_body, events, field_errors, record_signal, register_child
 
 PESEL = make_pesel(date(2015, 4, 3), 4321)
 

@@ -5,7 +5,7 @@ from threading import Barrier
 
 import pytest
 
-from tests.api.contract.helpers import API, events, register_child, signal_body
+from tests.functional.api.contract.helpers import API, events, register_child, signal_body
 
 THREADS = 8
 

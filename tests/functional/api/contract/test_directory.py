@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.contract.helpers import API, field_errors
+from tests.functional.api.contract.helpers import API, field_errors
 
 
 def create_agency(client, member, **body):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
-from tests.api.contract.helpers import API, child_body, field_errors
-from tests.api.contract.worlds import lazy_world
+from tests.functional.api.contract.helpers import API, child_body, field_errors
+from tests.functional.api.contract.worlds import lazy_world
 
 
 def test_a_non_json_body_is_refused_with_415(client, world):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.contract.helpers import (
+from tests.functional.api.contract.helpers import (
     API,
     event_types,
     events,

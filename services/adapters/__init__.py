@@ -1,0 +1,1 @@
+"""What touches storage and the outside: the event store, keys and sealing, the hash chain, backups, side tables."""

@@ -1,0 +1,1 @@
+"""The demo municipality: its world, a Blue Card procedure and a year of programme data."""

@@ -1,0 +1,1 @@
+"""What keeps a process running: in-process projecting, periodic loops, logging."""
