@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from services.api.auth import current_actor
 from services.api.blue_cards import answer
 from services.api.groups import AGENDA_HTML_DOC, agenda_answer
+from services.api.schema_kit import request_language
 from services.api.schemas_procedure import (
     AgendaSchema,
     DeadlineListSchema,
@@ -21,7 +22,6 @@ from services.api.schemas_procedure import (
     MinutesSchema,
     TeamAgendaQuerySchema,
 )
-from services.api.timelines import _language
 from services.http.context import services
 
 blp = Blueprint("deadlines", __name__, url_prefix="/api/v1", description="Deadlines and the team's agenda")
@@ -44,7 +44,7 @@ class TeamAgenda(MethodView):
     def get(self, query: dict):
         """The team's agenda: breached and due deadlines, overdue actions, reviews due, risk changes,
         and children whose pieces join with no open Blue Card."""
-        agenda = services().agendas.team_agenda(current_actor(), since=query.get("since"), language=_language())
+        agenda = services().agendas.team_agenda(current_actor(), since=query.get("since"), language=request_language())
         return agenda_answer(agenda, query["format"])
 
 

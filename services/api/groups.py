@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
 from services.api.blue_cards import answer
+from services.api.schema_kit import request_language
 from services.api.schemas_procedure import (
     ActionCreateSchema,
     ActionSchema,
@@ -24,7 +25,6 @@ from services.api.schemas_procedure import (
     MinutesSchema,
     NoteSchema,
 )
-from services.api.timelines import _language
 from services.http.context import services
 
 blp = Blueprint("working_groups", __name__, url_prefix="/api/v1/working-groups", template_folder="templates",
@@ -138,5 +138,5 @@ class GroupAgenda(MethodView):
     @blp.doc(**AGENDA_HTML_DOC)
     def get(self, query: dict, group_id: UUID):
         """The next meeting's agenda: children and the case, most urgent first, each with its reasons."""
-        agenda = services().agendas.group_agenda(current_actor(), group_id, language=_language())
+        agenda = services().agendas.group_agenda(current_actor(), group_id, language=request_language())
         return agenda_answer(agenda, query["format"])

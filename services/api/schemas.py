@@ -6,38 +6,13 @@ them); values arrive already as JSON types, so dates are documented strings.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from domain.agencies import AGENCY_KINDS, ROLES
 from domain.pesel import pesel_problem
 from domain.signals import CATALOGUE, SEVERITIES
-
-WARSAW = ZoneInfo("Europe/Warsaw")
-
-
-def iso(fmt: str = "date-time", **kwargs: object) -> fields.String:
-    """A string documented as an ISO date or date-time."""
-    return fields.String(metadata={"format": fmt}, **kwargs)
-
-
-class StrictSchema(Schema):
-    """Refuse unknown fields: a typo must not be silently dropped."""
-
-    class Meta:
-        unknown = RAISE
-
-
-def when(description: str = "", **kwargs: object) -> fields.AwareDateTime:
-    """A moment; without a zone it is read as Polish local time."""
-    note = "ISO 8601; without an offset, Europe/Warsaw local time"
-    return fields.AwareDateTime(
-        default_timezone=WARSAW,
-        metadata={"description": f"{description} ({note})" if description else note},
-        **kwargs,
-    )
-
+from services.api.schema_kit import WARSAW, StrictSchema, iso, when, withheld
+from services.api.schemas_family import InterventionSchema  # beside the notifications it feeds
 
 # --- errors ---------------------------------------------------------------------------
 
@@ -153,12 +128,6 @@ class MergeSchema(StrictSchema):
 
 # --- signals --------------------------------------------------------------------------
 
-def _intervention_schema() -> Schema:
-    from services.api.schemas_family import InterventionSchema  # beside the notifications it feeds
-
-    return InterventionSchema()
-
-
 class SignalCreateSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(tuple(CATALOGUE)))
     observed_at = when(required=True)
@@ -166,7 +135,7 @@ class SignalCreateSchema(StrictSchema):
     details = fields.String(load_default="", validate=validate.Length(max=10_000))
     days = fields.Integer(load_default=None, allow_none=True, strict=True,
                           validate=validate.Range(min=1, max=366))
-    intervention = fields.Nested(_intervention_schema, load_default=None, allow_none=True, metadata={
+    intervention = fields.Nested(InterventionSchema, load_default=None, allow_none=True, metadata={
         "description": "police details of a domestic_intervention; the school and OPS are notified"})
 
 
@@ -215,9 +184,7 @@ class SignalSchema(Schema):
     retracted_at = iso(allow_none=True)
     notified = fields.List(fields.Dict(), metadata={
         "description": "the notices a domestic intervention sent (recipient and due time)"})
-    withheld_category = fields.String(metadata={
-        "description": "present when the entry's text is withheld from you: its data category "
-                       "(health, addiction, conviction) is not open to your agency on this child's group"})
+    withheld_category = withheld()
 
 
 class SignalKindSchema(Schema):
@@ -243,9 +210,7 @@ class EventSchema(Schema):
     version = fields.Integer(required=True)
     recorded_at = iso(required=True)
     data = fields.Dict(required=True)
-    withheld_category = fields.String(metadata={
-        "description": "present when the entry's text is withheld from you: its data category "
-                       "(health, addiction, conviction) is not open to your agency on this child's group"})
+    withheld_category = withheld()
 
 
 # --- timeline and risk ------------------------------------------------------------------
@@ -297,9 +262,7 @@ class TimelineEntrySchema(Schema):
     retraction_reason = fields.String(allow_none=True)
     retracted_at = iso(allow_none=True)
     related_child_id = fields.UUID(allow_none=True)
-    withheld_category = fields.String(metadata={
-        "description": "present when the entry's text is withheld from you: its data category "
-                       "(health, addiction, conviction) is not open to your agency on this child's group"})
+    withheld_category = withheld()
 
 
 class TimelineSchema(Schema):
@@ -361,7 +324,6 @@ class RiskSchema(Schema):
     freshness = fields.Nested(FreshnessSchema, required=True)
 
 
-
 # --- audit ------------------------------------------------------------------------------
 
 class VerifyQuerySchema(StrictSchema):
@@ -381,7 +343,6 @@ class VerifySchema(Schema):
     head = fields.String(required=True, metadata={"description": "the last verified link; keep it"})
     first_broken = fields.Nested(BrokenLinkSchema, allow_none=True)
     expected_head_found = fields.Boolean()
-
 
 
 # --- bulk import ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.api.schemas import StrictSchema, iso, when
+from services.api.schema_kit import StrictSchema, iso, when
 from services.usecases.read_audit import MAX_PAGE
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from domain.children import ERASURE_GROUNDS
-from services.api.schemas import StrictSchema
+from services.api.schema_kit import StrictSchema
 
 
 class ErasureSchema(StrictSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from domain.help_plans import PARTIES, RESULTS
-from services.api.schemas import StrictSchema, iso
+from services.api.schema_kit import StrictSchema, iso
 
 _TEXT = validate.Length(max=2000)
 _ITEMS = validate.Length(max=100)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from domain.blue_cards import CLOSURE_REASONS
-from services.api.schemas import StrictSchema, iso, when
+from services.api.schema_kit import StrictSchema, iso, when
 from services.usecases.deadlines import STATES
 
 _TEXT = validate.Length(max=10_000)

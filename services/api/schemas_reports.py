@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from services.api.schemas import StrictSchema, iso
+from services.api.schema_kit import StrictSchema, iso
 
 FORMATS = ("json", "csv", "html")
 

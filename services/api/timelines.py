@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.api.auth import current_actor
+from services.api.schema_kit import request_language
 from services.api.schemas import RiskQuerySchema, RiskSchema, TimelineQuerySchema, TimelineSchema
 from services.http.context import services
 
 blp = Blueprint("timelines", __name__, url_prefix="/api/v1/children", description="Timeline and risk")
-
-
-def _language() -> str:
-    return request.accept_languages.best_match(["pl", "en"]) or "pl"
 
 
 @blp.route("/<uuid:child_id>/timeline")
@@ -28,7 +25,7 @@ class ChildTimeline(MethodView):
         # Already JSON text: skipping marshmallow's dump of ~1,000 nested entries saves ~100 ms,
         # and the entries' text is reused while the child is unchanged; the schema still
         # documents the shape and a test checks the body against it.
-        body = services().views.timeline_json(current_actor(), child_id, language=_language(), **query)
+        body = services().views.timeline_json(current_actor(), child_id, language=request_language(), **query)
         return current_app.response_class(body, mimetype="application/json")
 
 
