@@ -1,41 +1,33 @@
 """The event store: one eventsourcing application whose notification log is the truth.
 
 One application (one log) keeps a single order over everything that happened, which the
-projections follow and, later, the hash chain covers.
+projections follow and, later, the hash chain covers. This module is the store's face:
+opening it, saving, the bulk version queries and retrying a lost race. The pieces it
+assembles live beside it: ``transcoding`` (event bodies), ``group_commit`` (concurrent
+saves in one transaction) and ``aggregate_cache`` (the repository's cache).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any, TypeVar
-from uuid import UUID, SafeUUID
+from uuid import UUID
 
-import orjson
-from eventsourcing.application import Application, Cache, LRUCache, ProcessingEvent, Repository
+from eventsourcing.application import Application, LRUCache, ProcessingEvent, Repository
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    IntegrityError,
-    JSONTranscoder,
-    Mapper,
-    StoredEvent,
-    Transcoder,
-    Transcoding,
-    UUIDAsHex,
-)
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
 from domain.children import Child
 from domain.indexes import Bucket
-from projections.bounded_cache import BoundedCache
+from services.adapters.aggregate_cache import AggregateCache, CopyUnderLockRepository
+from services.adapters.group_commit import GroupCommit
 from services.adapters.keys import ReusedAESCipher, SubjectKeys
 from services.adapters.sealing import SealingMapper
+from services.adapters.transcoding import DateAsISO, QuickJSONTranscoder, UUIDAsHexQuick
 from services.config import Settings
 
 KEYS_FILE = "keys.sqlite"
@@ -48,259 +40,6 @@ CONFLICT_PAUSE_FIRST_MS = 2
 CONFLICT_PAUSE_MAX_MS = 100
 #: The events all cached aggregates may hold together (``SAFEHUB_AGGREGATE_CACHE_EVENTS``).
 DEFAULT_CACHE_EVENTS = 20_000
-
-
-class DateAsISO(Transcoding):
-    """Store calendar dates (a date of birth) as ISO strings."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        """Encode the date."""
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        """Decode the date."""
-        return date.fromisoformat(data)
-
-
-class UUIDAsHexQuick(UUIDAsHex):
-    """The library's ``uuid_hex`` transcoding, decoding the hex it wrote without ``UUID()``'s parsing.
-
-    Reading the log decodes several ids per event; ``UUID(hex)`` strips prefixes, braces
-    and dashes first, which a 32-character alphanumeric string cannot contain, so for
-    such a string building the UUID from ``int(data, 16)`` is exactly what ``UUID(data)``
-    does (same value, same error for a non-hex character). Anything else goes to ``UUID()``.
-    """
-
-    def decode(self, data: str) -> UUID:
-        """Decode the hex (stored by :meth:`encode`)."""
-        if type(data) is str and len(data) == 32 and data.isalnum():
-            uuid = object.__new__(UUID)
-            object.__setattr__(uuid, "int", int(data, 16))
-            object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
-            return uuid
-        return UUID(data)
-
-
-#: orjson reads an integer beyond 64 bits as a float: a float this large may have been one.
-_INT64 = 2.0**63
-
-
-class _LibraryReads(Exception):
-    """The document holds something orjson may read differently: the library's decoder reads it."""
-
-
-class QuickJSONTranscoder(JSONTranscoder):
-    """The library's JSON transcoder (same bytes, same objects), decoding with orjson.
-
-    Every event read from the log is decoded once; the library's decoder calls a Python
-    hook for every JSON object, which a rebuild pays millions of times over. Here orjson
-    parses the text and one walk revives the transcoded values (``{"_type_", "_data_"}``),
-    innermost first, exactly as the hook would. What orjson refuses but the library reads
-    (NaN, text around the document) or may read differently (an integer beyond 64 bits,
-    which it reads as a float) goes the library's way.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        names = self.names
-
-        def hook(d: dict[str, Any]) -> Any:
-            if len(d) != 2 or "_type_" not in d or "_data_" not in d:
-                return d
-            try:
-                transcoding = names[d["_type_"]]
-            except KeyError:
-                return self._decode_obj(d)  # raises the library's error
-            return transcoding.decode(d["_data_"])
-
-        def revive(value: Any) -> Any:
-            """Revive the transcoded values inside a parsed dict or list (in place), innermost first."""
-            if type(value) is dict:
-                for key, item in value.items():
-                    kind = type(item)
-                    if kind is dict:
-                        data = item.get("_data_") if len(item) == 2 else None
-                        # The usual leaf (a uuid, a datetime: its data is text) without a call.
-                        value[key] = hook(item) if type(data) is str and "_type_" in item else revive(item)
-                    elif kind is list:
-                        revive(item)
-                    elif kind is float and not -_INT64 < item < _INT64:
-                        raise _LibraryReads  # perhaps an integer too long for orjson, which reads it as a float
-                return hook(value) if len(value) == 2 else value
-            for index, item in enumerate(value):
-                kind = type(item)
-                if kind is dict or kind is list:
-                    value[index] = revive(item)
-                elif kind is float and not -_INT64 < item < _INT64:
-                    raise _LibraryReads
-            return value
-
-        self._revive = revive
-        self.decoder = json.JSONDecoder(object_hook=hook)
-
-    def decode(self, data: bytes) -> Any:
-        """Decode bytes written by :meth:`encode`; anything orjson refuses as the library does."""
-        try:
-            value = orjson.loads(data)
-            kind = type(value)
-            if kind is dict or kind is list:
-                return self._revive(value)
-            if kind is float and not -_INT64 < value < _INT64:
-                raise _LibraryReads
-            return value
-        except (orjson.JSONDecodeError, _LibraryReads):
-            return self.decoder.decode(data.decode("utf8"))
-
-
-class _Waiting:
-    """One save's stored events, waiting in a group commit for their notification ids."""
-
-    __slots__ = ("error", "events", "ids", "written")
-
-    def __init__(self, events: Sequence[StoredEvent]):
-        self.events = events
-        self.ids: Sequence[int] | None = None
-        self.error: BaseException | None = None
-        self.written = False
-
-
-class GroupCommit:
-    """Writes the saves of concurrent requests in one transaction (one commit, one fsync).
-
-    Saves are serialised anyway (one writer at a time, in log order). While one
-    transaction is being written and committed, the saves that arrive queue up; the
-    first of them to get the writer's turn writes the whole queue in ONE transaction
-    and hands every waiting save its notification ids. A save that finds the writer
-    idle writes at once, alone, so a lone request waits for nothing.
-
-    Each save still succeeds or fails on its own: if the group's transaction fails
-    (say one save lost a version race), nothing of it was stored, and each save of the
-    group is written again in its own transaction, so only the loser sees the conflict.
-    Any other failure (outcome unknown) is given to every save of the group, as each
-    would have got it alone. Nobody is answered before its commit, and a kill loses
-    only saves that nobody was told were stored.
-    """
-
-    def __init__(self, recorder: ApplicationRecorder):
-        self.recorder = recorder
-        self._queue: list[_Waiting] = []
-        self._queue_lock = threading.Lock()
-        self._writer = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        """Everything else (reads) goes straight to the recorder."""
-        return getattr(self.recorder, name)
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        """Insert the events in the next group commit; return their notification ids."""
-        if kwargs.get("tracking") is not None or set(kwargs) - {"tracking"} or not stored_events:
-            return self.recorder.insert_events(stored_events, **kwargs)
-        mine = _Waiting(stored_events)
-        with self._queue_lock:
-            self._queue.append(mine)
-        with self._writer:
-            if not mine.written:  # nobody took it along: write the queue, ours included
-                with self._queue_lock:
-                    group, self._queue = self._queue, []
-                self._write(group)
-        if mine.error is not None:
-            raise mine.error
-        return mine.ids
-
-    def _write(self, group: list[_Waiting]) -> None:
-        if len(group) > 1:
-            try:
-                ids = self.recorder.insert_events([e for w in group for e in w.events])
-            except IntegrityError:
-                # A constraint refused a row before the commit, so nothing of the group is
-                # stored: write each save on its own, so only the one that conflicts fails.
-                pass
-            except BaseException as e:
-                # The outcome is unknown (the database went away, perhaps after committing):
-                # every save of the group gets the error, exactly as it would have alone.
-                for waiting in group:
-                    waiting.error, waiting.written = e, True
-                return
-            else:
-                offset = 0
-                for waiting in group:
-                    waiting.ids = list(ids[offset:offset + len(waiting.events)]) if ids else None
-                    offset += len(waiting.events)
-                    waiting.written = True
-                return
-        for waiting in group:
-            try:
-                waiting.ids = self.recorder.insert_events(waiting.events)
-            except BaseException as e:  # handed to the save that made it
-                waiting.error = e
-            waiting.written = True
-
-
-class AggregateCache(Cache):
-    """The repository's cache of decoded aggregates, bounded by the events they hold.
-
-    The library's LRU cache counts aggregates, but a child's aggregate holds every signal
-    ever recorded about it, so "2,000 children" is a few MiB on the first day and grows
-    with every signal after. Here the budget is in events (an aggregate weighs its
-    version), so a process's memory stays flat as the histories grow.
-    """
-
-    def __init__(self, max_entries: int, max_events: int):
-        super().__init__()
-        self.maxsize = max_entries
-        self.entries: BoundedCache[Any] = BoundedCache(max_entries, max_events, weigh=_events_in)
-
-    def get(self, key: Any, *, evict: bool = False) -> Any:
-        found = self.entries.pop(key) if evict else self.entries.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def put(self, key: Any, value: Any) -> None:
-        if value is not None:
-            self.entries.put(key, value)
-
-    def reweigh(self, key: Any) -> None:
-        """An aggregate fast-forwarded in place weighs more now."""
-        self.entries.reweigh(key)
-
-    def __bool__(self) -> bool:  # the library tests ``if self.cache``: an empty cache is still on
-        return True
-
-
-def _events_in(aggregate: Any) -> int:
-    return int(getattr(aggregate, "version", 1))
-
-
-class _CopyUnderLockRepository(Repository):
-    """The library's repository, but a cached aggregate is copied while nobody advances it.
-
-    With the aggregate cache in fast-forward mode, ``Repository.get`` advances the cached
-    aggregate under a per-aggregate lock but deep-copies it after releasing that lock, so
-    a request copying a child while another request fast-forwards the same child can fail
-    with "dictionary changed size during iteration". Concurrent saves of one child make
-    that likely (group commit wakes them together). Here the whole cached read of one
-    aggregate (fast-forward and copy) runs under a lock striped by aggregate id.
-    """
-
-    STRIPES = 64
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
-
-    def get(self, aggregate_id: Any, *, version: int | None = None, **kwargs: Any) -> Any:
-        """Get the aggregate; a cached one is advanced and copied under its stripe's lock."""
-        if self.cache is None or version is not None:
-            return super().get(aggregate_id, version=version, **kwargs)
-        with self._stripes[hash(aggregate_id) % self.STRIPES]:
-            aggregate = super().get(aggregate_id, **kwargs)
-            if isinstance(self.cache, AggregateCache):
-                self.cache.reweigh(aggregate_id)
-            return aggregate
 
 
 class SafehubStore(Application):
@@ -323,9 +62,9 @@ class SafehubStore(Application):
         self.after_save: list[Callable[[], None]] = []
 
     def construct_repository(self) -> Repository:
-        """The library's repository, with cached aggregates copied under a lock (see above)."""
+        """The library's repository, with cached aggregates copied under a lock (see ``CopyUnderLockRepository``)."""
         base = super().construct_repository()
-        repository = _CopyUnderLockRepository(
+        repository = CopyUnderLockRepository(
             event_store=base.event_store, snapshot_store=base.snapshot_store,
             cache_maxsize=None if base.cache is None else getattr(base.cache, "maxsize", 0),
             fastforward=base.fastforward, fastforward_skipping=base.fastforward_skipping,

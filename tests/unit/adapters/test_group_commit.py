@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from services.adapters.event_store import GroupCommit
+from services.adapters.group_commit import GroupCommit
 
 
 class FakeRecorder:

@@ -14,20 +14,18 @@ import pytest
 from domain.errors import InvalidInput
 from domain.history import SignalState
 from domain.risk import (
-    BANDS,
     NOTE_DISPUTED,
     NOTE_EXPIRED,
     NOTE_FUTURE,
     NOTE_RETRACTED,
     NOTICE,
-    RiskPolicy,
     RiskSignal,
     assess,
     band_at_least,
     counted,
     judge,
-    load_policy,
 )
+from domain.risk_policy import BANDS, RiskPolicy, load_policy
 from domain.signals import CATALOGUE, SEVERITIES
 
 NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)

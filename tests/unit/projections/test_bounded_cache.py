@@ -7,7 +7,8 @@ from uuid import uuid4
 
 from domain.children import Child
 from projections.bounded_cache import BoundedCache
-from services.adapters.event_store import AggregateCache, SafehubStore
+from services.adapters.aggregate_cache import AggregateCache
+from services.adapters.event_store import SafehubStore
 
 
 def test_the_least_recently_used_entries_go_when_the_weight_is_over_budget():

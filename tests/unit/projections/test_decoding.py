@@ -25,14 +25,13 @@ from hypothesis import strategies as st
 from domain.personal_data import PERSONAL_FIELDS
 from projections.registry import VIEWS
 from services.adapters import keys as keys_module
-from services.adapters.event_store import DateAsISO, QuickJSONTranscoder, UUIDAsHexQuick
 from services.adapters.keys import ReusedAESCipher, SubjectKeys
-from services.usecases.erasure import Erasure
+from services.adapters.transcoding import DateAsISO, QuickJSONTranscoder, UUIDAsHexQuick
 from tests.unit.projections.history import generate
 
 
 def erase_first(services, world, ids: list[UUID]) -> UUID:
-    erasure = Erasure(services.store, services.children)
+    erasure = services.erasure
     erasure.erase(world.users["coordinator"].actor, ids[-1], ground="authorised_request", reference="ZI.1")
     return ids[-1]
 
