@@ -223,6 +223,18 @@ class DeadlinesView(ViewMixin):
                           (municipality_id,))
         return {r["child_id"] for r in rows}
 
+    def card_agencies(self, child_id: str) -> set[str]:
+        """The agencies that opened a Blue Card for the child: they own its case too."""
+        rows = self.query(
+            "SELECT c.agency_id FROM deadline_cards c JOIN deadline_card_children k ON k.card_id = c.card_id"
+            " WHERE k.child_id = ? AND c.agency_id IS NOT NULL", (child_id,))
+        return {r["agency_id"] for r in rows}
+
+    def breaches_open(self, today: str) -> list[dict]:
+        """Open deadlines past their due day, counted by kind (for the metrics)."""
+        return self.query("SELECT kind AS kind, COUNT(*) AS n FROM deadline_items "
+                          "WHERE status = 'open' AND due_on < ? GROUP BY kind", (today,))
+
     def card_children(self, card_id: str) -> list[str]:
         """Children named as victims on the card."""
         return [r["child_id"] for r in self.query(

@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from domain.children import Child
-from domain.risk import RiskPolicy, RiskSignal, judge, load_policy
+from domain.risk import RiskSignal, judge
+from domain.risk_policy import RiskPolicy, load_policy
 from projections.bounded_cache import BoundedCache
 from projections.views import ViewMixin, from_ts, topics_of, ts
 
@@ -202,7 +203,7 @@ class RiskView(ViewMixin):
         if since is not None:
             sql += " AND s.observed_at >= ?"
             params.append(since)
-        return [_risk_signal(r) for r in self.run(cursor, sql, params)]
+        return [risk_signal(r) for r in self.run(cursor, sql, params)]
 
     # --- reading ---------------------------------------------------------------------
 
@@ -228,8 +229,46 @@ class RiskView(ViewMixin):
         """Band changes, oldest first."""
         return self.query("SELECT * FROM risk_band_history WHERE root_id = ? ORDER BY position", (root_id,))
 
+    def children_above_low(self, municipality_id: str) -> set[str]:
+        """The municipality's children (merge roots only) whose stored band is above low."""
+        return {r["child_id"] for r in self.query(
+            "SELECT child_id FROM risk_children WHERE municipality_id = ? AND band <> 'low' AND child_id = root_id",
+            (municipality_id,))}
 
-def _risk_signal(row: dict) -> RiskSignal:
+    def band_histories(self, root_ids: Sequence[str]) -> dict[str, list[dict]]:
+        """Each root's band changes, oldest first (as ``band_history``), for many roots at once.
+
+        Roots with no change are left out; a root's rows are in one chunk, so in order.
+        """
+        out: dict[str, list[dict]] = {}
+        for row in self.query_in("SELECT * FROM risk_band_history WHERE root_id IN ({marks})"
+                                 " ORDER BY root_id, position", root_ids):
+            out.setdefault(row["root_id"], []).append(row)
+        return out
+
+    def last_positions(self, child_ids: Sequence[str]) -> dict[str, int]:
+        """How far the view has applied each of these records (``last_position``); unknown ones are left out.
+
+        Any event about a record moves it, so readers that keep a record's rows use it as their freshness token.
+        """
+        return {r["child_id"]: r["last_position"] for r in self.query_in(
+            "SELECT child_id, last_position FROM risk_children WHERE child_id IN ({marks})", child_ids)}
+
+    def signals_by_record(self, child_ids: Sequence[str]) -> dict[str, list[RiskSignal]]:
+        """Every signal recorded on each of these records itself (not on records merged into it).
+
+        In the database's order; records with no signal are left out.
+        """
+        found: dict[str, list[RiskSignal]] = {}
+        for row in self.query_in(
+                "SELECT signal_id, child_id, kind, severity, observed_at, agency_id, agency_kind, retracted,"
+                " disputed FROM risk_signals WHERE child_id IN ({marks})", child_ids):
+            found.setdefault(row["child_id"], []).append(risk_signal(row))
+        return found
+
+
+def risk_signal(row: dict) -> RiskSignal:
+    """A ``risk_signals`` row as the risk policy's ``RiskSignal``."""
     return RiskSignal(
         signal_id=row["signal_id"], kind=row["kind"], severity=row["severity"],
         observed_at=from_ts(row["observed_at"]), agency_id=row["agency_id"], agency_kind=row["agency_kind"],

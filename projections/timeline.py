@@ -162,6 +162,42 @@ class TimelineView(ViewMixin):
         return self.query("SELECT m.* FROM timeline_children c JOIN timeline_children m ON m.root_id = c.root_id "
                           "WHERE c.child_id = ? ORDER BY m.child_id", (child_id,))
 
+    def agencies(self) -> list[dict]:
+        """Every agency the view knows (id, name, kind): entries are named after them."""
+        return self.query("SELECT * FROM timeline_agencies")
+
+    def agency_children(self, municipality_id: str, agency_id: str, limit: int) -> list[str]:
+        """The children (their surviving records) an agency schooled or wrote about, most recent first."""
+        rows = self.query(
+            "SELECT c.root_id AS child_id, MAX(c.last_position) AS last FROM timeline_children c "
+            "WHERE c.municipality_id = ? AND (c.school_id = ? OR EXISTS (SELECT 1 FROM timeline_entries e "
+            "WHERE e.child_id = c.child_id AND e.agency_id = ?)) GROUP BY c.root_id ORDER BY last DESC LIMIT ?",
+            (municipality_id, agency_id, agency_id, limit))
+        return [r["child_id"] for r in rows]
+
+    def last_positions(self, child_ids: Sequence[str]) -> dict[str, int]:
+        """How far the view has applied each of these records (``last_position``); unknown ones are left out.
+
+        Any event about a record moves it, so readers that keep a record's rows use it as their freshness token.
+        """
+        return {r["child_id"]: r["last_position"] for r in self.query_in(
+            "SELECT child_id, last_position FROM timeline_children WHERE child_id IN ({marks})", child_ids)}
+
+    def live_signals(self, child_ids: Sequence[str]) -> dict[str, list[dict]]:
+        """Each record's live (not retracted) signals in timeline order, with the agency's kind.
+
+        The columns an agenda tells a signal by; records with none are left out.
+        """
+        found: dict[str, list[dict]] = {}
+        for row in self.query_in(
+                "SELECT e.entry_id, e.child_id, e.kind, e.severity, e.observed_at, e.recorded_at, e.position,"
+                " COALESCE(e.agency_kind, a.kind) AS kind_of_agency"
+                " FROM timeline_entries e LEFT JOIN timeline_agencies a ON a.agency_id = e.agency_id"
+                " WHERE e.child_id IN ({marks}) AND e.entry_type = 'signal' AND NOT e.retracted"
+                " ORDER BY e.observed_at, e.recorded_at, e.entry_id", child_ids):
+            found.setdefault(row["child_id"], []).append(row)
+        return found
+
     def entries(self, child_ids: list[str], *, since: str | None = None, until: str | None = None,
                 agency_kind: str | None = None, kind: str | None = None) -> list[dict]:
         """Entries of these records in observation order, with agency names, filtered.

@@ -31,6 +31,8 @@ FOLLOWED = "safehub"
 #: A batch sends its queued inserts when this many are queued or a second has passed.
 FLUSH_ROWS = 1000
 FLUSH_SECONDS = 1.0
+#: Ids per statement of :meth:`ViewMixin.query_in`.
+IN_CHUNK = 500
 
 
 def ts(moment: datetime) -> str:
@@ -186,6 +188,18 @@ class ViewMixin:
         with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
             cursor.execute(statement, tuple(params))
             return [dict(r) for r in cursor.fetchall()]
+
+    def query_in(self, statement: str, ids: Sequence[str]) -> list[dict]:
+        """Run ``statement`` for many ids, ``{marks}`` standing for one chunk's placeholders.
+
+        A chunk at a time (``IN_CHUNK`` ids, well under every database's limit on
+        parameters); the rows are the chunks' rows one after another.
+        """
+        rows: list[dict] = []
+        for start in range(0, len(ids), IN_CHUNK):
+            chunk = list(ids[start:start + IN_CHUNK])
+            rows += self.query(statement.format(marks=", ".join("?" for _ in chunk)), chunk)
+        return rows
 
     def execute_alone(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Run one writing statement as its own transaction (committed when it returns)."""

@@ -21,7 +21,8 @@ from typing import Any
 from domain.access import Action, Actor, require
 from domain.errors import InvalidInput
 from projections.deadlines import DeadlinesView
-from projections.programme import INDICATORS, Figures, ProgrammeView, figures
+from projections.programme import ProgrammeView
+from projections.programme_figures import INDICATORS, Figures, figures
 from projections.runner import Followers
 from services.usecases.deadlines import Deadlines, item_state
 

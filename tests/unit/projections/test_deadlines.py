@@ -90,3 +90,34 @@ def test_late_items_carry_their_delay_in_working_days(services, world, recorded_
             delay = working_days_between(date.fromisoformat(row["due_on"]), date.fromisoformat(row["met_on"]))
             assert row["delay_working_days"] == max(0, delay)
             assert (row["status"] == "late") == (delay > 0)
+
+
+def test_the_agendas_batched_reads_agree_with_the_per_child_reads(services, world, recorded_by_clock, monkeypatch):
+    """The named queries agendas ask for many records at once answer as one read per child does, across chunks."""
+    import projections.views
+
+    monkeypatch.setattr(projections.views, "IN_CHUNK", 2)  # several chunks even for a few children
+    ids = [str(i) for i in generate(services, world, recorded_by_clock, children=9, signals=60)]
+    risk, timeline = services.followers["risk"], services.followers["timeline"]
+    risk.catch_up()
+    timeline.catch_up()
+    risk_rows = risk.view.dump()["risk_children"]
+    roots = sorted({r["root_id"] for r in risk_rows})
+    assert risk.view.band_histories(roots) == {r: h for r in roots if (h := risk.view.band_history(r))}
+    assert risk.view.last_positions(ids) == {r["child_id"]: r["last_position"] for r in risk_rows}
+    municipality = str(world.users["coordinator"].actor.municipality_id)
+    assert risk.view.children_above_low(municipality) == {
+        r["child_id"] for r in risk_rows if r["band"] != "low" and r["child_id"] == r["root_id"]}
+    by_record = risk.view.signals_by_record(ids)
+    for root in roots:
+        family = [s for r in ids if r in by_record for s in by_record[r]
+                  if next(c["root_id"] for c in risk_rows if c["child_id"] == r) == root]
+        assert sorted(s.signal_id for s in family) == sorted(s.signal_id for s in risk.view.signals_of(root))
+    live = timeline.view.live_signals(ids)
+    assert timeline.view.last_positions(ids) == {
+        r["child_id"]: r["last_position"] for r in timeline.view.dump()["timeline_children"]}
+    for record in ids:
+        expected = [e["entry_id"] for e in timeline.view.entries([record])
+                    if e["entry_type"] == "signal" and not e["retracted"]]
+        assert [e["entry_id"] for e in live.get(record, [])] == expected
+    assert any(len(rows) > 1 for rows in live.values())
