@@ -1,7 +1,9 @@
-"""The composition root: build the store, the projections and the use cases from settings.
+"""The composition root: the one place that builds the store, the projections and the use cases.
 
 No Flask and no Celery worker here, so the CLI, the web app, the workers and the tests
-all get the same wiring.
+all get the same wiring. Everything a front end uses is built here, once per process;
+no other module constructs a use case, an adapter or a loop, so a reader looking for how
+a piece is wired finds it in this file.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import UTC, datetime
 
 from domain.access import load_category_policy
 from domain.procedure import load_procedure_policy
-from domain.risk import load_policy
+from domain.risk_policy import load_policy
 from projections.deadlines import DeadlinesView
 from projections.registry import VIEWS
 from projections.risk import RiskView
@@ -20,22 +22,33 @@ from projections.runner import Follower, Followers
 from projections.schema_lock import schema_lock_if
 from projections.timeline import TimelineView
 from projections.views import open_view
+from services.adapters.breaker import StoreBreaker
 from services.adapters.event_store import SafehubStore, open_store
+from services.adapters.read_log import ReadLogTable
+from services.adapters.sign_in_failures import FailureLog
 from services.config import Settings
 from services.runtime.periodic import Periodic
 from services.runtime.projecting import CeleryNudger, InProcessProjector
+from services.usecases.accounts import Accounts
+from services.usecases.agendas import Agendas
 from services.usecases.blue_cards import BlueCards
+from services.usecases.caseload import Caseload
 from services.usecases.children import ChildRecords
-from services.usecases.deadlines import Agendas, Deadlines
+from services.usecases.deadlines import Deadlines
 from services.usecases.directory import Directory
+from services.usecases.erasure import Erasure
 from services.usecases.gate import ChildGate
 from services.usecases.groups import WorkingGroups
 from services.usecases.help_plans import HelpPlans
+from services.usecases.imports import SignalImports
+from services.usecases.known_tokens import KnownTokens
 from services.usecases.notifications import Notifications
-from services.usecases.read_audit import ReadAudit, ReadLogTable
+from services.usecases.read_audit import ReadAudit
 from services.usecases.reports import ProgrammeReports
 from services.usecases.time_cards import TimeCards
 from services.usecases.timelines import ChildViews, rendered_timelines
+
+Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
@@ -45,40 +58,59 @@ def utc_now() -> datetime:
 
 @dataclass
 class Services:
-    """Everything a front end needs, built once per process."""
+    """Everything a front end needs, built once per process by ``build``."""
 
     settings: Settings
     store: SafehubStore
-    directory: Directory
-    children: ChildRecords
     followers: Followers
     projector: InProcessProjector | CeleryNudger
+    read_audit: ReadAudit
+    gate: ChildGate
+    directory: Directory
+    known_tokens: KnownTokens
+    accounts: Accounts
+    children: ChildRecords
+    imports: SignalImports
+    erasure: Erasure
+    caseload: Caseload
     views: ChildViews
     help_plans: HelpPlans
     time_cards: TimeCards
     notifications: Notifications
+    blue_cards: BlueCards
+    groups: WorkingGroups
+    deadlines: Deadlines
+    agendas: Agendas
+    reports: ProgrammeReports
+    #: The PostgreSQL circuit breaker (None on the embedded SQLite store).
+    breaker: StoreBreaker | None
+    #: In-process loops of the embedded mode (None in production, where Celery beat runs them).
     escalator: Periodic | None
-    read_audit: ReadAudit
-    gate: ChildGate
-    # The Blue Card procedure (set by add_procedure).
-    blue_cards: BlueCards | None = None
-    groups: WorkingGroups | None = None
-    deadlines: Deadlines | None = None
-    agendas: Agendas | None = None
-    reminders: Periodic | None = None
-    reports: ProgrammeReports | None = None
+    reminders: Periodic | None
 
     def close(self) -> None:
         """Stop background work and release database connections."""
-        if self.reminders is not None:
-            self.reminders.stop()
-        if self.escalator is not None:
-            self.escalator.stop()
+        for loop in (self.reminders, self.escalator):
+            if loop is not None:
+                loop.stop()
         self.projector.stop()
         for name in self.followers.names():
             self.followers[name].view.datastore.close()
         self.read_audit.table.datastore.close()
+        if self.accounts.failures is not None:
+            self.accounts.failures.close()
         self.store.close()
+
+
+def build(settings: Settings, clock: Clock = utc_now) -> Services:
+    """Open the store and the projections and wire every use case to them."""
+    with schema_lock_if(settings.database_url):  # once for all the tables, not once per table
+        store = open_store(settings)
+        followers = build_followers(settings, store)
+        read_log = open_view(ReadLogTable, settings.view_env(ReadLogTable.name))
+    projector = _projector(settings, followers)
+    store.after_save.append(projector.nudge)
+    return _wire(settings, clock, store, followers, projector, read_log)
 
 
 def build_followers(settings: Settings, store: SafehubStore) -> Followers:
@@ -97,69 +129,76 @@ def build_followers(settings: Settings, store: SafehubStore) -> Followers:
     return Followers(followers)
 
 
-def add_procedure(svc: Services, clock: Callable[[], datetime]) -> Services:
-    """Wire the Blue Card procedure, working groups, deadlines and agendas onto the services."""
-    policy = load_procedure_policy(svc.settings.procedure_policy_path)
-    svc.blue_cards = BlueCards(svc.store, clock, svc.settings.timezone)
-    svc.groups = WorkingGroups(svc.store, clock, svc.settings.timezone)
-    svc.blue_cards.gate = svc.groups.gate = svc.gate
-    svc.deadlines = Deadlines(svc.store, svc.followers, svc.projector, clock, policy, svc.help_plans)
-    svc.agendas = Agendas(svc.store, svc.deadlines, svc.groups, load_policy(svc.settings.risk_policy_path),
-                          svc.help_plans)
-    svc.agendas.limit_read_cache(svc.settings.read_cache_rows)
-    svc.reports = ProgrammeReports(svc.followers, svc.deadlines)
-    if svc.settings.projection_mode == "inprocess":  # production: Celery beat raises the reminders
-        svc.reminders = Periodic("safehub-reminders", svc.settings.remind_seconds, svc.deadlines.remind)
-    return svc
-
-
-def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
-    """Open the store and the projections and wire the use cases to them."""
-    return add_procedure(_build_core(settings, clock), clock)
-
-
-def _build_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
-    with schema_lock_if(settings.database_url):  # once for all the tables, not once per table
-        return _wire_core(settings, clock)
-
-
-def _wire_core(settings: Settings, clock: Callable[[], datetime]) -> Services:
-    store = open_store(settings)
-    directory = Directory(store)
-    children = ChildRecords(store, directory, settings.resolved_secret(), clock, settings.timezone)
-    followers = build_followers(settings, store)
+def _projector(settings: Settings, followers: Followers) -> InProcessProjector | CeleryNudger:
+    """Projections in this process (embedded), or nudges to the Celery workers (production)."""
     if settings.projection_mode == "celery":
-        projector: InProcessProjector | CeleryNudger = CeleryNudger(
-            followers, settings.broker_url, settings.read_wait_seconds)
-    else:
-        projector = InProcessProjector(followers, settings.catch_up_seconds)
-    store.after_save.append(projector.nudge)
+        return CeleryNudger(followers, settings.broker_url, settings.read_wait_seconds)
+    return InProcessProjector(followers, settings.catch_up_seconds)
+
+
+def _failure_log(settings: Settings) -> FailureLog:
+    """Failed sign-ins, shared by every web worker: beside the key store, or in PostgreSQL."""
+    if settings.database_url:
+        return FailureLog(postgres_url=settings.database_url)
+    return FailureLog(sqlite_path=settings.data_dir / "signin.sqlite")
+
+
+def _wire(settings: Settings, clock: Clock, store: SafehubStore, followers: Followers,
+          projector: InProcessProjector | CeleryNudger, read_log: ReadLogTable) -> Services:
+    """Build the use cases on the opened store and views; each read of child data passes the gate."""
+    zone = settings.timezone
+    risk_policy = load_policy(settings.risk_policy_path)
+
     def catch_up() -> None:
         projector.before_read(store.recorder.max_notification_id() or 0)
 
-    read_audit = ReadAudit(open_view(ReadLogTable, settings.view_env(ReadLogTable.name)), store, clock,
-                           case_agencies=lambda child_id: _card_agencies(followers, catch_up, child_id))
+    def card_agencies(child_id: str) -> set[str]:
+        catch_up()
+        return followers["deadlines"].view.card_agencies(child_id)  # type: ignore[attr-defined]
+
+    read_audit = ReadAudit(read_log, store, clock, case_agencies=card_agencies)
     gate = ChildGate(lambda: followers["memberships"].view,  # type: ignore[arg-type,return-value]
                      catch_up, load_category_policy(), read_audit)
-    children.gate = gate
-    views = ChildViews(store, followers, projector, clock, load_policy(settings.risk_policy_path), gate)
-    views.rendered = rendered_timelines(settings.read_cache_rows)
-    help_plans = HelpPlans(store, clock, settings.timezone)
-    time_cards = TimeCards(store, clock, settings.timezone)
-    notifications = Notifications(store, followers, projector, clock, settings.school_days_path)
-    help_plans.gate = time_cards.gate = notifications.gate = gate  # their reads of child data are audited too
+    directory = Directory(store)
+    children = ChildRecords(store, directory, settings.resolved_secret(), clock, zone, gate=gate)
+    views = ChildViews(store, followers, projector, clock, risk_policy, gate,
+                       rendered=rendered_timelines(settings.read_cache_rows))
+    help_plans = HelpPlans(store, clock, zone, gate=gate)
+    time_cards = TimeCards(store, clock, zone, gate=gate)
+    notifications = Notifications(store, followers, projector, clock, settings.school_days_path, gate=gate)
     children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
-    embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates
-    escalator = (Periodic("safehub-escalations", settings.escalate_seconds, notifications.escalate_overdue)
-                 if embedded else None)
-    return Services(settings, store, directory, children, followers, projector, views, help_plans, time_cards,
-                    notifications, escalator, read_audit, gate)
+    groups = WorkingGroups(store, clock, zone, gate=gate)
+    deadlines = Deadlines(store, followers, projector, clock, load_procedure_policy(settings.procedure_policy_path),
+                          help_plans)
+    agendas = Agendas(store, deadlines, groups, risk_policy, help_plans)
+    agendas.limit_read_cache(settings.read_cache_rows)
+    embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates and reminds
+    return Services(
+        settings=settings, store=store, followers=followers, projector=projector, read_audit=read_audit,
+        gate=gate, directory=directory, known_tokens=KnownTokens(directory, store),
+        accounts=Accounts(store, directory, _failure_log(settings), clock), children=children,
+        imports=SignalImports(store, children, clock, zone), erasure=Erasure(store, children),
+        caseload=Caseload(children, lambda: followers["timeline"].view, catch_up),  # type: ignore[arg-type,return-value]
+        views=views, help_plans=help_plans, time_cards=time_cards, notifications=notifications,
+        blue_cards=BlueCards(store, clock, zone, gate=gate), groups=groups, deadlines=deadlines, agendas=agendas,
+        reports=ProgrammeReports(followers, deadlines),
+        breaker=_breaker(settings, store, followers, read_log),
+        escalator=(Periodic("safehub-escalations", settings.escalate_seconds, notifications.escalate_overdue)
+                   if embedded else None),
+        reminders=Periodic("safehub-reminders", settings.remind_seconds, deadlines.remind) if embedded else None,
+    )
 
 
-def _card_agencies(followers: Followers, catch_up: Callable[[], None], child_id: str) -> set[str]:
-    """The agencies that opened a Blue Card for the child: they own its case too."""
-    catch_up()
-    rows = followers["deadlines"].view.query(
-        "SELECT c.agency_id FROM deadline_cards c JOIN deadline_card_children k ON k.card_id = c.card_id"
-        " WHERE k.child_id = ? AND c.agency_id IS NOT NULL", (child_id,))
-    return {r["agency_id"] for r in rows}
+def _breaker(settings: Settings, store: SafehubStore, followers: Followers,
+             read_log: ReadLogTable) -> StoreBreaker | None:
+    """The process's breaker when the store is PostgreSQL, guarding the event store's
+    connections, every read model's and the read audit's (every read writes there too)."""
+    if not settings.database_url:
+        return None
+    breaker = StoreBreaker(settings.database_url)
+    datastores = [getattr(store.recorder, "datastore", None), getattr(read_log, "datastore", None)]
+    datastores += [getattr(followers[name].view, "datastore", None) for name in followers.names()]
+    for datastore in datastores:
+        if datastore is not None and hasattr(datastore, "get_connection"):
+            breaker.guard(datastore)
+    return breaker

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from services.api.auth import current_actor
 from services.api.schemas_erasure import ErasedSchema, ErasureSchema
 from services.http.context import services
-from services.usecases.erasure import Erasure
 
 blp = Blueprint("erasure", __name__, url_prefix="/api/v1/children", description="Erasure")
 
@@ -22,4 +21,4 @@ class ChildErasure(MethodView):
     def post(self, body: dict, child_id: UUID):
         """Erase the child's personal data for good; the event skeleton and the hash chain remain."""
         svc = services()
-        return Erasure(svc.store, svc.children).erase(current_actor(), child_id, **body)
+        return svc.erasure.erase(current_actor(), child_id, **body)

@@ -158,20 +158,9 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _breaker(app: Flask) -> StoreBreaker | None:
-    """The process's breaker when the store is PostgreSQL (one per app), guarding the event
-    store's connections, every read model's and the read audit's."""
+    """The process's breaker (built by services.bootstrap; None on the embedded store)."""
     services = app.extensions.get("safehub")
-    url = services.settings.database_url if services is not None else None
-    if not url:
-        return None
-    breaker = app.extensions["safehub_breaker"] = StoreBreaker(url)
-    datastores = [getattr(services.store.recorder, "datastore", None)]
-    datastores += [getattr(services.followers[name].view, "datastore", None) for name in services.followers.names()]
-    datastores.append(getattr(services.read_audit.table, "datastore", None))  # every read writes here too
-    for datastore in datastores:
-        if datastore is not None and hasattr(datastore, "get_connection"):
-            breaker.guard(datastore)
-    return breaker
+    return services.breaker if services is not None else None
 
 
 def _needs_the_database() -> bool:

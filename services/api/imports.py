@@ -11,7 +11,6 @@ from domain.errors import InvalidInput
 from services.api.auth import current_actor
 from services.api.schemas import IdempotencyHeaderSchema, ImportQuerySchema, ImportReportSchema
 from services.http.context import services
-from services.usecases.imports import SignalImports
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/signals", description="Bulk import")
 
@@ -59,10 +58,9 @@ class Import(MethodView):
         ``Idempotency-Key`` returns the first report and imports nothing twice.
         Unknown pupils are registered (their school is the importing school).
         """
-        svc = services()
-        imports = SignalImports(svc.store, svc.children, svc.children.clock, svc.settings.timezone)
-        return imports.import_csv(current_actor(), _uploaded_bytes(), idempotency_key=headers["idempotency_key"],
-                                  dry_run=query.get("dry_run", False))
+        return services().imports.import_csv(current_actor(), _uploaded_bytes(),
+                                             idempotency_key=headers["idempotency_key"],
+                                             dry_run=query.get("dry_run", False))
 
 
 @blp.route("/import/example")

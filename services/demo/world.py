@@ -19,7 +19,6 @@ from domain.pesel import make_pesel
 from services.bootstrap import Services
 from services.demo.procedure import blue_card_demo
 from services.demo.programme import programme_demo
-from services.usecases.accounts import Accounts
 
 DEMO_MUNICIPALITY = "Gmina Przykładowo (demo)"
 
@@ -161,7 +160,7 @@ def _refresh_tokens(svc: Services, municipality_id: UUID) -> DemoResult:
 def _give_password(svc: Services, user: dict, login: str) -> None:
     """A fresh random password for the pages, printed by the demo like the tokens."""
     password = "demo-" + secrets.token_urlsafe(8)
-    accounts = Accounts(svc.store, svc.directory, None, svc.children.clock)
+    accounts = svc.accounts
     for candidate in [login, *(f"{login}-{n}" for n in range(2, 100))]:  # logins are deployment-wide
         try:
             accounts.set_password(UUID(user["id"]), password, candidate)

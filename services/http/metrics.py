@@ -62,8 +62,7 @@ def deadline_breaches_open(services: Any) -> list[tuple[str, str, list[tuple[dic
     deadlines = getattr(services, "deadlines", None)
     today = (deadlines.today() if hasattr(deadlines, "today")
              else datetime.now(ZoneInfo(services.settings.timezone)).date()).isoformat()
-    rows = follower.view.query("SELECT kind AS kind, COUNT(*) AS n FROM deadline_items "
-                               "WHERE status = 'open' AND due_on < ? GROUP BY kind", (today,))
+    rows = follower.view.breaches_open(today)
     samples = [({"kind": r["kind"]}, float(r["n"])) for r in rows] or [({"kind": "any"}, 0.0)]
     return [("safehub_deadline_breaches_open", "Blue Card deadlines past due and still open, by kind", samples)]
 

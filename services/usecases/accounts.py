@@ -14,15 +14,16 @@ from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from eventsourcing.application import AggregateNotFoundError
 
 from domain.access import Actor
 from domain.agencies import User
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput
 from domain.indexes import Pointer
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.adapters.sign_in_failures import FailureLog
+from services.usecases.base import UseCase
 from services.usecases.directory import Directory
+from services.usecases.loading import find, load, pointed
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -53,15 +54,14 @@ def password_stamp(user: User) -> str:
     return hashlib.sha256(getattr(user, "password_hash", "").encode()).hexdigest()[:16]
 
 
-class Accounts:
+class Accounts(UseCase):
     """Set passwords and sign people in."""
 
     def __init__(self, store: SafehubStore, directory: Directory, failures: FailureLog | None,
                  clock: Callable[[], datetime]):
-        self.store = store
+        super().__init__(store, clock)
         self.directory = directory
         self.failures = failures
-        self.clock = clock
 
     def set_password(self, user_id: UUID, password: str, login: str | None = None) -> dict:
         """Give an existing user a login (optional) and a password; operators do this from the CLI."""
@@ -73,10 +73,7 @@ class Accounts:
             extra = []
             if login is not None:
                 key = login_key(login)
-                try:
-                    taken = self.store.repository.get(Pointer.create_id(key))
-                except AggregateNotFoundError:
-                    taken = None
+                taken = find(self.store, Pointer.create_id(key), Pointer)
                 if taken is not None and taken.ref != user.id:
                     raise Conflict(f"login '{login.strip().lower()}' is already taken")
                 user.assign_login(login)
@@ -120,11 +117,8 @@ class Accounts:
 
     def session_actor(self, user_id: UUID, stamp: str) -> Actor | None:
         """The actor behind a session, or None once the user is deactivated or the password changed."""
-        try:
-            user = self.store.repository.get(user_id)
-        except AggregateNotFoundError:
-            return None
-        if not isinstance(user, User) or not user.active or password_stamp(user) != stamp:
+        user = find(self.store, user_id, User)
+        if user is None or not user.active or password_stamp(user) != stamp:
             return None
         return self.directory.actor_for(user)
 
@@ -136,22 +130,12 @@ class Accounts:
                 "agency": agency.name if agency is not None else None}
 
     def _user(self, user_id: UUID) -> User:
-        try:
-            user = self.store.repository.get(user_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"user {user_id} not found") from None
-        if not isinstance(user, User):
-            raise NotFound(f"user {user_id} not found")
-        return user
+        return load(self.store, User, user_id, None, "user")
 
     def _by_login(self, login: str) -> User | None:
         if not login.strip() or len(login) > 200:
             return None
-        try:
-            pointer = self.store.repository.get(Pointer.create_id(login_key(login)))
-            user = self.store.repository.get(pointer.ref)
-        except AggregateNotFoundError:
-            return None
+        user = pointed(self.store, login_key(login))
         return user if isinstance(user, User) and getattr(user, "login", None) == login.strip().lower() else None
 
 

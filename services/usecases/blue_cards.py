@@ -12,46 +12,16 @@ from collections.abc import Callable
 from datetime import date
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
-from domain.access import Action, Actor, require, require_same_municipality
+from domain.access import Action, Actor, require
 from domain.agencies import Role
 from domain.blue_cards import BlueCard
 from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.groups import WorkingGroup
-from domain.indexes import Bucket
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.usecases.base import UseCase
+from services.usecases.loading import bucket, listed, load
 from services.usecases.presenters import plain
-
-
-def load(store: SafehubStore, cls: type, aggregate_id: UUID, actor: Actor, label: str):
-    """Load an aggregate of the caller's municipality; anything else reads as missing."""
-    try:
-        aggregate = store.repository.get(aggregate_id)
-    except AggregateNotFoundError:
-        raise NotFound(f"{label} {aggregate_id} not found") from None
-    if not isinstance(aggregate, cls):
-        raise NotFound(f"{label} {aggregate_id} not found")
-    require_same_municipality(actor, aggregate.municipality_id)
-    return aggregate
-
-
-def bucket(store: SafehubStore, key: str) -> Bucket:
-    """The listing under ``key`` (new if none yet)."""
-    try:
-        return store.repository.get(Bucket.create_id(key))
-    except AggregateNotFoundError:
-        return Bucket(key=key)
-
-
-def listed(store: SafehubStore, key: str) -> list[UUID]:
-    """The ids listed under ``key``."""
-    try:
-        return list(store.repository.get(Bucket.create_id(key)).refs)
-    except AggregateNotFoundError:
-        return []
 
 
 def is_chair(actor: Actor) -> bool:

@@ -11,20 +11,19 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError
-
-from domain.access import Action, Actor, ChildAccess, category_of, require, require_same_municipality
+from domain.access import Action, Actor, ChildAccess, category_of, require
 from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.history import fold_signals
 from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity
-from domain.indexes import Bucket, IdempotencyRecord, Pointer
+from domain.indexes import IdempotencyRecord, Pointer
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.adapters.tokens import keyed_digest
+from services.usecases.base import UseCase
 from services.usecases.directory import Directory
 from services.usecases.gate import ChildGate
+from services.usecases.loading import bucket, find, load, pointed
 from services.usecases.presenters import child_view, event_view, signal_view, without_text
 
 MAX_MERGE_HOPS = 10
@@ -32,21 +31,17 @@ MAX_MERGE_HOPS = 10
 SignalHook = Callable[[Actor, Child, Child.SignalRecorded, "dict | None"], tuple[list, dict]]
 
 
-class ChildRecords:
+class ChildRecords(UseCase):
     """Children and the signals agencies raise about them."""
 
     def __init__(self, store: SafehubStore, directory: Directory, secret: bytes,
-                 clock: Callable[[], datetime], timezone: str = "Europe/Warsaw"):
-        self.store = store
+                 clock: Callable[[], datetime], timezone: str = "Europe/Warsaw", *, gate: ChildGate | None = None):
+        super().__init__(store, clock, timezone, gate=gate)
         self.directory = directory
         self.secret = secret
-        self.clock = clock
-        self.zone = ZoneInfo(timezone)
         #: Called inside a signal's save with (actor, child, the recorded event, intervention);
         #: each returns aggregates to save atomically with the signal and fields for the answer.
         self.signal_hooks: list[SignalHook] = []
-        #: Grounds and read audit for every read of a child's record (wired by bootstrap).
-        self.gate: ChildGate | None = None
 
     # --- registering and finding ----------------------------------------------------
 
@@ -74,10 +69,10 @@ class ChildRecords:
             if pesel:
                 self._refuse_known_pesel(actor.municipality_id, pesel)
             child = build()
-            bucket = self._bucket(self._dob_key(actor.municipality_id, date_of_birth))
-            bucket.add(child.id)
-            extra = [Pointer(key=self._pesel_key(actor.municipality_id, pesel), ref=child.id)] if pesel else []
-            self.store.save(child, bucket, *extra)
+            listing = bucket(self.store, self.dob_key(actor.municipality_id, date_of_birth))
+            listing.add(child.id)
+            extra = [Pointer(key=self.pesel_key(actor.municipality_id, pesel), ref=child.id)] if pesel else []
+            self.store.save(child, listing, *extra)
             return child
 
         child = retry_on_conflict(attempt)
@@ -89,9 +84,9 @@ class ChildRecords:
         """Look a child up by PESEL, or by name and date of birth with likely duplicates."""
         require(actor, Action.FIND_CHILD)
         if pesel:
-            child = self._by_pesel(actor.municipality_id, pesel)
+            child = self.by_pesel(actor.municipality_id, pesel)
             if child is not None:
-                child = self._writable(actor, child.id)  # a merged record answers with its survivor
+                child = self.writable_child(actor, child.id)  # a merged record answers with its survivor
                 self._gate.read(actor, [child.id], "search")
             return {"matches": [child_view(child)] if child else [], "likely_duplicates": []}
         if not (given_name and family_name and date_of_birth):
@@ -108,7 +103,7 @@ class ChildRecords:
     def get(self, actor: Actor, child_id: UUID) -> dict:
         """Return a child's identity record."""
         require(actor, Action.READ_CHILD)
-        child = self._child(actor, child_id)
+        child = self.load_child(actor, child_id)
         self._gate.read(actor, [child.id], "identity")
         return child_view(child)
 
@@ -133,7 +128,7 @@ class ChildRecords:
                 earlier = self._replay(actor, key, fingerprint)
                 if earlier is not None:
                     return earlier, True
-            child = self._writable(actor, child_id)
+            child = self.writable_child(actor, child_id)
             signal_id = child.record_signal(
                 kind=kind, observed_at=observed_at, details=details, severity=severity, days=days,
                 agency_id=actor.agency_id, agency_kind=actor.agency_kind, author_id=actor.user_id,
@@ -157,8 +152,8 @@ class ChildRecords:
     def list_signals(self, actor: Actor, child_id: UUID) -> list[dict]:
         """List the signals the caller may see, as they read now, oldest observation first."""
         require(actor, Action.READ_SIGNALS)
-        child = self._child(actor, child_id)
-        family = self._merged_family(actor, child)
+        child = self.load_child(actor, child_id)
+        family = self.merged_family(actor, child)
         access = self._gate.open(actor, family)
         states: dict = {}
         for record_id in family:
@@ -175,7 +170,7 @@ class ChildRecords:
         require(actor, Action.SUBMIT_SIGNAL)
 
         def attempt() -> None:
-            child = self._child(actor, child_id)
+            child = self.load_child(actor, child_id)
             child.correct_signal(signal_id=signal_id, agency_id=actor.agency_id, author_id=actor.user_id,
                                  author_role=actor.role, now=self.clock(), reason=reason, **changes)
             self.store.save(child)
@@ -188,7 +183,7 @@ class ChildRecords:
         require(actor, Action.SUBMIT_SIGNAL)
 
         def attempt() -> None:
-            child = self._child(actor, child_id)
+            child = self.load_child(actor, child_id)
             child.retract_signal(signal_id=signal_id, reason=reason, agency_id=actor.agency_id,
                                  author_id=actor.user_id, author_role=actor.role)
             self.store.save(child)
@@ -203,9 +198,9 @@ class ChildRecords:
         require(actor, Action.MERGE_CHILDREN)
 
         def attempt() -> Child:
-            source = self._child(actor, source_id)
+            source = self.load_child(actor, source_id)
             try:
-                target = self._child(actor, target_id)
+                target = self.load_child(actor, target_id)
             except NotFound:
                 raise InvalidInput.one("target_id", "no such child in this municipality") from None
             source.merge_into(target, reason=reason, author_id=actor.user_id)
@@ -217,7 +212,7 @@ class ChildRecords:
     def events(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> list[dict]:
         """Return the raw stored history the caller may see, optionally as it stood at ``as_of``."""
         require(actor, Action.READ_HISTORY)
-        child = self._child(actor, child_id)
+        child = self.load_child(actor, child_id)
         access = self._gate.open(actor, [child.id])
         visible, kinds, withheld = [], {}, []
         for e in self.store.events.get(child.id):
@@ -248,38 +243,31 @@ class ChildRecords:
             raise RuntimeError("ChildRecords.gate is wired by services.bootstrap")
         return self.gate
 
-    def _child(self, actor: Actor, child_id: UUID) -> Child:
-        try:
-            child = self.store.repository.get(child_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"child {child_id} not found") from None
-        if not isinstance(child, Child):
-            raise NotFound(f"child {child_id} not found")
-        require_same_municipality(actor, child.municipality_id)
-        return child
+    def load_child(self, actor: Actor, child_id: UUID) -> Child:
+        """The child's aggregate for another use case (erasure, imports): 404 outside the municipality."""
+        return load(self.store, Child, child_id, actor, "child")
 
-    def _writable(self, actor: Actor, child_id: UUID) -> Child:
+    def writable_child(self, actor: Actor, child_id: UUID) -> Child:
         """Follow merges so a school system still using an old id loses nothing."""
-        child = self._child(actor, child_id)
+        child = self.load_child(actor, child_id)
         for _ in range(MAX_MERGE_HOPS):
             if child.merged_into is None:
                 return child
-            child = self._child(actor, child.merged_into)
+            child = self.load_child(actor, child.merged_into)
         raise Conflict("the record's merge chain is too long")
 
-    def _merged_family(self, actor: Actor, child: Child) -> list[UUID]:
+    def merged_family(self, actor: Actor, child: Child) -> list[UUID]:
         """The record and every record merged into it (directly or through others)."""
         family, pending = [child.id], list(child.merged_from)
         while pending and len(family) < 1000:
-            record = self._child(actor, pending.pop())
+            record = self.load_child(actor, pending.pop())
             family.append(record.id)
             pending.extend(record.merged_from)
         return family
 
     def _replay(self, actor: Actor, key: str, fingerprint: str) -> dict | None:
-        try:
-            record = self.store.repository.get(IdempotencyRecord.create_id(key))
-        except AggregateNotFoundError:
+        record = find(self.store, IdempotencyRecord.create_id(key), IdempotencyRecord)
+        if record is None:
             return None
         if record.fingerprint != fingerprint:
             raise Conflict("this Idempotency-Key was already used for a different request")
@@ -293,27 +281,21 @@ class ChildRecords:
     def _signal_now(self, child_id: UUID, signal_id: UUID) -> dict:
         return signal_view(fold_signals(self.store.events.get(child_id))[signal_id])
 
-    def _pesel_key(self, municipality_id: UUID, pesel: str) -> str:
+    def pesel_key(self, municipality_id: UUID, pesel: str) -> str:
+        """The pointer key of a PESEL: a keyed digest, so the store never holds the number in clear."""
         return "pesel:" + keyed_digest(self.secret, str(municipality_id), pesel)
 
-    def _dob_key(self, municipality_id: UUID, dob: date) -> str:
+    def dob_key(self, municipality_id: UUID, dob: date) -> str:
+        """The listing key of children born on a day (for likely-duplicate checks), keyed like the PESEL."""
         return "dob:" + keyed_digest(self.secret, str(municipality_id), dob.isoformat())
 
-    def _bucket(self, key: str) -> Bucket:
-        try:
-            return self.store.repository.get(Bucket.create_id(key))
-        except AggregateNotFoundError:
-            return Bucket(key=key)
 
-    def _by_pesel(self, municipality_id: UUID, pesel: str) -> Child | None:
-        try:
-            pointer = self.store.repository.get(Pointer.create_id(self._pesel_key(municipality_id, pesel)))
-        except AggregateNotFoundError:
-            return None
-        return self.store.repository.get(pointer.ref)
+    def by_pesel(self, municipality_id: UUID, pesel: str) -> Child | None:
+        """The child registered with this PESEL in the municipality, if any."""
+        return pointed(self.store, self.pesel_key(municipality_id, pesel))
 
     def _refuse_known_pesel(self, municipality_id: UUID, pesel: str) -> None:
-        existing = self._by_pesel(municipality_id, pesel)
+        existing = self.by_pesel(municipality_id, pesel)
         if existing is not None:
             raise Conflict("a child with this PESEL is already registered", existing_id=str(existing.id))
 
@@ -321,8 +303,8 @@ class ChildRecords:
         """Children with the same or a near birth date and a similar name, best first."""
         found: dict[UUID, dict] = {}
         for dob in _near_dates(probe.date_of_birth):
-            bucket = self._bucket(self._dob_key(probe.municipality_id, dob))
-            for ref in bucket.refs:
+            listing = bucket(self.store, self.dob_key(probe.municipality_id, dob))
+            for ref in listing.refs:
                 other = self.store.repository.get(ref)
                 if other.merged_into is not None or other.erased:
                     continue

@@ -9,23 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.access import Action, Actor, require, require_same_municipality
 from domain.agencies import Agency, AgencyKind, Municipality, User
 from domain.errors import InvalidInput, NotFound
-from domain.indexes import Bucket, Pointer
-from services.adapters.event_store import SafehubStore, retry_on_conflict
+from domain.indexes import Pointer
+from services.adapters.event_store import retry_on_conflict
 from services.adapters.tokens import new_token, token_hash
+from services.usecases.base import UseCase
+from services.usecases.loading import bucket, find, listed, load
 
 MUNICIPALITIES_KEY = "municipalities"
 
 
-class Directory:
+class Directory(UseCase):
     """Use cases for the directory of municipalities, agencies and users."""
-
-    def __init__(self, store: SafehubStore):
-        self.store = store
 
     # --- municipalities --------------------------------------------------------------
 
@@ -37,7 +34,7 @@ class Directory:
 
     def list_municipalities(self) -> list[dict]:
         """List every municipality of this deployment."""
-        return [municipality_view(self._get(Municipality, i)) for i in self._listed(MUNICIPALITIES_KEY)]
+        return [municipality_view(self._get(Municipality, i)) for i in listed(self.store, MUNICIPALITIES_KEY)]
 
     def get_municipality(self, municipality_id: UUID) -> dict:
         """Return one municipality."""
@@ -60,7 +57,7 @@ class Directory:
     def list_agencies(self, actor: Actor) -> list[dict]:
         """List the agencies of the caller's municipality."""
         require(actor, Action.READ_DIRECTORY)
-        ids = self._listed(f"agencies:{actor.municipality_id}")
+        ids = listed(self.store, f"agencies:{actor.municipality_id}")
         return [agency_view(self._get(Agency, i)) for i in ids]
 
     def get_agency(self, actor: Actor | None, agency_id: UUID) -> dict:
@@ -102,7 +99,7 @@ class Directory:
     def list_users(self, actor: Actor) -> list[dict]:
         """List the users of the administrator's municipality."""
         require(actor, Action.MANAGE_DIRECTORY)
-        return [user_view(self._get(User, i)) for i in self._listed(f"users:{actor.municipality_id}")]
+        return [user_view(self._get(User, i)) for i in listed(self.store, f"users:{actor.municipality_id}")]
 
     def get_user(self, actor: Actor, user_id: UUID) -> dict:
         """Return one user of the administrator's municipality."""
@@ -134,12 +131,9 @@ class Directory:
         The answer stays right while none of them has a newer event (``store.versions``).
         """
         digest = token_hash(token)
-        try:
-            pointer = self.store.repository.get(Pointer.create_id("token:" + digest))
-            user = self.store.repository.get(pointer.ref)
-        except AggregateNotFoundError:
-            return None
-        if not user.active or user.token_hash != digest:
+        pointer = find(self.store, Pointer.create_id("token:" + digest), Pointer)
+        user = find(self.store, pointer.ref, User) if pointer is not None else None
+        if user is None or not user.active or user.token_hash != digest:
             return None
         agency = self.store.repository.get(user.agency_id) if user.agency_id else None
         actor = Actor(user.id, user.municipality_id, user.agency_id, agency.kind if agency else None, user.role)
@@ -162,13 +156,7 @@ class Directory:
     # --- helpers ---------------------------------------------------------------------
 
     def _get(self, cls: type, aggregate_id: UUID):
-        try:
-            aggregate = self.store.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} not found") from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} not found")
-        return aggregate
+        return load(self.store, cls, aggregate_id, None, cls.__name__.lower())
 
     def _get_field(self, cls: type, aggregate_id: UUID, field: str):
         try:
@@ -176,11 +164,6 @@ class Directory:
         except NotFound:
             raise InvalidInput.one(field, f"no {cls.__name__.lower()} with id {aggregate_id}") from None
 
-    def _listed(self, key: str) -> list[UUID]:
-        try:
-            return list(self.store.repository.get(Bucket.create_id(key)).refs)
-        except AggregateNotFoundError:
-            return []
 
     def _list_under(self, key: str, build: Callable[[], list]):
         """Save freshly built aggregates and list the first under ``key``, atomically.
@@ -190,13 +173,10 @@ class Directory:
         """
 
         def attempt():
-            try:
-                bucket = self.store.repository.get(Bucket.create_id(key))
-            except AggregateNotFoundError:
-                bucket = Bucket(key=key)
+            listing = bucket(self.store, key)
             aggregates = build()
-            bucket.add(aggregates[0].id)
-            self.store.save(*aggregates, bucket)
+            listing.add(aggregates[0].id)
+            self.store.save(*aggregates, listing)
             return aggregates[0]
 
         return retry_on_conflict(attempt)

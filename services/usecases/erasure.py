@@ -11,24 +11,25 @@ from uuid import UUID
 
 from domain.access import Action, Actor, require
 from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.usecases.base import UseCase
 from services.usecases.children import ChildRecords
 
 
-class Erasure:
+class Erasure(UseCase):
     """The erasure use case."""
 
     def __init__(self, store: SafehubStore, children: ChildRecords):
-        self.store = store
+        super().__init__(store, children.clock, gate=children.gate)
         self.children = children
 
     def erase(self, actor: Actor, child_id: UUID, *, ground: str, reference: str) -> dict:
         """Erase the child's personal data (and that of records merged with it)."""
         require(actor, Action.ERASE_CHILD)
-        root = self.children._writable(actor, child_id)
-        family = self.children._merged_family(actor, root)
+        root = self.children.writable_child(actor, child_id)
+        family = self.children.merged_family(actor, root)
 
         def attempt(record_id: UUID) -> None:
-            record = self.children._child(actor, record_id)
+            record = self.children.load_child(actor, record_id)
             if not record.erased:
                 record.erase(ground=ground, reference=reference, author_id=actor.user_id, author_role=actor.role)
                 self.store.save(record)

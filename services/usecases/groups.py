@@ -11,8 +11,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.access import Action, Actor, require
 from domain.agencies import Agency, Role, User
 from domain.blue_cards import BlueCard
@@ -21,7 +19,8 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.groups import TeamCalendar, WorkingGroup
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.usecases.base import UseCase
-from services.usecases.blue_cards import bucket, is_chair, listed, load
+from services.usecases.blue_cards import is_chair
+from services.usecases.loading import bucket, find, listed, load
 from services.usecases.presenters import plain
 
 _META = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -188,10 +187,7 @@ class WorkingGroups(UseCase):
         return next(d for d in meeting["decisions"] if d["id"] == str(decision_id))
 
     def _team_calendar(self, actor: Actor) -> TeamCalendar | None:
-        try:
-            return self.store.repository.get(TeamCalendar.create_id(actor.municipality_id))
-        except AggregateNotFoundError:
-            return None
+        return find(self.store, TeamCalendar.create_id(actor.municipality_id), TeamCalendar)
 
     def _team_meeting(self, actor: Actor, meeting_id: UUID) -> dict:
         for m in self.team_meetings(actor):

@@ -10,16 +10,14 @@ from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
-from domain.access import Action, Actor, require, require_same_municipality
+from domain.access import Action, Actor, require
 from domain.agencies import Agency, AgencyKind
 from domain.children import Child
-from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.errors import Forbidden, InvalidInput
 from domain.help_plans import HelpPlan
-from domain.indexes import Bucket
 from services.adapters.event_store import retry_on_conflict
 from services.usecases.base import UseCase
+from services.usecases.loading import bucket, find, listed, load
 
 MAX_MERGE_HOPS = 10
 
@@ -44,10 +42,10 @@ class HelpPlans(UseCase):
 
         def attempt() -> HelpPlan:
             created = build()
-            buckets = [self._bucket(f"help_plans:{actor.municipality_id}")]
-            buckets += [self._bucket(f"help_plans:child:{c}") for c in survivors]
-            for bucket in buckets:
-                bucket.add(created.id)
+            buckets = [bucket(self.store, f"help_plans:{actor.municipality_id}")]
+            buckets += [bucket(self.store, f"help_plans:child:{c}") for c in survivors]
+            for listing in buckets:
+                listing.add(created.id)
             self.store.save(created, *buckets)
             return created
 
@@ -94,7 +92,7 @@ class HelpPlans(UseCase):
         """List the municipality's plans, or one child's, newest first."""
         require(actor, Action.READ_HELP_PLAN)
         key = f"help_plans:child:{child_id}" if child_id else f"help_plans:{actor.municipality_id}"
-        plans = [self._plan(actor, ref) for ref in self._listed(key)]
+        plans = [self._plan(actor, ref) for ref in listed(self.store, key)]
         return [self._summary(p) for p in sorted(plans, key=lambda p: p.created_on, reverse=True)]
 
     def overdue_actions(self, actor: Actor, child_id: UUID | None = None, today: date | None = None) -> list[dict]:
@@ -105,7 +103,7 @@ class HelpPlans(UseCase):
         """
         require(actor, Action.READ_HELP_PLAN)
         key = f"help_plans:child:{child_id}" if child_id else f"help_plans:{actor.municipality_id}"
-        return self.overdue_actions_of_plans(actor, self._listed(key), today=today)
+        return self.overdue_actions_of_plans(actor, listed(self.store, key), today=today)
 
     def overdue_actions_of_plans(self, actor: Actor, plan_ids: Iterable[UUID | str],
                                  today: date | None = None) -> list[dict]:
@@ -133,23 +131,13 @@ class HelpPlans(UseCase):
             raise Forbidden("help plans are drawn up by the social-welfare centre (OPS)")
 
     def _plan(self, actor: Actor, plan_id: UUID) -> HelpPlan:
-        try:
-            plan = self.store.repository.get(plan_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"help plan {plan_id} not found") from None
-        if not isinstance(plan, HelpPlan):
-            raise NotFound(f"help plan {plan_id} not found")
-        require_same_municipality(actor, plan.municipality_id)
-        return plan
+        return load(self.store, HelpPlan, plan_id, actor, "help plan")
 
     def _survivor(self, actor: Actor, child_id: UUID, index: int) -> UUID:
         """The child's record (or the record it was merged into), refusing unknown children by field."""
         for _ in range(MAX_MERGE_HOPS):
-            try:
-                child = self.store.repository.get(child_id)
-            except AggregateNotFoundError:
-                child = None
-            if not isinstance(child, Child) or child.municipality_id != actor.municipality_id:
+            child = find(self.store, child_id, Child)
+            if child is None or child.municipality_id != actor.municipality_id:
                 raise InvalidInput.one(f"child_ids.{index}", f"no child with id {child_id} in this municipality")
             if child.merged_into is None:
                 return child.id
@@ -162,25 +150,12 @@ class HelpPlans(UseCase):
             agency_id = action.get("agency_id")
             if not agency_id:
                 continue
-            try:
-                agency = self.store.repository.get(agency_id)
-            except AggregateNotFoundError:
-                agency = None
-            if not isinstance(agency, Agency) or agency.municipality_id != actor.municipality_id:
+            agency = find(self.store, agency_id, Agency)
+            if agency is None or agency.municipality_id != actor.municipality_id:
                 raise InvalidInput.one(f"plan.actions.{i}.agency_id",
                                        f"no agency with id {agency_id} in this municipality")
 
-    def _bucket(self, key: str) -> Bucket:
-        try:
-            return self.store.repository.get(Bucket.create_id(key))
-        except AggregateNotFoundError:
-            return Bucket(key=key)
 
-    def _listed(self, key: str) -> list[UUID]:
-        try:
-            return list(self.store.repository.get(Bucket.create_id(key)).refs)
-        except AggregateNotFoundError:
-            return []
 
     def _summary(self, plan: HelpPlan) -> dict:
         current = plan.current

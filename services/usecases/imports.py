@@ -15,9 +15,6 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo
-
-from eventsourcing.application import AggregateNotFoundError
 
 from domain.access import Action, Actor, require
 from domain.children import MAX_DETAILS, Child, check_days, check_observed_at, check_text
@@ -29,22 +26,22 @@ from domain.signals import CATALOGUE, SEVERITIES, check_submittable
 from projections.collector import collector_paused
 from services.adapters.csv_import import Row, parse
 from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.usecases.base import UseCase
 from services.usecases.children import ChildRecords
+from services.usecases.loading import bucket, find
 
 _SIGNAL_IDS = UUID("3b0c8f0e-9a57-4c1e-8d4f-6a2f1f2d7c11")
 _LABELS = {k.label_pl.lower(): k.code for k in CATALOGUE.values()} | {
     k.label_en.lower(): k.code for k in CATALOGUE.values()}
 
 
-class SignalImports:
+class SignalImports(UseCase):
     """The CSV import use case."""
 
     def __init__(self, store: SafehubStore, children: ChildRecords, clock: Callable[[], datetime],
                  timezone: str = "Europe/Warsaw"):
-        self.store = store
+        super().__init__(store, clock, timezone, gate=children.gate)
         self.children = children
-        self.clock = clock
-        self.zone = ZoneInfo(timezone)
 
     def import_csv(self, actor: Actor, data: bytes, *, idempotency_key: str | None = None,
                    dry_run: bool = False) -> dict:
@@ -77,9 +74,8 @@ class SignalImports:
         return retry_on_conflict(attempt)
 
     def _replay(self, key: str, fingerprint: str) -> dict | None:
-        try:
-            record = self.store.repository.get(IdempotencyRecord.create_id(key))
-        except AggregateNotFoundError:
+        record = find(self.store, IdempotencyRecord.create_id(key), IdempotencyRecord)
+        if record is None:
             return None
         if record.fingerprint != fingerprint:
             raise Conflict("this Idempotency-Key was already used for a different file")
@@ -197,7 +193,7 @@ class _Batch:
     def _child(self, fields: dict) -> tuple[Child, bool]:
         municipality = self.actor.municipality_id
         if fields["pesel"]:
-            known = self.records._by_pesel(municipality, fields["pesel"])
+            known = self.records.by_pesel(municipality, fields["pesel"])
             if known is not None:
                 return self._loaded(known.id), False
             pending = self.new_children.get(("pesel", fields["pesel"]))
@@ -252,7 +248,7 @@ class _Batch:
         self._bucket(fields["date_of_birth"]).add(child.id)
         self.registered.add(child.id)
         if fields["pesel"]:
-            self.pointers.append(Pointer(key=self.records._pesel_key(self.actor.municipality_id,
+            self.pointers.append(Pointer(key=self.records.pesel_key(self.actor.municipality_id,
                                                                      fields["pesel"]), ref=child.id))
             self.new_children[("pesel", fields["pesel"])] = child
         self.new_children[name_key] = child
@@ -261,7 +257,7 @@ class _Batch:
 
     def _loaded(self, child_id: UUID, follow: bool = True) -> Child:
         if child_id not in self.children:
-            child = self.records._child(self.actor, child_id)
+            child = self.records.load_child(self.actor, child_id)
             self.children[child_id] = child
         child = self.children[child_id]
         if follow and child.merged_into is not None:
@@ -270,13 +266,13 @@ class _Batch:
 
     def _dob_key(self, dob: date) -> str:
         if dob not in self.dob_keys:
-            self.dob_keys[dob] = self.records._dob_key(self.actor.municipality_id, dob)
+            self.dob_keys[dob] = self.records.dob_key(self.actor.municipality_id, dob)
         return self.dob_keys[dob]
 
     def _bucket(self, dob: date) -> Bucket:
         key = self._dob_key(dob)
         if key not in self.buckets:
-            self.buckets[key] = Bucket(key=key) if key in self.absent else self.records._bucket(key)
+            self.buckets[key] = Bucket(key=key) if key in self.absent else bucket(self.records.store, key)
         return self.buckets[key]
 
 

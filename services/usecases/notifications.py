@@ -15,16 +15,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.access import Action, Actor, require, require_same_municipality
 from domain.agencies import Agency, AgencyKind, Role
 from domain.children import Child
 from domain.errors import Forbidden, NotFound
-from domain.indexes import Bucket
 from domain.notifications import INTERVENTION_KIND, Notification, check_intervention, load_school_days
 from projections.notices import UNACKNOWLEDGED, NoticesView
 from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.usecases.base import UseCase
+from services.usecases.loading import find, listed
 
 if TYPE_CHECKING:
     from projections.runner import Followers
@@ -35,19 +34,18 @@ log = logging.getLogger("safehub.notifications")
 ESCALATE_TASK = "safehub.escalate_notifications"
 
 
-class Notifications:
-    """Operation Encompass: the school and OPS hear of a domestic intervention before school."""
+class Notifications(UseCase):
+    """Operation Encompass: the school and OPS hear of a domestic intervention before school.
 
-    #: The read audit (wired by bootstrap): a notice names a child and what the police saw.
-    gate: ChildGate | None = None
+    Its ``gate`` audits every read: a notice names a child and what the police saw.
+    """
 
     def __init__(self, store: SafehubStore, followers: Followers, projector: Any, clock: Callable[[], datetime],
-                 policy_path: str | None = None):
-        self.store = store
+                 policy_path: str | None = None, *, gate: ChildGate | None = None):
+        super().__init__(store, clock, gate=gate)
         self.followers = followers
         #: Lets the read model catch up before a listing (in-process, or waiting for the workers).
         self.projector = projector
-        self.clock = clock
         self.policy = load_school_days(policy_path)
 
     # --- issuing (a hook of ChildRecords.record_signal, inside the same save) ------------
@@ -206,14 +204,10 @@ class Notifications:
         return notice
 
     def _get(self, aggregate_id: UUID) -> object | None:
-        try:
-            return self.store.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
+        return find(self.store, aggregate_id)
 
     def _listed(self, key: str) -> list[UUID]:
-        found = self._get(Bucket.create_id(key))
-        return list(found.refs) if isinstance(found, Bucket) else []
+        return listed(self.store, key)
 
     def _view(self, notice: Notification, direction: str) -> dict:
         stamps = {type(e).__name__: e for e in self.store.events.get(notice.id)}

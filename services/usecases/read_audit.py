@@ -24,60 +24,20 @@ from domain.access import Action, Actor, ChildAccess, require
 from domain.agencies import Role
 from domain.children import Child
 from domain.errors import Forbidden, InvalidInput
-from projections.views import ViewMixin, from_ts, ts
+from projections.views import from_ts, ts
 from services.adapters.event_store import SafehubStore
-from services.usecases.blue_cards import load
-
-MAX_PAGE = 1000
-
-
-class ReadLogTable(ViewMixin):
-    """The append-only table; borrows the read models' backend plumbing, follows no events."""
-
-    name = "read_audit"
-    topics = ()
-    tables = ("read_audit",)
-    ddl = (
-        "CREATE TABLE IF NOT EXISTS read_audit ("
-        " read_id TEXT PRIMARY KEY, at TEXT NOT NULL, municipality_id TEXT NOT NULL, user_id TEXT NOT NULL,"
-        " role TEXT NOT NULL, agency_id TEXT, agency_kind TEXT, child_id TEXT NOT NULL, view TEXT NOT NULL,"
-        " grounds TEXT NOT NULL, withheld TEXT NOT NULL, detail TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS read_audit_child ON read_audit (child_id, at)",
-        "CREATE INDEX IF NOT EXISTS read_audit_municipality ON read_audit (municipality_id, at)",
-    )
-
-    def append(self, rows: list[tuple]) -> None:
-        """Insert the rows of one read, all or none, committed on return.
-
-        Usually one statement on its own (one round trip on PostgreSQL); a read of many
-        children (a caseload) sends several in one transaction, within SQLite's limit on
-        the parameters of one statement.
-        """
-        if len(rows) <= ROWS_PER_STATEMENT:
-            self.execute_alone(_insert_rows(len(rows)), [v for row in rows for v in row])
-            return
-        with self.datastore.transaction(commit=True) as cursor:
-            for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                chunk = rows[start:start + ROWS_PER_STATEMENT]
-                self.run(cursor, _insert_rows(len(chunk)), [v for row in chunk for v in row])
+from services.adapters.read_log import MAX_PAGE, ReadLogTable
+from services.usecases.base import UseCase
+from services.usecases.loading import load
 
 
-#: Audit rows per INSERT (12 parameters each: well within SQLite's 999 of old builds).
-ROWS_PER_STATEMENT = 80
-
-
-def _insert_rows(count: int) -> str:
-    return "INSERT INTO read_audit VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * count)  # noqa: S608 - placeholders only
-
-
-class ReadAudit:
+class ReadAudit(UseCase):
     """Write a line per child for every read of child data; list them for those allowed."""
 
     def __init__(self, table: ReadLogTable, store: SafehubStore, clock: Callable[[], datetime],
                  case_agencies: Callable[[str], set[str]] | None = None):
+        super().__init__(store, clock)
         self.table = table
-        self.store = store
-        self.clock = clock
         #: child id -> agencies that opened a Blue Card for the child (wired from the deadlines view).
         self.case_agencies = case_agencies or (lambda child_id: set())
 
@@ -102,21 +62,9 @@ class ReadAudit:
             if child_id is None:
                 raise InvalidInput.one("child_id", "name the child whose reads you want to see")
             self._require_case_owner(actor, child_id)
-        clauses, params = ["municipality_id = ?"], [str(actor.municipality_id)]
-        for column, value in (("child_id", child_id), ("user_id", user_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(str(value))
-        if since is not None:
-            clauses.append("at >= ?")
-            params.append(ts(since))
-        if until is not None:
-            clauses.append("at < ?")
-            params.append(ts(until))
         limit = max(1, min(limit, MAX_PAGE))
-        rows = self.table.query(
-            f"SELECT * FROM read_audit WHERE {' AND '.join(clauses)} ORDER BY at DESC, read_id DESC LIMIT ?",  # noqa: S608
-            (*params, limit))
+        rows = self.table.newest(actor.municipality_id, child_id=child_id, user_id=user_id, since=since,
+                                 until=until, limit=limit)
         return {"reads": [_read_view(r) for r in rows], "limit": limit}
 
     def _require_case_owner(self, actor: Actor, child_id: UUID) -> None:

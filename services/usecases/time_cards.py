@@ -6,17 +6,15 @@ from collections.abc import Callable
 from datetime import date, time
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.access import Action, Actor, require, require_same_municipality
 from domain.agencies import Role, User
 from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.help_plans import HelpPlan
-from domain.indexes import Bucket
 from domain.time_cards import TimeCard, check_month
 from services.adapters.event_store import retry_on_conflict
 from services.usecases.base import UseCase
+from services.usecases.loading import bucket, find, listed
 
 
 def hours(minutes: int) -> float:
@@ -39,9 +37,9 @@ class TimeCards(UseCase):
         def attempt() -> TimeCard:
             card = TimeCard.open(municipality_id=actor.municipality_id, assistant_id=actor.user_id,
                                  agency_id=actor.agency_id, month=month, today=self.today())
-            bucket = self._bucket(f"time_cards:{actor.municipality_id}:{month}")
-            bucket.add(card.id)
-            self.store.save(card, bucket)
+            listing = bucket(self.store, f"time_cards:{actor.municipality_id}:{month}")
+            listing.add(card.id)
+            self.store.save(card, listing)
             return card
 
         return self._view(retry_on_conflict(attempt, on_conflict=lambda: self._refuse_existing(card_id, month)))
@@ -143,11 +141,7 @@ class TimeCards(UseCase):
         return self._view(retry_on_conflict(attempt))
 
     def _find(self, card_id: UUID) -> TimeCard | None:
-        try:
-            card = self.store.repository.get(card_id)
-        except AggregateNotFoundError:
-            return None
-        return card if isinstance(card, TimeCard) else None
+        return find(self.store, card_id, TimeCard)
 
     def _refuse_existing(self, card_id: UUID, month: str) -> None:
         if self._find(card_id) is not None:
@@ -177,10 +171,7 @@ class TimeCards(UseCase):
         if actor.role == Role.FAMILY_ASSISTANT.value:
             own = self._find(TimeCard.create_id(actor.user_id, month))
             return [own] if own is not None else []
-        try:
-            refs = self.store.repository.get(Bucket.create_id(f"time_cards:{actor.municipality_id}:{month}")).refs
-        except AggregateNotFoundError:
-            return []
+        refs = listed(self.store, f"time_cards:{actor.municipality_id}:{month}")
         return [self._card(actor, ref) for ref in refs]
 
     def _family(self, actor: Actor, help_plan_id: UUID | None, child_ids: list[UUID]) -> list[UUID]:
@@ -197,10 +188,7 @@ class TimeCards(UseCase):
         return child_ids
 
     def _get(self, aggregate_id: UUID) -> object | None:
-        try:
-            return self.store.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
+        return find(self.store, aggregate_id)
 
     def _family_label(self, card: TimeCard, key: str) -> dict:
         """Name a family for people: its plan's household, or its children's names."""
@@ -218,11 +206,6 @@ class TimeCards(UseCase):
         user = self._get(user_id)
         return user.name if isinstance(user, User) else ""
 
-    def _bucket(self, key: str) -> Bucket:
-        try:
-            return self.store.repository.get(Bucket.create_id(key))
-        except AggregateNotFoundError:
-            return Bucket(key=key)
 
     def _view(self, card: TimeCard) -> dict:
         by_family = card.minutes_by_family()

@@ -8,12 +8,11 @@ from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.access import Action, Actor, ChildAccess, category_of, require, require_same_municipality
 from domain.children import Child
 from domain.errors import NotFound
-from domain.risk import RiskPolicy, assess
+from domain.risk import assess
+from domain.risk_policy import RiskPolicy
 from domain.signals import CATALOGUE
 from projections.bounded_cache import BoundedCache
 from projections.risk import RiskView
@@ -21,7 +20,9 @@ from projections.runner import Followers
 from projections.timeline import ROWS_CACHE_ROWS, TimelineView
 from projections.views import from_ts, ts
 from services.adapters.event_store import SafehubStore
+from services.usecases.base import UseCase
 from services.usecases.gate import ChildGate
+from services.usecases.loading import load
 from services.usecases.point_in_time import family_events, replay_timeline, risk_signals
 from services.usecases.presenters import without_text
 
@@ -69,18 +70,17 @@ def access_class(access: ChildAccess) -> tuple:
     return (access.grounds.value, str(actor.agency_id) if actor.agency_id else None, actor.agency_kind)
 
 
-class ChildViews:
+class ChildViews(UseCase):
     """Reads of the timeline and risk projections, checked against the access policy."""
 
     def __init__(self, store: SafehubStore, followers: Followers, projector: object,
-                 clock: Callable[[], datetime], policy: RiskPolicy, gate: ChildGate):
-        self.store = store
-        self.gate = gate
+                 clock: Callable[[], datetime], policy: RiskPolicy, gate: ChildGate, *,
+                 rendered: BoundedCache[Rendered] | None = None):
+        super().__init__(store, clock, gate=gate)
         self.followers = followers
         self.projector = projector
-        self.clock = clock
         self.policy = policy
-        self.rendered = rendered_timelines(ROWS_CACHE_ROWS)
+        self.rendered = rendered if rendered is not None else rendered_timelines(ROWS_CACHE_ROWS)
 
     @property
     def timeline_view(self) -> TimelineView:
@@ -171,7 +171,7 @@ class ChildViews:
         events = self._events_as_of(actor, child_id, as_of)
         ids = sorted({str(e.originator_id) for e in events})
         access = self.gate.open(actor, ids)
-        view = replay_timeline(events, self.timeline_view.query("SELECT * FROM timeline_agencies"))
+        view = replay_timeline(events, self.timeline_view.agencies())
         try:
             since, until = filters.pop("since"), filters.pop("until")
             rows = view.entries(ids, since=ts(since) if since else None, until=ts(until) if until else None,
@@ -226,12 +226,7 @@ class ChildViews:
         if known:
             municipality_id = UUID(known[0]["municipality_id"])
         else:
-            try:
-                child = self.store.repository.get(child_id)
-            except AggregateNotFoundError:
-                raise NotFound(f"child {child_id} not found") from None
-            if not isinstance(child, Child):
-                raise NotFound(f"child {child_id} not found")
+            child = load(self.store, Child, child_id, None, "child")
             municipality_id = child.municipality_id
         require_same_municipality(actor, municipality_id)
         return {"head": head, "caught_up": caught_up, "members": members, "positions": positions}

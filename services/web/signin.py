@@ -29,7 +29,6 @@ from flask import (
 )
 
 from domain.access import Actor
-from services.adapters.sign_in_failures import FailureLog
 from services.http.context import services
 from services.usecases.accounts import Accounts
 from services.web import csrf
@@ -42,16 +41,8 @@ SESSION_SECONDS = 8 * 3600
 
 
 def accounts() -> Accounts:
-    """The app's Accounts, with the shared failure log (opened once per process)."""
-    found = current_app.extensions.get("safehub_accounts")
-    if found is None:
-        svc = services()
-        settings = svc.settings
-        failures = (FailureLog(postgres_url=settings.database_url) if settings.database_url
-                    else FailureLog(sqlite_path=settings.data_dir / "signin.sqlite"))
-        found = current_app.extensions["safehub_accounts"] = Accounts(svc.store, svc.directory, failures,
-                                                                      svc.children.clock)
-    return found
+    """The process's Accounts, with the failure log every web worker shares (built by bootstrap)."""
+    return services().accounts
 
 
 def person() -> Actor | None:

@@ -216,10 +216,9 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_no_page_shows_one_municipality_another_municipalitys_data(app, client, services, world, clock,
                                                                    cheap_hashes):
-    from services.usecases.accounts import Accounts
 
     b = ForeignMunicipality(client, services, clock())
-    accounts = Accounts(services.store, services.directory, None, services.children.clock)
+    accounts = services.accounts
     password = "Bardzo-Tajne-Hasło-1"
     checked = 0
     for label, user in world.users.items():

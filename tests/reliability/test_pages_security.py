@@ -77,9 +77,8 @@ def test_sign_in_brute_force_csrf_headers_and_secrets_on_a_real_two_worker_serve
     people = make_users(env)[0]
     services = build(Settings.from_env(env))
     try:
-        from services.usecases.accounts import Accounts
 
-        accounts = Accounts(services.store, services.directory, None, services.children.clock)
+        accounts = services.accounts
         for login, label in (("pedagog", "school"), ("kurator", "case_worker"), ("dyrektor", "coordinator")):
             user = services.directory.authenticate(people[label])
             assert user is not None

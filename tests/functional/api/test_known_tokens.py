@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.api.auth import KnownTokens
 from services.bootstrap import build
+from services.usecases.known_tokens import KnownTokens
 
 ME = "/api/v1/me"
 
@@ -13,7 +13,7 @@ ME = "/api/v1/me"
 def test_a_known_token_is_answered_without_looking_it_up_again(app, client, world, monkeypatch):
     school = world.users["school"]
     assert client.get(ME, headers=school.headers).status_code == 200
-    known: KnownTokens = app.extensions["safehub_tokens"]
+    known: KnownTokens = app.extensions["safehub"].known_tokens
     lookups = []
     real = known.directory.authenticate_with_basis
     monkeypatch.setattr(known.directory, "authenticate_with_basis", lambda t: lookups.append(t) or real(t))

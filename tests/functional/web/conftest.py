@@ -8,8 +8,6 @@ from uuid import UUID
 
 import pytest
 
-from services.usecases.accounts import Accounts
-
 PASSWORD = "correct horse battery"
 
 
@@ -58,7 +56,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def logins(services, world) -> dict[str, str]:
     """Every world user gets a login (its label) and the same password."""
-    accounts = Accounts(services.store, services.directory, None, services.children.clock)
+    accounts = services.accounts
     for label, member in world.users.items():
         accounts.set_password(member.id, PASSWORD, label.replace("_", "-"))
     return {label: label.replace("_", "-") for label in world.users}

@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 import pytest
 
-from services.usecases.accounts import Accounts
 from tests.functional.api.test_access_matrix import ROLES, row, scene  # noqa: F401 - the shared scene fixture
 from tests.functional.web.conftest import PASSWORD, csrf_of
 
@@ -75,7 +74,7 @@ def browsers(scene):  # noqa: F811 - the fixture imported above
     """A signed-in test client per reader."""
     _client, users, ids, markers, app = scene
     services = app.extensions["safehub"]
-    accounts = Accounts(services.store, services.directory, None, services.children.clock)
+    accounts = services.accounts
     signed_in = {}
     for role in ROLES:
         login = f"matrix-{role.replace('_', '-')}"

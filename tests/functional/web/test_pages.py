@@ -20,9 +20,8 @@ def test_an_administrator_is_refused_a_child_page(browser, kacper):
 
 def test_another_municipality_s_child_does_not_exist(browser, services, kacper):
     other = make_world(services, "Gmina Sąsiednia")
-    from services.usecases.accounts import Accounts
 
-    Accounts(services.store, services.directory, None, services.children.clock).set_password(
+    services.accounts.set_password(
         other.users["coordinator"].id, "correct horse battery", "other-coordinator")
     browser.sign_in("other-coordinator")
     answer = browser.get(f"/children/{kacper['id']}")

@@ -95,11 +95,10 @@ def test_the_language_switch_sets_english_and_back(browser):
 
 
 def test_a_new_password_ends_the_old_sessions(browser, services, world):
-    from services.usecases.accounts import Accounts
 
     browser.sign_in("school")
     assert browser.get("/start").status_code == 200
-    Accounts(services.store, services.directory, None, services.children.clock).set_password(
+    services.accounts.set_password(
         world.users["school"].id, "another long password")
     assert browser.get("/start").status_code == 302
 
@@ -117,11 +116,10 @@ def test_create_user_sets_a_password_from_the_command_line(tmp_path, monkeypatch
     assert "login: iod" in made.output and "a long enough password" not in made.output.split("Repeat")[-1]
     from services.bootstrap import build
     from services.config import Settings
-    from services.usecases.accounts import Accounts
 
     svc = build(Settings.from_env())
     try:
-        accounts = Accounts(svc.store, svc.directory, None, svc.children.clock)
+        accounts = svc.accounts
         assert accounts.sign_in("iod", "a long enough password").actor.role == "auditor"
         assert accounts.sign_in("iod", "wrong password!").actor is None
         stored = [e for e in svc.store.recorder.select_notifications(1, 1000)]

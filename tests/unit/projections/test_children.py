@@ -7,7 +7,6 @@ from datetime import date
 from uuid import UUID
 
 from domain.children import Child
-from services.usecases.erasure import Erasure
 from tests.functional.api.test_help_plans import plan_body
 from tests.unit.projections.history import generate
 
@@ -39,7 +38,7 @@ def test_families_names_and_plans_match_the_records_and_a_rebuild_equals_live(se
     family = services.help_plans.draw(assistant, child_ids=[ids[6], ids[7]], household="Testowi",
                                       plan=_plan(world))
     alone = services.help_plans.draw(assistant, child_ids=[ids[7]], plan=_plan(world))
-    Erasure(services.store, services.children).erase(coordinator, ids[8], ground="authorised_request",
+    services.erasure.erase(coordinator, ids[8], ground="authorised_request",
                                                      reference="ZI.1")
     services.followers.catch_up()
     view = follower.view
