@@ -1,0 +1,5 @@
+"""``python -m services.cli``: the same command as ``safehub``."""
+
+from services.cli import main
+
+main()
