@@ -25,12 +25,12 @@ from services.api import deadlines as deadlines_api
 from services.api import groups as groups_api
 from services.api import notifications as notifications_api
 from services.api import reports as reports_api
-from services.api.auth import current_actor
-from services.api.errors import register_error_handlers
 from services.api.schemas import ErrorSchema
 from services.bootstrap import Services, build
 from services.config import Settings
 from services.http import ops
+from services.http.auth import current_actor
+from services.http.errors import register_error_handlers
 from services.web.app import init_web
 
 #: Requests whose bodies must be JSON (the CSV import adds its own rule later).

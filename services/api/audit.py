@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 
 from domain.access import Action, require
 from services.adapters.integrity import verify
-from services.api.auth import current_actor
 from services.api.schemas import VerifyQuerySchema, VerifySchema
 from services.api.schemas_audit import ReadsQuerySchema, ReadsSchema
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit and tamper evidence")

@@ -8,7 +8,6 @@ from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schemas_procedure import (
     BlueCardQuerySchema,
     BlueCardSchema,
@@ -21,6 +20,7 @@ from services.api.schemas_procedure import (
     NoteSchema,
     ReviewSchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("blue_cards", __name__, url_prefix="/api/v1/blue-cards",

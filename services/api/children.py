@@ -7,7 +7,6 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schemas import (
     ChildCreateSchema,
     ChildQuerySchema,
@@ -18,6 +17,7 @@ from services.api.schemas import (
     EventsQuerySchema,
     MergeSchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("children", __name__, url_prefix="/api/v1/children", description="Children")

@@ -7,7 +7,6 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.blue_cards import answer
 from services.api.groups import AGENDA_HTML_DOC, agenda_answer
 from services.api.schema_kit import request_language
@@ -22,6 +21,7 @@ from services.api.schemas_procedure import (
     MinutesSchema,
     TeamAgendaQuerySchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("deadlines", __name__, url_prefix="/api/v1", description="Deadlines and the team's agenda")

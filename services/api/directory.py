@@ -7,7 +7,6 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schemas import (
     AgencyCreateSchema,
     AgencySchema,
@@ -16,6 +15,7 @@ from services.api.schemas import (
     UserSchema,
     UserWithTokenSchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Agencies and users")

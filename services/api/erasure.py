@@ -7,8 +7,8 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schemas_erasure import ErasedSchema, ErasureSchema
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("erasure", __name__, url_prefix="/api/v1/children", description="Erasure")

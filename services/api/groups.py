@@ -8,7 +8,6 @@ from flask import make_response, render_template
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.blue_cards import answer
 from services.api.schema_kit import request_language
 from services.api.schemas_procedure import (
@@ -25,6 +24,7 @@ from services.api.schemas_procedure import (
     MinutesSchema,
     NoteSchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("working_groups", __name__, url_prefix="/api/v1/working-groups", template_folder="templates",

@@ -7,7 +7,6 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schemas_family import (
     HelpPlanCreateSchema,
     HelpPlanEvaluationSchema,
@@ -19,6 +18,7 @@ from services.api.schemas_family import (
     OverdueActionSchema,
     OverdueQuerySchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("help_plans", __name__, url_prefix="/api/v1/help-plans", description="Help plans")

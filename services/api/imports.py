@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
 from domain.errors import InvalidInput
-from services.api.auth import current_actor
 from services.api.schemas import IdempotencyHeaderSchema, ImportQuerySchema, ImportReportSchema
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/signals", description="Bulk import")

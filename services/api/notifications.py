@@ -7,8 +7,8 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schemas_family import AcknowledgementSchema, NotificationQuerySchema, NotificationSchema
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",

@@ -6,7 +6,6 @@ from flask import make_response, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.blue_cards import answer
 from services.api.schemas_reports import (
     CasesQuerySchema,
@@ -16,6 +15,7 @@ from services.api.schemas_reports import (
     ProgrammeQuerySchema,
     ProgrammeReportSchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 from services.usecases.reports import programme_csv
 

@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 
 from domain.access import Action, require
 from domain.signals import CATALOGUE
-from services.api.auth import current_actor
 from services.api.schemas import (
     IdempotencyHeaderSchema,
     SignalCorrectionSchema,
@@ -18,6 +17,7 @@ from services.api.schemas import (
     SignalRetractionSchema,
     SignalSchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("signals", __name__, url_prefix="/api/v1", description="Signals")

@@ -8,7 +8,6 @@ from flask import Response, jsonify, render_template_string
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schemas_family import (
     ReportQuerySchema,
     ServiceReportSchema,
@@ -21,6 +20,7 @@ from services.api.schemas_family import (
     TimeEntryCreateSchema,
     TimeEntryRemovalSchema,
 )
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("time_cards", __name__, url_prefix="/api/v1/time-cards", description="Family-assistant time cards")

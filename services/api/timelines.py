@@ -8,9 +8,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.api.auth import current_actor
 from services.api.schema_kit import request_language
 from services.api.schemas import RiskQuerySchema, RiskSchema, TimelineQuerySchema, TimelineSchema
+from services.http.auth import current_actor
 from services.http.context import services
 
 blp = Blueprint("timelines", __name__, url_prefix="/api/v1/children", description="Timeline and risk")

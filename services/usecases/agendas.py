@@ -25,6 +25,7 @@ from projections.timeline import TimelineView
 from projections.views import from_ts, ts
 from services.adapters.event_store import SafehubStore
 from services.usecases.agenda_cache import FAMILY_CACHE_SIZE, KnownFamilies, RecentRows, RiskSignals
+from services.usecases.base import UseCase
 from services.usecases.deadlines import Deadlines, as_iso, item_view
 from services.usecases.groups import WorkingGroups
 from services.usecases.help_plans import HelpPlans
@@ -33,12 +34,12 @@ _SERIOUS = frozenset({"high", "critical"})
 _BAND_ORDER = ("low", "medium", "high", "review_now")
 
 
-class Agendas:
+class Agendas(UseCase):
     """The next meeting's agenda for a group or for the whole team, ordered by urgency."""
 
     def __init__(self, store: SafehubStore, deadlines: Deadlines, groups: WorkingGroups, risk_policy: RiskPolicy,
                  help_plans: HelpPlans | None = None):
-        self.store = store
+        super().__init__(store, deadlines.clock)
         self.deadlines = deadlines
         self.groups = groups
         self.risk_policy = risk_policy

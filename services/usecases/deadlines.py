@@ -25,6 +25,7 @@ from projections.deadlines import DeadlinesView
 from projections.runner import Followers
 from projections.views import from_ts
 from services.adapters.event_store import SafehubStore
+from services.usecases.base import UseCase
 from services.usecases.help_plans import HelpPlans
 
 log = logging.getLogger("safehub.deadlines")
@@ -74,15 +75,14 @@ def as_iso(text: str | None) -> str | None:
     return from_ts(text).isoformat() if text else None
 
 
-class Deadlines:
+class Deadlines(UseCase):
     """What is due and overdue, per team and per group; reminders for what became overdue."""
 
     def __init__(self, store: SafehubStore, followers: Followers, projector: object,
                  clock: Callable[[], datetime], policy: ProcedurePolicy, help_plans: HelpPlans | None = None):
-        self.store = store
+        super().__init__(store, clock)
         self.followers = followers
         self.projector = projector
-        self.clock = clock
         self.policy = policy
         #: Overdue help-plan actions join the deadline list (they belong to no group).
         self.help_plans = help_plans
@@ -92,7 +92,7 @@ class Deadlines:
         return self.followers["deadlines"].view  # type: ignore[return-value]
 
     def today(self) -> date:
-        """Today in the policy's zone."""
+        """Today in the procedure policy's zone (the working days' calendar is the policy's)."""
         return self.clock().astimezone(self.policy.zone).date()
 
     def catch_up(self) -> None:

@@ -24,6 +24,7 @@ from projections.deadlines import DeadlinesView
 from projections.programme import ProgrammeView
 from projections.programme_figures import INDICATORS, Figures, figures
 from projections.runner import Followers
+from services.usecases.base import UseCase
 from services.usecases.deadlines import Deadlines, item_state
 
 #: The statutory steps whose breaches the report counts (the 2024 audit's three questions).
@@ -37,10 +38,11 @@ MAX_PERIOD_DAYS = 366 * 10
 _BREACH_PREFIX = "deadline_breaches:"
 
 
-class ProgrammeReports:
+class ProgrammeReports(UseCase):
     """The programme report (``programme``), its drill-down (``cases``) and ``monthly`` statistics."""
 
     def __init__(self, followers: Followers, deadlines: Deadlines):
+        super().__init__(deadlines.store, deadlines.clock)
         self.followers = followers
         self.deadlines = deadlines
 
