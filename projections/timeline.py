@@ -162,6 +162,13 @@ class TimelineView(ViewMixin):
         return self.query("SELECT m.* FROM timeline_children c JOIN timeline_children m ON m.root_id = c.root_id "
                           "WHERE c.child_id = ? ORDER BY m.child_id", (child_id,))
 
+    def add_agencies(self, agencies: list[dict]) -> None:
+        """Know these agencies (rows of ``agencies()``) before events are applied: a replay's start."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for agency in agencies:
+                self.run(cursor, "INSERT INTO timeline_agencies VALUES (?, ?, ?)",
+                         (agency["agency_id"], agency["name"], agency["kind"]))
+
     def agencies(self) -> list[dict]:
         """Every agency the view knows (id, name, kind): entries are named after them."""
         return self.query("SELECT * FROM timeline_agencies")

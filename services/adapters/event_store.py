@@ -170,6 +170,24 @@ class SafehubStore(Application):
                            f"WHERE originator_id IN ({marks}) GROUP BY originator_id", [i.hex for i in ids])
             return {UUID(r[0]): r[1] for r in cursor.fetchall()}
 
+    def topic_counts(self, after: int, upto: int) -> list[tuple[str, int]]:
+        """How many events of each topic the log holds between two positions (for the metrics)."""
+        recorder: Any = self.recorder
+        table = recorder.events_table_name
+        datastore = recorder.datastore
+        if hasattr(datastore, "schema"):  # PostgreSQL
+            from psycopg.sql import SQL, Identifier
+
+            name = Identifier(datastore.schema, table) if datastore.schema else Identifier(table)
+            statement: Any = SQL("SELECT topic AS topic, COUNT(*) AS n FROM {} WHERE notification_id > %s "
+                                 "AND notification_id <= %s GROUP BY topic").format(name)
+        else:
+            statement = (f"SELECT topic AS topic, COUNT(*) AS n FROM {table} "  # noqa: S608 - the library's name
+                         "WHERE rowid > ? AND rowid <= ? GROUP BY topic")
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, (after, upto))
+            return [(row["topic"], int(row["n"])) for row in cursor.fetchall()]
+
     def close(self) -> None:
         """Close the store and the key store."""
         super().close()

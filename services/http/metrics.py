@@ -91,28 +91,11 @@ class EventCounts:
             recorder = self.store.recorder
             head = recorder.max_notification_id() or 0
             if head > self.position:
-                for topic, n in self._count(recorder, self.position, head):
+                for topic, n in self.store.topic_counts(self.position, head):
                     kind = topic.rsplit(":", 1)[-1]
                     self.counts[kind] = self.counts.get(kind, 0) + n
                 self.position = head
             return dict(self.counts)
-
-    @staticmethod
-    def _count(recorder: Any, after: int, upto: int) -> list[tuple[str, int]]:
-        table = recorder.events_table_name
-        datastore = recorder.datastore
-        if hasattr(datastore, "schema"):  # PostgreSQL
-            from psycopg.sql import SQL, Identifier
-
-            name = Identifier(datastore.schema, table) if datastore.schema else Identifier(table)
-            statement: Any = SQL("SELECT topic AS topic, COUNT(*) AS n FROM {} WHERE notification_id > %s "
-                                 "AND notification_id <= %s GROUP BY topic").format(name)
-        else:
-            statement = (f"SELECT topic AS topic, COUNT(*) AS n FROM {table} "  # noqa: S608 - the library's name
-                         "WHERE rowid > ? AND rowid <= ? GROUP BY topic")
-        with datastore.transaction(commit=False) as cursor:
-            cursor.execute(statement, (after, upto))
-            return [(row["topic"], int(row["n"])) for row in cursor.fetchall()]
 
 
 class SafehubCollector:

@@ -41,10 +41,7 @@ def family_events(store: SafehubStore, child_id: UUID, as_of: datetime) -> list:
 def replay_timeline(events: list, agencies: list[dict]) -> TimelineView:
     """A throw-away TimelineView holding exactly these events (caller closes its datastore)."""
     view = open_view(TimelineView, _MEMORY)
-    with view.datastore.transaction(commit=True) as cursor:
-        for agency in agencies:
-            view.run(cursor, "INSERT INTO timeline_agencies VALUES (?, ?, ?)",
-                     (agency["agency_id"], agency["name"], agency["kind"]))
+    view.add_agencies(agencies)
     view.apply_batch([(e, n) for n, e in enumerate(events, start=1)], len(events))
     return view
 
