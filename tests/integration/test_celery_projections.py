@@ -336,7 +336,8 @@ def test_signals_posted_through_the_api_reach_the_timeline_via_the_worker(databa
     assert risk.json["freshness"]["includes_latest"] is True
     assert {c["signal_id"] for c in risk.json["contributions"]} == set(posted)
 
-    assert deployment.pulls_done(), "the worker ran the pull task"
+    # The worker logs "succeeded" after the task has returned, a moment after the views committed.
+    wait_for(deployment.pulls_done, PATIENCE, "the worker to log the pull task it ran")
 
 
 @pytest.mark.redis
