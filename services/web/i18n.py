@@ -176,6 +176,7 @@ FIELDS = {
     "date_of_birth": lazy_gettext("date of birth"), "given_name": lazy_gettext("given name"),
     "family_name": lazy_gettext("family name"), "_row": lazy_gettext("row"), "file": lazy_gettext("file"),
     "school_id": lazy_gettext("school"), "query": lazy_gettext("search"),
+    "dry_run": lazy_gettext("only check the file"),
 }
 #: Messages the domain and the import give in English, translated when we know them.
 DOMAIN_MESSAGES = {
@@ -186,6 +187,9 @@ DOMAIN_MESSAGES = {
     "the line is incomplete (truncated or missing columns)":
         lazy_gettext("the line is incomplete (truncated or missing columns)"),
     "is not a date (use YYYY-MM-DD or DD.MM.YYYY)": lazy_gettext("is not a date (use DD.MM.YYYY or YYYY-MM-DD)"),
+    "is too far in the past for a child": lazy_gettext("is too far in the past for a child"),
+    "encodes a different date of birth than date_of_birth":
+        lazy_gettext("encodes a different date of birth than the one given"),
 }
 
 

@@ -4,21 +4,19 @@ the CSV import, and police notices. Every read goes through the same use case as
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time
+from datetime import datetime
 from uuid import UUID
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from domain.access import Action, require
-from domain.children import MAX_DETAILS
 from domain.errors import DomainError, Forbidden, InvalidInput
 from domain.signals import CATALOGUE, SEVERITIES, kinds_for_agency
 from services.api.imports import EXAMPLE
 from services.http.context import services
-from services.usecases.caseload import caseload
-from services.usecases.imports import SignalImports
-from services.web import i18n
+from services.web import forms, i18n
 from services.web.chart import risk_chart
 from services.web.common import local_now
 from services.web.signin import person, signed_in
@@ -46,7 +44,7 @@ def start():
     actor, svc = _actor(), services()
     data: dict = {}
     if actor.role == "submitter":
-        data["children"], receipts = caseload(svc, actor)
+        data["children"], receipts = svc.caseload.caseload(actor)
         data["receipts"] = receipts[:15]
     if actor.role in ("case_worker", "family_assistant", "coordinator"):
         groups = svc.groups.list(actor)
@@ -96,17 +94,15 @@ def find_child():
     require(actor, Action.FIND_CHILD)
     args = request.args
     result, errors = None, {}
-    if args.get("pesel") or args.get("family_name"):
-        try:
-            dob = _day(args.get("date_of_birth", ""), "date_of_birth", errors, required=not args.get("pesel"))
-            if not errors:
-                result = svc.children.find(actor, pesel=args.get("pesel", "").strip() or None,
-                                           given_name=args.get("given_name", "").strip() or None,
-                                           family_name=args.get("family_name", "").strip() or None,
-                                           date_of_birth=dob)
-        except InvalidInput as e:
-            errors = _field_errors(e)
-    return render_template("web/find.html", result=result, errors=errors, args=args,
+    given = forms.as_body(args, forms.CHILD_QUERY_FIELDS)
+    if given:
+        values = forms.child_values(forms.CHILD_QUERY, given, errors)
+        if not errors:
+            try:
+                result = svc.children.find(actor, **values)
+            except InvalidInput as e:
+                errors = forms.field_errors(e)
+    return render_template("web/find.html", result=result, errors=errors, new_errors={}, args=args,
                            may_register=actor.agency_kind is not None and actor.role != "auditor")
 
 
@@ -116,17 +112,15 @@ def register_child():
     """Open a pupil's record when the search found none (schools register their pupils)."""
     actor, svc = _actor(), services()
     errors: dict[str, list[str]] = {}
-    dob = _day(request.form.get("date_of_birth", ""), "date_of_birth", errors, required=True)
+    values = forms.child_values(forms.CHILD_CREATE, forms.as_body(request.form, forms.CHILD_CREATE_FIELDS), errors)
     if not errors:
         try:
-            child = svc.children.register(actor, given_name=request.form.get("given_name", ""),
-                                          family_name=request.form.get("family_name", ""), date_of_birth=dob,
-                                          pesel=request.form.get("pesel", "").strip() or None)
+            child = svc.children.register(actor, **values)
             flash(_("The record was opened."))
             return redirect(url_for("pages.timeline", child_id=child["id"]))
         except InvalidInput as e:
-            errors = _field_errors(e)
-    return render_template("web/find.html", result=None, errors=errors, args=request.form,
+            errors = forms.field_errors(e)
+    return render_template("web/find.html", result=None, errors={}, new_errors=errors, args=request.form,
                            may_register=True), 422
 
 
@@ -138,15 +132,8 @@ def timeline(child_id: UUID):
     lang = i18n.language()
     child = svc.children.get(actor, child_id)
     errors: dict[str, list[str]] = {}
-    since = _day(request.args.get("since", ""), "since", errors)
-    until = _day(request.args.get("until", ""), "until", errors)
-    agency_kind = request.args.get("agency_kind") or None
-    kind = request.args.get("kind") or None
-    zone = local_now().tzinfo
-    data = svc.views.timeline(
-        actor, child_id, language=lang, agency_kind=agency_kind, kind=kind,
-        since=datetime.combine(since, time.min, zone) if since else None,
-        until=datetime.combine(until, time.max, zone) if until else None)
+    filters = forms.timeline_filters(request.args, errors)
+    data = svc.views.timeline(actor, child_id, language=lang, **filters)
     if data["child_id"] != str(child_id):  # a merged record: read the surviving one
         return redirect(url_for("pages.timeline", child_id=data["child_id"]))
     try:
@@ -162,8 +149,7 @@ def timeline(child_id: UUID):
                                                                   "coordinator")
     return render_template("web/timeline.html", child=child, name=display_name(child), data=data,
                            entries=entries, risk=risk, chart=chart, kind_labels=labels, errors=errors,
-                           filters={"since": request.args.get("since", ""), "until": request.args.get("until", ""),
-                                    "agency_kind": agency_kind or "", "kind": kind or ""},
+                           filters={f: request.args.get(f, "") for f in forms.TIMELINE_FILTERS},
                            thresholds=sorted(svc.views.policy.thresholds.items(), key=lambda kv: kv[1]),
                            may_submit=may_submit)
 
@@ -186,76 +172,20 @@ def signal_form(child_id: UUID):
     if request.method == "POST":
         form.update({k: request.form.get(k, "") for k in ("kind", "observed_at", "severity", "days", "details",
                                                             "key")})
-        values = _signal_values(form, errors, {k[0] for k in kinds})
+        values = forms.signal_values(form, errors, {k[0] for k in kinds})
         if not errors:
             try:
-                signal, _replayed = svc.children.record_signal(actor, child_id, idempotency_key=form["key"][:100],
-                                                               **values)
+                key = forms.idempotency_key(form["key"])
+                signal, _replayed = svc.children.record_signal(actor, child_id, idempotency_key=key, **values)
                 flash(_("Signal recorded on %(when)s. Receipt number: %(receipt)s",
                         when=i18n.moment(signal.get("recorded_at")), receipt=signal["id"][:8].upper()))
                 target = signal.get("child_id", str(child_id))
                 return redirect(url_for("pages.timeline", child_id=target) + f"#entry-{signal['id']}")
             except InvalidInput as e:
-                errors = _field_errors(e)
+                errors = forms.field_errors(e)
         status = 422
     return render_template("web/signal_form.html", child=child, name=display_name(child), kinds=kinds,
                            severities=SEVERITIES, form=form, errors=errors), status
-
-
-def _signal_values(form: dict, errors: dict[str, list[str]], allowed: set[str]) -> dict:
-    """Parse the form into the use case's arguments, collecting per-field problems."""
-    values: dict = {}
-    if not form["kind"]:
-        errors["kind"] = [_("Choose the kind of concern.")]
-    elif form["kind"] not in allowed:
-        errors["kind"] = [_("Your agency does not submit this kind of signal.")]
-    values["kind"] = form["kind"]
-    try:
-        moment = datetime.strptime(form["observed_at"].strip(), "%Y-%m-%dT%H:%M")
-        values["observed_at"] = moment.replace(tzinfo=local_now().tzinfo)
-        if values["observed_at"] > local_now():
-            errors["observed_at"] = [_("The observation cannot be in the future.")]
-    except ValueError:
-        errors["observed_at"] = [_("Give the date and time of the observation.")]
-    if form["severity"]:
-        if form["severity"] not in SEVERITIES:
-            errors["severity"] = [_("Choose a severity from the list.")]
-        values["severity"] = form["severity"]
-    if form["days"].strip():
-        try:
-            values["days"] = int(form["days"])
-            if values["days"] < 1:
-                raise ValueError
-        except ValueError:
-            errors["days"] = [_("Give a whole number of days (1 or more).")]
-    kind = CATALOGUE.get(form["kind"])
-    if "days" in values and kind is not None and kind.quantity is None:
-        errors["days"] = [_("This kind of signal does not count days; leave the field empty.")]
-    details = form["details"].strip()
-    if len(details) > MAX_DETAILS:
-        errors["details"] = [_("The description is too long (at most %(n)s characters).", n=MAX_DETAILS)]
-    values["details"] = details
-    return values
-
-
-def _field_errors(exc: InvalidInput) -> dict[str, list[str]]:
-    return {k: [i18n.domain_message(m) for m in v] for k, v in exc.errors.items()}
-
-
-def _day(text: str, field: str, errors: dict[str, list[str]], required: bool = False) -> date | None:
-    """A date typed as dd.mm.rrrr (or given by a date picker as rrrr-mm-dd)."""
-    text = (text or "").strip()
-    if not text:
-        if required:
-            errors[field] = [_("Give a date (dd.mm.rrrr).")]
-        return None
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    errors[field] = [_("Not a date; write it as dd.mm.rrrr.")]
-    return None
 
 
 @blp.route("/import", methods=["GET", "POST"])
@@ -267,20 +197,26 @@ def import_csv():
     if actor.agency_kind is None:
         raise Forbidden("only a user of an agency can import signals")
     report, errors, status = None, {}, 200
+    query: dict = {}
     if request.method == "POST":
+        try:  # the checkbox is the API's query parameter, loaded as the API loads it
+            query = forms.IMPORT_QUERY.load(forms.as_body(request.form, ("dry_run",)))
+        except ValidationError as e:
+            errors.update({field: [_("Tick the box, or leave it empty.")] for field in e.normalized_messages()})
         upload = request.files.get("file")
         data = upload.read() if upload is not None else b""
         if not data:
             errors["file"] = [_("Choose a CSV file to upload.")]
+        if errors:
             status = 422
         else:
-            imports = SignalImports(svc.store, svc.children, svc.children.clock, svc.settings.timezone)
+            key = forms.idempotency_key(request.form.get("key", ""))
             try:
-                report = imports.import_csv(actor, data, idempotency_key=request.form.get("key", "")[:100] or None,
-                                            dry_run=request.form.get("dry_run") == "y")
+                report = svc.imports.import_csv(actor, data, idempotency_key=key, dry_run=query["dry_run"])
             except InvalidInput as e:
-                errors, status = _field_errors(e), 422
-    return render_template("web/import.html", report=report, errors=errors, key=secrets.token_urlsafe(16)), status
+                errors, status = forms.field_errors(e), 422
+    return render_template("web/import.html", report=report, errors=errors, key=secrets.token_urlsafe(16),
+                           dry_run=query.get("dry_run", False)), status
 
 
 @blp.route("/import/example.csv")
@@ -304,8 +240,18 @@ def notifications():
 def notification(notice_id: UUID):
     """One notice; the receiving agency acknowledges it here."""
     actor, svc = _actor(), services()
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        svc.notifications.acknowledge(actor, notice_id, request.form.get("note", "").strip()[:2000])
-        flash(_("Notice acknowledged."))
-        return redirect(url_for("pages.notification", notice_id=notice_id))
-    return render_template("web/notification.html", notice=svc.notifications.get(actor, notice_id))
+        try:
+            values = forms.ACKNOWLEDGEMENT.load(forms.as_body(request.form, ("note",)))
+        except ValidationError as e:
+            errors = {field: [forms.acknowledgement_problem(field)] for field in e.normalized_messages()}
+        else:
+            try:
+                svc.notifications.acknowledge(actor, notice_id, values["note"])
+                flash(_("Notice acknowledged."))
+                return redirect(url_for("pages.notification", notice_id=notice_id))
+            except InvalidInput as e:
+                errors = forms.field_errors(e)
+    return render_template("web/notification.html", notice=svc.notifications.get(actor, notice_id), errors=errors,
+                           note=request.form.get("note", "")), 422 if errors else 200
