@@ -57,19 +57,24 @@ def pip_audit(require: bool) -> bool:
             fixed = ", ".join(vuln.get("fix_versions") or []) or "no fixed version yet"
             print(f"VULNERABLE {dependency['name']} {dependency['version']}: {vuln['id']} (fixed in {fixed})")
     if dependencies and not audited:
-        print(f"pip-audit: NOT AUDITED - none of {len(dependencies)} dependencies could be looked up on PyPI "
-              f"(first reason: {dependencies[0].get('skip_reason')})")
+        print(
+            f"pip-audit: NOT AUDITED - none of {len(dependencies)} dependencies could be looked up on PyPI "
+            f"(first reason: {dependencies[0].get('skip_reason')})"
+        )
         return not require and not vulnerable
     skipped = [d["name"] for d in dependencies if "skip_reason" in d]
-    print(f"pip-audit: {len(audited)} dependencies audited, {len(vulnerable)} vulnerable"
-          + (f", not found on PyPI: {', '.join(skipped)}" if skipped else ""))
+    print(
+        f"pip-audit: {len(audited)} dependencies audited, {len(vulnerable)} vulnerable"
+        + (f", not found on PyPI: {', '.join(skipped)}" if skipped else "")
+    )
     return not vulnerable
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="bandit and pip-audit, as CI runs them")
-    parser.add_argument("--require-audit", action="store_true",
-                        help="fail when PyPI's vulnerability data cannot be reached")
+    parser.add_argument(
+        "--require-audit", action="store_true", help="fail when PyPI's vulnerability data cannot be reached"
+    )
     args = parser.parse_args()
     ok_bandit = bandit()
     ok_audit = pip_audit(args.require_audit)

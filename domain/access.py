@@ -205,8 +205,7 @@ class ChildAccess:
     def require_full(self, what: str) -> None:
         """Refuse a view that sums every agency's entries to a reader who sees only their own."""
         if not self.full:
-            raise Forbidden(f"the {what} is shown only to the child's working group, "
-                            "the coordinator and the auditor")
+            raise Forbidden(f"the {what} is shown only to the child's working group, the coordinator and the auditor")
 
     def sees_entry(self, agency_id: UUID | str | None) -> bool:
         """An entry with no agency (registration, merge) is part of the record everyone sees."""

@@ -38,9 +38,11 @@ def check_initiating(agency_kind: str | None, role: str) -> None:
     if role in INITIATING_ROLES:
         return
     if agency_kind not in INITIATING_AGENCY_KINDS:
-        raise Forbidden(f"form A may be filled in only by an initiating service "
-                        f"({', '.join(sorted(INITIATING_AGENCY_KINDS))}) or a family assistant, "
-                        f"not by an agency of kind '{agency_kind}'")
+        raise Forbidden(
+            f"form A may be filled in only by an initiating service "
+            f"({', '.join(sorted(INITIATING_AGENCY_KINDS))}) or a family assistant, "
+            f"not by an agency of kind '{agency_kind}'"
+        )
 
 
 def _names(field: str, values: list[str]) -> list[str]:
@@ -112,9 +114,21 @@ class BlueCard(Aggregate):
         recorded_by: UUID
 
     @event(FormAFilled)
-    def __init__(self, municipality_id: UUID, filled_by: UUID, agency_id: UUID | None, agency_kind: str | None,
-                 author_role: str, filled_on: date, incident_date: date, place: str, description: str,
-                 child_victim_ids: list[UUID], adult_victims: list[str], perpetrators: list[str]):
+    def __init__(
+        self,
+        municipality_id: UUID,
+        filled_by: UUID,
+        agency_id: UUID | None,
+        agency_kind: str | None,
+        author_role: str,
+        filled_on: date,
+        incident_date: date,
+        place: str,
+        description: str,
+        child_victim_ids: list[UUID],
+        adult_victims: list[str],
+        perpetrators: list[str],
+    ):
         self.municipality_id = municipality_id
         self.filled_by = filled_by
         self.agency_id = agency_id
@@ -131,10 +145,23 @@ class BlueCard(Aggregate):
         self.reviews = 0
 
     @classmethod
-    def fill_form_a(cls, *, municipality_id: UUID, filled_by: UUID, agency_id: UUID | None,
-                    agency_kind: str | None, author_role: str, filled_on: date, incident_date: date,
-                    place: str, description: str, child_victim_ids: list[UUID], adult_victims: list[str],
-                    perpetrators: list[str], today: date) -> BlueCard:
+    def fill_form_a(
+        cls,
+        *,
+        municipality_id: UUID,
+        filled_by: UUID,
+        agency_id: UUID | None,
+        agency_kind: str | None,
+        author_role: str,
+        filled_on: date,
+        incident_date: date,
+        place: str,
+        description: str,
+        child_victim_ids: list[UUID],
+        adult_victims: list[str],
+        perpetrators: list[str],
+        today: date,
+    ) -> BlueCard:
         """Open the procedure; every victim and suspected perpetrator is named."""
         check_initiating(agency_kind, author_role)
         errors: dict[str, list[str]] = {}
@@ -153,11 +180,17 @@ class BlueCard(Aggregate):
         if errors:
             raise InvalidInput(errors)
         return cls(
-            municipality_id=municipality_id, filled_by=filled_by, agency_id=agency_id, agency_kind=agency_kind,
-            author_role=author_role, filled_on=filled_on, incident_date=incident_date,
+            municipality_id=municipality_id,
+            filled_by=filled_by,
+            agency_id=agency_id,
+            agency_kind=agency_kind,
+            author_role=author_role,
+            filled_on=filled_on,
+            incident_date=incident_date,
             place=check_text("place", place, 500, required=True),
             description=check_text("description", description, MAX_TEXT, required=True),
-            child_victim_ids=list(child_victim_ids), adult_victims=_names("adult_victims", adult_victims),
+            child_victim_ids=list(child_victim_ids),
+            adult_victims=_names("adult_victims", adult_victims),
             perpetrators=_names("perpetrators", perpetrators),
         )
 
@@ -207,9 +240,12 @@ class BlueCard(Aggregate):
         """The group's assessment and help plan, made with the victim."""
         self._refuse_if_closed()
         self._require_group("form C")
-        self._form_c(victim=self._victim(victim),
-                     assessment=check_text("assessment", assessment, MAX_TEXT, required=True),
-                     help_plan=check_text("help_plan", help_plan, MAX_TEXT, required=True), recorded_by=recorded_by)
+        self._form_c(
+            victim=self._victim(victim),
+            assessment=check_text("assessment", assessment, MAX_TEXT, required=True),
+            help_plan=check_text("help_plan", help_plan, MAX_TEXT, required=True),
+            recorded_by=recorded_by,
+        )
 
     @event(FormCRecorded)
     def _form_c(self, victim: str, assessment: str, help_plan: str, recorded_by: UUID) -> None:
@@ -222,8 +258,12 @@ class BlueCard(Aggregate):
         cleaned = " ".join(perpetrator.split())
         if cleaned not in self.perpetrators:
             raise InvalidInput.one("perpetrator", f"is not named on form A (named: {', '.join(self.perpetrators)})")
-        self._form_d(perpetrator=cleaned, assessment=check_text("assessment", assessment, MAX_TEXT, required=True),
-                     actions=check_text("actions", actions, MAX_TEXT), recorded_by=recorded_by)
+        self._form_d(
+            perpetrator=cleaned,
+            assessment=check_text("assessment", assessment, MAX_TEXT, required=True),
+            actions=check_text("actions", actions, MAX_TEXT),
+            recorded_by=recorded_by,
+        )
 
     @event(FormDRecorded)
     def _form_d(self, perpetrator: str, assessment: str, actions: str, recorded_by: UUID) -> None:
@@ -262,8 +302,11 @@ class BlueCard(Aggregate):
         """A post-closure monitoring review of the family."""
         if self.status != "closed":
             raise Conflict("monitoring reviews follow closure; the card is still open")
-        self._review(outcome=check_text("outcome", outcome, MAX_TEXT, required=True),
-                     violence_recurred=violence_recurred, recorded_by=recorded_by)
+        self._review(
+            outcome=check_text("outcome", outcome, MAX_TEXT, required=True),
+            violence_recurred=violence_recurred,
+            recorded_by=recorded_by,
+        )
 
     @event(MonitoringReviewRecorded)
     def _review(self, outcome: str, violence_recurred: bool, recorded_by: UUID) -> None:
@@ -287,6 +330,8 @@ class BlueCard(Aggregate):
     def _victim(self, victim: str) -> str:
         cleaned = " ".join(victim.split())
         if cleaned not in self.victim_names():
-            raise InvalidInput.one("victim", "is not a victim named on form A (use the child's id or the "
-                                             "adult's name as written on form A)")
+            raise InvalidInput.one(
+                "victim",
+                "is not a victim named on form A (use the child's id or the adult's name as written on form A)",
+            )
         return cleaned

@@ -27,8 +27,9 @@ ERASURE_GROUNDS = ("retention_expired", "authorised_request")
 MAX_REASON = 2_000
 
 
-def check_identity(given_name: str, family_name: str, date_of_birth: date, pesel: str | None,
-                   today: date) -> dict[str, object]:
+def check_identity(
+    given_name: str, family_name: str, date_of_birth: date, pesel: str | None, today: date
+) -> dict[str, object]:
     """Validate a child's identity fields together, collecting every problem at once."""
     errors: dict[str, list[str]] = {}
     fields: dict[str, object] = {}
@@ -200,9 +201,19 @@ class Child(Aggregate):
         return clone
 
     @classmethod
-    def register(cls, *, municipality_id: UUID, given_name: str, family_name: str,
-                 date_of_birth: date, pesel: str | None, school_id: UUID | None,
-                 registered_by: UUID, agency_id: UUID | None, today: date) -> Child:
+    def register(
+        cls,
+        *,
+        municipality_id: UUID,
+        given_name: str,
+        family_name: str,
+        date_of_birth: date,
+        pesel: str | None,
+        school_id: UUID | None,
+        registered_by: UUID,
+        agency_id: UUID | None,
+        today: date,
+    ) -> Child:
         """Validate the identity and open a new record."""
         names = check_identity(given_name, family_name, date_of_birth, pesel, today)
         return cls(
@@ -218,10 +229,21 @@ class Child(Aggregate):
 
     # --- signals -------------------------------------------------------------------
 
-    def record_signal(self, *, kind: str, observed_at: datetime, details: str,
-                      severity: str | None, days: int | None, agency_id: UUID,
-                      agency_kind: str, author_id: UUID, author_role: str,
-                      now: datetime, signal_id: UUID | None = None) -> UUID:
+    def record_signal(
+        self,
+        *,
+        kind: str,
+        observed_at: datetime,
+        details: str,
+        severity: str | None,
+        days: int | None,
+        agency_id: UUID,
+        agency_kind: str,
+        author_id: UUID,
+        author_role: str,
+        now: datetime,
+        signal_id: UUID | None = None,
+    ) -> UUID:
         """Record what an agency saw; the agency is the author's own, never chosen."""
         self._refuse_if_merged()
         catalogue_row = check_submittable(kind, agency_kind)
@@ -241,18 +263,41 @@ class Child(Aggregate):
         return signal_id
 
     @event(SignalRecorded)
-    def _signal_recorded(self, signal_id: UUID, kind: str, severity: str, observed_at: datetime,
-                         details: str, days: int | None, agency_id: UUID, agency_kind: str,
-                         author_id: UUID, author_role: str) -> None:
+    def _signal_recorded(
+        self,
+        signal_id: UUID,
+        kind: str,
+        severity: str,
+        observed_at: datetime,
+        details: str,
+        days: int | None,
+        agency_id: UUID,
+        agency_kind: str,
+        author_id: UUID,
+        author_role: str,
+    ) -> None:
         self.signals[str(signal_id)] = {
-            "agency_id": str(agency_id), "agency_kind": agency_kind, "kind": kind, "retracted": False,
+            "agency_id": str(agency_id),
+            "agency_kind": agency_kind,
+            "kind": kind,
+            "retracted": False,
         }
 
-    def correct_signal(self, *, signal_id: UUID, agency_id: UUID, author_id: UUID,
-                       author_role: str, now: datetime, reason: str,
-                       kind: str | None = None, severity: str | None = None,
-                       observed_at: datetime | None = None, details: str | None = None,
-                       days: int | None = None) -> None:
+    def correct_signal(
+        self,
+        *,
+        signal_id: UUID,
+        agency_id: UUID,
+        author_id: UUID,
+        author_role: str,
+        now: datetime,
+        reason: str,
+        kind: str | None = None,
+        severity: str | None = None,
+        observed_at: datetime | None = None,
+        details: str | None = None,
+        days: int | None = None,
+    ) -> None:
         """Record a correction of one's own agency's signal; the original stays."""
         signal = self._own_live_signal(signal_id, agency_id)
         if all(v is None for v in (kind, severity, observed_at, details, days)):
@@ -261,8 +306,11 @@ class Child(Aggregate):
         row = check_submittable(effective_kind, str(signal["agency_kind"]))
         if row.quantity != signal_kind(str(signal["kind"])).quantity:
             # A correction cannot clear or invent a count; the fold would keep a stale one.
-            raise InvalidInput.one("kind", f"'{effective_kind}' does not count the same quantity as "
-                                           f"'{signal['kind']}'; retract the signal and submit a new one")
+            raise InvalidInput.one(
+                "kind",
+                f"'{effective_kind}' does not count the same quantity as "
+                f"'{signal['kind']}'; retract the signal and submit a new one",
+            )
         self._signal_corrected(
             signal_id=signal_id,
             kind=kind,
@@ -277,14 +325,25 @@ class Child(Aggregate):
         )
 
     @event(SignalCorrected)
-    def _signal_corrected(self, signal_id: UUID, kind: str | None, severity: str | None,
-                          observed_at: datetime | None, details: str | None, days: int | None,
-                          reason: str, agency_id: UUID, author_id: UUID, author_role: str) -> None:
+    def _signal_corrected(
+        self,
+        signal_id: UUID,
+        kind: str | None,
+        severity: str | None,
+        observed_at: datetime | None,
+        details: str | None,
+        days: int | None,
+        reason: str,
+        agency_id: UUID,
+        author_id: UUID,
+        author_role: str,
+    ) -> None:
         if kind:
             self.signals[str(signal_id)]["kind"] = kind
 
-    def retract_signal(self, *, signal_id: UUID, reason: str, agency_id: UUID,
-                       author_id: UUID, author_role: str) -> None:
+    def retract_signal(
+        self, *, signal_id: UUID, reason: str, agency_id: UUID, author_id: UUID, author_role: str
+    ) -> None:
         """Withdraw one's own agency's signal, saying why; it stays visible as retracted."""
         self._own_live_signal(signal_id, agency_id)
         self._signal_retracted(
@@ -296,8 +355,9 @@ class Child(Aggregate):
         )
 
     @event(SignalRetracted)
-    def _signal_retracted(self, signal_id: UUID, reason: str, agency_id: UUID,
-                          author_id: UUID, author_role: str) -> None:
+    def _signal_retracted(
+        self, signal_id: UUID, reason: str, agency_id: UUID, author_id: UUID, author_role: str
+    ) -> None:
         self.signals[str(signal_id)]["retracted"] = True
 
     def _own_live_signal(self, signal_id: UUID, agency_id: UUID) -> dict[str, object]:
@@ -348,8 +408,12 @@ class Child(Aggregate):
             raise Conflict("the record was already erased")
         if ground not in ERASURE_GROUNDS:
             raise InvalidInput.one("ground", f"must be one of: {', '.join(ERASURE_GROUNDS)}")
-        self._erased(ground=ground, reference=check_text("reference", reference, 200, required=True),
-                     author_id=author_id, author_role=author_role)
+        self._erased(
+            ground=ground,
+            reference=check_text("reference", reference, 200, required=True),
+            author_id=author_id,
+            author_role=author_role,
+        )
 
     @event(Erased)
     def _erased(self, ground: str, reference: str, author_id: UUID, author_role: str) -> None:

@@ -29,8 +29,11 @@ def check_core(members: list[dict]) -> None:
     """The core of a group: an OPS social worker and a police officer."""
     has_social_worker = any(m["agency_kind"] == "ops" and m["role"] == "case_worker" for m in members)
     has_police = any(m["agency_kind"] == "police" for m in members)
-    missing = [name for name, ok in (("a social worker (OPS case worker)", has_social_worker),
-                                     ("a police officer", has_police)) if not ok]
+    missing = [
+        name
+        for name, ok in (("a social worker (OPS case worker)", has_social_worker), ("a police officer", has_police))
+        if not ok
+    ]
     if missing:
         raise InvalidInput.one("members", "the group's core must include " + " and ".join(missing))
 
@@ -113,8 +116,15 @@ class WorkingGroup(Aggregate):
         done_by: UUID
 
     @event(Opened)
-    def __init__(self, municipality_id: UUID, name: str, blue_card_id: UUID | None, child_ids: list[UUID],
-                 members: list[dict], opened_by: UUID):
+    def __init__(
+        self,
+        municipality_id: UUID,
+        name: str,
+        blue_card_id: UUID | None,
+        child_ids: list[UUID],
+        members: list[dict],
+        opened_by: UUID,
+    ):
         self.municipality_id = municipality_id
         self.name = name
         self.blue_card_id = blue_card_id
@@ -124,8 +134,16 @@ class WorkingGroup(Aggregate):
         self.actions: dict[str, dict] = {}
 
     @classmethod
-    def open(cls, *, municipality_id: UUID, name: str, blue_card_id: UUID | None, child_ids: list[UUID],
-             members: list[dict], opened_by: UUID) -> WorkingGroup:
+    def open(
+        cls,
+        *,
+        municipality_id: UUID,
+        name: str,
+        blue_card_id: UUID | None,
+        child_ids: list[UUID],
+        members: list[dict],
+        opened_by: UUID,
+    ) -> WorkingGroup:
         """Open a group; ``members`` carry user_id, agency_id, agency_kind, role and function."""
         if len(members) > MAX_MEMBERS:
             raise InvalidInput.one("members", f"at most {MAX_MEMBERS} members")
@@ -134,8 +152,14 @@ class WorkingGroup(Aggregate):
         if len(child_ids) > MAX_CHILDREN or len(set(child_ids)) != len(child_ids):
             raise InvalidInput.one("child_ids", f"must list different children, at most {MAX_CHILDREN}")
         check_core(members)
-        return cls(municipality_id=municipality_id, name=require_name("name", name), blue_card_id=blue_card_id,
-                   child_ids=list(child_ids), members=members, opened_by=opened_by)
+        return cls(
+            municipality_id=municipality_id,
+            name=require_name("name", name),
+            blue_card_id=blue_card_id,
+            child_ids=list(child_ids),
+            members=members,
+            opened_by=opened_by,
+        )
 
     # --- membership and card ---------------------------------------------------------
 
@@ -155,8 +179,9 @@ class WorkingGroup(Aggregate):
 
     # --- meetings --------------------------------------------------------------------
 
-    def schedule_meeting(self, *, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID,
-                         now: datetime) -> None:
+    def schedule_meeting(
+        self, *, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID, now: datetime
+    ) -> None:
         """Put a meeting in the calendar."""
         moment, place = check_schedule(scheduled_for, place, now)
         self._scheduled(meeting_id=meeting_id, scheduled_for=moment, place=place, scheduled_by=scheduled_by)
@@ -165,48 +190,77 @@ class WorkingGroup(Aggregate):
     def _scheduled(self, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID) -> None:
         self.meetings[str(meeting_id)] = {"scheduled_for": scheduled_for, "held_on": None}
 
-    def hold_meeting(self, *, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str,
-                     recorded_by: UUID, today: date) -> None:
+    def hold_meeting(
+        self, *, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str, recorded_by: UUID, today: date
+    ) -> None:
         """Record that the meeting took place: who came (by agency) and the minutes."""
         minutes = check_minutes(self._meeting(meeting_id), held_on, attendees, minutes, today)
-        self._held(meeting_id=meeting_id, held_on=held_on, attendees=attendees, minutes=minutes,
-                   recorded_by=recorded_by)
+        self._held(
+            meeting_id=meeting_id, held_on=held_on, attendees=attendees, minutes=minutes, recorded_by=recorded_by
+        )
 
     @event(MeetingHeld)
     def _held(self, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str, recorded_by: UUID) -> None:
         self.meetings[str(meeting_id)]["held_on"] = held_on
 
-    def record_decision(self, *, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int,
-                        recorded_by: UUID) -> None:
+    def record_decision(
+        self, *, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int, recorded_by: UUID
+    ) -> None:
         """A decision of a held meeting, with the log position of what was known when it was made."""
         meeting = self._meeting(meeting_id)
         if meeting["held_on"] is None:
             raise Conflict("record the meeting as held (attendees and minutes) before its decisions")
-        self._decision(meeting_id=meeting_id, decision_id=decision_id,
-                       text=check_text("text", text, MAX_TEXT, required=True),
-                       knowledge_position=knowledge_position, recorded_by=recorded_by)
+        self._decision(
+            meeting_id=meeting_id,
+            decision_id=decision_id,
+            text=check_text("text", text, MAX_TEXT, required=True),
+            knowledge_position=knowledge_position,
+            recorded_by=recorded_by,
+        )
 
     @event(DecisionRecorded)
-    def _decision(self, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int,
-                  recorded_by: UUID) -> None:
+    def _decision(
+        self, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int, recorded_by: UUID
+    ) -> None:
         pass
 
-    def assign_action(self, *, meeting_id: UUID | None, action_id: UUID, description: str,
-                      owner_user_id: UUID | None, owner_agency_id: UUID | None, due_on: date,
-                      assigned_by: UUID) -> None:
+    def assign_action(
+        self,
+        *,
+        meeting_id: UUID | None,
+        action_id: UUID,
+        description: str,
+        owner_user_id: UUID | None,
+        owner_agency_id: UUID | None,
+        due_on: date,
+        assigned_by: UUID,
+    ) -> None:
         """Give someone (a person or an agency) a task with a due date."""
         if meeting_id is not None:
             self._meeting(meeting_id)
         if (owner_user_id is None) == (owner_agency_id is None):
             raise InvalidInput.one("owner", "name exactly one owner: owner_user_id or owner_agency_id")
-        self._action(meeting_id=meeting_id, action_id=action_id,
-                     description=check_text("description", description, MAX_TEXT, required=True),
-                     owner_user_id=owner_user_id, owner_agency_id=owner_agency_id, due_on=due_on,
-                     assigned_by=assigned_by)
+        self._action(
+            meeting_id=meeting_id,
+            action_id=action_id,
+            description=check_text("description", description, MAX_TEXT, required=True),
+            owner_user_id=owner_user_id,
+            owner_agency_id=owner_agency_id,
+            due_on=due_on,
+            assigned_by=assigned_by,
+        )
 
     @event(ActionAssigned)
-    def _action(self, meeting_id: UUID | None, action_id: UUID, description: str, owner_user_id: UUID | None,
-                owner_agency_id: UUID | None, due_on: date, assigned_by: UUID) -> None:
+    def _action(
+        self,
+        meeting_id: UUID | None,
+        action_id: UUID,
+        description: str,
+        owner_user_id: UUID | None,
+        owner_agency_id: UUID | None,
+        due_on: date,
+        assigned_by: UUID,
+    ) -> None:
         self.actions[str(action_id)] = {"done": False}
 
     def mark_action_done(self, *, action_id: UUID, note: str, done_by: UUID) -> None:
@@ -262,8 +316,9 @@ class TeamCalendar(Aggregate):
         self.municipality_id = municipality_id
         self.meetings: dict[str, dict] = {}
 
-    def schedule_meeting(self, *, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID,
-                         now: datetime) -> None:
+    def schedule_meeting(
+        self, *, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID, now: datetime
+    ) -> None:
         """Put a team meeting in the calendar."""
         moment, place = check_schedule(scheduled_for, place, now)
         self._scheduled(meeting_id=meeting_id, scheduled_for=moment, place=place, scheduled_by=scheduled_by)
@@ -272,29 +327,37 @@ class TeamCalendar(Aggregate):
     def _scheduled(self, meeting_id: UUID, scheduled_for: datetime, place: str, scheduled_by: UUID) -> None:
         self.meetings[str(meeting_id)] = {"scheduled_for": scheduled_for, "held_on": None}
 
-    def hold_meeting(self, *, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str,
-                     recorded_by: UUID, today: date) -> None:
+    def hold_meeting(
+        self, *, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str, recorded_by: UUID, today: date
+    ) -> None:
         """Record the team meeting as held."""
         minutes = check_minutes(find_meeting(self.meetings, meeting_id), held_on, attendees, minutes, today)
-        self._held(meeting_id=meeting_id, held_on=held_on, attendees=attendees, minutes=minutes,
-                   recorded_by=recorded_by)
+        self._held(
+            meeting_id=meeting_id, held_on=held_on, attendees=attendees, minutes=minutes, recorded_by=recorded_by
+        )
 
     @event(MeetingHeld)
     def _held(self, meeting_id: UUID, held_on: date, attendees: list[dict], minutes: str, recorded_by: UUID) -> None:
         self.meetings[str(meeting_id)]["held_on"] = held_on
 
-    def record_decision(self, *, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int,
-                        recorded_by: UUID) -> None:
+    def record_decision(
+        self, *, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int, recorded_by: UUID
+    ) -> None:
         """A decision of a held team meeting, with its knowledge snapshot."""
         if find_meeting(self.meetings, meeting_id)["held_on"] is None:
             raise Conflict("record the meeting as held (attendees and minutes) before its decisions")
-        self._decision(meeting_id=meeting_id, decision_id=decision_id,
-                       text=check_text("text", text, MAX_TEXT, required=True),
-                       knowledge_position=knowledge_position, recorded_by=recorded_by)
+        self._decision(
+            meeting_id=meeting_id,
+            decision_id=decision_id,
+            text=check_text("text", text, MAX_TEXT, required=True),
+            knowledge_position=knowledge_position,
+            recorded_by=recorded_by,
+        )
 
     @event(DecisionRecorded)
-    def _decision(self, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int,
-                  recorded_by: UUID) -> None:
+    def _decision(
+        self, meeting_id: UUID, decision_id: UUID, text: str, knowledge_position: int, recorded_by: UUID
+    ) -> None:
         pass
 
 
@@ -317,11 +380,19 @@ class Reminder(Aggregate):
         return uuid5(_REMINDER_NAMESPACE, f"reminder:{item_id}:{stage}")
 
     @event(Raised)
-    def __init__(self, municipality_id: UUID, item_id: str, stage: str, kind: str, due_on: date,
-                 delay_working_days: int, blue_card_id: UUID | None, group_id: UUID | None):
+    def __init__(
+        self,
+        municipality_id: UUID,
+        item_id: str,
+        stage: str,
+        kind: str,
+        due_on: date,
+        delay_working_days: int,
+        blue_card_id: UUID | None,
+        group_id: UUID | None,
+    ):
         self.municipality_id = municipality_id
         self.item_id = item_id
         self.stage = stage
         self.kind = kind
         self.due_on = due_on
-

@@ -25,8 +25,9 @@ MAX_SITUATION = 20_000
 MAX_CHILDREN = 20
 
 
-def check_plan(plan: dict, today: date, keep_ids: set[str] | frozenset[str] = frozenset(),
-               prefix: str = "plan.") -> dict:
+def check_plan(
+    plan: dict, today: date, keep_ids: set[str] | frozenset[str] = frozenset(), prefix: str = "plan."
+) -> dict:
     """Validate a plan's content, collecting every problem, and give new actions their ids.
 
     ``keep_ids`` are the ids of the current version's actions: a revision may keep an
@@ -73,11 +74,15 @@ def check_plan(plan: dict, today: date, keep_ids: set[str] | frozenset[str] = fr
         if action_id in seen:
             errors[f"{field}.id"] = ["is used twice"]
         seen.add(action_id)
-        actions.append({
-            "id": action_id, "party": party, "agency_id": str(agency_id) if agency_id else None,
-            "description": text(f"{field}.description", action.get("description"), required=True),
-            "due": due.isoformat() if isinstance(due, date) else None,
-        })
+        actions.append(
+            {
+                "id": action_id,
+                "party": party,
+                "agency_id": str(agency_id) if agency_id else None,
+                "description": text(f"{field}.description", action.get("description"), required=True),
+                "due": due.isoformat() if isinstance(due, date) else None,
+            }
+        )
     if not actions:
         errors.setdefault("actions", ["name at least one action"])
     next_evaluation = plan.get("next_evaluation")
@@ -87,8 +92,14 @@ def check_plan(plan: dict, today: date, keep_ids: set[str] | frozenset[str] = fr
         errors["next_evaluation"] = ["must not be in the past"]
     if errors:
         raise InvalidInput({prefix + k: v for k, v in errors.items()})
-    return {"swot": swot, "main_goal": main_goal, "long_term_goals": long_term,
-            "short_term_goals": short_term, "actions": actions, "next_evaluation": next_evaluation.isoformat()}
+    return {
+        "swot": swot,
+        "main_goal": main_goal,
+        "long_term_goals": long_term,
+        "short_term_goals": short_term,
+        "actions": actions,
+        "next_evaluation": next_evaluation.isoformat(),
+    }
 
 
 class HelpPlan(Aggregate):
@@ -117,8 +128,9 @@ class HelpPlan(Aggregate):
         author_id: UUID
 
     @event(Drawn)
-    def __init__(self, municipality_id: UUID, child_ids: list[UUID], household: str, plan: dict,
-                 author_id: UUID, agency_id: UUID):
+    def __init__(
+        self, municipality_id: UUID, child_ids: list[UUID], household: str, plan: dict, author_id: UUID, agency_id: UUID
+    ):
         self.municipality_id = municipality_id
         self.child_ids = list(child_ids)
         self.household = household
@@ -128,8 +140,17 @@ class HelpPlan(Aggregate):
         self._add_version(plan, "", author_id)
 
     @classmethod
-    def draw(cls, *, municipality_id: UUID, child_ids: list[UUID], household: str, plan: dict,
-             author_id: UUID, agency_id: UUID, today: date) -> HelpPlan:
+    def draw(
+        cls,
+        *,
+        municipality_id: UUID,
+        child_ids: list[UUID],
+        household: str,
+        plan: dict,
+        author_id: UUID,
+        agency_id: UUID,
+        today: date,
+    ) -> HelpPlan:
         """Validate and draw up a plan for the given children (one child, or a family)."""
         if not child_ids:
             raise InvalidInput.one("child_ids", "name at least one child")
@@ -138,8 +159,14 @@ class HelpPlan(Aggregate):
         if len(set(child_ids)) != len(child_ids):
             raise InvalidInput.one("child_ids", "names a child twice")
         household = check_text("household", household, MAX_ITEM)
-        return cls(municipality_id=municipality_id, child_ids=list(child_ids), household=household,
-                   plan=check_plan(plan, today), author_id=author_id, agency_id=agency_id)
+        return cls(
+            municipality_id=municipality_id,
+            child_ids=list(child_ids),
+            household=household,
+            plan=check_plan(plan, today),
+            author_id=author_id,
+            agency_id=agency_id,
+        )
 
     @property
     def current(self) -> dict:
@@ -156,15 +183,27 @@ class HelpPlan(Aggregate):
         """Adapt the plan to new circumstances: a new version; the old one is kept."""
         keep = {a["id"] for a in self.current["actions"]}
         content = check_plan(plan, today, keep)
-        self._revised(plan=content, reason=check_text("reason", reason, MAX_ITEM, required=True),
-                      author_id=author_id, agency_id=agency_id)
+        self._revised(
+            plan=content,
+            reason=check_text("reason", reason, MAX_ITEM, required=True),
+            author_id=author_id,
+            agency_id=agency_id,
+        )
 
     @event(Revised)
     def _revised(self, plan: dict, reason: str, author_id: UUID, agency_id: UUID) -> None:
         self._add_version(plan, reason, author_id)
 
-    def evaluate(self, *, held_on: date, results: dict[str, str], situation: str, author_id: UUID,
-                 today: date, next_evaluation: date | None = None) -> None:
+    def evaluate(
+        self,
+        *,
+        held_on: date,
+        results: dict[str, str],
+        situation: str,
+        author_id: UUID,
+        today: date,
+        next_evaluation: date | None = None,
+    ) -> None:
         """Record the evaluation meeting: each action's result and the family's situation."""
         errors: dict[str, list[str]] = {}
         if held_on > today:
@@ -185,23 +224,40 @@ class HelpPlan(Aggregate):
             errors.update(e.errors)
         if errors:
             raise InvalidInput(errors)
-        self._evaluated(held_on=held_on, plan_version=len(self.versions), results=dict(results),
-                        situation=situation, next_evaluation=next_evaluation, author_id=author_id)
+        self._evaluated(
+            held_on=held_on,
+            plan_version=len(self.versions),
+            results=dict(results),
+            situation=situation,
+            next_evaluation=next_evaluation,
+            author_id=author_id,
+        )
 
     @event(Evaluated)
-    def _evaluated(self, held_on: date, plan_version: int, results: dict, situation: str,
-                   next_evaluation: date | None, author_id: UUID) -> None:
-        self.evaluations.append({
-            "held_on": held_on.isoformat(), "plan_version": plan_version, "results": dict(results),
-            "situation": situation, "next_evaluation": next_evaluation.isoformat() if next_evaluation else None,
-            "author_id": str(author_id),
-        })
+    def _evaluated(
+        self,
+        held_on: date,
+        plan_version: int,
+        results: dict,
+        situation: str,
+        next_evaluation: date | None,
+        author_id: UUID,
+    ) -> None:
+        self.evaluations.append(
+            {
+                "held_on": held_on.isoformat(),
+                "plan_version": plan_version,
+                "results": dict(results),
+                "situation": situation,
+                "next_evaluation": next_evaluation.isoformat() if next_evaluation else None,
+                "author_id": str(author_id),
+            }
+        )
         if next_evaluation is not None:
             self.next_evaluation = next_evaluation.isoformat()
 
     def _add_version(self, plan: dict, reason: str, author_id: UUID) -> None:
-        self.versions.append({**plan, "version": len(self.versions) + 1, "reason": reason,
-                              "author_id": str(author_id)})
+        self.versions.append({**plan, "version": len(self.versions) + 1, "reason": reason, "author_id": str(author_id)})
         self.next_evaluation = plan["next_evaluation"]
 
     # --- reading -----------------------------------------------------------------
@@ -222,6 +278,7 @@ class HelpPlan(Aggregate):
             due = date.fromisoformat(action["due"])
             last = latest.get(action["id"])
             if due < today and (last is None or last["result"] != "done"):
-                overdue.append({**action, "days_overdue": (today - due).days,
-                                "last_result": last["result"] if last else None})
+                overdue.append(
+                    {**action, "days_overdue": (today - due).days, "last_result": last["result"] if last else None}
+                )
         return overdue

@@ -50,10 +50,19 @@ def fold_signals(events: Iterable[object]) -> dict[UUID, SignalState]:
     for e in events:
         if isinstance(e, Child.SignalRecorded):
             signals[e.signal_id] = SignalState(
-                id=e.signal_id, child_id=e.originator_id, kind=e.kind, severity=e.severity,
-                observed_at=e.observed_at, details=e.details, days=e.days, agency_id=e.agency_id,
-                agency_kind=e.agency_kind, author_id=e.author_id, author_role=e.author_role,
-                recorded_at=e.timestamp, version=e.originator_version,
+                id=e.signal_id,
+                child_id=e.originator_id,
+                kind=e.kind,
+                severity=e.severity,
+                observed_at=e.observed_at,
+                details=e.details,
+                days=e.days,
+                agency_id=e.agency_id,
+                agency_kind=e.agency_kind,
+                author_id=e.author_id,
+                author_role=e.author_role,
+                recorded_at=e.timestamp,
+                version=e.originator_version,
             )
         elif isinstance(e, Child.SignalCorrected) and e.signal_id in signals:
             signals[e.signal_id] = _corrected(signals[e.signal_id], e)

@@ -35,6 +35,7 @@ _SHORT, _LONG = 200, 10_000
 
 # --- the school-day policy ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SchoolDayPolicy:
     """Which days are school days and when they start."""
@@ -61,9 +62,14 @@ class SchoolDayPolicy:
             ZoneInfo(str(data.get("timezone", "Europe/Warsaw")))
         except ValueError as exc:
             raise InvalidInput.one("school_days_policy", str(exc)) from None
-        return cls(version=str(data.get("version", "unversioned")), timezone=str(data.get("timezone", "Europe/Warsaw")),
-                   school_days=days, day_starts=starts,
-                   public_holidays_off=bool(data.get("public_holidays_off", True)), days_off=off)
+        return cls(
+            version=str(data.get("version", "unversioned")),
+            timezone=str(data.get("timezone", "Europe/Warsaw")),
+            school_days=days,
+            day_starts=starts,
+            public_holidays_off=bool(data.get("public_holidays_off", True)),
+            days_off=off,
+        )
 
 
 def load_school_days(path: str | Path | None = None) -> SchoolDayPolicy:
@@ -106,6 +112,7 @@ def next_school_day_start(after: datetime, policy: SchoolDayPolicy) -> datetime:
 
 # --- what the police say about the intervention -------------------------------------------
 
+
 def check_intervention(kind: str, intervention: dict | None) -> dict:
     """The police details of a domestic intervention; only that kind of signal carries them."""
     if intervention is None:
@@ -114,11 +121,16 @@ def check_intervention(kind: str, intervention: dict | None) -> dict:
         raise InvalidInput.one("intervention", f"is only for signals of kind '{INTERVENTION_KIND}'")
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, object] = {}
-    for field, limit, required in (("police_reference", _SHORT, True), ("place", _SHORT * 2, True),
-                                   ("child_said", _LONG, False), ("circumstances", _LONG, False)):
+    for field, limit, required in (
+        ("police_reference", _SHORT, True),
+        ("place", _SHORT * 2, True),
+        ("child_said", _LONG, False),
+        ("circumstances", _LONG, False),
+    ):
         try:
-            cleaned[field] = check_text(f"intervention.{field}", str(intervention.get(field) or ""), limit,
-                                        required=required)
+            cleaned[field] = check_text(
+                f"intervention.{field}", str(intervention.get(field) or ""), limit, required=required
+            )
         except InvalidInput as e:
             errors.update(e.errors)
     present = intervention.get("child_present")
@@ -131,6 +143,7 @@ def check_intervention(kind: str, intervention: dict | None) -> dict:
 
 
 # --- the notice -------------------------------------------------------------------------
+
 
 class Notification(Aggregate):
     """One notice of a police intervention to one agency (the school, or OPS)."""
@@ -168,10 +181,22 @@ class Notification(Aggregate):
         return uuid5(_NAMESPACE, f"notification:{signal_id}:{recipient_agency_id}")
 
     @event(Issued)
-    def __init__(self, municipality_id: UUID, child_id: UUID, signal_id: UUID, recipient_agency_id: UUID,
-                 recipient_kind: str, sender_agency_id: UUID, author_id: UUID, observed_at: datetime,
-                 due_at: datetime, due_by_observation: datetime, intervention: dict, details: str,
-                 policy_version: str):
+    def __init__(
+        self,
+        municipality_id: UUID,
+        child_id: UUID,
+        signal_id: UUID,
+        recipient_agency_id: UUID,
+        recipient_kind: str,
+        sender_agency_id: UUID,
+        author_id: UUID,
+        observed_at: datetime,
+        due_at: datetime,
+        due_by_observation: datetime,
+        intervention: dict,
+        details: str,
+        policy_version: str,
+    ):
         self.municipality_id = municipality_id
         self.child_id = child_id
         self.signal_id = signal_id
@@ -184,21 +209,43 @@ class Notification(Aggregate):
         self.escalated = False
 
     @classmethod
-    def issue(cls, *, municipality_id: UUID, child_id: UUID, signal_id: UUID, recipient_agency_id: UUID,
-              recipient_kind: str, sender_agency_id: UUID, author_id: UUID, observed_at: datetime,
-              recorded_at: datetime, intervention: dict, details: str, policy: SchoolDayPolicy) -> Notification:
+    def issue(
+        cls,
+        *,
+        municipality_id: UUID,
+        child_id: UUID,
+        signal_id: UUID,
+        recipient_agency_id: UUID,
+        recipient_kind: str,
+        sender_agency_id: UUID,
+        author_id: UUID,
+        observed_at: datetime,
+        recorded_at: datetime,
+        intervention: dict,
+        details: str,
+        policy: SchoolDayPolicy,
+    ) -> Notification:
         """Issue the notice, due before the next school day starts after it was recorded.
 
         It cannot be due before safehub knew of it, so the due time counts from the
         recording; the due time counted from the intervention itself is kept beside it, and
         the two differ when the police recorded it after that school day had begun.
         """
-        return cls(municipality_id=municipality_id, child_id=child_id, signal_id=signal_id,
-                   recipient_agency_id=recipient_agency_id, recipient_kind=recipient_kind,
-                   sender_agency_id=sender_agency_id, author_id=author_id, observed_at=observed_at,
-                   due_at=next_school_day_start(max(recorded_at, observed_at), policy),
-                   due_by_observation=next_school_day_start(observed_at, policy),
-                   intervention=intervention, details=details, policy_version=policy.version)
+        return cls(
+            municipality_id=municipality_id,
+            child_id=child_id,
+            signal_id=signal_id,
+            recipient_agency_id=recipient_agency_id,
+            recipient_kind=recipient_kind,
+            sender_agency_id=sender_agency_id,
+            author_id=author_id,
+            observed_at=observed_at,
+            due_at=next_school_day_start(max(recorded_at, observed_at), policy),
+            due_by_observation=next_school_day_start(observed_at, policy),
+            intervention=intervention,
+            details=details,
+            policy_version=policy.version,
+        )
 
     def deliver(self, user_id: UUID, channel: str = "api") -> bool:
         """Record that the recipient's system received the notice (once); say whether it was new."""

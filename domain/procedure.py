@@ -20,10 +20,21 @@ DEFAULT_POLICY_FILE = "procedure_policy.toml"
 #: The statutory deadlines the policy must configure.
 DEADLINE_KINDS = ("form_a_to_chair", "chair_to_group", "first_group_meeting")
 #: Reasons an agenda item may carry; each needs a weight.
-AGENDA_REASONS = ("deadline_breached", "action_overdue", "help_plan_action_overdue", "band_review_now",
-                  "pieces_join_no_card",
-                  "review_due", "deadline_due", "deadline_met_late", "band_raised", "band_high",
-                  "new_signal_high", "new_signal", "band_lowered")
+AGENDA_REASONS = (
+    "deadline_breached",
+    "action_overdue",
+    "help_plan_action_overdue",
+    "band_review_now",
+    "pieces_join_no_card",
+    "review_due",
+    "deadline_due",
+    "deadline_met_late",
+    "band_raised",
+    "band_high",
+    "new_signal_high",
+    "new_signal",
+    "band_lowered",
+)
 
 
 @dataclass(frozen=True)
@@ -66,15 +77,18 @@ class ProcedurePolicy:
         deadlines = {k: _whole(table, k, f"deadlines.{k}", minimum=1) for k in DEADLINE_KINDS}
         monitoring = data.get("monitoring") or {}
         months = monitoring.get("review_after_months", [])
-        if not isinstance(months, list) or not all(isinstance(m, int) and not isinstance(m, bool) and m > 0
-                                                   for m in months):
+        if not isinstance(months, list) or not all(
+            isinstance(m, int) and not isinstance(m, bool) and m > 0 for m in months
+        ):
             raise InvalidInput.one("monitoring.review_after_months", "must be a list of positive whole months")
         reminders = data.get("reminders") or {}
         agenda = data.get("agenda") or {}
         weights_table = agenda.get("weights") or {}
         weights = {k: _whole(weights_table, k, f"agenda.weights.{k}", minimum=0) for k in AGENDA_REASONS}
         return cls(
-            version=version, timezone=str(timezone), deadlines=deadlines,
+            version=version,
+            timezone=str(timezone),
+            deadlines=deadlines,
             review_after_months=tuple(sorted(months)),
             lead_working_days=_whole(reminders, "lead_working_days", "reminders.lead_working_days", minimum=0),
             team_lookback_days=_whole(agenda, "team_lookback_days", "agenda.team_lookback_days", minimum=1),

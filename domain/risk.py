@@ -193,14 +193,20 @@ def assess(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy, *, 
         if note:
             parts.append(0.0)
             if explain:
-                contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
-                                                  0.0, 0.0, False, note))
+                contributions.append(
+                    Contribution(
+                        s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days, 0.0, 0.0, False, note
+                    )
+                )
             continue
         decay = 0.5 ** (age_days / policy.half_life_days)
         parts.append(weight * decay)
         if explain:
-            contributions.append(Contribution(s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days,
-                                              decay, parts[-1], True, ""))
+            contributions.append(
+                Contribution(
+                    s.signal_id, s.kind, s.agency_kind, s.severity, weight, age_days, decay, parts[-1], True, ""
+                )
+            )
         if s.kind in policy.red_flags and age <= red_flag_age:
             red_flags.append(s.signal_id)
         if weight > 0 and age <= window:
@@ -244,8 +250,14 @@ def judge(signals: Iterable[RiskSignal], now: datetime, policy: RiskPolicy) -> t
     agencies: set[str] = set()
     for s in signals:
         age = now - _aware(s.observed_at)
-        if s.retracted or s.disputed or age < _NO_TIME or age > max_age or s.kind not in weights \
-                or s.severity not in multipliers:
+        if (
+            s.retracted
+            or s.disputed
+            or age < _NO_TIME
+            or age > max_age
+            or s.kind not in weights
+            or s.severity not in multipliers
+        ):
             continue  # not counted (``_exclusion``): its part would be 0.0
         weight = weights[s.kind] * multipliers[s.severity]
         parts.append(weight * 0.5 ** (age.total_seconds() / _DAY_SECONDS / half_life))

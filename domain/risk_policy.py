@@ -167,9 +167,7 @@ def _whole(data: Mapping[str, object], key: str, *, minimum: int, default: objec
     return value
 
 
-def _number_table(
-    data: Mapping[str, object], key: str, names: Iterable[str], *, require_all: bool
-) -> dict[str, float]:
+def _number_table(data: Mapping[str, object], key: str, names: Iterable[str], *, require_all: bool) -> dict[str, float]:
     table = _require(data, key)
     if not isinstance(table, Mapping):
         raise InvalidInput.one(key, "must be a table of numbers")

@@ -103,8 +103,7 @@ class TimeCard(Aggregate):
         self.decision: dict | None = None
 
     @classmethod
-    def open(cls, *, municipality_id: UUID, assistant_id: UUID, agency_id: UUID, month: str,
-             today: date) -> TimeCard:
+    def open(cls, *, municipality_id: UUID, assistant_id: UUID, agency_id: UUID, month: str, today: date) -> TimeCard:
         """Open the card for a month that has begun."""
         month = check_month(month)
         if month > today.strftime("%Y-%m"):
@@ -113,9 +112,19 @@ class TimeCard(Aggregate):
 
     # --- entries -------------------------------------------------------------------
 
-    def add_entry(self, *, day: date, start: time, end: time, place: str, topic: str, today: date,
-                  help_plan_id: UUID | None = None, child_ids: list[UUID] | None = None,
-                  participants: str = "") -> UUID:
+    def add_entry(
+        self,
+        *,
+        day: date,
+        start: time,
+        end: time,
+        place: str,
+        topic: str,
+        today: date,
+        help_plan_id: UUID | None = None,
+        child_ids: list[UUID] | None = None,
+        participants: str = "",
+    ) -> UUID:
         """Record one meeting with a family, refusing impossible times by field."""
         self._refuse_unless_editable("date")
         child_ids = list(child_ids or [])
@@ -143,20 +152,46 @@ class TimeCard(Aggregate):
         if errors:
             raise InvalidInput(errors)
         entry_id = uuid4()
-        self._entry_added(entry_id=entry_id, day=day, start=start_text, end=end_text,
-                          minutes=minutes_of(end_text) - minutes_of(start_text), place=place.strip(),
-                          topic=topic.strip(), participants=check_text("participants", participants, MAX_TEXT),
-                          help_plan_id=help_plan_id, child_ids=child_ids)
+        self._entry_added(
+            entry_id=entry_id,
+            day=day,
+            start=start_text,
+            end=end_text,
+            minutes=minutes_of(end_text) - minutes_of(start_text),
+            place=place.strip(),
+            topic=topic.strip(),
+            participants=check_text("participants", participants, MAX_TEXT),
+            help_plan_id=help_plan_id,
+            child_ids=child_ids,
+        )
         return entry_id
 
     @event(EntryAdded)
-    def _entry_added(self, entry_id: UUID, day: date, start: str, end: str, minutes: int, place: str,
-                     topic: str, participants: str, help_plan_id: UUID | None, child_ids: list[UUID]) -> None:
+    def _entry_added(
+        self,
+        entry_id: UUID,
+        day: date,
+        start: str,
+        end: str,
+        minutes: int,
+        place: str,
+        topic: str,
+        participants: str,
+        help_plan_id: UUID | None,
+        child_ids: list[UUID],
+    ) -> None:
         self.entries[str(entry_id)] = {
-            "id": str(entry_id), "date": day.isoformat(), "start": start, "end": end, "minutes": minutes,
-            "place": place, "topic": topic, "participants": participants,
+            "id": str(entry_id),
+            "date": day.isoformat(),
+            "start": start,
+            "end": end,
+            "minutes": minutes,
+            "place": place,
+            "topic": topic,
+            "participants": participants,
             "help_plan_id": str(help_plan_id) if help_plan_id else None,
-            "child_ids": [str(c) for c in child_ids], "family": family_key(help_plan_id, child_ids),
+            "child_ids": [str(c) for c in child_ids],
+            "family": family_key(help_plan_id, child_ids),
         }
 
     def remove_entry(self, entry_id: UUID, reason: str) -> None:
@@ -225,15 +260,20 @@ class TimeCard(Aggregate):
 
     def _overlapping(self, day: date, start: int, end: int) -> dict | None:
         for entry in self.sorted_entries():
-            if entry["date"] == day.isoformat() and start < minutes_of(entry["end"]) \
-                    and minutes_of(entry["start"]) < end:
+            if (
+                entry["date"] == day.isoformat()
+                and start < minutes_of(entry["end"])
+                and minutes_of(entry["start"]) < end
+            ):
                 return entry
         return None
 
     def _refuse_unless_editable(self, field: str) -> None:
         if self.status == ACCEPTED:
-            raise InvalidInput.one(field, f"the card for {self.month} was accepted by the coordinator; "
-                                          "it can no longer change")
+            raise InvalidInput.one(
+                field, f"the card for {self.month} was accepted by the coordinator; it can no longer change"
+            )
         if self.status == SUBMITTED:
-            raise InvalidInput.one(field, f"the card for {self.month} is with the coordinator; "
-                                          "it can change only if returned")
+            raise InvalidInput.one(
+                field, f"the card for {self.month} is with the coordinator; it can change only if returned"
+            )

@@ -43,22 +43,34 @@ class ChildrenView(ViewMixin):
             # After erasure the sealed fields come back as None: no name, as display_name() says.
             name = f"{event.given_name} {event.family_name}" if event.given_name else None
             child = str(event.originator_id)
-            self.defer(cursor, "INSERT INTO children_records VALUES (?, ?, ?, ?) ON CONFLICT (child_id) DO NOTHING",
-                       (child, child, str(event.municipality_id), name))
+            self.defer(
+                cursor,
+                "INSERT INTO children_records VALUES (?, ?, ?, ?) ON CONFLICT (child_id) DO NOTHING",
+                (child, child, str(event.municipality_id), name),
+            )
         elif isinstance(event, Child.MergedInto):
             source, target = str(event.originator_id), str(event.target_id)
             root = self.run(cursor, "SELECT root_id FROM children_records WHERE child_id = ?", (target,))
-            self.run(cursor, "UPDATE children_records SET root_id = ? WHERE root_id = ?",
-                     (root[0]["root_id"] if root else target, source))
+            self.run(
+                cursor,
+                "UPDATE children_records SET root_id = ? WHERE root_id = ?",
+                (root[0]["root_id"] if root else target, source),
+            )
         elif isinstance(event, Child.Erased):
             if self.dialect == "sqlite":  # overwrite the freed bytes of the name, not only unlink them
                 self.run(cursor, "PRAGMA secure_delete = ON")
-            self.run(cursor, "UPDATE children_records SET display_name = NULL WHERE child_id = ?",
-                     (str(event.originator_id),))
+            self.run(
+                cursor,
+                "UPDATE children_records SET display_name = NULL WHERE child_id = ?",
+                (str(event.originator_id),),
+            )
         elif isinstance(event, HelpPlan.Drawn):
             for child in event.child_ids:
-                self.defer(cursor, "INSERT INTO children_help_plans VALUES (?, ?) ON CONFLICT DO NOTHING",
-                           (str(child), str(event.originator_id)))
+                self.defer(
+                    cursor,
+                    "INSERT INTO children_help_plans VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (str(child), str(event.originator_id)),
+                )
 
     # --- reading ---------------------------------------------------------------------
 
@@ -75,11 +87,12 @@ class ChildrenView(ViewMixin):
             "SELECT a.child_id AS asked, a.root_id, r.display_name, m.child_id AS record"  # noqa: S608
             " FROM children_records a LEFT JOIN children_records r ON r.child_id = a.root_id"
             " JOIN children_records m ON m.root_id = a.root_id"
-            f" WHERE a.child_id IN ({marks}) ORDER BY a.child_id, m.child_id", asked)  # only placeholders joined in
+            f" WHERE a.child_id IN ({marks}) ORDER BY a.child_id, m.child_id",
+            asked,
+        )  # only placeholders joined in
         out: dict[str, dict] = {}
         for row in rows:
-            entry = out.setdefault(row["asked"], {"root": row["root_id"], "name": row["display_name"],
-                                                  "records": []})
+            entry = out.setdefault(row["asked"], {"root": row["root_id"], "name": row["display_name"], "records": []})
             entry["records"].append(row["record"])
         return out
 
@@ -89,8 +102,11 @@ class ChildrenView(ViewMixin):
         if not asked:
             return {}
         marks = ", ".join("?" for _ in asked)
-        rows = self.query(f"SELECT child_id, plan_id FROM children_help_plans WHERE child_id IN ({marks})"  # noqa: S608
-                          " ORDER BY child_id, plan_id", asked)
+        rows = self.query(
+            f"SELECT child_id, plan_id FROM children_help_plans WHERE child_id IN ({marks})"  # noqa: S608
+            " ORDER BY child_id, plan_id",
+            asked,
+        )
         out: dict[str, list[str]] = {}
         for row in rows:
             out.setdefault(row["child_id"], []).append(row["plan_id"])

@@ -28,11 +28,21 @@ class DeadlinesView(ViewMixin):
     name = "deadlines"
     personal_data = False  # never reads a sealed field: boxes stay shut
     topics = topics_of(
-        BlueCard.FormAFilled, BlueCard.ForwardedToChair, BlueCard.GroupAssigned,
-        BlueCard.MonitoringStarted, BlueCard.Closed, BlueCard.MonitoringReviewRecorded,
-        WorkingGroup.Opened, WorkingGroup.BlueCardAttached, WorkingGroup.MeetingScheduled, WorkingGroup.MeetingHeld,
-        WorkingGroup.ActionAssigned, WorkingGroup.ActionDone, Reminder.Raised,
-        TeamCalendar.MeetingScheduled, TeamCalendar.MeetingHeld,
+        BlueCard.FormAFilled,
+        BlueCard.ForwardedToChair,
+        BlueCard.GroupAssigned,
+        BlueCard.MonitoringStarted,
+        BlueCard.Closed,
+        BlueCard.MonitoringReviewRecorded,
+        WorkingGroup.Opened,
+        WorkingGroup.BlueCardAttached,
+        WorkingGroup.MeetingScheduled,
+        WorkingGroup.MeetingHeld,
+        WorkingGroup.ActionAssigned,
+        WorkingGroup.ActionDone,
+        Reminder.Raised,
+        TeamCalendar.MeetingScheduled,
+        TeamCalendar.MeetingHeld,
     )
     tables = ("deadline_cards", "deadline_card_children", "deadline_groups", "deadline_meetings", "deadline_items")
     ddl = (
@@ -73,30 +83,57 @@ class DeadlinesView(ViewMixin):
 
     def _filled(self, c: Any, e: BlueCard.FormAFilled, position: int) -> None:
         card = str(e.originator_id)
-        self.run(c, "INSERT INTO deadline_cards (card_id, municipality_id, status, filled_on, agency_id, position)"
-                    " VALUES (?, ?, 'filled', ?, ?, ?)",
-                 (card, str(e.municipality_id), e.filled_on.isoformat(), _opt(e.agency_id), position))
+        self.run(
+            c,
+            "INSERT INTO deadline_cards (card_id, municipality_id, status, filled_on, agency_id, position)"
+            " VALUES (?, ?, 'filled', ?, ?, ?)",
+            (card, str(e.municipality_id), e.filled_on.isoformat(), _opt(e.agency_id), position),
+        )
         for child in e.child_victim_ids:
             self.run(c, "INSERT INTO deadline_card_children VALUES (?, ?)", (card, str(child)))
-        self._open_item(c, f"card:{card}:form_a_to_chair", "form_a_to_chair", str(e.municipality_id), e.filled_on,
-                        self.policy.due("form_a_to_chair", e.filled_on), position, card_id=card)
+        self._open_item(
+            c,
+            f"card:{card}:form_a_to_chair",
+            "form_a_to_chair",
+            str(e.municipality_id),
+            e.filled_on,
+            self.policy.due("form_a_to_chair", e.filled_on),
+            position,
+            card_id=card,
+        )
 
     def _forwarded(self, c: Any, e: BlueCard.ForwardedToChair, position: int) -> None:
         card, day = str(e.originator_id), self._day(e.timestamp)
-        self.run(c, "UPDATE deadline_cards SET status = 'forwarded', forwarded_on = ? WHERE card_id = ?",
-                 (day.isoformat(), card))
+        self.run(
+            c,
+            "UPDATE deadline_cards SET status = 'forwarded', forwarded_on = ? WHERE card_id = ?",
+            (day.isoformat(), card),
+        )
         self._meet_item(c, f"card:{card}:form_a_to_chair", day, position)
-        self._open_item(c, f"card:{card}:chair_to_group", "chair_to_group", self._municipality(c, card), day,
-                        self.policy.due("chair_to_group", day), position, card_id=card)
+        self._open_item(
+            c,
+            f"card:{card}:chair_to_group",
+            "chair_to_group",
+            self._municipality(c, card),
+            day,
+            self.policy.due("chair_to_group", day),
+            position,
+            card_id=card,
+        )
 
     def _group_assigned(self, c: Any, e: BlueCard.GroupAssigned, position: int) -> None:
         card, day = str(e.originator_id), self._day(e.timestamp)
-        self.run(c, "UPDATE deadline_cards SET status = 'group_assigned', group_id = ? WHERE card_id = ?",
-                 (str(e.group_id), card))
-        self.run(c, "UPDATE deadline_items SET card_id = ? WHERE group_id = ? AND card_id IS NULL",
-                 (card, str(e.group_id)))
-        self.run(c, "UPDATE deadline_items SET group_id = ? WHERE card_id = ? AND group_id IS NULL",
-                 (str(e.group_id), card))
+        self.run(
+            c,
+            "UPDATE deadline_cards SET status = 'group_assigned', group_id = ? WHERE card_id = ?",
+            (str(e.group_id), card),
+        )
+        self.run(
+            c, "UPDATE deadline_items SET card_id = ? WHERE group_id = ? AND card_id IS NULL", (card, str(e.group_id))
+        )
+        self.run(
+            c, "UPDATE deadline_items SET group_id = ? WHERE card_id = ? AND group_id IS NULL", (str(e.group_id), card)
+        )
         self._meet_item(c, f"card:{card}:chair_to_group", day, position)
 
     def _monitoring(self, c: Any, e: BlueCard.MonitoringStarted, position: int) -> None:
@@ -104,16 +141,32 @@ class DeadlinesView(ViewMixin):
 
     def _closed(self, c: Any, e: BlueCard.Closed, position: int) -> None:
         card, day = str(e.originator_id), self._day(e.timestamp)
-        self.run(c, "UPDATE deadline_cards SET status = 'closed', closed_on = ?, closure_reason = ? WHERE card_id = ?",
-                 (day.isoformat(), e.reason, card))
+        self.run(
+            c,
+            "UPDATE deadline_cards SET status = 'closed', closed_on = ?, closure_reason = ? WHERE card_id = ?",
+            (day.isoformat(), e.reason, card),
+        )
         rows = self.run(c, "SELECT municipality_id, group_id FROM deadline_cards WHERE card_id = ?", (card,))
         for n, due in enumerate(self.policy.review_dates(day), start=1):
-            self._open_item(c, f"card:{card}:review:{n}", "monitoring_review", rows[0]["municipality_id"], day, due,
-                            position, card_id=card, group_id=rows[0]["group_id"])
+            self._open_item(
+                c,
+                f"card:{card}:review:{n}",
+                "monitoring_review",
+                rows[0]["municipality_id"],
+                day,
+                due,
+                position,
+                card_id=card,
+                group_id=rows[0]["group_id"],
+            )
 
     def _review(self, c: Any, e: BlueCard.MonitoringReviewRecorded, position: int) -> None:
-        open_reviews = self.run(c, "SELECT item_id FROM deadline_items WHERE card_id = ? AND kind = 'monitoring_review'"
-                                   " AND status = 'open' ORDER BY due_on, item_id", (str(e.originator_id),))
+        open_reviews = self.run(
+            c,
+            "SELECT item_id FROM deadline_items WHERE card_id = ? AND kind = 'monitoring_review'"
+            " AND status = 'open' ORDER BY due_on, item_id",
+            (str(e.originator_id),),
+        )
         if open_reviews:
             self._meet_item(c, open_reviews[0]["item_id"], self._day(e.timestamp), position)
 
@@ -122,51 +175,97 @@ class DeadlinesView(ViewMixin):
     def _opened(self, c: Any, e: WorkingGroup.Opened, position: int) -> None:
         group, day = str(e.originator_id), self._day(e.timestamp)
         members = [{k: str(v) if v is not None else None for k, v in m.items()} for m in e.members]
-        self.run(c, "INSERT INTO deadline_groups (group_id, municipality_id, name, card_id, opened_on, opened_at,"
-                    " child_ids, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 (group, str(e.municipality_id), e.name, _opt(e.blue_card_id), day.isoformat(), ts(e.timestamp),
-                  as_json([str(i) for i in e.child_ids]), as_json(members)))
-        self._open_item(c, f"group:{group}:first_group_meeting", "first_group_meeting", str(e.municipality_id), day,
-                        self.policy.due("first_group_meeting", day), position, card_id=_opt(e.blue_card_id),
-                        group_id=group)
+        self.run(
+            c,
+            "INSERT INTO deadline_groups (group_id, municipality_id, name, card_id, opened_on, opened_at,"
+            " child_ids, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                group,
+                str(e.municipality_id),
+                e.name,
+                _opt(e.blue_card_id),
+                day.isoformat(),
+                ts(e.timestamp),
+                as_json([str(i) for i in e.child_ids]),
+                as_json(members),
+            ),
+        )
+        self._open_item(
+            c,
+            f"group:{group}:first_group_meeting",
+            "first_group_meeting",
+            str(e.municipality_id),
+            day,
+            self.policy.due("first_group_meeting", day),
+            position,
+            card_id=_opt(e.blue_card_id),
+            group_id=group,
+        )
 
     def _attached(self, c: Any, e: WorkingGroup.BlueCardAttached, position: int) -> None:
-        self.run(c, "UPDATE deadline_groups SET card_id = ? WHERE group_id = ?",
-                 (str(e.blue_card_id), str(e.originator_id)))
+        self.run(
+            c, "UPDATE deadline_groups SET card_id = ? WHERE group_id = ?", (str(e.blue_card_id), str(e.originator_id))
+        )
 
     def _scheduled(self, c: Any, e: WorkingGroup.MeetingScheduled, position: int) -> None:
-        self.run(c, "INSERT INTO deadline_meetings (meeting_id, group_id, scheduled_for, place, position)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                 (str(e.meeting_id), str(e.originator_id), ts(e.scheduled_for), e.place, position))
+        self.run(
+            c,
+            "INSERT INTO deadline_meetings (meeting_id, group_id, scheduled_for, place, position)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (str(e.meeting_id), str(e.originator_id), ts(e.scheduled_for), e.place, position),
+        )
 
     def _held(self, c: Any, e: WorkingGroup.MeetingHeld, position: int) -> None:
         group = str(e.originator_id)
-        self.run(c, "UPDATE deadline_meetings SET held_on = ?, held_at = ? WHERE meeting_id = ?",
-                 (e.held_on.isoformat(), ts(e.timestamp), str(e.meeting_id)))
-        self.run(c, "UPDATE deadline_groups SET last_held_on = ?, last_held_at = ?, last_held_position = ?"
-                    " WHERE group_id = ?", (e.held_on.isoformat(), ts(e.timestamp), position, group))
+        self.run(
+            c,
+            "UPDATE deadline_meetings SET held_on = ?, held_at = ? WHERE meeting_id = ?",
+            (e.held_on.isoformat(), ts(e.timestamp), str(e.meeting_id)),
+        )
+        self.run(
+            c,
+            "UPDATE deadline_groups SET last_held_on = ?, last_held_at = ?, last_held_position = ? WHERE group_id = ?",
+            (e.held_on.isoformat(), ts(e.timestamp), position, group),
+        )
         self._meet_item(c, f"group:{group}:first_group_meeting", e.held_on, position)
 
     def _team_held(self, c: Any, e: TeamCalendar.MeetingHeld, position: int) -> None:
-        self.run(c, "UPDATE deadline_meetings SET held_on = ?, held_at = ? WHERE meeting_id = ?",
-                 (e.held_on.isoformat(), ts(e.timestamp), str(e.meeting_id)))
+        self.run(
+            c,
+            "UPDATE deadline_meetings SET held_on = ?, held_at = ? WHERE meeting_id = ?",
+            (e.held_on.isoformat(), ts(e.timestamp), str(e.meeting_id)),
+        )
 
     def _action(self, c: Any, e: WorkingGroup.ActionAssigned, position: int) -> None:
         group = str(e.originator_id)
         row = self.run(c, "SELECT municipality_id, card_id FROM deadline_groups WHERE group_id = ?", (group,))
         if not row:
             return
-        self._open_item(c, f"action:{e.action_id}", "action", row[0]["municipality_id"], self._day(e.timestamp),
-                        e.due_on, position, card_id=row[0]["card_id"], group_id=group, description=e.description,
-                        owner_user_id=_opt(e.owner_user_id), owner_agency_id=_opt(e.owner_agency_id))
+        self._open_item(
+            c,
+            f"action:{e.action_id}",
+            "action",
+            row[0]["municipality_id"],
+            self._day(e.timestamp),
+            e.due_on,
+            position,
+            card_id=row[0]["card_id"],
+            group_id=group,
+            description=e.description,
+            owner_user_id=_opt(e.owner_user_id),
+            owner_agency_id=_opt(e.owner_agency_id),
+        )
 
     def _action_done(self, c: Any, e: WorkingGroup.ActionDone, position: int) -> None:
         self._meet_item(c, f"action:{e.action_id}", self._day(e.timestamp), position)
 
     def _reminder(self, c: Any, e: Reminder.Raised, position: int) -> None:
         column = "overdue_reminded_at" if e.stage == "overdue" else "due_soon_reminded_at"
-        self.run(c, f"UPDATE deadline_items SET {column} = ? WHERE item_id = ?",  # noqa: S608 - fixed names
-                 (ts(e.timestamp), e.item_id))
+        self.run(
+            c,
+            f"UPDATE deadline_items SET {column} = ? WHERE item_id = ?",  # noqa: S608 - fixed names
+            (ts(e.timestamp), e.item_id),
+        )
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -174,28 +273,65 @@ class DeadlinesView(ViewMixin):
         rows = self.run(c, "SELECT municipality_id FROM deadline_cards WHERE card_id = ?", (card,))
         return rows[0]["municipality_id"]
 
-    def _open_item(self, c: Any, item_id: str, kind: str, municipality_id: str, start: date, due: date,
-                   position: int, *, card_id: str | None = None, group_id: str | None = None,
-                   description: str | None = None, owner_user_id: str | None = None,
-                   owner_agency_id: str | None = None) -> None:
-        self.run(c, "INSERT INTO deadline_items (item_id, municipality_id, kind, card_id, group_id, description,"
-                    " owner_user_id, owner_agency_id, start_on, due_on, status, opened_position, policy_version)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (item_id) DO NOTHING",
-                 (item_id, municipality_id, kind, card_id, group_id, description, owner_user_id, owner_agency_id,
-                  start.isoformat(), due.isoformat(), position, self.policy.version))
+    def _open_item(
+        self,
+        c: Any,
+        item_id: str,
+        kind: str,
+        municipality_id: str,
+        start: date,
+        due: date,
+        position: int,
+        *,
+        card_id: str | None = None,
+        group_id: str | None = None,
+        description: str | None = None,
+        owner_user_id: str | None = None,
+        owner_agency_id: str | None = None,
+    ) -> None:
+        self.run(
+            c,
+            "INSERT INTO deadline_items (item_id, municipality_id, kind, card_id, group_id, description,"
+            " owner_user_id, owner_agency_id, start_on, due_on, status, opened_position, policy_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (item_id) DO NOTHING",
+            (
+                item_id,
+                municipality_id,
+                kind,
+                card_id,
+                group_id,
+                description,
+                owner_user_id,
+                owner_agency_id,
+                start.isoformat(),
+                due.isoformat(),
+                position,
+                self.policy.version,
+            ),
+        )
 
     def _meet_item(self, c: Any, item_id: str, day: date, position: int) -> None:
         rows = self.run(c, "SELECT due_on FROM deadline_items WHERE item_id = ? AND status = 'open'", (item_id,))
         if not rows:
             return
         delay = max(0, working_days_between(date.fromisoformat(rows[0]["due_on"]), day))
-        self.run(c, "UPDATE deadline_items SET status = ?, met_on = ?, delay_working_days = ?, met_position = ?"
-                    " WHERE item_id = ?", ("late" if delay else "met", day.isoformat(), delay, position, item_id))
+        self.run(
+            c,
+            "UPDATE deadline_items SET status = ?, met_on = ?, delay_working_days = ?, met_position = ?"
+            " WHERE item_id = ?",
+            ("late" if delay else "met", day.isoformat(), delay, position, item_id),
+        )
 
     # --- reading ---------------------------------------------------------------------
 
-    def items(self, *, municipality_id: str | None = None, group_id: str | None = None,
-              card_id: str | None = None, open_only: bool = False) -> list[dict]:
+    def items(
+        self,
+        *,
+        municipality_id: str | None = None,
+        group_id: str | None = None,
+        card_id: str | None = None,
+        open_only: bool = False,
+    ) -> list[dict]:
         """Items, earliest due first."""
         sql, params = "SELECT * FROM deadline_items WHERE 1 = 1", []
         for column, value in (("municipality_id", municipality_id), ("group_id", group_id), ("card_id", card_id)):
@@ -213,32 +349,43 @@ class DeadlinesView(ViewMixin):
 
     def cards(self, municipality_id: str) -> list[dict]:
         """The municipality's cards, oldest first."""
-        return self.query("SELECT * FROM deadline_cards WHERE municipality_id = ? ORDER BY filled_on, card_id",
-                          (municipality_id,))
+        return self.query(
+            "SELECT * FROM deadline_cards WHERE municipality_id = ? ORDER BY filled_on, card_id", (municipality_id,)
+        )
 
     def open_card_children(self, municipality_id: str) -> set[str]:
         """Children named as victims on a card that is not closed."""
-        rows = self.query("SELECT cc.child_id FROM deadline_card_children cc JOIN deadline_cards c"
-                          " ON c.card_id = cc.card_id WHERE c.municipality_id = ? AND c.status <> 'closed'",
-                          (municipality_id,))
+        rows = self.query(
+            "SELECT cc.child_id FROM deadline_card_children cc JOIN deadline_cards c"
+            " ON c.card_id = cc.card_id WHERE c.municipality_id = ? AND c.status <> 'closed'",
+            (municipality_id,),
+        )
         return {r["child_id"] for r in rows}
 
     def card_agencies(self, child_id: str) -> set[str]:
         """The agencies that opened a Blue Card for the child: they own its case too."""
         rows = self.query(
             "SELECT c.agency_id FROM deadline_cards c JOIN deadline_card_children k ON k.card_id = c.card_id"
-            " WHERE k.child_id = ? AND c.agency_id IS NOT NULL", (child_id,))
+            " WHERE k.child_id = ? AND c.agency_id IS NOT NULL",
+            (child_id,),
+        )
         return {r["agency_id"] for r in rows}
 
     def breaches_open(self, today: str) -> list[dict]:
         """Open deadlines past their due day, counted by kind (for the metrics)."""
-        return self.query("SELECT kind AS kind, COUNT(*) AS n FROM deadline_items "
-                          "WHERE status = 'open' AND due_on < ? GROUP BY kind", (today,))
+        return self.query(
+            "SELECT kind AS kind, COUNT(*) AS n FROM deadline_items WHERE status = 'open' AND due_on < ? GROUP BY kind",
+            (today,),
+        )
 
     def card_children(self, card_id: str) -> list[str]:
         """Children named as victims on the card."""
-        return [r["child_id"] for r in self.query(
-            "SELECT child_id FROM deadline_card_children WHERE card_id = ? ORDER BY child_id", (card_id,))]
+        return [
+            r["child_id"]
+            for r in self.query(
+                "SELECT child_id FROM deadline_card_children WHERE card_id = ? ORDER BY child_id", (card_id,)
+            )
+        ]
 
     def group(self, group_id: str) -> dict | None:
         """One group's row, with its children and members decoded."""
@@ -247,8 +394,13 @@ class DeadlinesView(ViewMixin):
 
     def groups(self, municipality_id: str) -> list[dict]:
         """The municipality's groups."""
-        return [_group(r) for r in self.query(
-            "SELECT * FROM deadline_groups WHERE municipality_id = ? ORDER BY opened_at, group_id", (municipality_id,))]
+        return [
+            _group(r)
+            for r in self.query(
+                "SELECT * FROM deadline_groups WHERE municipality_id = ? ORDER BY opened_at, group_id",
+                (municipality_id,),
+            )
+        ]
 
     def last_held_at(self, group_id: str) -> str | None:
         """When the minutes of the group's (or the team calendar's) latest held meeting were recorded."""
@@ -257,8 +409,9 @@ class DeadlinesView(ViewMixin):
 
     def meetings(self, group_id: str) -> list[dict]:
         """The group's (or the team calendar's) meetings, by date."""
-        return self.query("SELECT * FROM deadline_meetings WHERE group_id = ? ORDER BY scheduled_for, meeting_id",
-                          (group_id,))
+        return self.query(
+            "SELECT * FROM deadline_meetings WHERE group_id = ? ORDER BY scheduled_for, meeting_id", (group_id,)
+        )
 
 
 def _group(row: dict) -> dict:

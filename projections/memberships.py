@@ -22,8 +22,7 @@ class MembershipsView(ViewMixin):
 
     name = "memberships"
     personal_data = False  # never reads a sealed field: boxes stay shut
-    topics = topics_of(BlueCard.FormAFilled, BlueCard.GroupAssigned, WorkingGroup.Opened,
-                       WorkingGroup.BlueCardAttached)
+    topics = topics_of(BlueCard.FormAFilled, BlueCard.GroupAssigned, WorkingGroup.Opened, WorkingGroup.BlueCardAttached)
     tables = ("membership_members", "membership_children", "membership_card_children", "membership_card_groups")
     ddl = (
         "CREATE TABLE IF NOT EXISTS membership_members ("
@@ -54,8 +53,11 @@ class MembershipsView(ViewMixin):
         group = str(e.originator_id)
         for member in e.members:
             agency = member.get("agency_id")
-            self.run(c, "INSERT INTO membership_members VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                     (group, str(member["user_id"]), str(agency) if agency else None))
+            self.run(
+                c,
+                "INSERT INTO membership_members VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (group, str(member["user_id"]), str(agency) if agency else None),
+            )
         for child in e.child_ids:
             self._insert(c, "membership_children", group, str(child))
         if e.blue_card_id is not None:
@@ -77,8 +79,10 @@ class MembershipsView(ViewMixin):
         if not child_ids:
             return False
         marks = ", ".join("?" for _ in child_ids)
-        statement = ("SELECT 1 FROM membership_children c JOIN membership_members m ON m.group_id = c.group_id"  # noqa: S608
-                     f" WHERE m.user_id = ? AND c.child_id IN ({marks}) LIMIT 1")  # only placeholders joined in
+        statement = (
+            "SELECT 1 FROM membership_children c JOIN membership_members m ON m.group_id = c.group_id"  # noqa: S608
+            f" WHERE m.user_id = ? AND c.child_id IN ({marks}) LIMIT 1"
+        )  # only placeholders joined in
         return bool(self.query(statement, (user_id, *child_ids)))
 
     def children_of_member(self, user_id: str) -> list[str]:
@@ -86,5 +90,6 @@ class MembershipsView(ViewMixin):
         rows = self.query(
             "SELECT DISTINCT c.child_id FROM membership_children c"
             " JOIN membership_members m ON m.group_id = c.group_id WHERE m.user_id = ? ORDER BY c.child_id",
-            (user_id,))
+            (user_id,),
+        )
         return [r["child_id"] for r in rows]

@@ -36,11 +36,25 @@ class ProgrammeView(ViewMixin):
     name = "programme"
     personal_data = False  # never reads a sealed field: boxes stay shut
     topics = topics_of(
-        Child.Registered, Child.SignalRecorded, Child.SignalCorrected, Child.SignalRetracted, Child.MergedInto,
-        BlueCard.FormAFilled, BlueCard.ForwardedToChair, BlueCard.GroupAssigned, BlueCard.FormCRecorded,
-        BlueCard.MonitoringStarted, BlueCard.Closed, BlueCard.MonitoringReviewRecorded,
-        WorkingGroup.Opened, WorkingGroup.BlueCardAttached, WorkingGroup.MeetingHeld,
-        TeamCalendar.Opened, TeamCalendar.MeetingHeld, HelpPlan.Drawn, HelpPlan.Evaluated,
+        Child.Registered,
+        Child.SignalRecorded,
+        Child.SignalCorrected,
+        Child.SignalRetracted,
+        Child.MergedInto,
+        BlueCard.FormAFilled,
+        BlueCard.ForwardedToChair,
+        BlueCard.GroupAssigned,
+        BlueCard.FormCRecorded,
+        BlueCard.MonitoringStarted,
+        BlueCard.Closed,
+        BlueCard.MonitoringReviewRecorded,
+        WorkingGroup.Opened,
+        WorkingGroup.BlueCardAttached,
+        WorkingGroup.MeetingHeld,
+        TeamCalendar.Opened,
+        TeamCalendar.MeetingHeld,
+        HelpPlan.Drawn,
+        HelpPlan.Evaluated,
     )
     tables = ("programme_owners", "programme_facts")
     ddl = (
@@ -81,8 +95,11 @@ class ProgrammeView(ViewMixin):
         key = str(aggregate_id)
         if self._owners is not None and key in self._owners:
             return  # already recorded (the insert would do nothing)
-        self.defer(c, "INSERT INTO programme_owners VALUES (?, ?, ?) ON CONFLICT (aggregate_id) DO NOTHING",
-                   (key, str(municipality_id), kind))
+        self.defer(
+            c,
+            "INSERT INTO programme_owners VALUES (?, ?, ?) ON CONFLICT (aggregate_id) DO NOTHING",
+            (key, str(municipality_id), kind),
+        )
         if self._owners is not None:
             self._owners[key] = str(municipality_id)
 
@@ -96,16 +113,42 @@ class ProgrammeView(ViewMixin):
             self._owners[key] = owner
         return owner
 
-    def _fact(self, c: Any, e: Any, position: int, n: int, kind: str, *, municipality_id: str | None = None,
-              subject_id: Any = None, person_id: Any = None, other_id: Any = None, day: date | None = None,
-              detail: str | None = None, agency_kind: str | None = None) -> None:
+    def _fact(
+        self,
+        c: Any,
+        e: Any,
+        position: int,
+        n: int,
+        kind: str,
+        *,
+        municipality_id: str | None = None,
+        subject_id: Any = None,
+        person_id: Any = None,
+        other_id: Any = None,
+        day: date | None = None,
+        detail: str | None = None,
+        agency_kind: str | None = None,
+    ) -> None:
         municipality = municipality_id or self._owner(c, e.originator_id)
         if municipality is None:  # an aggregate this view never saw created: nothing to attribute
             return
-        self.defer(c, "INSERT INTO programme_facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                      " ON CONFLICT (fact_id) DO NOTHING",
-                 (f"{position}:{n}", municipality, kind, str(subject_id or e.originator_id), _opt(person_id),
-                  _opt(other_id), day.isoformat() if day else None, detail, agency_kind, ts(e.timestamp), position))
+        self.defer(
+            c,
+            "INSERT INTO programme_facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fact_id) DO NOTHING",
+            (
+                f"{position}:{n}",
+                municipality,
+                kind,
+                str(subject_id or e.originator_id),
+                _opt(person_id),
+                _opt(other_id),
+                day.isoformat() if day else None,
+                detail,
+                agency_kind,
+                ts(e.timestamp),
+                position,
+            ),
+        )
 
     # --- children and signals ----------------------------------------------------------
 
@@ -113,14 +156,34 @@ class ProgrammeView(ViewMixin):
         self._own(c, e.originator_id, e.municipality_id, "child")
 
     def _signal(self, c: Any, e: Child.SignalRecorded, position: int) -> None:
-        self._fact(c, e, position, 0, "signal", subject_id=e.signal_id, person_id=e.originator_id,
-                   other_id=e.agency_id, day=self._day(e.observed_at), detail=e.kind, agency_kind=e.agency_kind)
+        self._fact(
+            c,
+            e,
+            position,
+            0,
+            "signal",
+            subject_id=e.signal_id,
+            person_id=e.originator_id,
+            other_id=e.agency_id,
+            day=self._day(e.observed_at),
+            detail=e.kind,
+            agency_kind=e.agency_kind,
+        )
 
     def _signal_corrected(self, c: Any, e: Child.SignalCorrected, position: int) -> None:
         if e.kind is None and e.observed_at is None:
             return  # severity, details or days: nothing the report counts changed
-        self._fact(c, e, position, 0, "signal_corrected", subject_id=e.signal_id, person_id=e.originator_id,
-                   day=self._day(e.observed_at) if e.observed_at else None, detail=e.kind)
+        self._fact(
+            c,
+            e,
+            position,
+            0,
+            "signal_corrected",
+            subject_id=e.signal_id,
+            person_id=e.originator_id,
+            day=self._day(e.observed_at) if e.observed_at else None,
+            detail=e.kind,
+        )
 
     def _signal_retracted(self, c: Any, e: Child.SignalRetracted, position: int) -> None:
         self._fact(c, e, position, 0, "signal_retracted", subject_id=e.signal_id, person_id=e.originator_id)
@@ -133,13 +196,15 @@ class ProgrammeView(ViewMixin):
     def _filled(self, c: Any, e: BlueCard.FormAFilled, position: int) -> None:
         municipality = str(e.municipality_id)
         self._own(c, e.originator_id, municipality, "blue_card")
-        self._fact(c, e, position, 0, "card_filled", municipality_id=municipality, day=e.filled_on,
-                   agency_kind=e.agency_kind)
+        self._fact(
+            c, e, position, 0, "card_filled", municipality_id=municipality, day=e.filled_on, agency_kind=e.agency_kind
+        )
         victims = [str(child) for child in e.child_victim_ids]
         victims += [adult_key(municipality, name) for name in e.adult_victims]
         for n, victim in enumerate(victims, start=1):
-            self._fact(c, e, position, n, "card_victim", municipality_id=municipality, person_id=victim,
-                       day=e.filled_on)
+            self._fact(
+                c, e, position, n, "card_victim", municipality_id=municipality, person_id=victim, day=e.filled_on
+            )
 
     def _forwarded(self, c: Any, e: BlueCard.ForwardedToChair, position: int) -> None:
         self._fact(c, e, position, 0, "card_forwarded", day=self._day(e.timestamp))
@@ -200,8 +265,10 @@ class ProgrammeView(ViewMixin):
 
     def facts(self, municipality_id: str, recorded_by: datetime) -> list[dict]:
         """The municipality's facts recorded strictly before ``recorded_by``, in log order."""
-        return self.query("SELECT * FROM programme_facts WHERE municipality_id = ? AND recorded_at < ?"
-                          " ORDER BY position, fact_id", (municipality_id, ts(recorded_by)))
+        return self.query(
+            "SELECT * FROM programme_facts WHERE municipality_id = ? AND recorded_at < ? ORDER BY position, fact_id",
+            (municipality_id, ts(recorded_by)),
+        )
 
 
 def adult_key(municipality_id: str, name: str) -> str:

@@ -88,8 +88,16 @@ def figures(facts: list[dict], start: date, end: date, review_after_months: tupl
     # Blue Cards: one row per card with its dated steps.
     cards: dict[str, dict] = {}
     for f in by_kind["card_filled"]:
-        cards[f["subject_id"]] = {"filled": f["day"], "victims": set(), "forwarded": None, "closed": None,
-                                  "reason": None, "monitoring": None, "reviews": [], "group": None}
+        cards[f["subject_id"]] = {
+            "filled": f["day"],
+            "victims": set(),
+            "forwarded": None,
+            "closed": None,
+            "reason": None,
+            "monitoring": None,
+            "reviews": [],
+            "group": None,
+        }
     for kind, key in (("card_forwarded", "forwarded"), ("card_monitoring", "monitoring"), ("card_closed", "closed")):
         for f in by_kind[kind]:
             if f["subject_id"] in cards:
@@ -150,8 +158,9 @@ def figures(facts: list[dict], start: date, end: date, review_after_months: tupl
         group_children[f["subject_id"]].add(f["person_id"])
     for f in by_kind["group_opened"] + by_kind["group_card"]:
         if f["other_id"] in cards:
-            group_children[f["subject_id"]] |= {v for v in cards[f["other_id"]]["victims"]
-                                                if not v.startswith("adult:")}
+            group_children[f["subject_id"]] |= {
+                v for v in cards[f["other_id"]]["victims"] if not v.startswith("adult:")
+            }
     for f in by_kind["group_meeting_held"]:
         if within(f["day"]):
             add("group_meetings", f["other_id"], group_ids=f["subject_id"])
@@ -169,8 +178,13 @@ def _signals(out: Figures, by_kind: dict[str, list[dict]], person: Any, add: Any
     """Signals as they read at the cut-off (corrected kind and date, retracted ones left out)."""
     signals: dict[str, dict] = {}
     for f in by_kind["signal"]:
-        signals[f["subject_id"]] = {"day": f["day"], "kind": f["detail"], "agency_kind": f["agency_kind"],
-                                    "child": f["person_id"], "position": f["position"]}
+        signals[f["subject_id"]] = {
+            "day": f["day"],
+            "kind": f["detail"],
+            "agency_kind": f["agency_kind"],
+            "child": f["person_id"],
+            "position": f["position"],
+        }
     for f in by_kind["signal_corrected"]:
         if f["subject_id"] in signals:
             signals[f["subject_id"]]["day"] = f["day"] or signals[f["subject_id"]]["day"]

@@ -11,6 +11,7 @@ from projections.risk import RiskView
 from projections.timeline import TimelineView
 from projections.views import ViewMixin
 
-VIEWS: dict[str, type[ViewMixin]] = {view.name: view for view in (TimelineView, RiskView, DeadlinesView,
-                                                                   ProgrammeView, MembershipsView, ChildrenView,
-                                                                   NoticesView)}
+VIEWS: dict[str, type[ViewMixin]] = {
+    view.name: view
+    for view in (TimelineView, RiskView, DeadlinesView, ProgrammeView, MembershipsView, ChildrenView, NoticesView)
+}

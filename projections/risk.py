@@ -30,8 +30,9 @@ class RiskView(ViewMixin):
 
     name = "risk"
     personal_data = False  # never reads a sealed field: boxes stay shut
-    topics = topics_of(Child.Registered, Child.SignalRecorded, Child.SignalCorrected, Child.SignalRetracted,
-                       Child.MergedInto)
+    topics = topics_of(
+        Child.Registered, Child.SignalRecorded, Child.SignalCorrected, Child.SignalRetracted, Child.MergedInto
+    )
     tables = ("risk_children", "risk_signals", "risk_band_history")
     ddl = (
         "CREATE TABLE IF NOT EXISTS risk_children ("
@@ -67,7 +68,8 @@ class RiskView(ViewMixin):
         """Keep at most ``signals`` signals in memory (``SAFEHUB_READ_CACHE_ROWS``)."""
         #: Recently read children: root -> (each record's last position, signals); see ``signals_of``.
         self._signals_cache: BoundedCache[tuple[tuple, list[RiskSignal]]] = BoundedCache(
-            SIGNALS_CACHE_SIZE, signals, weigh=lambda cached: len(cached[1]))
+            SIGNALS_CACHE_SIZE, signals, weigh=lambda cached: len(cached[1])
+        )
 
     def apply_batch(self, events: Sequence[tuple[Any, int]], position: int, start: int | None = None) -> None:
         """Apply a batch with fresh in-memory caches that die with the transaction."""
@@ -81,8 +83,11 @@ class RiskView(ViewMixin):
         """Keep the signals current, then judge the child's band as of the event."""
         child_id = str(event.originator_id)
         if isinstance(event, Child.Registered):
-            self.defer(cursor, "INSERT INTO risk_children VALUES (?, ?, ?, 'low', ?, ?)",
-                       (child_id, child_id, str(event.municipality_id), event.originator_version, position))
+            self.defer(
+                cursor,
+                "INSERT INTO risk_children VALUES (?, ?, ?, 'low', ?, ?)",
+                (child_id, child_id, str(event.municipality_id), event.originator_version, position),
+            )
             if self._roots is not None and self._bands is not None and self._batch is not None:
                 self._roots[child_id] = child_id
                 self._bands.setdefault(child_id, "low")
@@ -91,35 +96,56 @@ class RiskView(ViewMixin):
                 self._batch[child_id] = {}
             return
         if isinstance(event, Child.SignalRecorded):
-            signal = RiskSignal(signal_id=str(event.signal_id), kind=event.kind, severity=event.severity,
-                                observed_at=event.observed_at, agency_id=str(event.agency_id),
-                                agency_kind=event.agency_kind)
-            self.defer(cursor, f"INSERT INTO risk_signals ({_SIGNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-                       (signal.signal_id, child_id, signal.kind, signal.severity, ts(signal.observed_at),
-                        signal.agency_id, signal.agency_kind, False, False))
+            signal = RiskSignal(
+                signal_id=str(event.signal_id),
+                kind=event.kind,
+                severity=event.severity,
+                observed_at=event.observed_at,
+                agency_id=str(event.agency_id),
+                agency_kind=event.agency_kind,
+            )
+            self.defer(
+                cursor,
+                f"INSERT INTO risk_signals ({_SIGNAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                (
+                    signal.signal_id,
+                    child_id,
+                    signal.kind,
+                    signal.severity,
+                    ts(signal.observed_at),
+                    signal.agency_id,
+                    signal.agency_kind,
+                    False,
+                    False,
+                ),
+            )
             self._cache_put(cursor, child_id, signal)
         elif isinstance(event, Child.SignalCorrected):
             changes = {c: getattr(event, c) for c in ("kind", "severity", "observed_at") if getattr(event, c)}
             for column, value in changes.items():
-                self.run(cursor, f"UPDATE risk_signals SET {column} = ? WHERE signal_id = ?",  # noqa: S608
-                         (ts(value) if column == "observed_at" else value, str(event.signal_id)))
+                self.run(
+                    cursor,
+                    f"UPDATE risk_signals SET {column} = ? WHERE signal_id = ?",  # noqa: S608
+                    (ts(value) if column == "observed_at" else value, str(event.signal_id)),
+                )
             self._cache_update(cursor, child_id, str(event.signal_id), **changes)
         elif isinstance(event, Child.SignalRetracted):
-            self.run(cursor, "UPDATE risk_signals SET retracted = ? WHERE signal_id = ?",
-                     (True, str(event.signal_id)))
+            self.run(cursor, "UPDATE risk_signals SET retracted = ? WHERE signal_id = ?", (True, str(event.signal_id)))
             self._cache_update(cursor, child_id, str(event.signal_id), retracted=True)
         elif isinstance(event, Child.MergedInto):
             self.finish_batch(cursor)  # the bands and versions so far, before roots move
-            target = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?",
-                              (str(event.target_id),))
+            target = self.run(cursor, "SELECT root_id FROM risk_children WHERE child_id = ?", (str(event.target_id),))
             new_root = target[0]["root_id"] if target else str(event.target_id)
             self.run(cursor, "UPDATE risk_children SET root_id = ? WHERE root_id = ?", (new_root, child_id))
             for cache in (self._batch, self._roots, self._bands):
                 if cache is not None:
                     cache.clear()  # roots moved: reload what is needed next
         if self._applied is None:
-            self.run(cursor, "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
-                     (event.originator_version, position, child_id))
+            self.run(
+                cursor,
+                "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
+                (event.originator_version, position, child_id),
+            )
         else:
             self._applied[child_id] = (event.originator_version, position)
         self._judge(cursor, child_id, event, position)
@@ -127,12 +153,18 @@ class RiskView(ViewMixin):
     def finish_batch(self, cursor: Any) -> None:
         """Write each changed band and each child's last applied version once."""
         if self._applied:
-            self.run_many(cursor, "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
-                          [(v, p, c) for c, (v, p) in self._applied.items()])
+            self.run_many(
+                cursor,
+                "UPDATE risk_children SET last_version = ?, last_position = ? WHERE child_id = ?",
+                [(v, p, c) for c, (v, p) in self._applied.items()],
+            )
             self._applied.clear()
         if self._changed_bands and self._bands is not None:
-            self.run_many(cursor, "UPDATE risk_children SET band = ? WHERE child_id = ?",
-                          [(self._bands[r], r) for r in self._changed_bands if r in self._bands])
+            self.run_many(
+                cursor,
+                "UPDATE risk_children SET band = ? WHERE child_id = ?",
+                [(self._bands[r], r) for r in self._changed_bands if r in self._bands],
+            )
             self._changed_bands.clear()
 
     def _root_of(self, cursor: Any, child_id: str) -> str | None:
@@ -163,8 +195,11 @@ class RiskView(ViewMixin):
         band, score = judge(self._root_signals(cursor, root_id).values(), at, self.policy)
         before = self._band_of(cursor, root_id)
         if band != before:
-            self.defer(cursor, "INSERT INTO risk_band_history VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (root_id, position, ts(at), before, band, round(score, 4), self.policy.version))
+            self.defer(
+                cursor,
+                "INSERT INTO risk_band_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (root_id, position, ts(at), before, band, round(score, 4), self.policy.version),
+            )
             if self._bands is not None and self._changed_bands is not None:
                 self._bands[root_id] = band
                 self._changed_bands.add(root_id)
@@ -197,8 +232,7 @@ class RiskView(ViewMixin):
             cached[signal_id] = replace(cached[signal_id], **changes)
 
     def _signals(self, cursor: Any, root_id: str, since: str | None = None) -> list[RiskSignal]:
-        sql = ("SELECT s.* FROM risk_signals s JOIN risk_children c ON c.child_id = s.child_id "
-               "WHERE c.root_id = ?")
+        sql = "SELECT s.* FROM risk_signals s JOIN risk_children c ON c.child_id = s.child_id WHERE c.root_id = ?"
         params: list[Any] = [root_id]
         if since is not None:
             sql += " AND s.observed_at >= ?"
@@ -215,9 +249,14 @@ class RiskView(ViewMixin):
         a record moves its ``last_position``, so a changed child is always read afresh.
         """
         with self.datastore.transaction(commit=False) as cursor:
-            token = tuple((r["child_id"], r["last_position"]) for r in self.run(
-                cursor, "SELECT child_id, last_position FROM risk_children WHERE root_id = ? ORDER BY child_id",
-                (root_id,)))
+            token = tuple(
+                (r["child_id"], r["last_position"])
+                for r in self.run(
+                    cursor,
+                    "SELECT child_id, last_position FROM risk_children WHERE root_id = ? ORDER BY child_id",
+                    (root_id,),
+                )
+            )
             cached = self._signals_cache.get(root_id)
             if cached is not None and cached[0] == token:
                 return list(cached[1])
@@ -231,9 +270,13 @@ class RiskView(ViewMixin):
 
     def children_above_low(self, municipality_id: str) -> set[str]:
         """The municipality's children (merge roots only) whose stored band is above low."""
-        return {r["child_id"] for r in self.query(
-            "SELECT child_id FROM risk_children WHERE municipality_id = ? AND band <> 'low' AND child_id = root_id",
-            (municipality_id,))}
+        return {
+            r["child_id"]
+            for r in self.query(
+                "SELECT child_id FROM risk_children WHERE municipality_id = ? AND band <> 'low' AND child_id = root_id",
+                (municipality_id,),
+            )
+        }
 
     def band_histories(self, root_ids: Sequence[str]) -> dict[str, list[dict]]:
         """Each root's band changes, oldest first (as ``band_history``), for many roots at once.
@@ -241,8 +284,9 @@ class RiskView(ViewMixin):
         Roots with no change are left out; a root's rows are in one chunk, so in order.
         """
         out: dict[str, list[dict]] = {}
-        for row in self.query_in("SELECT * FROM risk_band_history WHERE root_id IN ({marks})"
-                                 " ORDER BY root_id, position", root_ids):
+        for row in self.query_in(
+            "SELECT * FROM risk_band_history WHERE root_id IN ({marks}) ORDER BY root_id, position", root_ids
+        ):
             out.setdefault(row["root_id"], []).append(row)
         return out
 
@@ -251,8 +295,12 @@ class RiskView(ViewMixin):
 
         Any event about a record moves it, so readers that keep a record's rows use it as their freshness token.
         """
-        return {r["child_id"]: r["last_position"] for r in self.query_in(
-            "SELECT child_id, last_position FROM risk_children WHERE child_id IN ({marks})", child_ids)}
+        return {
+            r["child_id"]: r["last_position"]
+            for r in self.query_in(
+                "SELECT child_id, last_position FROM risk_children WHERE child_id IN ({marks})", child_ids
+            )
+        }
 
     def signals_by_record(self, child_ids: Sequence[str]) -> dict[str, list[RiskSignal]]:
         """Every signal recorded on each of these records itself (not on records merged into it).
@@ -261,8 +309,10 @@ class RiskView(ViewMixin):
         """
         found: dict[str, list[RiskSignal]] = {}
         for row in self.query_in(
-                "SELECT signal_id, child_id, kind, severity, observed_at, agency_id, agency_kind, retracted,"
-                " disputed FROM risk_signals WHERE child_id IN ({marks})", child_ids):
+            "SELECT signal_id, child_id, kind, severity, observed_at, agency_id, agency_kind, retracted,"
+            " disputed FROM risk_signals WHERE child_id IN ({marks})",
+            child_ids,
+        ):
             found.setdefault(row["child_id"], []).append(risk_signal(row))
         return found
 
@@ -270,7 +320,12 @@ class RiskView(ViewMixin):
 def risk_signal(row: dict) -> RiskSignal:
     """A ``risk_signals`` row as the risk policy's ``RiskSignal``."""
     return RiskSignal(
-        signal_id=row["signal_id"], kind=row["kind"], severity=row["severity"],
-        observed_at=from_ts(row["observed_at"]), agency_id=row["agency_id"], agency_kind=row["agency_kind"],
-        retracted=bool(row["retracted"]), disputed=bool(row["disputed"]),
+        signal_id=row["signal_id"],
+        kind=row["kind"],
+        severity=row["severity"],
+        observed_at=from_ts(row["observed_at"]),
+        agency_id=row["agency_id"],
+        agency_kind=row["agency_kind"],
+        retracted=bool(row["retracted"]),
+        disputed=bool(row["disputed"]),
     )

@@ -32,8 +32,14 @@ MAX_CONFLICTS = 20
 class Follower:
     """Moves one view along the log."""
 
-    def __init__(self, view: ViewMixin, recorder: ApplicationRecorder, mapper: Mapper,
-                 batch_size: int = BATCH_SIZE, rebuild_batch_size: int = REBUILD_BATCH_SIZE):
+    def __init__(
+        self,
+        view: ViewMixin,
+        recorder: ApplicationRecorder,
+        mapper: Mapper,
+        batch_size: int = BATCH_SIZE,
+        rebuild_batch_size: int = REBUILD_BATCH_SIZE,
+    ):
         self.view = view
         self.recorder = recorder
         self.mapper = mapper
@@ -46,8 +52,13 @@ class Follower:
         """The view's name."""
         return self.view.name
 
-    def catch_up(self, max_batches: int | None = None, head: int | None = None,
-                 batch_size: int | None = None, position: int | None = None) -> int:
+    def catch_up(
+        self,
+        max_batches: int | None = None,
+        head: int | None = None,
+        batch_size: int | None = None,
+        position: int | None = None,
+    ) -> int:
         """Apply everything recorded so far (or ``max_batches`` batches); return the count applied.
 
         ``head`` (the log's head) and ``position`` (this view's), read just before by the
@@ -69,7 +80,10 @@ class Follower:
                 try:
                     with collector_paused():  # the batch's objects hold no cycles (see collector.py)
                         notes = self.recorder.select_notifications(
-                            start=position, limit=size, stop=head, topics=self.view.topics,
+                            start=position,
+                            limit=size,
+                            stop=head,
+                            topics=self.view.topics,
                             inclusive_of_start=False,
                         )
                         # Past the last relevant event up to ``head`` nothing concerns this view.
@@ -126,8 +140,9 @@ class Followers:
         """The projection names."""
         return list(self.by_name)
 
-    def catch_up(self, names: Iterable[str] | None = None, head: int | None = None,
-                 positions: dict[str, int] | None = None) -> dict[str, int]:
+    def catch_up(
+        self, names: Iterable[str] | None = None, head: int | None = None, positions: dict[str, int] | None = None
+    ) -> dict[str, int]:
         """Catch up the named projections (all by default), up to ``head`` if given.
 
         The log's head and the views' positions are read together first (one statement on
@@ -161,8 +176,9 @@ class Followers:
         """Position and lag of every projection."""
         return [f.status() for f in self.by_name.values()]
 
-    def wait_until(self, position: int, timeout: float, names: Iterable[str] | None = None,
-                   positions: dict[str, int] | None = None) -> bool:
+    def wait_until(
+        self, position: int, timeout: float, names: Iterable[str] | None = None, positions: dict[str, int] | None = None
+    ) -> bool:
         """Wait (polling) until the views have applied ``position``; True if they did in time.
         ``positions``: the views' positions the caller just read (the first poll, not read again)."""
         deadline = time.monotonic() + timeout
@@ -185,11 +201,17 @@ def _positions_statement(followers: list[Follower], with_head: bool) -> tuple[An
         return None
     parts = []
     if with_head:
-        parts.append(SQL("(SELECT MAX(notification_id) FROM {0}.{1})").format(
-            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)))
+        parts.append(
+            SQL("(SELECT MAX(notification_id) FROM {0}.{1})").format(
+                Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+            )
+        )
     for f in followers:
-        parts.append(SQL("(SELECT MAX(notification_id) FROM {0}.{1} WHERE application_name = %s)").format(
-            Identifier(f.view.datastore.schema), Identifier(f.view.tracking_table_name)))
+        parts.append(
+            SQL("(SELECT MAX(notification_id) FROM {0}.{1} WHERE application_name = %s)").format(
+                Identifier(f.view.datastore.schema), Identifier(f.view.tracking_table_name)
+            )
+        )
     names = [SQL("AS {0}").format(Identifier(f"p{n}")) for n in range(len(parts))]
     columns = SQL(", ").join(SQL("{0} {1}").format(p, a) for p, a in zip(parts, names, strict=True))
     return SQL("SELECT {0}").format(columns), tuple(FOLLOWED for _ in followers)

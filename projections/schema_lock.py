@@ -33,8 +33,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 SCHEMA_LOCK_KEY = 0x5AFE_0B5C_4E3A
 
 #: The object a ``CREATE TABLE``/``CREATE INDEX ... IF NOT EXISTS`` statement makes.
-_CREATES = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+((?:\"[^\"]+\"|\w+)"
-                      r"(?:\.(?:\"[^\"]+\"|\w+))?)", re.IGNORECASE)
+_CREATES = re.compile(
+    r"^\s*CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+((?:\"[^\"]+\"|\w+)"
+    r"(?:\.(?:\"[^\"]+\"|\w+))?)",
+    re.IGNORECASE,
+)
 
 #: The databases whose schema lock this thread holds now (see :func:`schema_lock`).
 _held = threading.local()
@@ -105,7 +108,9 @@ class SchemaLocked:
         """
         named = [(s, created_name(s.as_string())) for s in statements]
         with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
-                           (sorted({name for _, name in named if name}),))
+            cursor.execute(
+                "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
+                (sorted({name for _, name in named if name}),),
+            )
             existing = {row["name"] for row in cursor.fetchall()}
         return [s for s, name in named if name not in existing]

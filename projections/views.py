@@ -129,8 +129,9 @@ class ViewMixin:
         if self._deferred and cursor is self._batch_cursor:
             self._flush(cursor)
         if rows:
-            cursor.executemany(statement.replace("?", "%s") if self.dialect == "postgres" else statement,
-                               [tuple(r) for r in rows])
+            cursor.executemany(
+                statement.replace("?", "%s") if self.dialect == "postgres" else statement, [tuple(r) for r in rows]
+            )
 
     def _flush(self, cursor: Any) -> None:
         """Send the queued inserts, one ``executemany`` per statement (one round trip on PostgreSQL)."""
@@ -149,9 +150,12 @@ class ViewMixin:
     def _claim(self, cursor: Any, start: int) -> None:
         """Lock the tracking row at ``start`` (create it at 0 for a view that has none yet)."""
         tracking = getattr(self, "tracking_table_name", "tracking")
-        if self.run(cursor, f"UPDATE {tracking} SET notification_id = notification_id "  # noqa: S608
-                            "WHERE application_name = ? AND notification_id = ? RETURNING notification_id",
-                    (FOLLOWED, start)):
+        if self.run(
+            cursor,
+            f"UPDATE {tracking} SET notification_id = notification_id "  # noqa: S608
+            "WHERE application_name = ? AND notification_id = ? RETURNING notification_id",
+            (FOLLOWED, start),
+        ):
             return
         if start == 0:  # nothing tracked yet: take the row (a concurrent taker conflicts on the key)
             self.run(cursor, f"INSERT INTO {tracking} VALUES (?, 0)", (FOLLOWED,))  # noqa: S608
@@ -197,7 +201,7 @@ class ViewMixin:
         """
         rows: list[dict] = []
         for start in range(0, len(ids), IN_CHUNK):
-            chunk = list(ids[start:start + IN_CHUNK])
+            chunk = list(ids[start : start + IN_CHUNK])
             rows += self.query(statement.format(marks=", ".join("?" for _ in chunk)), chunk)
         return rows
 
@@ -228,8 +232,12 @@ class ViewMixin:
         with self.datastore.transaction(commit=True) as cursor:
             # Lock the position row first: a batch in flight either commits before the
             # deletes (and is deleted with the rest) or finds the row gone and rolls back.
-            self.run(cursor, f"UPDATE {tracking} SET notification_id = notification_id "  # noqa: S608
-                             "WHERE application_name = ?", (FOLLOWED,))
+            self.run(
+                cursor,
+                f"UPDATE {tracking} SET notification_id = notification_id "  # noqa: S608
+                "WHERE application_name = ?",
+                (FOLLOWED,),
+            )
             for table in self.tables:
                 self.run(cursor, f"DELETE FROM {table}")  # noqa: S608 - table names are constants
             self.run(cursor, f"DELETE FROM {tracking} WHERE application_name = ?", (FOLLOWED,))  # noqa: S608

@@ -63,8 +63,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/static/",
         API_SPEC_OPTIONS={
-            "info": {"description": "Multi-agency child-protection data sharing. "
-                                    "Authenticate with 'Authorization: Bearer <token>'."},
+            "info": {
+                "description": "Multi-agency child-protection data sharing. "
+                "Authenticate with 'Authorization: Bearer <token>'."
+            },
             "security": [{"bearerAuth": []}],
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
@@ -72,8 +74,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.ensure_ascii = False  # Polish names stay readable in responses
     app.json.sort_keys = False  # sorting every key of a 1,000-entry timeline costs more than it helps
     api = SafehubApi(app)
-    for module in (directory, children, signals, timelines, help_plans, time_cards, notifications_api, audit,
-                   imports, erasure, blue_cards_api, groups_api, deadlines_api):
+    for module in (
+        directory,
+        children,
+        signals,
+        timelines,
+        help_plans,
+        time_cards,
+        notifications_api,
+        audit,
+        imports,
+        erasure,
+        blue_cards_api,
+        groups_api,
+        deadlines_api,
+    ):
         api.register_blueprint(module.blp)
     api.register_blueprint(reports_api.blp)  # /api/v1/reports: the programme report and statistics
     app.register_blueprint(health.blp)
@@ -93,8 +108,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 def _authenticate() -> None:
     """Answer 401 before the body or query is parsed, so a stranger learns nothing from 4xx details."""
-    if request.method != "OPTIONS" and request.path.startswith("/api/v1/") \
-            and not request.path.startswith(_PUBLIC_PREFIXES):
+    if (
+        request.method != "OPTIONS"
+        and request.path.startswith("/api/v1/")
+        and not request.path.startswith(_PUBLIC_PREFIXES)
+    ):
         current_actor()
 
 

@@ -143,8 +143,14 @@ def _failure_log(settings: Settings) -> FailureLog:
     return FailureLog(sqlite_path=settings.data_dir / "signin.sqlite")
 
 
-def _wire(settings: Settings, clock: Clock, store: SafehubStore, followers: Followers,
-          projector: InProcessProjector | CeleryNudger, read_log: ReadLogTable) -> Services:
+def _wire(
+    settings: Settings,
+    clock: Clock,
+    store: SafehubStore,
+    followers: Followers,
+    projector: InProcessProjector | CeleryNudger,
+    read_log: ReadLogTable,
+) -> Services:
     """Build the use cases on the opened store and views; each read of child data passes the gate."""
     zone = settings.timezone
     risk_policy = load_policy(settings.risk_policy_path)
@@ -157,40 +163,64 @@ def _wire(settings: Settings, clock: Clock, store: SafehubStore, followers: Foll
         return followers["deadlines"].view.card_agencies(child_id)  # type: ignore[attr-defined]
 
     read_audit = ReadAudit(read_log, store, clock, case_agencies=card_agencies)
-    gate = ChildGate(lambda: followers["memberships"].view,  # type: ignore[arg-type,return-value]
-                     catch_up, load_category_policy(), read_audit)
+    gate = ChildGate(
+        lambda: followers["memberships"].view,  # type: ignore[arg-type,return-value]
+        catch_up,
+        load_category_policy(),
+        read_audit,
+    )
     directory = Directory(store)
     children = ChildRecords(store, directory, settings.resolved_secret(), clock, zone, gate=gate)
-    views = ChildViews(store, followers, projector, clock, risk_policy, gate,
-                       rendered=rendered_timelines(settings.read_cache_rows))
+    views = ChildViews(
+        store, followers, projector, clock, risk_policy, gate, rendered=rendered_timelines(settings.read_cache_rows)
+    )
     help_plans = HelpPlans(store, clock, zone, gate=gate)
     time_cards = TimeCards(store, clock, zone, gate=gate)
     notifications = Notifications(store, followers, projector, clock, settings.school_days_path, gate=gate)
     children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
     groups = WorkingGroups(store, clock, zone, gate=gate)
-    deadlines = Deadlines(store, followers, projector, clock, load_procedure_policy(settings.procedure_policy_path),
-                          help_plans)
+    deadlines = Deadlines(
+        store, followers, projector, clock, load_procedure_policy(settings.procedure_policy_path), help_plans
+    )
     agendas = Agendas(store, deadlines, groups, risk_policy, help_plans)
     agendas.limit_read_cache(settings.read_cache_rows)
     embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates and reminds
     return Services(
-        settings=settings, store=store, followers=followers, projector=projector, read_audit=read_audit,
-        gate=gate, directory=directory, known_tokens=KnownTokens(directory, store),
-        accounts=Accounts(store, directory, _failure_log(settings), clock), children=children,
-        imports=SignalImports(store, children, clock, zone), erasure=Erasure(store, children),
+        settings=settings,
+        store=store,
+        followers=followers,
+        projector=projector,
+        read_audit=read_audit,
+        gate=gate,
+        directory=directory,
+        known_tokens=KnownTokens(directory, store),
+        accounts=Accounts(store, directory, _failure_log(settings), clock),
+        children=children,
+        imports=SignalImports(store, children, clock, zone),
+        erasure=Erasure(store, children),
         caseload=Caseload(children, lambda: followers["timeline"].view, catch_up),  # type: ignore[arg-type,return-value]
-        views=views, help_plans=help_plans, time_cards=time_cards, notifications=notifications,
-        blue_cards=BlueCards(store, clock, zone, gate=gate), groups=groups, deadlines=deadlines, agendas=agendas,
+        views=views,
+        help_plans=help_plans,
+        time_cards=time_cards,
+        notifications=notifications,
+        blue_cards=BlueCards(store, clock, zone, gate=gate),
+        groups=groups,
+        deadlines=deadlines,
+        agendas=agendas,
         reports=ProgrammeReports(followers, deadlines),
         breaker=_breaker(settings, store, followers, read_log),
-        escalator=(Periodic("safehub-escalations", settings.escalate_seconds, notifications.escalate_overdue)
-                   if embedded else None),
+        escalator=(
+            Periodic("safehub-escalations", settings.escalate_seconds, notifications.escalate_overdue)
+            if embedded
+            else None
+        ),
         reminders=Periodic("safehub-reminders", settings.remind_seconds, deadlines.remind) if embedded else None,
     )
 
 
-def _breaker(settings: Settings, store: SafehubStore, followers: Followers,
-             read_log: ReadLogTable) -> StoreBreaker | None:
+def _breaker(
+    settings: Settings, store: SafehubStore, followers: Followers, read_log: ReadLogTable
+) -> StoreBreaker | None:
     """The process's breaker when the store is PostgreSQL, guarding the event store's
     connections, every read model's and the read audit's (every read writes there too)."""
     if not settings.database_url:

@@ -95,7 +95,9 @@ class Settings:
             "worker_max_memory_mib": int(env.get("SAFEHUB_WORKER_MAX_MEMORY_MIB", "512")),
             "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),
             "cookie_secure": env.get("SAFEHUB_COOKIE_SECURE", "y" if env.get("SAFEHUB_DATABASE_URL") else "n")
-            .strip().lower() not in ("n", "no", "0", "false"),
+            .strip()
+            .lower()
+            not in ("n", "no", "0", "false"),
         }
         values.update(overrides)
         values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
@@ -131,8 +133,10 @@ class Settings:
         path = self.data_dir / CIPHER_FILE
         if not path.exists():
             if not self.database_url and (self.data_dir / EVENTS_FILE).exists():
-                raise RuntimeError(f"{self.data_dir / EVENTS_FILE} exists but its key {path} is missing; "
-                                   "restore the key (or SAFEHUB_CIPHER_KEY), or start from an empty data directory")
+                raise RuntimeError(
+                    f"{self.data_dir / EVENTS_FILE} exists but its key {path} is missing; "
+                    "restore the key (or SAFEHUB_CIPHER_KEY), or start from an empty data directory"
+                )
             create_once(path, AESCipher.create_key(num_bytes=32))
         return path.read_text().strip()
 
@@ -155,10 +159,12 @@ class Settings:
                 "APPLICATION_RECORDER_TOPIC": "services.adapters.integrity:SQLiteChainedRecorder",
                 **protection,
             }
-        return {**postgres_env(self.database_url),
-                "APPLICATION_RECORDER_TOPIC": "services.adapters.integrity:PostgresChainedRecorder", **protection,
-                "CREATE_TABLE": "y" if self.create_tables else "n"}
-
+        return {
+            **postgres_env(self.database_url),
+            "APPLICATION_RECORDER_TOPIC": "services.adapters.integrity:PostgresChainedRecorder",
+            **protection,
+            "CREATE_TABLE": "y" if self.create_tables else "n",
+        }
 
     def view_env(self, name: str) -> dict[str, str]:
         """Where a projection keeps its read model: its own SQLite file, or the same PostgreSQL."""
@@ -171,8 +177,13 @@ class Settings:
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         env = postgres_env(self.database_url)
-        env.update({"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "5",
-                    "CREATE_TABLE": "y" if self.create_tables else "n"})
+        env.update(
+            {
+                "POSTGRES_POOL_SIZE": "1",
+                "POSTGRES_MAX_OVERFLOW": "5",
+                "CREATE_TABLE": "y" if self.create_tables else "n",
+            }
+        )
         return env
 
 

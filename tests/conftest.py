@@ -117,13 +117,13 @@ def make_world(services: Services, name: str = "Gmina Testowa") -> World:
     """One municipality, an agency per kind, and users named by what they are."""
     municipality_id = UUID(services.directory.create_municipality(name)["id"])
     world = World(municipality_id)
-    for kind in ("school", "police", "ops", "court_curator", "health", "gkrpa", "pcpr",
-                 "day_centre", "ngo", "team"):
+    for kind in ("school", "police", "ops", "court_curator", "health", "gkrpa", "pcpr", "day_centre", "ngo", "team"):
         world.agencies[kind] = UUID(services.directory.create_agency(None, municipality_id, kind, f"{kind} 1")["id"])
     for label, (agency_kind, role) in PEOPLE.items():
         agency_id = world.agencies[agency_kind] if agency_kind else None
-        created = services.directory.create_user(None, role=role, name=label, agency_id=agency_id,
-                                                 municipality_id=municipality_id)
+        created = services.directory.create_user(
+            None, role=role, name=label, agency_id=agency_id, municipality_id=municipality_id
+        )
         actor = services.directory.authenticate(created["token"])
         world.users[label] = Member(UUID(created["id"]), created["token"], actor, agency_id)
     return world

@@ -119,19 +119,34 @@ class PostgresServer:
                 shutil.chown(self.base / "sock", self.as_user, self.as_user)
             except LookupError as exc:
                 raise ServerUnavailable(f"running as root but there is no '{self.as_user}' user") from exc
-        self._run("initdb", "-D", str(self.data_dir), "-A", "trust", "-U", SUPERUSER,
-                  "-E", "UTF8", "--locale=C", "--no-sync")
+        self._run(
+            "initdb", "-D", str(self.data_dir), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"
+        )
 
     def _start_listening(self) -> None:
         for attempt in range(1, START_ATTEMPTS + 1):
-            options = (f"-p {self.port} -k {self.base / 'sock'} -c listen_addresses=127.0.0.1"
-                       " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                       # every view keeps its own small pool in every worker process
-                       " -c max_connections=300")
+            options = (
+                f"-p {self.port} -k {self.base / 'sock'} -c listen_addresses=127.0.0.1"
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                # every view keeps its own small pool in every worker process
+                " -c max_connections=300"
+            )
             # -l sends the server's output to a file: without it the server would inherit
             # (and hold open) our pipes, and this call would never return.
-            result = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
-                               "-o", options, "-w", "-t", "30", "start", check=False)
+            result = self._run(
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "30",
+                "start",
+                check=False,
+            )
             if result.returncode == 0:
                 return
             if attempt == START_ATTEMPTS:
@@ -143,8 +158,16 @@ class PostgresServer:
         if self.as_user:
             command = ["runuser", "-u", self.as_user, "--", *command]
         try:
-            result = subprocess.run(command, cwd=self.base, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, text=True, timeout=COMMAND_TIMEOUT, check=False)
+            result = subprocess.run(
+                command,
+                cwd=self.base,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ServerUnavailable(f"{' '.join(command)}: {exc}") from exc
         if check and result.returncode != 0:
@@ -196,8 +219,13 @@ def find_redis_server() -> Path:
     raise ServerUnavailable(f"redis-server not found at {where} (Debian: apt-get install redis-server)")
 
 
-def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.05,
-             explain: Callable[[], str] | None = None) -> object:
+def wait_for(
+    condition: Callable[[], object],
+    timeout: float,
+    what: str,
+    interval: float = 0.05,
+    explain: Callable[[], str] | None = None,
+) -> object:
     """Poll ``condition`` until it returns something truthy; raise TimeoutError naming ``what``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -259,12 +287,27 @@ class RedisServer:
         """Start (again) on the same port, empty; return once it answers PING."""
         if self.running:
             return
-        command = [str(self.binary), "--port", str(self.port), "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--dir", str(self.base),
-                   "--logfile", str(self.log_file), "--daemonize", "no"]
+        command = [
+            str(self.binary),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.base),
+            "--logfile",
+            str(self.log_file),
+            "--daemonize",
+            "no",
+        ]
         try:
-            self.process = subprocess.Popen(command, cwd=self.base, stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                command, cwd=self.base, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         except OSError as exc:
             raise ServerUnavailable(f"{command[0]}: {exc}") from exc
         deadline = time.monotonic() + timeout
@@ -339,7 +382,11 @@ class CeleryProcess:
         env = {**self.env, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, *self.argv],
-            env=env, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: a kill reaches the pool children too
         )
 

@@ -63,12 +63,18 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 
 def _head(path: Path) -> int:
     with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%\\_events' ESCAPE '\\'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%\\_events' ESCAPE '\\'"
+            )
+        ]
         if not tables:
             return 0
-        return max(conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {t}").fetchone()[0]  # noqa: S608
-                   for t in tables)
+        return max(
+            conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {t}").fetchone()[0]  # noqa: S608
+            for t in tables
+        )
 
 
 def _check(path: Path) -> None:

@@ -17,15 +17,31 @@ from domain.errors import InvalidInput
 #: Accepted column names (lower case, Polish letters allowed) -> field.
 COLUMNS = {
     "pesel": "pesel",
-    "imie": "given_name", "imię": "given_name", "given_name": "given_name",
-    "nazwisko": "family_name", "family_name": "family_name",
-    "data_urodzenia": "date_of_birth", "data urodzenia": "date_of_birth", "date_of_birth": "date_of_birth",
-    "rodzaj": "kind", "sygnal": "kind", "sygnał": "kind", "kind": "kind",
-    "data": "observed_at", "data_zdarzenia": "observed_at", "data zdarzenia": "observed_at",
+    "imie": "given_name",
+    "imię": "given_name",
+    "given_name": "given_name",
+    "nazwisko": "family_name",
+    "family_name": "family_name",
+    "data_urodzenia": "date_of_birth",
+    "data urodzenia": "date_of_birth",
+    "date_of_birth": "date_of_birth",
+    "rodzaj": "kind",
+    "sygnal": "kind",
+    "sygnał": "kind",
+    "kind": "kind",
+    "data": "observed_at",
+    "data_zdarzenia": "observed_at",
+    "data zdarzenia": "observed_at",
     "observed_at": "observed_at",
-    "liczba_dni": "days", "liczba dni": "days", "dni": "days", "days": "days",
-    "waga": "severity", "severity": "severity",
-    "opis": "details", "uwagi": "details", "details": "details",
+    "liczba_dni": "days",
+    "liczba dni": "days",
+    "dni": "days",
+    "days": "days",
+    "waga": "severity",
+    "severity": "severity",
+    "opis": "details",
+    "uwagi": "details",
+    "details": "details",
 }
 REQUIRED = ("kind", "observed_at")
 MAX_ROWS = 200_000
@@ -103,8 +119,9 @@ def _fields(header: list[str]) -> list[str]:
     names = [cell.strip().lower() for cell in header]
     unknown = [n for n in names if n and n not in COLUMNS]
     if unknown:
-        raise InvalidInput.one("columns", f"unknown column(s): {', '.join(unknown)}; "
-                                          f"known: {', '.join(sorted(set(COLUMNS)))}")
+        raise InvalidInput.one(
+            "columns", f"unknown column(s): {', '.join(unknown)}; known: {', '.join(sorted(set(COLUMNS)))}"
+        )
     fields = [COLUMNS.get(n, "") for n in names]
     twice = sorted({f for f in fields if f and fields.count(f) > 1})
     if twice:

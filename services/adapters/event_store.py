@@ -65,10 +65,13 @@ class SafehubStore(Application):
         """The library's repository, with cached aggregates copied under a lock (see ``CopyUnderLockRepository``)."""
         base = super().construct_repository()
         repository = CopyUnderLockRepository(
-            event_store=base.event_store, snapshot_store=base.snapshot_store,
+            event_store=base.event_store,
+            snapshot_store=base.snapshot_store,
             cache_maxsize=None if base.cache is None else getattr(base.cache, "maxsize", 0),
-            fastforward=base.fastforward, fastforward_skipping=base.fastforward_skipping,
-            deepcopy_from_cache=base.deepcopy_from_cache)
+            fastforward=base.fastforward,
+            fastforward_skipping=base.fastforward_skipping,
+            deepcopy_from_cache=base.deepcopy_from_cache,
+        )
         if isinstance(base.cache, LRUCache):
             events = int(self.env.get("AGGREGATE_CACHE_EVENTS") or DEFAULT_CACHE_EVENTS)
             repository.cache = AggregateCache(base.cache.maxsize, events)
@@ -87,14 +90,18 @@ class SafehubStore(Application):
             mapper.cipher = ReusedAESCipher.of(mapper.cipher)
         if self.keys is None:
             return mapper
-        return SealingMapper(transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher,
-                             keys=self.keys)
+        return SealingMapper(
+            transcoder=mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher, keys=self.keys
+        )
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Save atomically; first create, in one go, the keys of children new in this save."""
         if self.keys is not None:
-            new = [o.id for o in objs if isinstance(o, Child) and o.pending_events
-                   and isinstance(o.pending_events[0], Child.Registered)]
+            new = [
+                o.id
+                for o in objs
+                if isinstance(o, Child) and o.pending_events and isinstance(o.pending_events[0], Child.Registered)
+            ]
             if new:
                 self.keys.ensure(new)
         # The library's save, but an aggregate's events are collected with a plain class
@@ -125,20 +132,24 @@ class SafehubStore(Application):
         recorder = self.recorder
         table = recorder.events_table_name  # type: ignore[attr-defined]
         for start in range(0, len(ids), 1000):
-            chunk = list(ids[start:start + 1000])
+            chunk = list(ids[start : start + 1000])
             if self.factory.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
                 from psycopg.sql import SQL, Identifier
 
                 statement = SQL("SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)").format(
-                    Identifier(recorder.datastore.schema), Identifier(table))  # type: ignore[attr-defined]
+                    Identifier(recorder.datastore.schema), Identifier(table)
+                )  # type: ignore[attr-defined]
                 with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
                     cursor.execute(statement, (chunk,))
                     found.update(UUID(str(r["originator_id"])) for r in cursor.fetchall())
             else:
                 marks = ", ".join("?" for _ in chunk)
                 with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-                    cursor.execute(f"SELECT DISTINCT originator_id FROM {table} "  # noqa: S608 - a table name
-                                   f"WHERE originator_id IN ({marks})", [i.hex for i in chunk])
+                    cursor.execute(
+                        f"SELECT DISTINCT originator_id FROM {table} "  # noqa: S608 - a table name
+                        f"WHERE originator_id IN ({marks})",
+                        [i.hex for i in chunk],
+                    )
                     found.update(UUID(r[0]) for r in cursor.fetchall())
         return found
 
@@ -153,21 +164,23 @@ class SafehubStore(Application):
         if self.factory.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
             from psycopg.sql import SQL, Identifier
 
-            statement = SQL("SELECT originator_id, MAX(originator_version) AS version FROM {0}.{1} "
-                            "WHERE originator_id = ANY(%s) GROUP BY originator_id").format(
-                Identifier(recorder.datastore.schema), Identifier(table))  # type: ignore[attr-defined]
+            statement = SQL(
+                "SELECT originator_id, MAX(originator_version) AS version FROM {0}.{1} "
+                "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+            ).format(Identifier(recorder.datastore.schema), Identifier(table))  # type: ignore[attr-defined]
             # One statement is its own transaction: no BEGIN and ROLLBACK round trips.
-            with recorder.datastore.get_connection() as connection, \
-                    connection.cursor() as cursor:  # type: ignore[attr-defined]
+            with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:  # type: ignore[attr-defined]
                 cursor.execute(statement, (list(ids),))
                 return {UUID(str(r["originator_id"])): r["version"] for r in cursor.fetchall()}
         marks = ", ".join("?" for _ in ids)
         # One statement is its own (autocommit) read transaction: no BEGIN and ROLLBACK
         # round trips, each of which gives up and waits to retake the GIL.
-        with recorder.datastore.get_connection(commit=False) as connection, \
-                connection.cursor() as cursor:  # type: ignore[attr-defined]
-            cursor.execute(f"SELECT originator_id, MAX(originator_version) FROM {table} "  # noqa: S608 - a table name
-                           f"WHERE originator_id IN ({marks}) GROUP BY originator_id", [i.hex for i in ids])
+        with recorder.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute(
+                f"SELECT originator_id, MAX(originator_version) FROM {table} "  # noqa: S608 - a table name
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                [i.hex for i in ids],
+            )
             return {UUID(r[0]): r[1] for r in cursor.fetchall()}
 
     def topic_counts(self, after: int, upto: int) -> list[tuple[str, int]]:
@@ -179,11 +192,15 @@ class SafehubStore(Application):
             from psycopg.sql import SQL, Identifier
 
             name = Identifier(datastore.schema, table) if datastore.schema else Identifier(table)
-            statement: Any = SQL("SELECT topic AS topic, COUNT(*) AS n FROM {} WHERE notification_id > %s "
-                                 "AND notification_id <= %s GROUP BY topic").format(name)
+            statement: Any = SQL(
+                "SELECT topic AS topic, COUNT(*) AS n FROM {} WHERE notification_id > %s "
+                "AND notification_id <= %s GROUP BY topic"
+            ).format(name)
         else:
-            statement = (f"SELECT topic AS topic, COUNT(*) AS n FROM {table} "  # noqa: S608 - the library's name
-                         "WHERE rowid > ? AND rowid <= ? GROUP BY topic")
+            statement = (
+                f"SELECT topic AS topic, COUNT(*) AS n FROM {table} "  # noqa: S608 - the library's name
+                "WHERE rowid > ? AND rowid <= ? GROUP BY topic"
+            )
         with datastore.transaction(commit=False) as cursor:
             cursor.execute(statement, (after, upto))
             return [(row["topic"], int(row["n"])) for row in cursor.fetchall()]
@@ -212,8 +229,13 @@ class SafehubStore(Application):
 def open_store(settings: Settings) -> SafehubStore:
     """Open (creating tables if needed) the store the settings point at."""
     env = settings.eventsourcing_env()
-    env.update({"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size), "AGGREGATE_CACHE_FASTFORWARD": "y",
-                "AGGREGATE_CACHE_EVENTS": str(settings.aggregate_cache_events)})
+    env.update(
+        {
+            "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+            "AGGREGATE_CACHE_EVENTS": str(settings.aggregate_cache_events),
+        }
+    )
     return SafehubStore(env=env, keys=open_keys(settings))
 
 

@@ -86,7 +86,7 @@ class GroupCommit:
             else:
                 offset = 0
                 for waiting in group:
-                    waiting.ids = list(ids[offset:offset + len(waiting.events)]) if ids else None
+                    waiting.ids = list(ids[offset : offset + len(waiting.events)]) if ids else None
                     offset += len(waiting.events)
                     waiting.written = True
                 return

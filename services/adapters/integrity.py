@@ -32,8 +32,7 @@ GENESIS = "0" * 64
 PAGE = 1000
 
 
-def link(previous: str, notification_id: int, originator_id: UUID | str, version: int, topic: str,
-         state: bytes) -> str:
+def link(previous: str, notification_id: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> str:
     """The chain link of one stored event (see the module docstring for the algorithm)."""
     record = f"{notification_id}|{UUID(str(originator_id))}|{version}|{topic}|".encode() + bytes(state)
     return hashlib.sha256(bytes.fromhex(previous) + record).hexdigest()
@@ -43,8 +42,10 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
     """The SQLite event store, with a link per event in ``event_chain``."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(),
-                "CREATE TABLE IF NOT EXISTS event_chain (notification_id INTEGER PRIMARY KEY, link TEXT NOT NULL)"]
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS event_chain (notification_id INTEGER PRIMARY KEY, link TEXT NOT NULL)",
+        ]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any):
         ids = super()._insert_events(c, stored_events, **kwargs)
@@ -52,16 +53,20 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         row = c.fetchone()
         previous = row[0] if row else GENESIS
         for notification_id, event in zip(ids or [], stored_events, strict=True):
-            previous = link(previous, notification_id, event.originator_id, event.originator_version,
-                            event.topic, event.state)
+            previous = link(
+                previous, notification_id, event.originator_id, event.originator_version, event.topic, event.state
+            )
             c.execute("INSERT INTO event_chain VALUES (?, ?)", (notification_id, previous))
         return ids
 
     def select_links(self, after: int, limit: int) -> list[tuple[int, str]]:
         """Chain rows after a notification id, in order."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT notification_id, link FROM event_chain WHERE notification_id > ? "
-                      "ORDER BY notification_id LIMIT ?", (after, limit))
+            c.execute(
+                "SELECT notification_id, link FROM event_chain WHERE notification_id > ? "
+                "ORDER BY notification_id LIMIT ?",
+                (after, limit),
+            )
             return [(r[0], r[1]) for r in c.fetchall()]
 
 
@@ -80,13 +85,16 @@ class PostgresChainedRecorder(SchemaLocked, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.chain_table = f"{self.events_table_name}_chain"
-        self.sql_create_statements.append(SQL(
-            "CREATE TABLE IF NOT EXISTS {0}.{1} (notification_id BIGINT PRIMARY KEY, link TEXT NOT NULL)"
-        ).format(Identifier(self.datastore.schema), Identifier(self.chain_table)))
+        self.sql_create_statements.append(
+            SQL("CREATE TABLE IF NOT EXISTS {0}.{1} (notification_id BIGINT PRIMARY KEY, link TEXT NOT NULL)").format(
+                Identifier(self.datastore.schema), Identifier(self.chain_table)
+            )
+        )
         table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.chain_table))
         self._last_link_statement = SQL("SELECT link FROM {0} ORDER BY notification_id DESC LIMIT 1").format(table)
         self._insert_links_statement = SQL(
-            "INSERT INTO {0} (notification_id, link) SELECT * FROM unnest(%s::bigint[], %s::text[])").format(table)
+            "INSERT INTO {0} (notification_id, link) SELECT * FROM unnest(%s::bigint[], %s::text[])"
+        ).format(table)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if len(stored_events) <= self.CHUNK:
@@ -107,9 +115,11 @@ class PostgresChainedRecorder(SchemaLocked, PostgresApplicationRecorder):
             self._notify_channel(curs)
             previous = self._last_link(curs)
             for start in range(0, len(stored_events), self.CHUNK):
-                chunk = stored_events[start:start + self.CHUNK]
-                rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-                        for e in chunk]
+                chunk = stored_events[start : start + self.CHUNK]
+                rows = [
+                    self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                    for e in chunk
+                ]
                 curs.execute(self.insert_events_statement, (rows,))  # ends "RETURNING notification_id"
                 chunk_ids = [row["notification_id"] for row in curs.fetchall()]
                 previous = self._write_links(curs, previous, chunk_ids, chunk)
@@ -131,8 +141,9 @@ class PostgresChainedRecorder(SchemaLocked, PostgresApplicationRecorder):
         """Chain these events after ``previous``; return the new head."""
         links = []
         for notification_id, event in zip(ids, stored_events, strict=True):
-            previous = link(previous, notification_id, event.originator_id, event.originator_version,
-                            event.topic, event.state)
+            previous = link(
+                previous, notification_id, event.originator_id, event.originator_version, event.topic, event.state
+            )
             links.append(previous)
         if ids:
             curs.execute(self._insert_links_statement, (list(ids), links))
@@ -142,8 +153,12 @@ class PostgresChainedRecorder(SchemaLocked, PostgresApplicationRecorder):
         """Chain rows after a notification id, in order."""
         table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.chain_table))
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT notification_id, link FROM {0} WHERE notification_id > %s "
-                             "ORDER BY notification_id LIMIT %s").format(table), (after, limit))
+            curs.execute(
+                SQL(
+                    "SELECT notification_id, link FROM {0} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+                ).format(table),
+                (after, limit),
+            )
             return [(r["notification_id"], r["link"]) for r in curs.fetchall()]
 
 
@@ -178,14 +193,27 @@ def _walk(recorder: Any, expect_head: str | None) -> dict:
     while event is not None or chained is not None:
         problem = _mismatch(event, chained)
         if problem:
-            return {"intact": False, "count": count, "head": previous, "first_broken": problem,
-                    "expected_head_found": False}
+            return {
+                "intact": False,
+                "count": count,
+                "head": previous,
+                "first_broken": problem,
+                "expected_head_found": False,
+            }
         expected = link(previous, event.id, event.originator_id, event.originator_version, event.topic, event.state)
         if expected != chained[1]:
-            return {"intact": False, "count": count, "head": previous, "expected_head_found": False,
-                    "first_broken": {"notification_id": event.id,
-                                     "problem": "the stored event was altered (or its link was)",
-                                     "expected_link": expected, "stored_link": chained[1]}}
+            return {
+                "intact": False,
+                "count": count,
+                "head": previous,
+                "expected_head_found": False,
+                "first_broken": {
+                    "notification_id": event.id,
+                    "problem": "the stored event was altered (or its link was)",
+                    "expected_link": expected,
+                    "stored_link": chained[1],
+                },
+            }
         previous, count = expected, count + 1
         seen = seen or expected == expect_head
         event, chained = next(events, None), next(links, None)
@@ -207,8 +235,13 @@ def export_lines(recorder: Any) -> Iterator[str]:
     links = _pages(lambda after: recorder.select_links(after, PAGE))
     for event in _pages(lambda after: recorder.select_notifications(after, PAGE, inclusive_of_start=False)):
         chained = next(links, (None, None))
-        yield json.dumps({
-            "notification_id": event.id, "originator_id": str(UUID(str(event.originator_id))),
-            "originator_version": event.originator_version, "topic": event.topic,
-            "state": base64.b64encode(bytes(event.state)).decode(), "link": chained[1],
-        })
+        yield json.dumps(
+            {
+                "notification_id": event.id,
+                "originator_id": str(UUID(str(event.originator_id))),
+                "originator_version": event.originator_version,
+                "topic": event.topic,
+                "state": base64.b64encode(bytes(event.state)).decode(),
+                "link": chained[1],
+            }
+        )

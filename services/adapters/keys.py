@@ -99,8 +99,10 @@ class SubjectKeys:
         self._db_lock = threading.Lock()
         self._conn: sqlite3.Connection | psycopg.Connection | None = None
         with schema_lock_if(postgres_url):
-            self._execute("CREATE TABLE IF NOT EXISTS safehub_subject_keys (subject TEXT PRIMARY KEY, "
-                          "wrapped TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)")
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS safehub_subject_keys (subject TEXT PRIMARY KEY, "
+                "wrapped TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)"
+            )
 
     # --- use --------------------------------------------------------------------------
 
@@ -119,13 +121,16 @@ class SubjectKeys:
         """
         now = time.monotonic()
         with self._lock:
-            names = [str(s) for s in subjects
-                     if str(s) not in self._cache or now - self._cache[str(s)][0] >= CACHE_SECONDS]
+            names = [
+                str(s) for s in subjects if str(s) not in self._cache or now - self._cache[str(s)][0] >= CACHE_SECONDS
+            ]
         if not names:
             return
         keys = {n: AESCipher.create_key(32) for n in names}
-        fresh = [(n, base64.b64encode(self.master.encrypt(k.encode())).decode(), datetime.now(UTC).isoformat())
-                 for n, k in keys.items()]
+        fresh = [
+            (n, base64.b64encode(self.master.encrypt(k.encode())).decode(), datetime.now(UTC).isoformat())
+            for n, k in keys.items()
+        ]
         with self._db_lock:
             try:
                 inserted = self._insert_many(fresh)
@@ -163,11 +168,16 @@ class SubjectKeys:
     def destroy(self, subject: UUID) -> bool:
         """Destroy the subject's key for good; True if there was one."""
         now = datetime.now(UTC).isoformat()
-        existed = self._execute("UPDATE safehub_subject_keys SET wrapped = NULL, destroyed_at = ? "
-                                "WHERE subject = ? AND wrapped IS NOT NULL RETURNING subject", (now, str(subject)))
+        existed = self._execute(
+            "UPDATE safehub_subject_keys SET wrapped = NULL, destroyed_at = ? "
+            "WHERE subject = ? AND wrapped IS NOT NULL RETURNING subject",
+            (now, str(subject)),
+        )
         if not existed:
-            self._execute("INSERT INTO safehub_subject_keys VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
-                          (str(subject), now, now))
+            self._execute(
+                "INSERT INTO safehub_subject_keys VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
+                (str(subject), now, now),
+            )
         with self._lock:
             self._cache.pop(str(subject), None)
         if self.sqlite_path is not None:
@@ -191,13 +201,19 @@ class SubjectKeys:
         """
         now = time.monotonic()
         with self._lock:
-            names = sorted(n for n in {str(s) for s in subjects}
-                           if n not in self._cache or now - self._cache[n][0] >= CACHE_SECONDS)
+            names = sorted(
+                n
+                for n in {str(s) for s in subjects}
+                if n not in self._cache or now - self._cache[n][0] >= CACHE_SECONDS
+            )
         for start in range(0, len(names), PREFETCH_CHUNK):
-            chunk = names[start:start + PREFETCH_CHUNK]
+            chunk = names[start : start + PREFETCH_CHUNK]
             marks = ", ".join("?" for _ in chunk)
-            rows = self._execute(f"SELECT subject, wrapped FROM safehub_subject_keys "  # noqa: S608 - placeholders
-                                 f"WHERE subject IN ({marks}) AND wrapped IS NOT NULL", tuple(chunk))
+            rows = self._execute(
+                f"SELECT subject, wrapped FROM safehub_subject_keys "  # noqa: S608 - placeholders
+                f"WHERE subject IN ({marks}) AND wrapped IS NOT NULL",
+                tuple(chunk),
+            )
             for subject, wrapped in rows:
                 self._remember(subject, now, self._unwrap(wrapped))
 
@@ -222,8 +238,10 @@ class SubjectKeys:
         rows = self._execute("SELECT wrapped, destroyed_at FROM safehub_subject_keys WHERE subject = ?", (name,))
         if not rows and create:
             fresh = base64.b64encode(self.master.encrypt(AESCipher.create_key(32).encode())).decode()
-            self._execute("INSERT INTO safehub_subject_keys VALUES (?, ?, ?, NULL) ON CONFLICT (subject) DO NOTHING",
-                          (name, fresh, datetime.now(UTC).isoformat()))
+            self._execute(
+                "INSERT INTO safehub_subject_keys VALUES (?, ?, ?, NULL) ON CONFLICT (subject) DO NOTHING",
+                (name, fresh, datetime.now(UTC).isoformat()),
+            )
             rows = self._execute("SELECT wrapped, destroyed_at FROM safehub_subject_keys WHERE subject = ?", (name,))
         if not rows or rows[0][0] is None:
             return None
@@ -245,8 +263,9 @@ class SubjectKeys:
             if self.postgres_url:
                 self._conn = psycopg.connect(self.postgres_url, autocommit=True, connect_timeout=5)
             else:
-                self._conn = sqlite3.connect(self.sqlite_path, timeout=30, isolation_level=None,
-                                             check_same_thread=False)
+                self._conn = sqlite3.connect(
+                    self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
+                )
                 self._conn.execute("PRAGMA secure_delete = ON")
         if self.postgres_url:
             cursor = self._conn.execute(sql.replace("?", "%s"), params)

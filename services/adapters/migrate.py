@@ -47,8 +47,13 @@ class MigrationResult:
 
     def as_dict(self) -> dict:
         """Plain values for ``--json``."""
-        return {"events": self.events, "head": self.head, "snapshots": self.snapshots, "verified": self.verified,
-                "subject_keys": self.subject_keys}
+        return {
+            "events": self.events,
+            "head": self.head,
+            "snapshots": self.snapshots,
+            "verified": self.verified,
+            "subject_keys": self.subject_keys,
+        }
 
 
 def _table(recorder: Any) -> Any:
@@ -76,9 +81,17 @@ def _copy_events(source: SafehubStore, target: SafehubStore, head: int, progress
             break
         if notes[0].id != copied + 1 or notes[-1].id != copied + len(notes):
             raise MigrationError(f"the embedded log has a gap after position {copied}: it cannot keep its ids")
-        target.recorder.insert_events([
-            StoredEvent(originator_id=n.originator_id, originator_version=n.originator_version, topic=n.topic,
-                        state=bytes(n.state)) for n in notes])
+        target.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=n.originator_id,
+                    originator_version=n.originator_version,
+                    topic=n.topic,
+                    state=bytes(n.state),
+                )
+                for n in notes
+            ]
+        )
         copied += len(notes)
         position = notes[-1].id
         progress(copied)
@@ -91,12 +104,17 @@ def _copy_snapshots(settings: Settings, source: SafehubStore, target: SafehubSto
     table = source.snapshots.recorder.events_table_name  # type: ignore[attr-defined]
     path = settings.eventsourcing_env()["SQLITE_DBNAME"]
     with sqlite3.connect(path) as conn:
-        rows = conn.execute(f"SELECT originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
-                            "ORDER BY originator_id, originator_version").fetchall()
+        rows = conn.execute(
+            f"SELECT originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
+            "ORDER BY originator_id, originator_version"
+        ).fetchall()
     for start in range(0, len(rows), BATCH):
-        target.snapshots.recorder.insert_events([
-            StoredEvent(originator_id=UUID(r[0]), originator_version=r[1], topic=r[2], state=bytes(r[3]))
-            for r in rows[start:start + BATCH]])
+        target.snapshots.recorder.insert_events(
+            [
+                StoredEvent(originator_id=UUID(r[0]), originator_version=r[1], topic=r[2], state=bytes(r[3]))
+                for r in rows[start : start + BATCH]
+            ]
+        )
     return len(rows)
 
 
@@ -106,13 +124,22 @@ def _copy_subject_keys(source: SafehubStore, target_url: str) -> int:
     if path is None or not Path(path).exists():
         return 0
     with sqlite3.connect(path) as conn:
-        rows = conn.execute(f"SELECT subject, wrapped, created_at, destroyed_at FROM {KEYS_TABLE} "  # noqa: S608
-                            "ORDER BY subject").fetchall()
+        rows = conn.execute(
+            f"SELECT subject, wrapped, created_at, destroyed_at FROM {KEYS_TABLE} "  # noqa: S608
+            "ORDER BY subject"
+        ).fetchall()
     with psycopg.connect(target_url, connect_timeout=10) as pg, pg.cursor() as cursor:
-        cursor.executemany(SQL("INSERT INTO {} (subject, wrapped, created_at, destroyed_at) "
-                               "VALUES (%s, %s, %s, %s)").format(Identifier(KEYS_TABLE)), rows)
-        cursor.execute(SQL("SELECT subject, wrapped, created_at, destroyed_at FROM {} ORDER BY subject")
-                       .format(Identifier(KEYS_TABLE)))
+        cursor.executemany(
+            SQL("INSERT INTO {} (subject, wrapped, created_at, destroyed_at) VALUES (%s, %s, %s, %s)").format(
+                Identifier(KEYS_TABLE)
+            ),
+            rows,
+        )
+        cursor.execute(
+            SQL("SELECT subject, wrapped, created_at, destroyed_at FROM {} ORDER BY subject").format(
+                Identifier(KEYS_TABLE)
+            )
+        )
         copied = [tuple(r) for r in cursor.fetchall()]
     if copied != [tuple(r) for r in rows]:
         raise MigrationError(f"the per-subject keys differ in PostgreSQL ({len(copied)} rows, {len(rows)} here)")
@@ -128,10 +155,16 @@ def _verify(source: SafehubStore, target: SafehubStore, head: int) -> int:
         if not ours:
             break
         for a, b in zip(ours, theirs, strict=False):
-            if (a.id, a.originator_id, a.originator_version, a.topic, bytes(a.state)) != \
-                    (b.id, b.originator_id, b.originator_version, b.topic, bytes(b.state)):
-                raise MigrationError(f"event {a.id} differs in PostgreSQL (got {b.id} {b.originator_id} "
-                                     f"v{b.originator_version})")
+            if (a.id, a.originator_id, a.originator_version, a.topic, bytes(a.state)) != (
+                b.id,
+                b.originator_id,
+                b.originator_version,
+                b.topic,
+                bytes(b.state),
+            ):
+                raise MigrationError(
+                    f"event {a.id} differs in PostgreSQL (got {b.id} {b.originator_id} v{b.originator_version})"
+                )
         if len(ours) != len(theirs):
             raise MigrationError(f"after position {position}: {len(ours)} events here, {len(theirs)} in PostgreSQL")
         checked += len(ours)
@@ -167,12 +200,16 @@ def migrate(settings: Settings, target_url: str, progress: Callable[[int], None]
         snapshots = _copy_snapshots(settings, source, target)
         keys = _copy_subject_keys(source, target_url)
         if (source.recorder.max_notification_id() or 0) != head:
-            raise MigrationError("the embedded store was written during the copy: stop the server, "
-                                 "empty the PostgreSQL database and run again")
+            raise MigrationError(
+                "the embedded store was written during the copy: stop the server, "
+                "empty the PostgreSQL database and run again"
+            )
         count = _count_pg(target.recorder)
         if count != copied or (target.recorder.max_notification_id() or 0) != head:
-            raise MigrationError(f"PostgreSQL holds {count} events up to {target.recorder.max_notification_id()}, "
-                                 f"copied {copied} up to {head}")
+            raise MigrationError(
+                f"PostgreSQL holds {count} events up to {target.recorder.max_notification_id()}, "
+                f"copied {copied} up to {head}"
+            )
         verified = _verify(source, target, head)
         _verify_chain(source, target, head)
         return MigrationResult(copied, head, snapshots, verified, keys)

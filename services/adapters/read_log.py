@@ -45,12 +45,19 @@ class ReadLogTable(ViewMixin):
             return
         with self.datastore.transaction(commit=True) as cursor:
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                chunk = rows[start:start + ROWS_PER_STATEMENT]
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
                 self.run(cursor, _insert_rows(len(chunk)), [v for row in chunk for v in row])
 
-
-    def newest(self, municipality_id: UUID, *, child_id: UUID | None = None, user_id: UUID | None = None,
-               since: datetime | None = None, until: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    def newest(
+        self,
+        municipality_id: UUID,
+        *,
+        child_id: UUID | None = None,
+        user_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
         """The municipality's lines, newest first, narrowed to a child, a reader and a period."""
         clauses, params = ["municipality_id = ?"], [str(municipality_id)]
         for column, value in (("child_id", child_id), ("user_id", user_id)):
@@ -65,7 +72,8 @@ class ReadLogTable(ViewMixin):
             params.append(ts(until))
         return self.query(
             f"SELECT * FROM read_audit WHERE {' AND '.join(clauses)} ORDER BY at DESC, read_id DESC LIMIT ?",  # noqa: S608 - column names are constants
-            (*params, limit))
+            (*params, limit),
+        )
 
 
 #: Audit rows per INSERT (12 parameters each: well within SQLite's 999 of old builds).

@@ -90,8 +90,11 @@ class SealingMapper(Mapper):
 
     def _seal(self, subject: Any, state: dict, fields: tuple[str, ...]) -> dict:
         personal = {f: state.pop(f) for f in fields if f in state}
-        return {"fields": list(personal), "subject": str(subject),
-                "box": self.keys.seal(subject, self.transcoder.encode(personal))}
+        return {
+            "fields": list(personal),
+            "subject": str(subject),
+            "box": self.keys.seal(subject, self.transcoder.encode(personal)),
+        }
 
     def _open(self, subject: Any, state: dict, sealed: dict) -> None:
         plaintext = self.keys.open(UUID(str(subject)), sealed["box"])

@@ -29,8 +29,10 @@ LOCK_MINUTES = 15
 #: Longest login stored; longer input is cut so the table cannot be stuffed with huge keys.
 MAX_KEY = 64
 
-_DDL = ("CREATE TABLE IF NOT EXISTS safehub_sign_in_failures (login TEXT PRIMARY KEY, "
-        "failures INTEGER NOT NULL, first_at TEXT NOT NULL, locked_until TEXT)")
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS safehub_sign_in_failures (login TEXT PRIMARY KEY, "
+    "failures INTEGER NOT NULL, first_at TEXT NOT NULL, locked_until TEXT)"
+)
 
 #: Count one failure and, when it reaches the limit, set the lock: one statement, so
 #: concurrent attempts each see their own number. Every SET reads the row as it was.
@@ -41,7 +43,8 @@ _COUNT = (
     "first_at = CASE WHEN safehub_sign_in_failures.first_at < ? THEN ? ELSE safehub_sign_in_failures.first_at END, "
     "locked_until = CASE WHEN (CASE WHEN safehub_sign_in_failures.first_at < ? THEN 1 "
     "ELSE safehub_sign_in_failures.failures + 1 END) = ? THEN ? ELSE safehub_sign_in_failures.locked_until END "
-    "RETURNING failures, locked_until")
+    "RETURNING failures, locked_until"
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,14 @@ class Counted:
 class FailureLog:
     """Count failures per login and answer whether a login is locked now."""
 
-    def __init__(self, *, sqlite_path: Path | None = None, postgres_url: str | None = None,
-                 max_failures: int = MAX_FAILURES, lock_minutes: int = LOCK_MINUTES):
+    def __init__(
+        self,
+        *,
+        sqlite_path: Path | None = None,
+        postgres_url: str | None = None,
+        max_failures: int = MAX_FAILURES,
+        lock_minutes: int = LOCK_MINUTES,
+    ):
         self.sqlite_path = sqlite_path
         self.postgres_url = postgres_url
         self.max_failures = max_failures
@@ -99,8 +108,9 @@ class FailureLog:
         """
         key, stamp, stale = _key(login), now.isoformat(), (now - self.window).isoformat()
         until = (now + self.window).isoformat()
-        rows = self._execute(_COUNT, (key, stamp, self.max_failures, until, stale, stale, stamp, stale,
-                                      self.max_failures, until))
+        rows = self._execute(
+            _COUNT, (key, stamp, self.max_failures, until, stale, stale, stamp, stale, self.max_failures, until)
+        )
         number, locked = rows[0]
         if number == 1:
             self.prune(now)
@@ -113,8 +123,10 @@ class FailureLog:
     def prune(self, now: datetime) -> None:
         """Drop rows whose window and lock are both over."""
         stale = (now - self.window).isoformat()
-        self._execute("DELETE FROM safehub_sign_in_failures WHERE first_at < ? AND "
-                      "(locked_until IS NULL OR locked_until < ?)", (stale, now.isoformat()))
+        self._execute(
+            "DELETE FROM safehub_sign_in_failures WHERE first_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+            (stale, now.isoformat()),
+        )
 
     # --- storage ----------------------------------------------------------------------
 
@@ -134,8 +146,9 @@ class FailureLog:
                 if self.sqlite_path is None:
                     raise ValueError("FailureLog needs sqlite_path or postgres_url")
                 self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(self.sqlite_path, timeout=30, isolation_level=None,
-                                             check_same_thread=False)
+                self._conn = sqlite3.connect(
+                    self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
+                )
         if self.postgres_url:
             cursor = self._conn.execute(sql.replace("?", "%s"), params)
             return list(cursor.fetchall()) if cursor.description else []

@@ -23,8 +23,9 @@ from services.api.schemas_procedure import (
 from services.http.auth import current_actor
 from services.http.context import services
 
-blp = Blueprint("blue_cards", __name__, url_prefix="/api/v1/blue-cards",
-                description="The Blue Card (Niebieska Karta) procedure")
+blp = Blueprint(
+    "blue_cards", __name__, url_prefix="/api/v1/blue-cards", description="The Blue Card (Niebieska Karta) procedure"
+)
 
 
 def answer(body: object, status: int = 200):

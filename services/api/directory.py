@@ -57,7 +57,10 @@ class Users(MethodView):
         """Create a user; the response carries its API token, shown only this once."""
         actor = current_actor()
         return services().directory.create_user(
-            actor, role=body["role"], name=body["name"], agency_id=body["agency_id"],
+            actor,
+            role=body["role"],
+            name=body["name"],
+            agency_id=body["agency_id"],
             municipality_id=actor.municipality_id,
         )
 

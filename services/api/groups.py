@@ -27,14 +27,24 @@ from services.api.schemas_procedure import (
 from services.http.auth import current_actor
 from services.http.context import services
 
-blp = Blueprint("working_groups", __name__, url_prefix="/api/v1/working-groups", template_folder="templates",
-                description="Working groups (diagnostic and support groups), meetings and agendas")
+blp = Blueprint(
+    "working_groups",
+    __name__,
+    url_prefix="/api/v1/working-groups",
+    template_folder="templates",
+    description="Working groups (diagnostic and support groups), meetings and agendas",
+)
 
 
 #: The agenda routes also answer a printable page (``format=html``): documented beside the JSON.
-AGENDA_HTML_DOC = {"responses": {"200": {"description": "OK", "content": {
-    "application/json": {"schema": "AgendaSchema"},
-    "text/html": {"schema": {"type": "string"}}}}}}
+AGENDA_HTML_DOC = {
+    "responses": {
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": "AgendaSchema"}, "text/html": {"schema": {"type": "string"}}},
+        }
+    }
+}
 
 
 def agenda_answer(agenda: dict, fmt: str):

@@ -17,7 +17,7 @@ blp = Blueprint("imports", __name__, url_prefix="/api/v1/signals", description="
 EXAMPLE = (
     "pesel;imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis\r\n"
     "14231212349;Kacper;Wiśniewski;2014-03-12;missed_remote_learning;2026-02-20;3;Brak logowania od poniedziałku\r\n"
-    ";Zuzanna;Wiśniewska;02.09.2016;unexplained_absence;20.02.2026;1;\"Nieobecna; rodzic nie odbiera\"\r\n"
+    ';Zuzanna;Wiśniewska;02.09.2016;unexplained_absence;20.02.2026;1;"Nieobecna; rodzic nie odbiera"\r\n'
     ";Julia;Kaczmarek;2013-11-23;Brak warunków do nauki;2026-02-19 08:00;;Brak komputera w domu\r\n"
 )
 
@@ -25,12 +25,13 @@ _CSV_BODY = {
     "required": True,
     "content": {
         "text/csv": {"schema": {"type": "string"}},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}},
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
     },
     "description": "A CSV file with a header row: pesel, or imie/given_name, nazwisko/family_name and "
-                   "data_urodzenia/date_of_birth; rodzaj/kind; data/observed_at; optional liczba_dni/days, "
-                   "waga/severity, opis/details. UTF-8 (with or without BOM) or Windows-1250; ';' or ','.",
+    "data_urodzenia/date_of_birth; rodzaj/kind; data/observed_at; optional liczba_dni/days, "
+    "waga/severity, opis/details. UTF-8 (with or without BOM) or Windows-1250; ';' or ','.",
 }
 
 
@@ -58,9 +59,12 @@ class Import(MethodView):
         ``Idempotency-Key`` returns the first report and imports nothing twice.
         Unknown pupils are registered (their school is the importing school).
         """
-        return services().imports.import_csv(current_actor(), _uploaded_bytes(),
-                                             idempotency_key=headers["idempotency_key"],
-                                             dry_run=query.get("dry_run", False))
+        return services().imports.import_csv(
+            current_actor(),
+            _uploaded_bytes(),
+            idempotency_key=headers["idempotency_key"],
+            dry_run=query.get("dry_run", False),
+        )
 
 
 @blp.route("/import/example")
@@ -69,5 +73,8 @@ class ImportExample(MethodView):
     def get(self):
         """Download an example file (semicolons, Polish column names, UTF-8 with BOM)."""
         current_actor()
-        return Response("\ufeff" + EXAMPLE, mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=safehub-import-przyklad.csv"})
+        return Response(
+            "\ufeff" + EXAMPLE,
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=safehub-import-przyklad.csv"},
+        )

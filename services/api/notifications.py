@@ -11,8 +11,12 @@ from services.api.schemas_family import AcknowledgementSchema, NotificationQuery
 from services.http.auth import current_actor
 from services.http.context import services
 
-blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
-                description="Police notifications to schools and OPS (Operation Encompass)")
+blp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api/v1/notifications",
+    description="Police notifications to schools and OPS (Operation Encompass)",
+)
 
 
 @blp.route("")

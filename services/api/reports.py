@@ -19,8 +19,12 @@ from services.http.auth import current_actor
 from services.http.context import services
 from services.usecases.reports import programme_csv
 
-blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
-                description="The programme report and statistics, computed from events for any period")
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1/reports",
+    description="The programme report and statistics, computed from events for any period",
+)
 
 
 @blp.route("/programme")
@@ -35,7 +39,8 @@ class ProgrammeReport(MethodView):
             response = make_response(programme_csv(report))
             response.headers["Content-Type"] = "text/csv; charset=utf-8"
             response.headers["Content-Disposition"] = (
-                f'attachment; filename="program-{report["from"]}-{report["to"]}.csv"')
+                f'attachment; filename="program-{report["from"]}-{report["to"]}.csv"'
+            )
             return response
         if fmt == "html":
             response = make_response(render_template("programme_report.html", report=report))

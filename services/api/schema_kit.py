@@ -40,9 +40,12 @@ def when(description: str = "", **kwargs: object) -> fields.AwareDateTime:
 
 def withheld() -> fields.String:
     """Present on an entry whose text the reader may not see: the category that keeps it."""
-    return fields.String(metadata={
-        "description": "present when the entry's text is withheld from you: its data category "
-                       "(health, addiction, conviction) is not open to your agency on this child's group"})
+    return fields.String(
+        metadata={
+            "description": "present when the entry's text is withheld from you: its data category "
+            "(health, addiction, conviction) is not open to your agency on this child's group"
+        }
+    )
 
 
 def request_language() -> str:

@@ -16,15 +16,18 @@ from services.api.schemas_family import InterventionSchema  # beside the notific
 
 # --- errors ---------------------------------------------------------------------------
 
+
 class ErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "machine-readable code"})
     message = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "field name -> problems"})
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "field name -> problems"}
+    )
     details = fields.Dict()
 
 
 # --- directory ------------------------------------------------------------------------
+
 
 class AgencyCreateSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(AGENCY_KINDS))
@@ -68,6 +71,7 @@ class MeSchema(Schema):
 
 
 # --- children -------------------------------------------------------------------------
+
 
 def _check_pesel(value: str | None) -> None:
     if value is not None:
@@ -128,15 +132,19 @@ class MergeSchema(StrictSchema):
 
 # --- signals --------------------------------------------------------------------------
 
+
 class SignalCreateSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(tuple(CATALOGUE)))
     observed_at = when(required=True)
     severity = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SEVERITIES))
     details = fields.String(load_default="", validate=validate.Length(max=10_000))
-    days = fields.Integer(load_default=None, allow_none=True, strict=True,
-                          validate=validate.Range(min=1, max=366))
-    intervention = fields.Nested(InterventionSchema, load_default=None, allow_none=True, metadata={
-        "description": "police details of a domestic_intervention; the school and OPS are notified"})
+    days = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=366))
+    intervention = fields.Nested(
+        InterventionSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "police details of a domestic_intervention; the school and OPS are notified"},
+    )
 
 
 class IdempotencyHeaderSchema(Schema):
@@ -144,7 +152,8 @@ class IdempotencyHeaderSchema(Schema):
         unknown = EXCLUDE
 
     idempotency_key = fields.String(
-        data_key="Idempotency-Key", load_default=None,
+        data_key="Idempotency-Key",
+        load_default=None,
         validate=validate.Regexp(r"^[\x21-\x7e]{1,200}$", error="must be 1-200 visible ASCII characters"),
         metadata={"description": "a retry with the same key returns the first result"},
     )
@@ -182,8 +191,9 @@ class SignalSchema(Schema):
     retracted = fields.Boolean()
     retraction_reason = fields.String(allow_none=True)
     retracted_at = iso(allow_none=True)
-    notified = fields.List(fields.Dict(), metadata={
-        "description": "the notices a domestic intervention sent (recipient and due time)"})
+    notified = fields.List(
+        fields.Dict(), metadata={"description": "the notices a domestic intervention sent (recipient and due time)"}
+    )
     withheld_category = withheld()
 
 
@@ -199,9 +209,11 @@ class SignalKindSchema(Schema):
 
 # --- history --------------------------------------------------------------------------
 
+
 class EventsQuerySchema(StrictSchema):
-    as_of = fields.AwareDateTime(default_timezone=WARSAW, metadata={
-        "description": "only events recorded at or before this instant"})
+    as_of = fields.AwareDateTime(
+        default_timezone=WARSAW, metadata={"description": "only events recorded at or before this instant"}
+    )
 
 
 class EventSchema(Schema):
@@ -214,6 +226,7 @@ class EventSchema(Schema):
 
 
 # --- timeline and risk ------------------------------------------------------------------
+
 
 class TimelineQuerySchema(StrictSchema):
     since = when("only entries observed at or after this instant")
@@ -231,8 +244,7 @@ class FreshnessSchema(Schema):
     position = fields.Integer(required=True, metadata={"description": "last log position applied"})
     head = fields.Integer(required=True, metadata={"description": "last log position in the store"})
     lag = fields.Integer(required=True)
-    includes_latest = fields.Boolean(required=True,
-                                     metadata={"description": "the child's latest event is included"})
+    includes_latest = fields.Boolean(required=True, metadata={"description": "the child's latest event is included"})
     replayed_events = fields.Integer(metadata={"description": "with as_of: events replayed from the store"})
 
 
@@ -269,9 +281,13 @@ class TimelineSchema(Schema):
     child_id = fields.UUID(required=True, metadata={"description": "the surviving record"})
     requested_id = fields.UUID(required=True)
     records = fields.List(fields.UUID(), metadata={"description": "records merged into this timeline"})
-    grounds = fields.String(required=True, metadata={
-        "description": "why you may read this record (written to the read audit): group_membership, "
-                       "coordinator, audit, or own_agency (then only your agency's entries are listed)"})
+    grounds = fields.String(
+        required=True,
+        metadata={
+            "description": "why you may read this record (written to the read audit): group_membership, "
+            "coordinator, audit, or own_agency (then only your agency's entries are listed)"
+        },
+    )
     entries = fields.List(fields.Nested(TimelineEntrySchema))
     as_of = iso()  # present when replayed to a past instant
     freshness = fields.Nested(FreshnessSchema, required=True)
@@ -326,6 +342,7 @@ class RiskSchema(Schema):
 
 # --- audit ------------------------------------------------------------------------------
 
+
 class VerifyQuerySchema(StrictSchema):
     expect_head = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$", error="must be 64 hex digits"))
 
@@ -346,6 +363,7 @@ class VerifySchema(Schema):
 
 
 # --- bulk import ------------------------------------------------------------------------
+
 
 class ImportQuerySchema(StrictSchema):
     dry_run = fields.Boolean(load_default=False, metadata={"description": "check every row, save nothing"})

@@ -24,13 +24,19 @@ class ReadSchema(Schema):
     agency_id = fields.UUID(allow_none=True)
     agency_kind = fields.String(allow_none=True)
     child_id = fields.UUID(required=True)
-    view = fields.String(required=True, metadata={
-        "description": "identity, search, signals, events, timeline, risk, blue_card, working_group, agenda, "
-                       "help_plan, time_cards, notifications"})
-    grounds = fields.String(required=True, metadata={
-        "description": "group_membership, coordinator, audit or own_agency"})
-    withheld_categories = fields.List(fields.String(), metadata={
-        "description": "data categories whose text was withheld from this reader"})
+    view = fields.String(
+        required=True,
+        metadata={
+            "description": "identity, search, signals, events, timeline, risk, blue_card, working_group, agenda, "
+            "help_plan, time_cards, notifications"
+        },
+    )
+    grounds = fields.String(
+        required=True, metadata={"description": "group_membership, coordinator, audit or own_agency"}
+    )
+    withheld_categories = fields.List(
+        fields.String(), metadata={"description": "data categories whose text was withheld from this reader"}
+    )
     detail = fields.String(metadata={"description": "for example the as_of instant of a replay"})
 
 

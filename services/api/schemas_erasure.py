@@ -10,8 +10,11 @@ from services.api.schema_kit import StrictSchema
 
 class ErasureSchema(StrictSchema):
     ground = fields.String(required=True, validate=validate.OneOf(ERASURE_GROUNDS))
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
-        "description": "the case or decision number authorising the erasure (no personal data)"})
+    reference = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the case or decision number authorising the erasure (no personal data)"},
+    )
 
 
 class ErasedSchema(Schema):

@@ -12,11 +12,13 @@ _ITEMS = validate.Length(max=100)
 
 
 def _texts(**kwargs: object) -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(min=1, max=2000)), validate=_ITEMS,
-                       load_default=list, **kwargs)
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=2000)), validate=_ITEMS, load_default=list, **kwargs
+    )
 
 
 # --- help plans -------------------------------------------------------------------------
+
 
 class SwotSchema(StrictSchema):
     strengths = _texts(metadata={"description": "mocne strony"})
@@ -27,10 +29,14 @@ class SwotSchema(StrictSchema):
 
 class PlanActionInSchema(StrictSchema):
     id = fields.String(metadata={"description": "on a revision: the id of an action kept from the current version"})
-    party = fields.String(required=True, validate=validate.OneOf(PARTIES),
-                          metadata={"description": "the column of the schedule: who does it"})
-    agency_id = fields.UUID(load_default=None, allow_none=True,
-                            metadata={"description": "the agency, when the party is another agency"})
+    party = fields.String(
+        required=True,
+        validate=validate.OneOf(PARTIES),
+        metadata={"description": "the column of the schedule: who does it"},
+    )
+    agency_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "the agency, when the party is another agency"}
+    )
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     due = fields.Date(required=True, metadata={"description": "w terminie"})
 
@@ -45,25 +51,40 @@ class PlanContentSchema(StrictSchema):
 
 
 class HelpPlanCreateSchema(StrictSchema):
-    child_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=20),
-                            metadata={"description": "one child, or the children of a family"})
-    household = fields.String(load_default="", validate=_TEXT,
-                              metadata={"description": "the family: representative, address, who lives there"})
+    child_ids = fields.List(
+        fields.UUID(),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "one child, or the children of a family"},
+    )
+    household = fields.String(
+        load_default="",
+        validate=_TEXT,
+        metadata={"description": "the family: representative, address, who lives there"},
+    )
     plan = fields.Nested(PlanContentSchema, required=True)
 
 
 class HelpPlanRevisionSchema(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                           metadata={"description": "the new circumstances"})
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=2000), metadata={"description": "the new circumstances"}
+    )
     plan = fields.Nested(PlanContentSchema, required=True)
 
 
 class HelpPlanEvaluationSchema(StrictSchema):
     held_on = fields.Date(required=True)
-    results = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(RESULTS)),
-                          required=True, metadata={"description": "action id -> done, partly_done or not_done"})
-    situation = fields.String(required=True, validate=validate.Length(min=1, max=20_000),
-                              metadata={"description": "opis aktualnej sytuacji rodziny"})
+    results = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(RESULTS)),
+        required=True,
+        metadata={"description": "action id -> done, partly_done or not_done"},
+    )
+    situation = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20_000),
+        metadata={"description": "opis aktualnej sytuacji rodziny"},
+    )
     next_evaluation = fields.Date(load_default=None, allow_none=True)
 
 
@@ -152,8 +173,6 @@ class OverdueQuerySchema(StrictSchema):
     child_id = fields.UUID()
 
 
-
-
 # --- time cards ---------------------------------------------------------------------------
 
 _MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="must be a month written YYYY-MM")
@@ -171,14 +190,22 @@ class TimeEntryCreateSchema(StrictSchema):
     date = fields.Date(required=True)
     start = fields.Time(required=True, metadata={"description": "HH:MM (godzina od)"})
     end = fields.Time(required=True, metadata={"description": "HH:MM (godzina do)"})
-    place = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                          metadata={"description": "miejsce spotkania"})
-    topic = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                          metadata={"description": "podjęte działania, tematyka spotkania"})
+    place = fields.String(
+        required=True, validate=validate.Length(min=1, max=2000), metadata={"description": "miejsce spotkania"}
+    )
+    topic = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "podjęte działania, tematyka spotkania"},
+    )
     participants = fields.String(load_default="", validate=_TEXT, metadata={"description": "osoby biorące udział"})
     help_plan_id = fields.UUID(load_default=None, allow_none=True, metadata={"description": "the family's plan"})
-    child_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20),
-                            metadata={"description": "the family's children, when there is no plan"})
+    child_ids = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "the family's children, when there is no plan"},
+    )
 
 
 class TimeEntryRemovalSchema(StrictSchema):
@@ -267,13 +294,18 @@ class ReportQuerySchema(StrictSchema):
 
 # --- police notifications ---------------------------------------------------------------
 
+
 class InterventionSchema(StrictSchema):
-    police_reference = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                                     metadata={"description": "the police case or incident number"})
+    police_reference = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the police case or incident number"},
+    )
     place = fields.String(required=True, validate=validate.Length(min=1, max=400))
     child_present = fields.Boolean(required=True, metadata={"description": "was the child present"})
-    child_said = fields.String(load_default="", validate=validate.Length(max=10_000),
-                               metadata={"description": "what the child said"})
+    child_said = fields.String(
+        load_default="", validate=validate.Length(max=10_000), metadata={"description": "what the child said"}
+    )
     circumstances = fields.String(load_default="", validate=validate.Length(max=10_000))
 
 

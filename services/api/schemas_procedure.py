@@ -14,14 +14,23 @@ _NAME = validate.Length(min=1, max=200)
 
 # --- Blue Cards -------------------------------------------------------------------------
 
+
 class FormASchema(StrictSchema):
-    filled_on = fields.Date(load_default=None, allow_none=True, metadata={
-        "description": "the day the (paper) form A was filled in; today when omitted. Deadlines count from it."})
+    filled_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the day the (paper) form A was filled in; today when omitted. Deadlines count from it."
+        },
+    )
     incident_date = fields.Date(required=True)
     place = fields.String(required=True, validate=validate.Length(min=1, max=500))
     description = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-    child_victim_ids = fields.List(fields.UUID(), load_default=list, metadata={
-        "description": "children (their records in this municipality) who are victims"})
+    child_victim_ids = fields.List(
+        fields.UUID(),
+        load_default=list,
+        metadata={"description": "children (their records in this municipality) who are victims"},
+    )
     adult_victims = fields.List(fields.String(validate=_NAME), load_default=list)
     perpetrators = fields.List(fields.String(validate=_NAME), required=True)
 
@@ -35,8 +44,11 @@ class NoteSchema(StrictSchema):
 
 
 class FormBSchema(NoteSchema):
-    victim = fields.String(required=True, validate=_NAME, metadata={
-        "description": "the child's id or the adult's name as written on form A"})
+    victim = fields.String(
+        required=True,
+        validate=_NAME,
+        metadata={"description": "the child's id or the adult's name as written on form A"},
+    )
 
 
 class GroupAssignmentSchema(StrictSchema):
@@ -97,6 +109,7 @@ class BlueCardSchema(Schema):
 
 # --- working groups -----------------------------------------------------------------------
 
+
 class MemberInSchema(StrictSchema):
     user_id = fields.UUID(required=True)
     function = fields.String(load_default="", validate=validate.Length(max=200))
@@ -104,8 +117,11 @@ class MemberInSchema(StrictSchema):
 
 class GroupCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=_NAME)
-    blue_card_id = fields.UUID(load_default=None, allow_none=True, metadata={
-        "description": "the card this group works on; it is assigned to the card in the same step"})
+    blue_card_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the card this group works on; it is assigned to the card in the same step"},
+    )
     child_ids = fields.List(fields.UUID(), load_default=list)
     members = fields.List(fields.Nested(MemberInSchema), required=True, validate=validate.Length(min=2, max=40))
 
@@ -177,8 +193,9 @@ class ActionSchema(Schema):
 class DecisionSchema(Schema):
     id = fields.UUID(required=True)
     text = fields.String()
-    knowledge_position = fields.Integer(metadata={
-        "description": "the event-store position when the decision was recorded: what the group could know"})
+    knowledge_position = fields.Integer(
+        metadata={"description": "the event-store position when the decision was recorded: what the group could know"}
+    )
     recorded_at = iso()
     recorded_by = fields.UUID()
 
@@ -208,6 +225,7 @@ class MeetingSchema(Schema):
 
 # --- deadlines and agendas -----------------------------------------------------------------
 
+
 class DeadlineQuerySchema(StrictSchema):
     group_id = fields.UUID()
     blue_card_id = fields.UUID()
@@ -216,8 +234,9 @@ class DeadlineQuerySchema(StrictSchema):
 
 class DeadlineItemSchema(Schema):
     id = fields.String(required=True)
-    kind = fields.String(metadata={"description": "form_a_to_chair, chair_to_group, first_group_meeting, "
-                                                  "monitoring_review or action"})
+    kind = fields.String(
+        metadata={"description": "form_a_to_chair, chair_to_group, first_group_meeting, monitoring_review or action"}
+    )
     label = fields.String()
     state = fields.String(metadata={"description": ", ".join(STATES)})
     breached = fields.Boolean()

@@ -15,15 +15,23 @@ class PeriodSchema(StrictSchema):
 
 
 class ProgrammeQuerySchema(PeriodSchema):
-    format = fields.String(validate=validate.OneOf(FORMATS), metadata={
-        "description": "json (default), csv (UTF-8 with BOM, ';'-separated, as Polish Excel reads it) or html "
-                       "(a printable page); 'Accept: text/csv' or 'text/html' choose too"})
+    format = fields.String(
+        validate=validate.OneOf(FORMATS),
+        metadata={
+            "description": "json (default), csv (UTF-8 with BOM, ';'-separated, as Polish Excel reads it) or html "
+            "(a printable page); 'Accept: text/csv' or 'text/html' choose too"
+        },
+    )
 
 
 class CasesQuerySchema(PeriodSchema):
-    indicator = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                              metadata={"description": "an indicator key of the report, e.g. cards_conducted "
-                                                       "or deadline_breaches:form_a_to_chair"})
+    indicator = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "an indicator key of the report, e.g. cards_conducted or deadline_breaches:form_a_to_chair"
+        },
+    )
 
 
 class MonthlyQuerySchema(StrictSchema):
@@ -39,8 +47,9 @@ class CutOffSchema(StrictSchema):
     start = iso("date", data_key="from")
     end = iso("date", data_key="to")
     computed_at = _moment("when the report was computed")
-    recorded_by = _moment("only events recorded before this instant count (the end of the period, or now "
-                          "while it runs)")
+    recorded_by = _moment(
+        "only events recorded before this instant count (the end of the period, or now while it runs)"
+    )
     final = fields.Boolean(metadata={"description": "true once the period is over: the figures no longer change"})
     last_event_position = fields.Integer(metadata={"description": "the last event (notification id) counted"})
     view_position = fields.Integer(metadata={"description": "how far the projection had read the log"})

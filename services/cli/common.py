@@ -38,5 +38,4 @@ def municipality_of(svc: Services, given: str | None) -> UUID:
         return UUID(found[0]["id"])
     if not found:
         fail("no municipality yet: run 'safehub init' first")
-    fail("several municipalities exist: pass --municipality ID " +
-          ", ".join(f"{m['id']} ({m['name']})" for m in found))
+    fail("several municipalities exist: pass --municipality ID " + ", ".join(f"{m['id']} ({m['name']})" for m in found))

@@ -14,8 +14,13 @@ from services.config import Settings
 
 
 @click.command()
-@click.option("--municipality", "name", default="Gmina", show_default=True,
-              help="name of the first municipality, if none exists yet")
+@click.option(
+    "--municipality",
+    "name",
+    default="Gmina",
+    show_default=True,
+    help="name of the first municipality, if none exists yet",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def init(name: str, as_json: bool) -> None:
     """Create the data directory, its secret and tables, and a first municipality."""
@@ -24,8 +29,11 @@ def init(name: str, as_json: bool) -> None:
     municipalities = svc.directory.list_municipalities()
     first = municipalities[0] if municipalities else svc.directory.create_municipality(name)
     where = (settings.database_url and "PostgreSQL") or str(settings.data_dir.resolve())
-    emit(as_json, {"data": where, "municipality_id": first["id"]},
-          f"safehub store ready in {where}\nmunicipality: {first['id']} ({first['name']})")
+    emit(
+        as_json,
+        {"data": where, "municipality_id": first["id"]},
+        f"safehub store ready in {where}\nmunicipality: {first['id']} ({first['name']})",
+    )
 
 
 @click.command("create-municipality")
@@ -58,11 +66,25 @@ def create_agency(kind: str, name: str, municipality: str | None, as_json: bool)
 @click.option("--name", required=True)
 @click.option("--municipality", default=None, help="for users without an agency")
 @click.option("--login", default=None, help="sign-in name for the web pages (with --password)")
-@click.option("--password", default=None, prompt=True, prompt_required=False, hide_input=True,
-              confirmation_prompt=True, help="web sign-in password; give --password alone to be asked for it")
+@click.option(
+    "--password",
+    default=None,
+    prompt=True,
+    prompt_required=False,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="web sign-in password; give --password alone to be asked for it",
+)
 @click.option("--json", "as_json", is_flag=True)
-def create_user(agency: str | None, role: str, name: str, municipality: str | None, login: str | None,
-                password: str | None, as_json: bool) -> None:
+def create_user(
+    agency: str | None,
+    role: str,
+    name: str,
+    municipality: str | None,
+    login: str | None,
+    password: str | None,
+    as_json: bool,
+) -> None:
     """Create a user and print its API token (shown only this once); optionally a web sign-in."""
     svc = services_from_env()
     if (login is None) != (password is None):
@@ -75,11 +97,11 @@ def create_user(agency: str | None, role: str, name: str, municipality: str | No
         municipality_id = UUID(municipality) if municipality else None
         if agency is None and municipality_id is None:
             municipality_id = municipality_of(svc, None)
-        created = svc.directory.create_user(None, role=role, name=name, municipality_id=municipality_id,
-                                            agency_id=UUID(agency) if agency else None)
+        created = svc.directory.create_user(
+            None, role=role, name=name, municipality_id=municipality_id, agency_id=UUID(agency) if agency else None
+        )
         if password is not None and login is not None:
-            created["login"] = svc.accounts.set_password(
-                UUID(created["id"]), password, login)["login"]
+            created["login"] = svc.accounts.set_password(UUID(created["id"]), password, login)["login"]
     except DomainError as e:
         fail(str(e))
     signin = f"\nlogin: {created['login']}" if created.get("login") else ""
@@ -89,8 +111,13 @@ def create_user(agency: str | None, role: str, name: str, municipality: str | No
 @click.command("set-password")
 @click.option("--user", "user_id", required=True)
 @click.option("--login", default=None, help="sign-in name (needed the first time)")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="the new password (asked for when not given)")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="the new password (asked for when not given)",
+)
 def set_password(user_id: str, login: str | None, password: str) -> None:
     """Set a user's web sign-in password (and login); their open sessions end."""
     svc = services_from_env()

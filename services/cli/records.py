@@ -32,8 +32,10 @@ def audit_verify(expect_head: str | None, as_json: bool) -> None:
         click.echo(f"intact: {report['count']} events, head {report['head']}")
     else:
         broken = report["first_broken"]
-        click.echo(f"BROKEN at notification {broken['notification_id']}: {broken['problem']} "
-                   f"({report['count']} events verified before it)")
+        click.echo(
+            f"BROKEN at notification {broken['notification_id']}: {broken['problem']} "
+            f"({report['count']} events verified before it)"
+        )
     if not report["intact"] or report.get("expected_head_found") is False:
         sys.exit(1)
 
@@ -82,11 +84,16 @@ def report_programme(start, end, municipality: str | None, as_csv: bool, as_json
         click.echo(programme_csv(result), nl=False)  # bytes: the BOM and UTF-8 reach the file unchanged
         return
     lines = [f"{i['value']:>7}  {i['label']}" for i in result["indicators"]]
-    lines += [f"{b['breached']:>7}  przekroczone: {b['label']} (z {b['due']}; mediana "
-              f"{_or_dash(b['median_delay_working_days'])}, najwięcej {_or_dash(b['worst_delay_working_days'])}"
-              " dni roboczych)" for b in result["deadline_breaches"]]
-    lines.append(f"computed {result['computed_at']}, events recorded before {result['recorded_by']} "
-                 f"(up to position {result['last_event_position']})" + ("" if result["final"] else ", period not over"))
+    lines += [
+        f"{b['breached']:>7}  przekroczone: {b['label']} (z {b['due']}; mediana "
+        f"{_or_dash(b['median_delay_working_days'])}, najwięcej {_or_dash(b['worst_delay_working_days'])}"
+        " dni roboczych)"
+        for b in result["deadline_breaches"]
+    ]
+    lines.append(
+        f"computed {result['computed_at']}, events recorded before {result['recorded_by']} "
+        f"(up to position {result['last_event_position']})" + ("" if result["final"] else ", period not over")
+    )
     emit(as_json, result, "\n".join(lines))
 
 

@@ -38,15 +38,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     svc = services_from_env()
     result = load_demo(svc, utc_now())
-    click.echo("Demo data loaded." if result.created else
-               "Demo data already present; issued fresh tokens (earlier ones no longer work).")
+    click.echo(
+        "Demo data loaded."
+        if result.created
+        else "Demo data already present; issued fresh tokens (earlier ones no longer work)."
+    )
     click.echo(f"municipality: {result.municipality_id}\n")
     for user in result.users:
         click.echo(f"{user['role']:<17} {user['name']:<45} {user['token']}")
     if result.children:
         click.echo(f"\n{len(result.children)} children registered, e.g. {result.children[0]['id']}")
-    click.echo("\nTry:  curl -H 'Authorization: Bearer <token>' "
-               f"http://{host}:{port}/api/v1/me\n")
+    click.echo(f"\nTry:  curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/v1/me\n")
     click.echo(f"Web pages: http://{host}:{port}/  sign in with a login and password:")
     for user in result.users:
         if user.get("password"):

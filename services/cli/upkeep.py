@@ -102,8 +102,11 @@ def backup(path: Path, as_json: bool) -> None:
         result = run(Settings.from_env(), path)
     except BackupError as e:
         fail(str(e))
-    emit(as_json, result.as_dict(), f"backed up {len(result.files)} files up to log position {result.head} "
-                                     f"into {result.path}")
+    emit(
+        as_json,
+        result.as_dict(),
+        f"backed up {len(result.files)} files up to log position {result.head} into {result.path}",
+    )
 
 
 @click.command()
@@ -124,13 +127,21 @@ def restore(path: Path, as_json: bool) -> None:
         applied = svc.followers.catch_up()
     finally:
         svc.close()
-    emit(as_json, {**result.as_dict(), "projections_applied": applied},
-          f"restored log up to position {result.head} into {result.path}; projections caught up: {applied}")
+    emit(
+        as_json,
+        {**result.as_dict(), "projections_applied": applied},
+        f"restored log up to position {result.head} into {result.path}; projections caught up: {applied}",
+    )
 
 
 @click.command("migrate-store")
-@click.option("--to", "target", required=True, metavar="postgresql://USER:PASSWORD@HOST:PORT/DB",
-              help="an empty PostgreSQL database")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="postgresql://USER:PASSWORD@HOST:PORT/DB",
+    help="an empty PostgreSQL database",
+)
 @click.option("--json", "as_json", is_flag=True)
 def migrate_store(target: str, as_json: bool) -> None:
     """Copy the embedded event store into PostgreSQL (ids, order and bytes kept), then verify it."""
@@ -141,13 +152,19 @@ def migrate_store(target: str, as_json: bool) -> None:
         result = migrate(settings, target, progress=lambda n: None if as_json else click.echo(f"  {n} events copied"))
     except (MigrationError, ValueError) as e:
         fail(str(e))
-    secret = "SAFEHUB_SECRET_KEY (already set)" if settings.secret_key else \
-        f"SAFEHUB_SECRET_KEY to the contents of {settings.data_dir / 'secret.key'}"
-    emit(as_json, result.as_dict(),
-          f"copied {result.events} events (log positions 1..{result.head}), {result.snapshots} snapshots and "
-          f"{result.subject_keys} per-subject keys; "
-          f"verified {result.verified} events byte for byte.\nNext: set SAFEHUB_DATABASE_URL to the target, "
-          f"{secret}, and run 'safehub projections catch-up' (or start the workers).")
+    secret = (
+        "SAFEHUB_SECRET_KEY (already set)"
+        if settings.secret_key
+        else f"SAFEHUB_SECRET_KEY to the contents of {settings.data_dir / 'secret.key'}"
+    )
+    emit(
+        as_json,
+        result.as_dict(),
+        f"copied {result.events} events (log positions 1..{result.head}), {result.snapshots} snapshots and "
+        f"{result.subject_keys} per-subject keys; "
+        f"verified {result.verified} events byte for byte.\nNext: set SAFEHUB_DATABASE_URL to the target, "
+        f"{secret}, and run 'safehub projections catch-up' (or start the workers).",
+    )
 
 
 COMMANDS = (projections, notifications, deadlines, backup, restore, migrate_store)

@@ -49,11 +49,22 @@ def programme_demo(svc, actors: list[Actor], children: list[dict], now: datetime
         observed = datetime.combine(month_start.replace(day=day), time(10, 30), tzinfo=zone)
         if observed >= now:
             continue
-        svc.children.record_signal(actors[user], UUID(children[child]["id"]), kind=kind, observed_at=observed,
-                                   details="Obserwacja z bieżącej pracy instytucji.", **extra)
+        svc.children.record_signal(
+            actors[user],
+            UUID(children[child]["id"]),
+            kind=kind,
+            observed_at=observed,
+            details="Obserwacja z bieżącej pracy instytucji.",
+            **extra,
+        )
     case_worker, chair = actors[5], actors[13]
-    wisniewscy = next(c for c in svc.blue_cards.list(chair) if children[0]["id"] in
-                      [str(v) for v in c.get("child_victim_ids", [])])
-    svc.blue_cards.record_form_c(case_worker, UUID(wisniewscy["id"]), victim=children[0]["id"],
-                                 assessment="Kacper boi się wieczornych awantur; szkoła zgłasza nieobecności.",
-                                 help_plan="Świetlica „Promyk” codziennie, rozmowy z pedagogiem, wizyty dzielnicowego.")
+    wisniewscy = next(
+        c for c in svc.blue_cards.list(chair) if children[0]["id"] in [str(v) for v in c.get("child_victim_ids", [])]
+    )
+    svc.blue_cards.record_form_c(
+        case_worker,
+        UUID(wisniewscy["id"]),
+        victim=children[0]["id"],
+        assessment="Kacper boi się wieczornych awantur; szkoła zgłasza nieobecności.",
+        help_plan="Świetlica „Promyk” codziennie, rozmowy z pedagogiem, wizyty dzielnicowego.",
+    )

@@ -55,9 +55,22 @@ USERS = [
 ]
 
 #: Web sign-in names of USERS, in the same order.
-LOGINS = ["admin", "iod", "anna.nowak", "piotr.zielinski", "marek.wojcik", "ewa.kowalczyk",
-          "joanna.lewandowska", "tomasz.kaminski", "katarzyna.dabrowska", "barbara.mazur",
-          "krzysztof.jankowski", "magdalena.szymanska", "agnieszka.wozniak", "malgorzata.kozlowska"]
+LOGINS = [
+    "admin",
+    "iod",
+    "anna.nowak",
+    "piotr.zielinski",
+    "marek.wojcik",
+    "ewa.kowalczyk",
+    "joanna.lewandowska",
+    "tomasz.kaminski",
+    "katarzyna.dabrowska",
+    "barbara.mazur",
+    "krzysztof.jankowski",
+    "magdalena.szymanska",
+    "agnieszka.wozniak",
+    "malgorzata.kozlowska",
+]
 
 # (given, family, date of birth, school index or None, with PESEL)
 CHILDREN = [
@@ -120,8 +133,9 @@ def load_demo(svc: Services, now: datetime) -> DemoResult:
     actors: list[Actor] = []
     for agency_index, role, name in USERS:
         agency_id = UUID(agencies[agency_index]["id"]) if agency_index is not None else None
-        user = svc.directory.create_user(None, role=role, name=name, agency_id=agency_id,
-                                         municipality_id=municipality_id)
+        user = svc.directory.create_user(
+            None, role=role, name=name, agency_id=agency_id, municipality_id=municipality_id
+        )
         result.users.append({**user, "agency": agencies[agency_index]["name"] if agency_index is not None else ""})
         _give_password(svc, result.users[-1], LOGINS[len(result.users) - 1])
         actors.append(svc.directory.authenticate(user["token"]))
@@ -129,15 +143,22 @@ def load_demo(svc: Services, now: datetime) -> DemoResult:
     coordinator = actors[-1]
     for serial, (given, family, dob, school, with_pesel) in enumerate(CHILDREN, start=1):
         child = svc.children.register(
-            coordinator, given_name=given, family_name=family, date_of_birth=dob,
+            coordinator,
+            given_name=given,
+            family_name=family,
+            date_of_birth=dob,
             pesel=make_pesel(dob, 1000 + serial * 7) if with_pesel else None,
             school_id=UUID(schools[school]["id"]),
         )
         result.children.append(child)
     for child_index, user_index, kind, days_ago, details, extra in SIGNALS:
         svc.children.record_signal(
-            actors[user_index], UUID(result.children[child_index]["id"]), kind=kind,
-            observed_at=now - timedelta(days=days_ago, hours=user_index), details=details, **extra,
+            actors[user_index],
+            UUID(result.children[child_index]["id"]),
+            kind=kind,
+            observed_at=now - timedelta(days=days_ago, hours=user_index),
+            details=details,
+            **extra,
         )
     _family_work(svc, actors, result, agencies, now)
     blue_card_demo(svc, actors, result.children, now)
@@ -188,34 +209,55 @@ VISITS = [
 ]
 
 
-def _family_work(svc: Services, actors: list[Actor], result: DemoResult, agencies: list[dict],
-                 now: datetime) -> None:
+def _family_work(svc: Services, actors: list[Actor], result: DemoResult, agencies: list[dict], now: datetime) -> None:
     """The Wiśniewski family's help plan and their assistant's time card for last month (submitted)."""
     assistant = actors[6]
     today = now.astimezone(ZoneInfo(svc.settings.timezone)).date()
     day_centre = next(a for a in agencies if a["kind"] == "day_centre")
-    plan = svc.help_plans.draw(assistant, child_ids=[UUID(c["id"]) for c in result.children[:2]],
-                               household="Wiśniewscy: matka, ojciec, Kacper i Zuzanna; ul. Polna 3/4", plan={
-        "swot": {"strengths": ["matka współpracuje z asystentem", "dzieci związane z rodzicami"],
-                 "weaknesses": ["zaległości w opłatach", "brak komputera do nauki"],
-                 "opportunities": ["miejsce w świetlicy „Promyk”", "program „Rodzina 800+”"],
-                 "threats": ["nadużywanie alkoholu przez ojca", "interwencje domowe"]},
-        "main_goal": "Bezpieczny dom i regularna nauka dzieci",
-        "long_term_goals": ["ojciec kończy terapię uzależnień"],
-        "short_term_goals": ["Kacper codziennie loguje się na lekcje", "spłata zaległości za czynsz"],
-        "actions": [
-            {"party": "family", "description": "zapisać Kacpra do świetlicy", "due": today - timedelta(days=3)},
-            {"party": "family_assistant", "description": "pomoc w planie spłaty zaległości",
-             "due": today + timedelta(days=7)},
-            {"party": "social_worker", "description": "zasiłek celowy na opał", "due": today + timedelta(days=14)},
-            {"party": "agency", "agency_id": UUID(day_centre["id"]), "description": "miejsce na zajęciach",
-             "due": today + timedelta(days=10)},
-        ],
-        "next_evaluation": today + timedelta(days=30)})
+    plan = svc.help_plans.draw(
+        assistant,
+        child_ids=[UUID(c["id"]) for c in result.children[:2]],
+        household="Wiśniewscy: matka, ojciec, Kacper i Zuzanna; ul. Polna 3/4",
+        plan={
+            "swot": {
+                "strengths": ["matka współpracuje z asystentem", "dzieci związane z rodzicami"],
+                "weaknesses": ["zaległości w opłatach", "brak komputera do nauki"],
+                "opportunities": ["miejsce w świetlicy „Promyk”", "program „Rodzina 800+”"],
+                "threats": ["nadużywanie alkoholu przez ojca", "interwencje domowe"],
+            },
+            "main_goal": "Bezpieczny dom i regularna nauka dzieci",
+            "long_term_goals": ["ojciec kończy terapię uzależnień"],
+            "short_term_goals": ["Kacper codziennie loguje się na lekcje", "spłata zaległości za czynsz"],
+            "actions": [
+                {"party": "family", "description": "zapisać Kacpra do świetlicy", "due": today - timedelta(days=3)},
+                {
+                    "party": "family_assistant",
+                    "description": "pomoc w planie spłaty zaległości",
+                    "due": today + timedelta(days=7),
+                },
+                {"party": "social_worker", "description": "zasiłek celowy na opał", "due": today + timedelta(days=14)},
+                {
+                    "party": "agency",
+                    "agency_id": UUID(day_centre["id"]),
+                    "description": "miejsce na zajęciach",
+                    "due": today + timedelta(days=10),
+                },
+            ],
+            "next_evaluation": today + timedelta(days=30),
+        },
+    )
     last_month = today.replace(day=1) - timedelta(days=1)
     card = svc.time_cards.open(assistant, last_month.strftime("%Y-%m"))
     for day, start, end, place, topic in VISITS:
-        svc.time_cards.add_entry(assistant, UUID(card["id"]), date=last_month.replace(day=day), start=start,
-                                 end=end, place=place, topic=topic, participants="matka, asystent rodziny",
-                                 help_plan_id=UUID(plan["id"]))
+        svc.time_cards.add_entry(
+            assistant,
+            UUID(card["id"]),
+            date=last_month.replace(day=day),
+            start=start,
+            end=end,
+            place=place,
+            topic=topic,
+            participants="matka, asystent rodziny",
+            help_plan_id=UUID(plan["id"]),
+        )
     svc.time_cards.submit(assistant, UUID(card["id"]))

@@ -105,9 +105,12 @@ def register_error_handlers(app: Flask) -> None:
     def unavailable(exc: Exception):
         if _disk_full(exc):
             log.error("store cannot grow: the disk is full")
-            return error_body(507, "insufficient_storage",
-                              "the server's disk is full: nothing was saved; an administrator must free space, "
-                              "then send the request again")
+            return error_body(
+                507,
+                "insufficient_storage",
+                "the server's disk is full: nothing was saved; an administrator must free space, "
+                "then send the request again",
+            )
         log.warning("store unavailable: %s: %s", type(exc).__name__, exc)
         if breaker is not None:
             breaker.trip()
@@ -130,24 +133,35 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RecursionError)
     def too_deep(exc: RecursionError):
         if request.is_json:  # json.loads gives up on a body nested thousands of levels deep
-            return error_body(400, "invalid_input", "the request has invalid fields",
-                              errors={"_request": ["the JSON body is nested too deeply"]})
+            return error_body(
+                400,
+                "invalid_input",
+                "the request has invalid fields",
+                errors={"_request": ["the JSON body is nested too deeply"]},
+            )
         log.exception("unhandled error")
         return error_body(500, "internal_error", "an unexpected error occurred; it has been logged")
 
     @app.errorhandler(OverflowError)
     def out_of_range(exc: OverflowError):
         # A moment near year 1 or 9999 overflows when moved to UTC for a comparison.
-        return error_body(422, "invalid_input", "the request has invalid fields",
-                          errors={"_request": ["a date or time is outside the supported range"]})
+        return error_body(
+            422,
+            "invalid_input",
+            "the request has invalid fields",
+            errors={"_request": ["a date or time is outside the supported range"]},
+        )
 
     @app.errorhandler(OSError)
     def os_error(exc: OSError):
         if _disk_full(exc):
             log.error("cannot write: the disk is full")
-            return error_body(507, "insufficient_storage",
-                              "the server's disk is full: nothing was saved; an administrator must free space, "
-                              "then send the request again")
+            return error_body(
+                507,
+                "insufficient_storage",
+                "the server's disk is full: nothing was saved; an administrator must free space, "
+                "then send the request again",
+            )
         log.exception("unhandled error")
         return error_body(500, "internal_error", "an unexpected error occurred; it has been logged")
 
@@ -166,8 +180,9 @@ def _breaker(app: Flask) -> StoreBreaker | None:
 def _needs_the_database() -> bool:
     """The API and the pages do; static files, health and metrics answer without it."""
     endpoint = request.endpoint or ""
-    return request.path.startswith("/api/") or (request.blueprint in PAGE_BLUEPRINTS
-                                                 and not endpoint.endswith(".static"))
+    return request.path.startswith("/api/") or (
+        request.blueprint in PAGE_BLUEPRINTS and not endpoint.endswith(".static")
+    )
 
 
 def _unavailable(retry_after: int):
@@ -179,8 +194,11 @@ def _unavailable(retry_after: int):
         page = current_app.jinja_env.get_template("web/unavailable.html").render(retry_after=retry_after)
         response = current_app.response_class(page, status=503, mimetype="text/html")
     else:
-        response = error_body(503, "unavailable", f"the database is unreachable; nothing was saved; "
-                                                  f"retry in {retry_after} s (with the same Idempotency-Key)")
+        response = error_body(
+            503,
+            "unavailable",
+            f"the database is unreachable; nothing was saved; retry in {retry_after} s (with the same Idempotency-Key)",
+        )
     response.headers["Retry-After"] = str(retry_after)
     return response
 

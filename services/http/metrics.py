@@ -21,11 +21,17 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 log = logging.getLogger("safehub.metrics")
 
-REQUESTS = Counter("safehub_http_requests", "HTTP requests answered, by endpoint (URL rule), method and status",
-                   ["endpoint", "method", "status"])
-LATENCY = Histogram("safehub_http_request_duration_seconds", "Time to answer an HTTP request, by endpoint and method",
-                    ["endpoint", "method"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+REQUESTS = Counter(
+    "safehub_http_requests",
+    "HTTP requests answered, by endpoint (URL rule), method and status",
+    ["endpoint", "method", "status"],
+)
+LATENCY = Histogram(
+    "safehub_http_request_duration_seconds",
+    "Time to answer an HTTP request, by endpoint and method",
+    ["endpoint", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 #: Celery's default queue (the pull task goes there) and the Redis keys of its priority steps.
 CELERY_QUEUE = "celery"
 _PRIORITY_KEYS = (CELERY_QUEUE, *(f"{CELERY_QUEUE}\x06\x16{p}" for p in (3, 6, 9)))
@@ -45,10 +51,14 @@ def notifications_overdue(services: Any) -> list[tuple[str, str, list[tuple[dict
     if notifications is None or "notices" not in services.followers.by_name:
         return []
     overdue, escalated = notifications.view.overdue_counts(notifications.clock())
-    return [("safehub_notifications_overdue", "Police notices past due and not acknowledged",
-             [({}, overdue)]),
-            ("safehub_notifications_overdue_escalated", "Of those, already escalated to the team coordinator",
-             [({}, escalated)])]
+    return [
+        ("safehub_notifications_overdue", "Police notices past due and not acknowledged", [({}, overdue)]),
+        (
+            "safehub_notifications_overdue_escalated",
+            "Of those, already escalated to the team coordinator",
+            [({}, escalated)],
+        ),
+    ]
 
 
 def deadline_breaches_open(services: Any) -> list[tuple[str, str, list[tuple[dict[str, str], float]]]]:
@@ -60,8 +70,9 @@ def deadline_breaches_open(services: Any) -> list[tuple[str, str, list[tuple[dic
     from zoneinfo import ZoneInfo
 
     deadlines = getattr(services, "deadlines", None)
-    today = (deadlines.today() if hasattr(deadlines, "today")
-             else datetime.now(ZoneInfo(services.settings.timezone)).date()).isoformat()
+    today = (
+        deadlines.today() if hasattr(deadlines, "today") else datetime.now(ZoneInfo(services.settings.timezone)).date()
+    ).isoformat()
     rows = follower.view.breaches_open(today)
     samples = [({"kind": r["kind"]}, float(r["n"])) for r in rows] or [({"kind": "any"}, 0.0)]
     return [("safehub_deadline_breaches_open", "Blue Card deadlines past due and still open, by kind", samples)]
@@ -116,20 +127,22 @@ class SafehubCollector:
 
     def _events(self) -> Iterator[Metric]:
         counts = self.events.read()
-        events = CounterMetricFamily("safehub_events_appended", "Events in the event store, by kind",
-                                     labels=["kind"])
+        events = CounterMetricFamily("safehub_events_appended", "Events in the event store, by kind", labels=["kind"])
         for kind, n in sorted(counts.items()):
             events.add_metric([kind], n)
         yield events
-        yield GaugeMetricFamily("safehub_log_head", "Notification id of the last event in the log",
-                                value=self.events.position)
+        yield GaugeMetricFamily(
+            "safehub_log_head", "Notification id of the last event in the log", value=self.events.position
+        )
 
     def _projections(self) -> Iterator[Metric]:
         status = self.services.followers.status()
-        position = GaugeMetricFamily("safehub_projection_position", "Log position a projection has applied",
-                                     labels=["projection"])
-        lag = GaugeMetricFamily("safehub_projection_lag", "Events in the log a projection has not applied yet",
-                                labels=["projection"])
+        position = GaugeMetricFamily(
+            "safehub_projection_position", "Log position a projection has applied", labels=["projection"]
+        )
+        lag = GaugeMetricFamily(
+            "safehub_projection_lag", "Events in the log a projection has not applied yet", labels=["projection"]
+        )
         for row in status:
             position.add_metric([row["name"]], row["position"])
             lag.add_metric([row["name"]], row["lag"])
@@ -153,8 +166,9 @@ class SafehubCollector:
             return
         up.add_metric([], 1)
         yield up
-        queue = GaugeMetricFamily("safehub_celery_queue_depth", "Messages waiting in the Celery queue",
-                                  labels=["queue"])
+        queue = GaugeMetricFamily(
+            "safehub_celery_queue_depth", "Messages waiting in the Celery queue", labels=["queue"]
+        )
         queue.add_metric([CELERY_QUEUE], depth)
         yield queue
 

@@ -63,9 +63,16 @@ def _finish(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.request_id
     if endpoint != "/metrics":
         observe_request(endpoint, request.method, response.status_code, elapsed)
-        log.info("request", extra={"request_id": g.request_id, "method": request.method, "endpoint": endpoint,
-                                   "status": response.status_code,
-                                   "duration_ms": round(elapsed * 1000, 1)})
+        log.info(
+            "request",
+            extra={
+                "request_id": g.request_id,
+                "method": request.method,
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+            },
+        )
     return response
 
 

@@ -47,14 +47,17 @@ class _Embedded(BaseApplication):
 
 def serve(factory: Callable[[], Flask], host: str, port: int, threads: int = 8) -> None:
     """Serve until interrupted (Ctrl+C or SIGTERM stop it cleanly)."""
-    _Embedded(factory, {
-        "bind": f"{host}:{port}",
-        "workers": 1,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": 60,
-        # JSON lines; the app logs each request (URL rule, status, time; never the query string).
-        "accesslog": None,
-        "logger_class": _AppLogsRequests,
-        "logconfig_dict": logconfig_dict("web"),
-    }).run()
+    _Embedded(
+        factory,
+        {
+            "bind": f"{host}:{port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": 60,
+            # JSON lines; the app logs each request (URL rule, status, time; never the query string).
+            "accesslog": None,
+            "logger_class": _AppLogsRequests,
+            "logconfig_dict": logconfig_dict("web"),
+        },
+    ).run()

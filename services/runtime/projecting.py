@@ -49,8 +49,9 @@ class InProcessProjector:
         """Tell the follower there is something new."""
         self._wake.set()
 
-    def before_read(self, position: int, names: Iterable[str] | None = None,
-                    positions: dict[str, int] | None = None) -> bool:
+    def before_read(
+        self, position: int, names: Iterable[str] | None = None, positions: dict[str, int] | None = None
+    ) -> bool:
         """Apply everything up to ``position`` (the log's head the caller just read) before a
         read, to the ``names`` views only if given, so a writer sees its own write.
         ``positions``: the views' positions, read with the head (not read again)."""
@@ -89,8 +90,12 @@ class CeleryNudger:
         self.followers = followers
         self.read_wait = read_wait
         self.client = Celery("safehub-web", broker=broker_url)
-        self.client.conf.update(broker_connection_timeout=2, broker_connection_retry=False,
-                                broker_connection_max_retries=0, task_publish_retry=False)
+        self.client.conf.update(
+            broker_connection_timeout=2,
+            broker_connection_retry=False,
+            broker_connection_max_retries=0,
+            task_publish_retry=False,
+        )
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._request_id: str | None = None
@@ -107,8 +112,9 @@ class CeleryNudger:
         self._request_id = current_request_id()  # coalesced: the latest write's id goes along
         self._wake.set()
 
-    def before_read(self, position: int, names: Iterable[str] | None = None,
-                    positions: dict[str, int] | None = None) -> bool:
+    def before_read(
+        self, position: int, names: Iterable[str] | None = None, positions: dict[str, int] | None = None
+    ) -> bool:
         """Wait a little for the workers to apply ``position`` (in the ``names`` views if given);
         ``positions`` read with the head may already show they have."""
         return self.followers.wait_until(position, self.read_wait, names, positions=positions)

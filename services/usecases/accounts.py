@@ -57,8 +57,9 @@ def password_stamp(user: User) -> str:
 class Accounts(UseCase):
     """Set passwords and sign people in."""
 
-    def __init__(self, store: SafehubStore, directory: Directory, failures: FailureLog | None,
-                 clock: Callable[[], datetime]):
+    def __init__(
+        self, store: SafehubStore, directory: Directory, failures: FailureLog | None, clock: Callable[[], datetime]
+    ):
         super().__init__(store, clock)
         self.directory = directory
         self.failures = failures
@@ -126,8 +127,12 @@ class Accounts(UseCase):
         """The signed-in person's name and agency, for the page header."""
         user = self._user(user_id)
         agency = self.store.repository.get(user.agency_id) if user.agency_id else None
-        return {"name": user.name, "role": user.role, "login": getattr(user, "login", None),
-                "agency": agency.name if agency is not None else None}
+        return {
+            "name": user.name,
+            "role": user.role,
+            "login": getattr(user, "login", None),
+            "agency": agency.name if agency is not None else None,
+        }
 
     def _user(self, user_id: UUID) -> User:
         return load(self.store, User, user_id, None, "user")

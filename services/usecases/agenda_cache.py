@@ -95,16 +95,18 @@ class KnownFamilies:
     ``Agendas.signal_rows``/``risk_rows`` (see ``RecentRows``).
     """
 
-    def __init__(self, agendas: AgendaSources, actor: Actor, child_ids: list[str], *, subjects: list[str],
-                 since: str | None):
+    def __init__(
+        self, agendas: AgendaSources, actor: Actor, child_ids: list[str], *, subjects: list[str], since: str | None
+    ):
         self.agendas = agendas
         self.actor = actor
         self.families = agendas.children.families(child_ids)
         records = {f["root"]: f["records"] for f in (self.family(c) for c in subjects)}
         everyone = sorted({r for family in records.values() for r in family})
         self._fresh: dict[str, list[dict]] = {}  # root -> its family's fresh signals, in timeline order
-        for root, rows in _family_rows(agendas.timeline, agendas.signal_rows, records, everyone,
-                                       _timeline_rows, _merge_timeline).items():
+        for root, rows in _family_rows(
+            agendas.timeline, agendas.signal_rows, records, everyone, _timeline_rows, _merge_timeline
+        ).items():
             self._fresh[root] = [e for e in rows if since is None or e["recorded_at"] > since]
         self._bands = agendas.risk.band_histories(sorted(records))
         self._signals = _family_rows(agendas.risk, agendas.risk_rows, records, everyone, _risk_rows, _merge_risk)
@@ -158,9 +160,14 @@ def _rows_in(value: Any) -> int:
     return len(value.signals) if isinstance(value, RiskSignals) else len(value)
 
 
-def _family_rows(view: TimelineView | RiskView, cache: RecentRows, records: dict[str, list[str]],
-                 everyone: list[str], read: Callable[[Any, list[str]], dict[str, Any]],
-                 merge: Callable[[list], Any]) -> dict:
+def _family_rows(
+    view: TimelineView | RiskView,
+    cache: RecentRows,
+    records: dict[str, list[str]],
+    everyone: list[str],
+    read: Callable[[Any, list[str]], dict[str, Any]],
+    merge: Callable[[list], Any],
+) -> dict:
     """Each family's rows: from ``cache`` where no record moved since, else read (one query for all of those)."""
     positions = view.last_positions(everyone)
     out, stale = {}, {}
@@ -200,14 +207,31 @@ def _timeline_rows(view: TimelineView, records: list[str]) -> dict[str, list[dic
     found = view.live_signals(records)
     for rows in found.values():
         for row in rows:
-            row["ref"] = {"type": "signal", "id": row["entry_id"], "child_id": row["child_id"],
-                          "position": row["position"], "kind": row["kind"],
-                          "observed_at": from_ts(row["observed_at"]).isoformat()}
+            row["ref"] = {
+                "type": "signal",
+                "id": row["entry_id"],
+                "child_id": row["child_id"],
+                "position": row["position"],
+                "kind": row["kind"],
+                "observed_at": from_ts(row["observed_at"]).isoformat(),
+            }
     return found
 
 
 def _risk_rows(view: RiskView, records: list[str]) -> dict[str, RiskSignals]:
     """Each record's risk signals (as one ``RiskSignals``)."""
-    return {record: RiskSignals(tuple(signals), {s.signal_id: {
-        "type": "signal", "id": s.signal_id, "kind": s.kind, "observed_at": s.observed_at.isoformat()}
-        for s in signals}) for record, signals in view.signals_by_record(records).items()}
+    return {
+        record: RiskSignals(
+            tuple(signals),
+            {
+                s.signal_id: {
+                    "type": "signal",
+                    "id": s.signal_id,
+                    "kind": s.kind,
+                    "observed_at": s.observed_at.isoformat(),
+                }
+                for s in signals
+            },
+        )
+        for record, signals in view.signals_by_record(records).items()
+    }

@@ -37,8 +37,14 @@ _BAND_ORDER = ("low", "medium", "high", "review_now")
 class Agendas(UseCase):
     """The next meeting's agenda for a group or for the whole team, ordered by urgency."""
 
-    def __init__(self, store: SafehubStore, deadlines: Deadlines, groups: WorkingGroups, risk_policy: RiskPolicy,
-                 help_plans: HelpPlans | None = None):
+    def __init__(
+        self,
+        store: SafehubStore,
+        deadlines: Deadlines,
+        groups: WorkingGroups,
+        risk_policy: RiskPolicy,
+        help_plans: HelpPlans | None = None,
+    ):
         super().__init__(store, deadlines.clock)
         self.deadlines = deadlines
         self.groups = groups
@@ -82,12 +88,17 @@ class Agendas(UseCase):
         card_ids = [group["card_id"]] if group["card_id"] else []
         open_card_children = self.deadlines.view.open_card_children(str(actor.municipality_id))
         known = KnownFamilies(self, actor, group["child_ids"], subjects=group["child_ids"], since=since)
-        items = [self._child_item(c, since, now, language, open_card_children, "the last meeting", actor, known)
-                 for c in group["child_ids"]]
+        items = [
+            self._child_item(c, since, now, language, open_card_children, "the last meeting", actor, known)
+            for c in group["child_ids"]
+        ]
         since_day = from_ts(since).astimezone(self.policy.zone).date() if since else None
         items.append(self._case_item(group, card_ids, today, since_day, known))
         return {
-            "kind": "group", "group_id": str(group_id), "name": group["name"], "blue_card_id": group["card_id"],
+            "kind": "group",
+            "group_id": str(group_id),
+            "name": group["name"],
+            "blue_card_id": group["card_id"],
             "next_meeting": self._next_meeting(str(group_id), now),
             "since": as_iso(since),
             "since_reason": "the group's last meeting" if since else "the group has not met yet",
@@ -109,14 +120,26 @@ class Agendas(UseCase):
         cards, groups = view.cards(municipality), view.groups(municipality)
         candidates = self._team_candidates(municipality, open_card_children, groups)
         named = {c for card in cards for c in view.card_children(card["card_id"])}  # case labels without a group
-        known = KnownFamilies(self, actor, sorted(candidates | named | {c for g in groups for c in g["child_ids"]}),
-                              subjects=sorted(candidates), since=ts(since_moment))
+        known = KnownFamilies(
+            self,
+            actor,
+            sorted(candidates | named | {c for g in groups for c in g["child_ids"]}),
+            subjects=sorted(candidates),
+            since=ts(since_moment),
+        )
         items = self._case_items(cards, groups, today, since_day, known)
-        items += [self._child_item(child_id, ts(since_moment), now, language, open_card_children, since_label,
-                                   actor, known) for child_id in sorted(candidates)]
-        return {"kind": "team", "municipality_id": municipality, "since": since_moment.isoformat(),
-                "since_reason": since_reason, "next_meeting": self._next_meeting(calendar, now),
-                **self._finish([i for i in items if i["reasons"]], now)}
+        items += [
+            self._child_item(child_id, ts(since_moment), now, language, open_card_children, since_label, actor, known)
+            for child_id in sorted(candidates)
+        ]
+        return {
+            "kind": "team",
+            "municipality_id": municipality,
+            "since": since_moment.isoformat(),
+            "since_reason": since_reason,
+            "next_meeting": self._next_meeting(calendar, now),
+            **self._finish([i for i in items if i["reasons"]], now),
+        }
 
     def _open_group(self, actor: Actor, group_id: UUID) -> None:
         """Check the reader may open the group's children, and audit the read, after one catch-up."""
@@ -130,8 +153,11 @@ class Agendas(UseCase):
 
     def _next_meeting(self, calendar: str, now: datetime) -> dict | None:
         """The group's (or the team calendar's) next meeting not yet held."""
-        upcoming = [m for m in self.deadlines.view.meetings(calendar)
-                    if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now]
+        upcoming = [
+            m
+            for m in self.deadlines.view.meetings(calendar)
+            if m["held_on"] is None and from_ts(m["scheduled_for"]) >= now
+        ]
         return _meeting(upcoming[0]) if upcoming else None
 
     def _team_since(self, calendar: str, since: datetime | None, now: datetime) -> tuple[datetime, str, str]:
@@ -158,24 +184,45 @@ class Agendas(UseCase):
         for item in items:
             item["urgency"] = sum(r["weight"] for r in item["reasons"])
             item["reasons"].sort(key=lambda r: -r["weight"])
-        items.sort(key=lambda i: (-i["urgency"], i["subject"]["type"] != "case", i["subject"]["label"] or "",
-                                  i["subject"]["id"] or ""))
+        items.sort(
+            key=lambda i: (
+                -i["urgency"],
+                i["subject"]["type"] != "case",
+                i["subject"]["label"] or "",
+                i["subject"]["id"] or "",
+            )
+        )
         for n, item in enumerate(items, start=1):
             item["rank"] = n
-        return {"generated_at": now.isoformat(), "policy_version": self.policy.version,
-                "risk_policy_version": self.risk_policy.version,
-                "position": self.deadlines.view.position(), "items": items}
+        return {
+            "generated_at": now.isoformat(),
+            "policy_version": self.policy.version,
+            "risk_policy_version": self.risk_policy.version,
+            "position": self.deadlines.view.position(),
+            "items": items,
+        }
 
     # --- children ------------------------------------------------------------------------
 
-    def _child_item(self, child_id: str, since: str | None, now: datetime, language: str,
-                    open_card_children: set[str], since_label: str, actor: Actor, known: KnownFamilies) -> dict:
+    def _child_item(
+        self,
+        child_id: str,
+        since: str | None,
+        now: datetime,
+        language: str,
+        open_card_children: set[str],
+        since_label: str,
+        actor: Actor,
+        known: KnownFamilies,
+    ) -> dict:
         family = known.family(child_id)
         root, ids = family["root"], family["records"]
-        reasons = [*self._signal_reasons(known.fresh_signals(root), since, since_label, language),
-                   *self._band_reasons(root, known.band_history(root), since, since_label),
-                   *self._risk_reasons(known.risk_signals(root), now, ids, open_card_children),
-                   *self._help_plan_reasons(actor, ids, self.policy.weights, known)]
+        reasons = [
+            *self._signal_reasons(known.fresh_signals(root), since, since_label, language),
+            *self._band_reasons(root, known.band_history(root), since, since_label),
+            *self._risk_reasons(known.risk_signals(root), now, ids, open_card_children),
+            *self._help_plan_reasons(actor, ids, self.policy.weights, known),
+        ]
         return {"subject": {"type": "child", "id": root, "label": family["name"]}, "reasons": reasons}
 
     def _signal_reasons(self, fresh: list[dict], since: str | None, since_label: str, language: str) -> list[dict]:
@@ -187,11 +234,15 @@ class Agendas(UseCase):
         kinds = ", ".join(sorted({_label(kind, language) for kind in {e["kind"] for e in fresh}}))
         agencies = sorted({e["kind_of_agency"] or "" for e in fresh})
         head = f"{len(fresh)} new signal(s) since {since_label}" if since else f"{len(fresh)} signal(s) on record"
-        return [_reason(
-            "new_signals", len(serious) * weights["new_signal_high"]
-            + (len(fresh) - len(serious)) * weights["new_signal"],
-            f"{head} from {', '.join(agencies)}: {kinds}" + (f" ({len(serious)} high or critical)" if serious else ""),
-            [dict(e["ref"]) for e in fresh])]
+        return [
+            _reason(
+                "new_signals",
+                len(serious) * weights["new_signal_high"] + (len(fresh) - len(serious)) * weights["new_signal"],
+                f"{head} from {', '.join(agencies)}: {kinds}"
+                + (f" ({len(serious)} high or critical)" if serious else ""),
+                [dict(e["ref"]) for e in fresh],
+            )
+        ]
 
     def _band_reasons(self, root: str, history: list[dict], since: str | None, since_label: str) -> list[dict]:
         """The net change of the child's risk band since then (a rise undone is not news)."""
@@ -204,29 +255,47 @@ class Agendas(UseCase):
         code = "band_raised" if _BAND_ORDER.index(end) > _BAND_ORDER.index(start) else "band_lowered"
         via = " via " + ", ".join(c["from_band"] for c in changes[1:]) if len(changes) > 1 else ""
         when = f" since {since_label}" if since else ""
-        return [_reason(
-            code, self.policy.weights[code], f"risk band moved from {start} to {end}{via}{when} "
-                                             f"(score {changes[-1]['score']}, policy {changes[-1]['policy_version']})",
-            [{"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
-             for c in changes])]
+        return [
+            _reason(
+                code,
+                self.policy.weights[code],
+                f"risk band moved from {start} to {end}{via}{when} "
+                f"(score {changes[-1]['score']}, policy {changes[-1]['policy_version']})",
+                [
+                    {"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
+                    for c in changes
+                ],
+            )
+        ]
 
-    def _risk_reasons(self, signals: RiskSignals, now: datetime, ids: list[str],
-                      open_card_children: set[str]) -> list[dict]:
+    def _risk_reasons(
+        self, signals: RiskSignals, now: datetime, ids: list[str], open_card_children: set[str]
+    ) -> list[dict]:
         """The child's current band when high or above, and pieces that join with no open card."""
         weights = self.policy.weights
         reasons = []
         assessment = assess(signals.signals, now, self.risk_policy, explain=False)
         if assessment.band in ("high", "review_now"):
             code = "band_review_now" if assessment.band == "review_now" else "band_high"
-            reasons.append(_reason(code, weights[code], f"current risk band: {assessment.band} "
-                                                        f"(score {assessment.score:.2f})",
-                                   signals.refs_of(counted(signals.signals, now, self.risk_policy))))
+            reasons.append(
+                _reason(
+                    code,
+                    weights[code],
+                    f"current risk band: {assessment.band} (score {assessment.score:.2f})",
+                    signals.refs_of(counted(signals.signals, now, self.risk_policy)),
+                )
+            )
         if assessment.pieces_join is not None and not (set(ids) & open_card_children):
             pj = assessment.pieces_join
-            reasons.append(_reason(
-                "pieces_join_no_card", weights["pieces_join_no_card"],
-                f"signals from {len(pj.agency_ids)} agencies ({', '.join(pj.agency_kinds)}) within "
-                f"{pj.window_days} days and no open Blue Card", signals.refs_of(pj.signal_ids)))
+            reasons.append(
+                _reason(
+                    "pieces_join_no_card",
+                    weights["pieces_join_no_card"],
+                    f"signals from {len(pj.agency_ids)} agencies ({', '.join(pj.agency_kinds)}) within "
+                    f"{pj.window_days} days and no open Blue Card",
+                    signals.refs_of(pj.signal_ids),
+                )
+            )
         return reasons
 
     def overdue_by_record(self, actor: Actor, records: list[str]) -> dict[str, list[dict]] | None:
@@ -239,12 +308,16 @@ class Agendas(UseCase):
         by_plan: dict[str, list[dict]] = {}
         for action in self.help_plans.overdue_actions_of_plans(actor, wanted) if wanted else []:
             by_plan.setdefault(action["help_plan_id"], []).append(action)
-        return {child: sorted((a for p in found for a in by_plan.get(p, [])),
-                              key=lambda r: (r["due"], r["help_plan_id"], r["id"]))
-                for child, found in plans.items()}
+        return {
+            child: sorted(
+                (a for p in found for a in by_plan.get(p, [])), key=lambda r: (r["due"], r["help_plan_id"], r["id"])
+            )
+            for child, found in plans.items()
+        }
 
-    def _help_plan_reasons(self, actor: Actor, ids: list[str], weights: dict[str, int],
-                           known: KnownFamilies | None = None) -> list[dict]:
+    def _help_plan_reasons(
+        self, actor: Actor, ids: list[str], weights: dict[str, int], known: KnownFamilies | None = None
+    ) -> list[dict]:
         """Overdue actions of the child's help plans, for readers who may see help plans."""
         by_record = known.overdue(ids) if known is not None else self.overdue_by_record(actor, ids)
         if by_record is None:
@@ -254,38 +327,61 @@ class Agendas(UseCase):
             return []
         actions = sorted(overdue.values(), key=lambda a: a["due"])
         parties = ", ".join(sorted({a["party"] for a in actions}))
-        return [_reason("help_plan_action_overdue", weights["help_plan_action_overdue"],
-                        f"{len(actions)} help-plan action(s) overdue ({parties}), the oldest due {actions[0]['due']}",
-                        [{"type": "help_plan_action", "id": a["id"], "help_plan_id": a["help_plan_id"]}
-                         for a in actions])]
+        return [
+            _reason(
+                "help_plan_action_overdue",
+                weights["help_plan_action_overdue"],
+                f"{len(actions)} help-plan action(s) overdue ({parties}), the oldest due {actions[0]['due']}",
+                [{"type": "help_plan_action", "id": a["id"], "help_plan_id": a["help_plan_id"]} for a in actions],
+            )
+        ]
 
     # --- cases ---------------------------------------------------------------------------
 
-    def _case_items(self, cards: list[dict], groups: list[dict], today: date, since_day: date,
-                    known: KnownFamilies) -> list[dict]:
+    def _case_items(
+        self, cards: list[dict], groups: list[dict], today: date, since_day: date, known: KnownFamilies
+    ) -> list[dict]:
         """One item per card (with the group working on it, if any), then per group with no card."""
         view = self.deadlines.view
         items = []
         for card in cards:
             group = view.group(card["group_id"]) if card["group_id"] else None
-            items.append(self._case_item(group or {"group_id": None, "name": None, "card_id": card["card_id"]},
-                                         [card["card_id"]], today, since_day, known))
+            items.append(
+                self._case_item(
+                    group or {"group_id": None, "name": None, "card_id": card["card_id"]},
+                    [card["card_id"]],
+                    today,
+                    since_day,
+                    known,
+                )
+            )
         return items + [self._case_item(g, [], today, since_day, known) for g in groups if not g["card_id"]]
 
-    def _case_item(self, group: dict, card_ids: list[str], today: date, since_day: date | None,
-                   known: KnownFamilies) -> dict:
+    def _case_item(
+        self, group: dict, card_ids: list[str], today: date, since_day: date | None, known: KnownFamilies
+    ) -> dict:
         view = self.deadlines.view
         rows = {r["item_id"]: r for card in card_ids for r in view.items(card_id=card)}
         if group.get("group_id"):
             rows.update({r["item_id"]: r for r in view.items(group_id=group["group_id"])})
-        reasons = [reason for row in sorted(rows.values(), key=lambda r: (r["due_on"], r["item_id"]))
-                   if (reason := self._deadline_reason(row, today, since_day)) is not None]
+        reasons = [
+            reason
+            for row in sorted(rows.values(), key=lambda r: (r["due_on"], r["item_id"]))
+            if (reason := self._deadline_reason(row, today, since_day)) is not None
+        ]
         card = card_ids[0] if card_ids else None
         children = view.card_children(card) if card else group.get("child_ids", [])
-        return {"subject": {"type": "case", "id": card or group.get("group_id"),
-                            "label": _case_label(group, card, children, known),
-                            "blue_card_id": card, "group_id": group.get("group_id"), "child_ids": children},
-                "reasons": reasons}
+        return {
+            "subject": {
+                "type": "case",
+                "id": card or group.get("group_id"),
+                "label": _case_label(group, card, children, known),
+                "blue_card_id": card,
+                "group_id": group.get("group_id"),
+                "child_ids": children,
+            },
+            "reasons": reasons,
+        }
 
     def _deadline_reason(self, row: dict, today: date, since_day: date | None) -> dict | None:
         """Why a deadline item is on the agenda (overdue, due soon, done late since then), or None."""
@@ -295,20 +391,32 @@ class Agendas(UseCase):
         what = item["description"] if item["kind"] == "action" else item["label"]
         late_by = f"{item['delay_working_days']} working day(s)"
         if item["state"] == "overdue" and item["kind"] == "action":
-            return _reason("action_overdue", weights["action_overdue"],
-                           f"action overdue by {late_by}: {what} (due {item['due_on']})", ref)
+            return _reason(
+                "action_overdue",
+                weights["action_overdue"],
+                f"action overdue by {late_by}: {what} (due {item['due_on']})",
+                ref,
+            )
         if item["state"] == "overdue":
-            return _reason("deadline_breached", weights["deadline_breached"],
-                           f"deadline breached by {late_by}: {what} (due {item['due_on']})", ref)
+            return _reason(
+                "deadline_breached",
+                weights["deadline_breached"],
+                f"deadline breached by {late_by}: {what} (due {item['due_on']})",
+                ref,
+            )
         if item["state"] == "due_soon" and item["kind"] == "monitoring_review":
-            return _reason("review_due", weights["review_due"], f"post-closure monitoring review due {item['due_on']}",
-                           ref)
+            return _reason(
+                "review_due", weights["review_due"], f"post-closure monitoring review due {item['due_on']}", ref
+            )
         if item["state"] == "due_soon":
             return _reason("deadline_due", weights["deadline_due"], f"due {item['due_on']}: {what}", ref)
         if item["state"] == "late" and (since_day is None or item["met_on"] >= since_day.isoformat()):
-            return _reason("deadline_met_late", weights["deadline_met_late"],
-                           f"done {late_by} late: {what} (due {item['due_on']}, done {item['met_on']})",
-                           [{**ref[0], "met_position": row["met_position"]}])
+            return _reason(
+                "deadline_met_late",
+                weights["deadline_met_late"],
+                f"done {late_by} late: {what} (due {item['due_on']}, done {item['met_on']})",
+                [{**ref[0], "met_position": row["met_position"]}],
+            )
         return None
 
 

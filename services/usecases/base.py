@@ -23,8 +23,15 @@ class Gate(Protocol):
         """The grounds on which ``actor`` reads these records of one child."""
         ...
 
-    def logged(self, access: ChildAccess, child_ids: Iterable[UUID | str], view: str, *,
-               withheld: Iterable[str] = (), detail: str = "") -> None:
+    def logged(
+        self,
+        access: ChildAccess,
+        child_ids: Iterable[UUID | str],
+        view: str,
+        *,
+        withheld: Iterable[str] = (),
+        detail: str = "",
+    ) -> None:
         """Write the read to the audit; raising refuses the read."""
         ...
 
@@ -40,8 +47,14 @@ def _utc_now() -> datetime:
 class UseCase:
     """Base of the use-case classes; ``today`` is the date where the people are, not UTC's."""
 
-    def __init__(self, store: SafehubStore, clock: Callable[[], datetime] | None = None,
-                 timezone: str = "Europe/Warsaw", *, gate: Gate | None = None):
+    def __init__(
+        self,
+        store: SafehubStore,
+        clock: Callable[[], datetime] | None = None,
+        timezone: str = "Europe/Warsaw",
+        *,
+        gate: Gate | None = None,
+    ):
         self.store = store
         self.clock = clock or _utc_now
         self.zone = ZoneInfo(timezone)

@@ -34,9 +34,18 @@ class BlueCards(UseCase):
 
     # --- form A ----------------------------------------------------------------------
 
-    def fill_form_a(self, actor: Actor, *, incident_date: date, place: str, description: str,
-                    child_victim_ids: list[UUID] | None = None, adult_victims: list[str] | None = None,
-                    perpetrators: list[str] | None = None, filled_on: date | None = None) -> dict:
+    def fill_form_a(
+        self,
+        actor: Actor,
+        *,
+        incident_date: date,
+        place: str,
+        description: str,
+        child_victim_ids: list[UUID] | None = None,
+        adult_victims: list[str] | None = None,
+        perpetrators: list[str] | None = None,
+        filled_on: date | None = None,
+    ) -> dict:
         """Open the procedure on reasonable suspicion; no consent is needed."""
         require(actor, Action.FILL_FORM_A)
         child_victim_ids = list(child_victim_ids or [])
@@ -49,11 +58,20 @@ class BlueCards(UseCase):
 
         def build() -> BlueCard:
             return BlueCard.fill_form_a(
-                municipality_id=actor.municipality_id, filled_by=actor.user_id, agency_id=actor.agency_id,
-                agency_kind=actor.agency_kind, author_role=actor.role, filled_on=filled_on or today,
-                incident_date=incident_date, place=place, description=description,
-                child_victim_ids=child_victim_ids, adult_victims=list(adult_victims or []),
-                perpetrators=list(perpetrators or []), today=today)
+                municipality_id=actor.municipality_id,
+                filled_by=actor.user_id,
+                agency_id=actor.agency_id,
+                agency_kind=actor.agency_kind,
+                author_role=actor.role,
+                filled_on=filled_on or today,
+                incident_date=incident_date,
+                place=place,
+                description=description,
+                child_victim_ids=child_victim_ids,
+                adult_victims=list(adult_victims or []),
+                perpetrators=list(perpetrators or []),
+                today=today,
+            )
 
         build()  # validate before touching the store
 
@@ -91,8 +109,12 @@ class BlueCards(UseCase):
     def hand_form_b(self, actor: Actor, card_id: UUID, *, victim: str, note: str = "") -> dict:
         """Record form B handed to a victim (by whoever met the victim: author's agency, group, chair)."""
         require(actor, Action.FILL_FORM_A)
-        return self._step(actor, card_id, self._may_read,
-                          lambda card: card.hand_form_b(victim=victim, handed_by=actor.user_id, note=note))
+        return self._step(
+            actor,
+            card_id,
+            self._may_read,
+            lambda card: card.hand_form_b(victim=victim, handed_by=actor.user_id, note=note),
+        )
 
     def forward(self, actor: Actor, card_id: UUID, *, note: str = "") -> dict:
         """Form A reaches the chair: the chair records receipt, or the filling agency its sending."""
@@ -101,8 +123,9 @@ class BlueCards(UseCase):
         def may(a: Actor, card: BlueCard) -> bool:
             return is_chair(a) or (a.agency_id is not None and a.agency_id == card.agency_id)
 
-        return self._step(actor, card_id, may,
-                          lambda card: card.forward_to_chair(forwarded_by=actor.user_id, note=note))
+        return self._step(
+            actor, card_id, may, lambda card: card.forward_to_chair(forwarded_by=actor.user_id, note=note)
+        )
 
     def assign_group(self, actor: Actor, card_id: UUID, group_id: UUID) -> dict:
         """The chair hands the card to an existing group (both record it, atomically)."""
@@ -125,38 +148,63 @@ class BlueCards(UseCase):
     def record_form_c(self, actor: Actor, card_id: UUID, *, victim: str, assessment: str, help_plan: str) -> dict:
         """Form C: the group's assessment and help plan, made with the victim."""
         require(actor, Action.RECORD_GROUP_WORK)
-        return self._step(actor, card_id, self._group_worker, lambda card: card.record_form_c(
-            victim=victim, assessment=assessment, help_plan=help_plan, recorded_by=actor.user_id))
+        return self._step(
+            actor,
+            card_id,
+            self._group_worker,
+            lambda card: card.record_form_c(
+                victim=victim, assessment=assessment, help_plan=help_plan, recorded_by=actor.user_id
+            ),
+        )
 
-    def record_form_d(self, actor: Actor, card_id: UUID, *, perpetrator: str, assessment: str,
-                      actions: str = "") -> dict:
+    def record_form_d(
+        self, actor: Actor, card_id: UUID, *, perpetrator: str, assessment: str, actions: str = ""
+    ) -> dict:
         """Form D: made with the suspected perpetrator."""
         require(actor, Action.RECORD_GROUP_WORK)
-        return self._step(actor, card_id, self._group_worker, lambda card: card.record_form_d(
-            perpetrator=perpetrator, assessment=assessment, actions=actions, recorded_by=actor.user_id))
+        return self._step(
+            actor,
+            card_id,
+            self._group_worker,
+            lambda card: card.record_form_d(
+                perpetrator=perpetrator, assessment=assessment, actions=actions, recorded_by=actor.user_id
+            ),
+        )
 
     def start_monitoring(self, actor: Actor, card_id: UUID, *, note: str = "") -> dict:
         """The group starts monitoring the family while the plan runs."""
         require(actor, Action.RECORD_GROUP_WORK)
-        return self._step(actor, card_id, self._group_worker,
-                          lambda card: card.start_monitoring(started_by=actor.user_id, note=note))
+        return self._step(
+            actor, card_id, self._group_worker, lambda card: card.start_monitoring(started_by=actor.user_id, note=note)
+        )
 
     def close(self, actor: Actor, card_id: UUID, *, reason: str, note: str = "") -> dict:
         """The chair closes the card for one of the two legal reasons."""
         require(actor, Action.MANAGE_PROCEDURE)
-        return self._step(actor, card_id, lambda a, c: True,
-                          lambda card: card.close(reason=reason, note=note, closed_by=actor.user_id))
+        return self._step(
+            actor,
+            card_id,
+            lambda a, c: True,
+            lambda card: card.close(reason=reason, note=note, closed_by=actor.user_id),
+        )
 
     def record_review(self, actor: Actor, card_id: UUID, *, outcome: str, violence_recurred: bool = False) -> dict:
         """A post-closure monitoring review."""
         require(actor, Action.RECORD_GROUP_WORK)
-        return self._step(actor, card_id, self._group_worker, lambda card: card.record_review(
-            outcome=outcome, violence_recurred=violence_recurred, recorded_by=actor.user_id))
+        return self._step(
+            actor,
+            card_id,
+            self._group_worker,
+            lambda card: card.record_review(
+                outcome=outcome, violence_recurred=violence_recurred, recorded_by=actor.user_id
+            ),
+        )
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _step(self, actor: Actor, card_id: UUID, may: Callable[[Actor, BlueCard], bool],
-              change: Callable[[BlueCard], None]) -> dict:
+    def _step(
+        self, actor: Actor, card_id: UUID, may: Callable[[Actor, BlueCard], bool], change: Callable[[BlueCard], None]
+    ) -> dict:
         def attempt() -> BlueCard:
             card = load(self.store, BlueCard, card_id, actor, "blue card")
             if not may(actor, card):
@@ -202,10 +250,19 @@ def card_view(store: SafehubStore, card: BlueCard) -> dict:
     for e in store.events.get(card.id):
         if isinstance(e, BlueCard.FormAFilled):
             first = e
-        data = {k: plain(v) for k, v in vars(e).items()
-                if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
-        steps.append({"step": type(e).__name__, "version": e.originator_version,
-                      "recorded_at": e.timestamp.isoformat(), "data": data})
+        data = {
+            k: plain(v)
+            for k, v in vars(e).items()
+            if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+        }
+        steps.append(
+            {
+                "step": type(e).__name__,
+                "version": e.originator_version,
+                "recorded_at": e.timestamp.isoformat(),
+                "data": data,
+            }
+        )
     if first is None:
         raise Conflict("the card's form A is missing from its history")
     return {

@@ -34,8 +34,16 @@ SignalHook = Callable[[Actor, Child, Child.SignalRecorded, "dict | None"], tuple
 class ChildRecords(UseCase):
     """Children and the signals agencies raise about them."""
 
-    def __init__(self, store: SafehubStore, directory: Directory, secret: bytes,
-                 clock: Callable[[], datetime], timezone: str = "Europe/Warsaw", *, gate: ChildGate | None = None):
+    def __init__(
+        self,
+        store: SafehubStore,
+        directory: Directory,
+        secret: bytes,
+        clock: Callable[[], datetime],
+        timezone: str = "Europe/Warsaw",
+        *,
+        gate: ChildGate | None = None,
+    ):
         super().__init__(store, clock, timezone, gate=gate)
         self.directory = directory
         self.secret = secret
@@ -45,8 +53,16 @@ class ChildRecords(UseCase):
 
     # --- registering and finding ----------------------------------------------------
 
-    def register(self, actor: Actor, *, given_name: str, family_name: str, date_of_birth: date,
-                 pesel: str | None = None, school_id: UUID | None = None) -> dict:
+    def register(
+        self,
+        actor: Actor,
+        *,
+        given_name: str,
+        family_name: str,
+        date_of_birth: date,
+        pesel: str | None = None,
+        school_id: UUID | None = None,
+    ) -> dict:
         """Open a child's record; a PESEL already on file is refused with the existing id."""
         require(actor, Action.REGISTER_CHILD)
         if school_id is None and actor.agency_kind == "school":
@@ -57,9 +73,14 @@ class ChildRecords(UseCase):
 
         def build() -> Child:
             return Child.register(
-                municipality_id=actor.municipality_id, given_name=given_name,
-                family_name=family_name, date_of_birth=date_of_birth, pesel=pesel,
-                school_id=school_id, registered_by=actor.user_id, agency_id=actor.agency_id,
+                municipality_id=actor.municipality_id,
+                given_name=given_name,
+                family_name=family_name,
+                date_of_birth=date_of_birth,
+                pesel=pesel,
+                school_id=school_id,
+                registered_by=actor.user_id,
+                agency_id=actor.agency_id,
                 today=today,
             )
 
@@ -79,8 +100,15 @@ class ChildRecords(UseCase):
         duplicates = [d for d in self._similar(child) if d["id"] != str(child.id)]
         return {**child_view(child), "likely_duplicates": duplicates}
 
-    def find(self, actor: Actor, *, pesel: str | None = None, given_name: str | None = None,
-             family_name: str | None = None, date_of_birth: date | None = None) -> dict:
+    def find(
+        self,
+        actor: Actor,
+        *,
+        pesel: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        date_of_birth: date | None = None,
+    ) -> dict:
         """Look a child up by PESEL, or by name and date of birth with likely duplicates."""
         require(actor, Action.FIND_CHILD)
         if pesel:
@@ -90,9 +118,7 @@ class ChildRecords(UseCase):
                 self._gate.read(actor, [child.id], "search")
             return {"matches": [child_view(child)] if child else [], "likely_duplicates": []}
         if not (given_name and family_name and date_of_birth):
-            raise InvalidInput({"query": [
-                "give either pesel, or given_name, family_name and date_of_birth together"
-            ]})
+            raise InvalidInput({"query": ["give either pesel, or given_name, family_name and date_of_birth together"]})
         probe = _Probe(actor.municipality_id, given_name, family_name, date_of_birth)
         candidates = self._similar(probe)
         for found in candidates:
@@ -109,9 +135,19 @@ class ChildRecords(UseCase):
 
     # --- signals ----------------------------------------------------------------------
 
-    def record_signal(self, actor: Actor, child_id: UUID, *, kind: str, observed_at: datetime,
-                      details: str = "", severity: str | None = None, days: int | None = None,
-                      idempotency_key: str | None = None, intervention: dict | None = None) -> tuple[dict, bool]:
+    def record_signal(
+        self,
+        actor: Actor,
+        child_id: UUID,
+        *,
+        kind: str,
+        observed_at: datetime,
+        details: str = "",
+        severity: str | None = None,
+        days: int | None = None,
+        idempotency_key: str | None = None,
+        intervention: dict | None = None,
+    ) -> tuple[dict, bool]:
         """Record a signal once; a retry with the same key returns the first result.
 
         Returns the signal and whether it was a replay of an earlier request. A domestic
@@ -130,9 +166,16 @@ class ChildRecords(UseCase):
                     return earlier, True
             child = self.writable_child(actor, child_id)
             signal_id = child.record_signal(
-                kind=kind, observed_at=observed_at, details=details, severity=severity, days=days,
-                agency_id=actor.agency_id, agency_kind=actor.agency_kind, author_id=actor.user_id,
-                author_role=actor.role, now=self.clock(),
+                kind=kind,
+                observed_at=observed_at,
+                details=details,
+                severity=severity,
+                days=days,
+                agency_id=actor.agency_id,
+                agency_kind=actor.agency_kind,
+                author_id=actor.user_id,
+                author_role=actor.role,
+                now=self.clock(),
             )
             recorded = child.pending_events[-1]
             extra: list = []
@@ -160,19 +203,28 @@ class ChildRecords(UseCase):
             states.update(fold_signals(self.store.events.get(record_id)))
         visible = [s for s in states.values() if access.sees_entry(s.agency_id)]
         answer = [_guarded_signal(access, s) for s in sorted(visible, key=lambda s: (s.observed_at, s.version))]
-        self._gate.logged(access, family, "signals", withheld=[a["withheld_category"] for a in answer
-                                                                   if a.get("withheld_category")])
+        self._gate.logged(
+            access, family, "signals", withheld=[a["withheld_category"] for a in answer if a.get("withheld_category")]
+        )
         return answer
 
-    def correct_signal(self, actor: Actor, child_id: UUID, signal_id: UUID, *, reason: str = "",
-                       **changes: object) -> dict:
+    def correct_signal(
+        self, actor: Actor, child_id: UUID, signal_id: UUID, *, reason: str = "", **changes: object
+    ) -> dict:
         """Record a correction by the signal's own agency; the original stays in history."""
         require(actor, Action.SUBMIT_SIGNAL)
 
         def attempt() -> None:
             child = self.load_child(actor, child_id)
-            child.correct_signal(signal_id=signal_id, agency_id=actor.agency_id, author_id=actor.user_id,
-                                 author_role=actor.role, now=self.clock(), reason=reason, **changes)
+            child.correct_signal(
+                signal_id=signal_id,
+                agency_id=actor.agency_id,
+                author_id=actor.user_id,
+                author_role=actor.role,
+                now=self.clock(),
+                reason=reason,
+                **changes,
+            )
             self.store.save(child)
 
         retry_on_conflict(attempt)
@@ -184,8 +236,13 @@ class ChildRecords(UseCase):
 
         def attempt() -> None:
             child = self.load_child(actor, child_id)
-            child.retract_signal(signal_id=signal_id, reason=reason, agency_id=actor.agency_id,
-                                 author_id=actor.user_id, author_role=actor.role)
+            child.retract_signal(
+                signal_id=signal_id,
+                reason=reason,
+                agency_id=actor.agency_id,
+                author_id=actor.user_id,
+                author_role=actor.role,
+            )
             self.store.save(child)
 
         retry_on_conflict(attempt)
@@ -231,8 +288,9 @@ class ChildRecords(UseCase):
                 view["withheld_category"] = category_of(kind)
                 withheld.append(view["withheld_category"])
             visible.append(view)
-        self._gate.logged(access, [child.id], "events", withheld=withheld,
-                          detail=f"as_of={as_of.isoformat()}" if as_of else "")
+        self._gate.logged(
+            access, [child.id], "events", withheld=withheld, detail=f"as_of={as_of.isoformat()}" if as_of else ""
+        )
         return visible
 
     # --- helpers -------------------------------------------------------------------------
@@ -289,7 +347,6 @@ class ChildRecords(UseCase):
         """The listing key of children born on a day (for likely-duplicate checks), keyed like the PESEL."""
         return "dob:" + keyed_digest(self.secret, str(municipality_id), dob.isoformat())
 
-
     def by_pesel(self, municipality_id: UUID, pesel: str) -> Child | None:
         """The child registered with this PESEL in the municipality, if any."""
         return pointed(self.store, self.pesel_key(municipality_id, pesel))
@@ -314,8 +371,12 @@ class ChildRecords(UseCase):
                 )
                 if exact or score >= LIKELY_DUPLICATE:
                     reason = "same date of birth" if dob == probe.date_of_birth else "near date of birth"
-                    found[ref] = {**child_view(other), "similarity": round(score, 3),
-                                  "match": "exact" if exact else "likely", "reason": reason}
+                    found[ref] = {
+                        **child_view(other),
+                        "similarity": round(score, 3),
+                        "match": "exact" if exact else "likely",
+                        "reason": reason,
+                    }
         return sorted(found.values(), key=lambda c: (c["match"] != "exact", -c["similarity"]))
 
 
@@ -353,8 +414,15 @@ def _near_dates(dob: date) -> list[date]:
     return dates
 
 
-def _fingerprint(child_id: UUID, kind: str, observed_at: datetime, details: str,
-                 severity: str | None, days: int | None, intervention: dict | None = None) -> str:
+def _fingerprint(
+    child_id: UUID,
+    kind: str,
+    observed_at: datetime,
+    details: str,
+    severity: str | None,
+    days: int | None,
+    intervention: dict | None = None,
+) -> str:
     # The same instant written in another zone is the same request.
     body = [str(child_id), kind, observed_at.astimezone(UTC).isoformat(), details, severity, days]
     if intervention is not None:  # keys used before interventions existed keep their fingerprint

@@ -58,14 +58,24 @@ def item_view(row: dict, today: date, policy: ProcedurePolicy) -> dict:
     """Present one deadline item."""
     state, delay = item_state(row, today, policy)
     return {
-        "id": row["item_id"], "kind": row["kind"], "label": _LABELS.get(row["kind"], row["kind"]),
-        "state": state, "breached": state in ("overdue", "late"), "delay_working_days": delay,
-        "blue_card_id": row["card_id"], "group_id": row["group_id"], "description": row["description"],
-        "owner_user_id": row["owner_user_id"], "owner_agency_id": row["owner_agency_id"],
-        "start_on": row["start_on"], "due_on": row["due_on"], "met_on": row["met_on"],
+        "id": row["item_id"],
+        "kind": row["kind"],
+        "label": _LABELS.get(row["kind"], row["kind"]),
+        "state": state,
+        "breached": state in ("overdue", "late"),
+        "delay_working_days": delay,
+        "blue_card_id": row["card_id"],
+        "group_id": row["group_id"],
+        "description": row["description"],
+        "owner_user_id": row["owner_user_id"],
+        "owner_agency_id": row["owner_agency_id"],
+        "start_on": row["start_on"],
+        "due_on": row["due_on"],
+        "met_on": row["met_on"],
         "reminded_due_soon_at": as_iso(row["due_soon_reminded_at"]),
         "reminded_overdue_at": as_iso(row["overdue_reminded_at"]),
-        "opened_position": row["opened_position"], "met_position": row["met_position"],
+        "opened_position": row["opened_position"],
+        "met_position": row["met_position"],
         "policy_version": row["policy_version"],
     }
 
@@ -78,8 +88,15 @@ def as_iso(text: str | None) -> str | None:
 class Deadlines(UseCase):
     """What is due and overdue, per team and per group; reminders for what became overdue."""
 
-    def __init__(self, store: SafehubStore, followers: Followers, projector: object,
-                 clock: Callable[[], datetime], policy: ProcedurePolicy, help_plans: HelpPlans | None = None):
+    def __init__(
+        self,
+        store: SafehubStore,
+        followers: Followers,
+        projector: object,
+        clock: Callable[[], datetime],
+        policy: ProcedurePolicy,
+        help_plans: HelpPlans | None = None,
+    ):
         super().__init__(store, clock)
         self.followers = followers
         self.projector = projector
@@ -99,8 +116,9 @@ class Deadlines(UseCase):
         """Let the projections apply what the log holds before a read."""
         self.projector.before_read(self.store.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
 
-    def list(self, actor: Actor, *, group_id: UUID | None = None, blue_card_id: UUID | None = None,
-             state: str | None = None) -> dict:
+    def list(
+        self, actor: Actor, *, group_id: UUID | None = None, blue_card_id: UUID | None = None, state: str | None = None
+    ) -> dict:
         """The municipality's deadline items (or one group's or card's), earliest due first."""
         require(actor, Action.READ_DEADLINES)
         if state is not None and state not in STATES:
@@ -109,17 +127,23 @@ class Deadlines(UseCase):
         if group_id is not None:
             self._check_group(actor, group_id)
         today = self.today()
-        rows = self.view.items(municipality_id=str(actor.municipality_id),
-                               group_id=str(group_id) if group_id else None,
-                               card_id=str(blue_card_id) if blue_card_id else None)
+        rows = self.view.items(
+            municipality_id=str(actor.municipality_id),
+            group_id=str(group_id) if group_id else None,
+            card_id=str(blue_card_id) if blue_card_id else None,
+        )
         items = [item_view(r, today, self.policy) for r in rows]
         if group_id is None and blue_card_id is None:
             items += self._help_plan_items(actor, today)
         if state is not None:
             items = [i for i in items if i["state"] == state]
-        return {"as_of": today.isoformat(), "policy_version": self.policy.version,
-                "summary": {s: sum(1 for i in items if i["state"] == s) for s in STATES},
-                "per_group": self._per_group(actor, items), "items": items}
+        return {
+            "as_of": today.isoformat(),
+            "policy_version": self.policy.version,
+            "summary": {s: sum(1 for i in items if i["state"] == s) for s in STATES},
+            "per_group": self._per_group(actor, items),
+            "items": items,
+        }
 
     def _check_group(self, actor: Actor, group_id: UUID) -> None:
         """Refuse a group the read model does not know, or one of another municipality."""
@@ -134,8 +158,9 @@ class Deadlines(UseCase):
         per_group: dict[str, dict] = {}
         for i in items:
             key = i["group_id"] or ""
-            entry = per_group.setdefault(key, {"group_id": i["group_id"], "name": groups.get(key),
-                                               **{s: 0 for s in STATES}})
+            entry = per_group.setdefault(
+                key, {"group_id": i["group_id"], "name": groups.get(key), **{s: 0 for s in STATES}}
+            )
             entry[i["state"]] += 1
         return list(per_group.values())
 
@@ -143,16 +168,33 @@ class Deadlines(UseCase):
         """Overdue actions of help plans, as deadline items (they belong to no group)."""
         if self.help_plans is None or not may(actor, Action.READ_HELP_PLAN):
             return []
-        return [{
-            "id": f"help_plan_action:{a['help_plan_id']}:{a['id']}", "kind": "help_plan_action",
-            "label": "help-plan action", "state": "overdue", "breached": True,
-            "delay_working_days": working_days_between(date.fromisoformat(a["due"]), today),
-            "blue_card_id": None, "group_id": None, "description": a["description"],
-            "owner_user_id": None, "owner_agency_id": a.get("agency_id"), "start_on": None, "due_on": a["due"],
-            "met_on": None, "reminded_due_soon_at": None, "reminded_overdue_at": None, "opened_position": None,
-            "met_position": None, "policy_version": self.policy.version, "help_plan_id": a["help_plan_id"],
-            "party": a["party"], "child_ids": a["child_ids"],
-        } for a in self.help_plans.overdue_actions(actor, today=today)]
+        return [
+            {
+                "id": f"help_plan_action:{a['help_plan_id']}:{a['id']}",
+                "kind": "help_plan_action",
+                "label": "help-plan action",
+                "state": "overdue",
+                "breached": True,
+                "delay_working_days": working_days_between(date.fromisoformat(a["due"]), today),
+                "blue_card_id": None,
+                "group_id": None,
+                "description": a["description"],
+                "owner_user_id": None,
+                "owner_agency_id": a.get("agency_id"),
+                "start_on": None,
+                "due_on": a["due"],
+                "met_on": None,
+                "reminded_due_soon_at": None,
+                "reminded_overdue_at": None,
+                "opened_position": None,
+                "met_position": None,
+                "policy_version": self.policy.version,
+                "help_plan_id": a["help_plan_id"],
+                "party": a["party"],
+                "child_ids": a["child_ids"],
+            }
+            for a in self.help_plans.overdue_actions(actor, today=today)
+        ]
 
     def remind(self, now: datetime | None = None) -> dict:
         """Raise a reminder event for every item newly due soon or overdue (once per item and stage)."""
@@ -171,10 +213,15 @@ class Deadlines(UseCase):
     def _raise(self, row: dict, stage: str, delay: int) -> bool:
         """Save the item's reminder for the stage; False when it was raised already."""
         reminder = Reminder(
-            municipality_id=UUID(row["municipality_id"]), item_id=row["item_id"], stage=stage, kind=row["kind"],
-            due_on=date.fromisoformat(row["due_on"]), delay_working_days=delay,
+            municipality_id=UUID(row["municipality_id"]),
+            item_id=row["item_id"],
+            stage=stage,
+            kind=row["kind"],
+            due_on=date.fromisoformat(row["due_on"]),
+            delay_working_days=delay,
             blue_card_id=UUID(row["card_id"]) if row["card_id"] else None,
-            group_id=UUID(row["group_id"]) if row["group_id"] else None)
+            group_id=UUID(row["group_id"]) if row["group_id"] else None,
+        )
         try:
             self.store.save(reminder)
         except IntegrityError:

@@ -49,9 +49,7 @@ class Directory(UseCase):
             require_same_municipality(actor, municipality_id)
         self._get(Municipality, municipality_id)
         Agency.register(municipality_id, kind, name)  # validate before touching the store
-        agency = self._list_under(
-            f"agencies:{municipality_id}", lambda: [Agency.register(municipality_id, kind, name)]
-        )
+        agency = self._list_under(f"agencies:{municipality_id}", lambda: [Agency.register(municipality_id, kind, name)])
         return agency_view(agency)
 
     def list_agencies(self, actor: Actor) -> list[dict]:
@@ -70,8 +68,15 @@ class Directory(UseCase):
 
     # --- users -----------------------------------------------------------------------
 
-    def create_user(self, actor: Actor | None, *, role: str, name: str,
-                    agency_id: UUID | None = None, municipality_id: UUID | None = None) -> dict:
+    def create_user(
+        self,
+        actor: Actor | None,
+        *,
+        role: str,
+        name: str,
+        agency_id: UUID | None = None,
+        municipality_id: UUID | None = None,
+    ) -> dict:
         """Register a user and return it with its API token, the only time it is shown."""
         if actor is not None:
             require(actor, Action.MANAGE_DIRECTORY)
@@ -164,7 +169,6 @@ class Directory(UseCase):
         except NotFound:
             raise InvalidInput.one(field, f"no {cls.__name__.lower()} with id {aggregate_id}") from None
 
-
     def _list_under(self, key: str, build: Callable[[], list]):
         """Save freshly built aggregates and list the first under ``key``, atomically.
 
@@ -189,12 +193,23 @@ def municipality_view(m: Municipality) -> dict:
 
 def agency_view(a: Agency) -> dict:
     """Present an agency as plain values."""
-    return {"id": str(a.id), "municipality_id": str(a.municipality_id), "kind": a.kind,
-            "name": a.name, "created_at": a.created_on.isoformat()}
+    return {
+        "id": str(a.id),
+        "municipality_id": str(a.municipality_id),
+        "kind": a.kind,
+        "name": a.name,
+        "created_at": a.created_on.isoformat(),
+    }
 
 
 def user_view(u: User) -> dict:
     """Present a user as plain values (never its token hash)."""
-    return {"id": str(u.id), "municipality_id": str(u.municipality_id),
-            "agency_id": str(u.agency_id) if u.agency_id else None, "role": u.role,
-            "name": u.name, "active": u.active, "created_at": u.created_on.isoformat()}
+    return {
+        "id": str(u.id),
+        "municipality_id": str(u.municipality_id),
+        "agency_id": str(u.agency_id) if u.agency_id else None,
+        "role": u.role,
+        "name": u.name,
+        "active": u.active,
+        "created_at": u.created_on.isoformat(),
+    }

@@ -37,5 +37,10 @@ class Erasure(UseCase):
         for record_id in family:
             retry_on_conflict(lambda record_id=record_id: attempt(record_id))
         destroyed = [record_id for record_id in family if self.store.keys and self.store.keys.destroy(record_id)]
-        return {"id": str(root.id), "records": [str(r) for r in family], "erased": True, "ground": ground,
-                "keys_destroyed": len(destroyed)}
+        return {
+            "id": str(root.id),
+            "records": [str(r) for r in family],
+            "erased": True,
+            "ground": ground,
+            "keys_destroyed": len(destroyed),
+        }

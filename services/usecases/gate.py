@@ -22,8 +22,13 @@ _GROUNDS_BY_ROLE = frozenset({Role.ADMIN.value, Role.AUDITOR.value, Role.COORDIN
 class ChildGate:
     """Grounds for a child's record and the audit line for each read."""
 
-    def __init__(self, memberships: Callable[[], MembershipsView], catch_up: Callable[[], object],
-                 policy: CategoryPolicy, audit: ReadAudit):
+    def __init__(
+        self,
+        memberships: Callable[[], MembershipsView],
+        catch_up: Callable[[], object],
+        policy: CategoryPolicy,
+        audit: ReadAudit,
+    ):
         self.memberships = memberships
         self.catch_up = catch_up
         self.policy = policy
@@ -41,8 +46,15 @@ class ChildGate:
             member = self.memberships().is_member(str(actor.user_id), [str(c) for c in child_ids])
         return child_access(actor, group_member=member, policy=self.policy)
 
-    def logged(self, access: ChildAccess, child_ids: Iterable[UUID | str], view: str, *,
-               withheld: Iterable[str] = (), detail: str = "") -> None:
+    def logged(
+        self,
+        access: ChildAccess,
+        child_ids: Iterable[UUID | str],
+        view: str,
+        *,
+        withheld: Iterable[str] = (),
+        detail: str = "",
+    ) -> None:
         """Write the read to the audit; raising here refuses the read."""
         self.audit.record(access, child_ids, view, withheld=withheld, detail=detail)
 

@@ -31,8 +31,15 @@ class WorkingGroups(UseCase):
 
     # --- groups ----------------------------------------------------------------------
 
-    def open(self, actor: Actor, *, name: str, members: list[dict], child_ids: list[UUID] | None = None,
-             blue_card_id: UUID | None = None) -> dict:
+    def open(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        members: list[dict],
+        child_ids: list[UUID] | None = None,
+        blue_card_id: UUID | None = None,
+    ) -> dict:
         """Open a group (and, given a card, assign it to the card in the same save)."""
         require(actor, Action.MANAGE_PROCEDURE)
         resolved = [self._member(actor, i, m) for i, m in enumerate(members)]
@@ -52,8 +59,14 @@ class WorkingGroups(UseCase):
                 except NotFound:
                     raise InvalidInput.one("blue_card_id", "no such blue card in this municipality") from None
                 all_children += [c for c in card.child_victim_ids if c not in all_children]
-            group = WorkingGroup.open(municipality_id=actor.municipality_id, name=name, blue_card_id=blue_card_id,
-                                      child_ids=all_children, members=resolved, opened_by=actor.user_id)
+            group = WorkingGroup.open(
+                municipality_id=actor.municipality_id,
+                name=name,
+                blue_card_id=blue_card_id,
+                child_ids=all_children,
+                members=resolved,
+                opened_by=actor.user_id,
+            )
             if card is not None:
                 card.assign_group(group_id=group.id, assigned_by=actor.user_id)
             listing = bucket(self.store, f"groups:{actor.municipality_id}")
@@ -80,19 +93,44 @@ class WorkingGroups(UseCase):
     def schedule_meeting(self, actor: Actor, group_id: UUID, *, scheduled_for: datetime, place: str = "") -> dict:
         """Put a meeting in the group's calendar."""
         meeting_id = uuid4()
-        self._change(actor, group_id, lambda g: g.schedule_meeting(
-            meeting_id=meeting_id, scheduled_for=scheduled_for, place=place, scheduled_by=actor.user_id,
-            now=self.clock()))
+        self._change(
+            actor,
+            group_id,
+            lambda g: g.schedule_meeting(
+                meeting_id=meeting_id,
+                scheduled_for=scheduled_for,
+                place=place,
+                scheduled_by=actor.user_id,
+                now=self.clock(),
+            ),
+        )
         return self.meeting(actor, group_id, meeting_id)
 
-    def hold_meeting(self, actor: Actor, group_id: UUID, meeting_id: UUID, *, attendees: list[dict],
-                     minutes: str, held_on: date | None = None) -> dict:
+    def hold_meeting(
+        self,
+        actor: Actor,
+        group_id: UUID,
+        meeting_id: UUID,
+        *,
+        attendees: list[dict],
+        minutes: str,
+        held_on: date | None = None,
+    ) -> dict:
         """Record the meeting as held: attendees by agency, and the minutes."""
         self._existing(actor, group_id)
         people = [self._attendee(actor, i, a) for i, a in enumerate(attendees)]
-        self._change(actor, group_id, lambda g: g.hold_meeting(
-            meeting_id=meeting_id, held_on=held_on or self.today(), attendees=people, minutes=minutes,
-            recorded_by=actor.user_id, today=self.today()))
+        self._change(
+            actor,
+            group_id,
+            lambda g: g.hold_meeting(
+                meeting_id=meeting_id,
+                held_on=held_on or self.today(),
+                attendees=people,
+                minutes=minutes,
+                recorded_by=actor.user_id,
+                today=self.today(),
+            ),
+        )
         return self.meeting(actor, group_id, meeting_id)
 
     def record_decision(self, actor: Actor, group_id: UUID, meeting_id: UUID, *, text: str) -> dict:
@@ -101,16 +139,29 @@ class WorkingGroups(UseCase):
 
         def change(group: WorkingGroup) -> None:
             position = self.store.recorder.max_notification_id() or 0
-            group.record_decision(meeting_id=meeting_id, decision_id=decision_id, text=text,
-                                  knowledge_position=position, recorded_by=actor.user_id)
+            group.record_decision(
+                meeting_id=meeting_id,
+                decision_id=decision_id,
+                text=text,
+                knowledge_position=position,
+                recorded_by=actor.user_id,
+            )
 
         self._change(actor, group_id, change)
         meeting = self.meeting(actor, group_id, meeting_id)
         return next(d for d in meeting["decisions"] if d["id"] == str(decision_id))
 
-    def assign_action(self, actor: Actor, group_id: UUID, *, description: str, due_on: date,
-                      owner_user_id: UUID | None = None, owner_agency_id: UUID | None = None,
-                      meeting_id: UUID | None = None) -> dict:
+    def assign_action(
+        self,
+        actor: Actor,
+        group_id: UUID,
+        *,
+        description: str,
+        due_on: date,
+        owner_user_id: UUID | None = None,
+        owner_agency_id: UUID | None = None,
+        meeting_id: UUID | None = None,
+    ) -> dict:
         """Give a person or an agency a task with a due date."""
         self._existing(actor, group_id)
         if owner_user_id is not None:
@@ -118,15 +169,26 @@ class WorkingGroups(UseCase):
         if owner_agency_id is not None:
             self._agency(actor, owner_agency_id, "owner_agency_id")
         action_id = uuid4()
-        self._change(actor, group_id, lambda g: g.assign_action(
-            meeting_id=meeting_id, action_id=action_id, description=description, owner_user_id=owner_user_id,
-            owner_agency_id=owner_agency_id, due_on=due_on, assigned_by=actor.user_id))
+        self._change(
+            actor,
+            group_id,
+            lambda g: g.assign_action(
+                meeting_id=meeting_id,
+                action_id=action_id,
+                description=description,
+                owner_user_id=owner_user_id,
+                owner_agency_id=owner_agency_id,
+                due_on=due_on,
+                assigned_by=actor.user_id,
+            ),
+        )
         return next(a for a in self.actions(actor, group_id) if a["id"] == str(action_id))
 
     def mark_action_done(self, actor: Actor, group_id: UUID, action_id: UUID, *, note: str = "") -> dict:
         """Record an action as carried out."""
-        self._change(actor, group_id, lambda g: g.mark_action_done(action_id=action_id, note=note,
-                                                                   done_by=actor.user_id))
+        self._change(
+            actor, group_id, lambda g: g.mark_action_done(action_id=action_id, note=note, done_by=actor.user_id)
+        )
         return next(a for a in self.actions(actor, group_id) if a["id"] == str(action_id))
 
     def meetings(self, actor: Actor, group_id: UUID) -> list[dict]:
@@ -157,20 +219,37 @@ class WorkingGroups(UseCase):
     def schedule_team_meeting(self, actor: Actor, *, scheduled_for: datetime, place: str = "") -> dict:
         """The chair puts a team meeting in the calendar."""
         meeting_id = uuid4()
-        self._change_team(actor, lambda t: t.schedule_meeting(
-            meeting_id=meeting_id, scheduled_for=scheduled_for, place=place, scheduled_by=actor.user_id,
-            now=self.clock()), create=True)
+        self._change_team(
+            actor,
+            lambda t: t.schedule_meeting(
+                meeting_id=meeting_id,
+                scheduled_for=scheduled_for,
+                place=place,
+                scheduled_by=actor.user_id,
+                now=self.clock(),
+            ),
+            create=True,
+        )
         return self._team_meeting(actor, meeting_id)
 
-    def hold_team_meeting(self, actor: Actor, meeting_id: UUID, *, attendees: list[dict], minutes: str,
-                          held_on: date | None = None) -> dict:
+    def hold_team_meeting(
+        self, actor: Actor, meeting_id: UUID, *, attendees: list[dict], minutes: str, held_on: date | None = None
+    ) -> dict:
         """Record a team meeting as held."""
         require(actor, Action.MANAGE_PROCEDURE)
         self._team_meeting(actor, meeting_id)  # another municipality's meeting is not found, whatever the body
         people = [self._attendee(actor, i, a) for i, a in enumerate(attendees)]
-        self._change_team(actor, lambda t: t.hold_meeting(
-            meeting_id=meeting_id, held_on=held_on or self.today(), attendees=people, minutes=minutes,
-            recorded_by=actor.user_id, today=self.today()))
+        self._change_team(
+            actor,
+            lambda t: t.hold_meeting(
+                meeting_id=meeting_id,
+                held_on=held_on or self.today(),
+                attendees=people,
+                minutes=minutes,
+                recorded_by=actor.user_id,
+                today=self.today(),
+            ),
+        )
         return self._team_meeting(actor, meeting_id)
 
     def record_team_decision(self, actor: Actor, meeting_id: UUID, *, text: str) -> dict:
@@ -178,9 +257,13 @@ class WorkingGroups(UseCase):
         decision_id = uuid4()
 
         def change(team: TeamCalendar) -> None:
-            team.record_decision(meeting_id=meeting_id, decision_id=decision_id, text=text,
-                                 knowledge_position=self.store.recorder.max_notification_id() or 0,
-                                 recorded_by=actor.user_id)
+            team.record_decision(
+                meeting_id=meeting_id,
+                decision_id=decision_id,
+                text=text,
+                knowledge_position=self.store.recorder.max_notification_id() or 0,
+                recorded_by=actor.user_id,
+            )
 
         self._change_team(actor, change)
         meeting = self._team_meeting(actor, meeting_id)
@@ -261,16 +344,28 @@ class WorkingGroups(UseCase):
         if user.agency_id is None:
             raise InvalidInput.one(field, f"a user with role '{user.role}' belongs to no agency")
         agency = self.store.repository.get(user.agency_id)
-        return {"user_id": str(user.id), "name": user.name, "role": user.role, "agency_id": str(agency.id),
-                "agency_kind": agency.kind, "agency_name": agency.name, "function": given.get("function") or ""}
+        return {
+            "user_id": str(user.id),
+            "name": user.name,
+            "role": user.role,
+            "agency_id": str(agency.id),
+            "agency_kind": agency.kind,
+            "agency_name": agency.name,
+            "function": given.get("function") or "",
+        }
 
     def _attendee(self, actor: Actor, index: int, given: dict) -> dict:
         agency = self._agency(actor, given["agency_id"], f"attendees[{index}].agency_id")
         user_id = given.get("user_id")
         if user_id is not None:
             self._user(actor, user_id, f"attendees[{index}].user_id")
-        return {"agency_id": str(agency.id), "agency_kind": agency.kind, "agency_name": agency.name,
-                "user_id": str(user_id) if user_id else None, "name": given.get("name") or ""}
+        return {
+            "agency_id": str(agency.id),
+            "agency_kind": agency.kind,
+            "agency_name": agency.name,
+            "user_id": str(user_id) if user_id else None,
+            "name": given.get("name") or "",
+        }
 
     def _view(self, group: WorkingGroup) -> dict:
         return group_view(self.store, group)
@@ -296,17 +391,36 @@ def _meetings(store: SafehubStore, group: WorkingGroup | TeamCalendar) -> list[d
     for e in store.events.get(group.id):
         if isinstance(e, (WorkingGroup.MeetingScheduled, TeamCalendar.MeetingScheduled)):
             meetings[str(e.meeting_id)] = {
-                "id": str(e.meeting_id), "group_id": str(group.id), "scheduled_for": e.scheduled_for.isoformat(),
-                "place": e.place, "scheduled_by": str(e.scheduled_by), "held": False, "held_on": None,
-                "attendees": [], "minutes": None, "decisions": [], "actions": []}
+                "id": str(e.meeting_id),
+                "group_id": str(group.id),
+                "scheduled_for": e.scheduled_for.isoformat(),
+                "place": e.place,
+                "scheduled_by": str(e.scheduled_by),
+                "held": False,
+                "held_on": None,
+                "attendees": [],
+                "minutes": None,
+                "decisions": [],
+                "actions": [],
+            }
         elif isinstance(e, (WorkingGroup.MeetingHeld, TeamCalendar.MeetingHeld)):
-            meetings[str(e.meeting_id)].update(held=True, held_on=e.held_on.isoformat(),
-                                               attendees=plain(e.attendees), minutes=e.minutes,
-                                               minutes_recorded_at=e.timestamp.isoformat())
+            meetings[str(e.meeting_id)].update(
+                held=True,
+                held_on=e.held_on.isoformat(),
+                attendees=plain(e.attendees),
+                minutes=e.minutes,
+                minutes_recorded_at=e.timestamp.isoformat(),
+            )
         elif isinstance(e, (WorkingGroup.DecisionRecorded, TeamCalendar.DecisionRecorded)):
-            meetings[str(e.meeting_id)]["decisions"].append({
-                "id": str(e.decision_id), "text": e.text, "knowledge_position": e.knowledge_position,
-                "recorded_at": e.timestamp.isoformat(), "recorded_by": str(e.recorded_by)})
+            meetings[str(e.meeting_id)]["decisions"].append(
+                {
+                    "id": str(e.decision_id),
+                    "text": e.text,
+                    "knowledge_position": e.knowledge_position,
+                    "recorded_at": e.timestamp.isoformat(),
+                    "recorded_by": str(e.recorded_by),
+                }
+            )
     for action in _actions(store, group) if isinstance(group, WorkingGroup) else []:
         if action["meeting_id"] in meetings:
             meetings[action["meeting_id"]]["actions"].append(action)
@@ -318,12 +432,17 @@ def _actions(store: SafehubStore, group: WorkingGroup) -> list[dict]:
     for e in store.events.get(group.id):
         if isinstance(e, WorkingGroup.ActionAssigned):
             actions[str(e.action_id)] = {
-                "id": str(e.action_id), "meeting_id": str(e.meeting_id) if e.meeting_id else None,
+                "id": str(e.action_id),
+                "meeting_id": str(e.meeting_id) if e.meeting_id else None,
                 "description": e.description,
                 "owner_user_id": str(e.owner_user_id) if e.owner_user_id else None,
                 "owner_agency_id": str(e.owner_agency_id) if e.owner_agency_id else None,
-                "due_on": e.due_on.isoformat(), "assigned_at": e.timestamp.isoformat(), "done": False,
-                "done_at": None, "note": None}
+                "due_on": e.due_on.isoformat(),
+                "assigned_at": e.timestamp.isoformat(),
+                "done": False,
+                "done_at": None,
+                "note": None,
+            }
         elif isinstance(e, WorkingGroup.ActionDone):
             actions[str(e.action_id)].update(done=True, done_at=e.timestamp.isoformat(), note=e.note)
     return list(actions.values())

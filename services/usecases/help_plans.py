@@ -35,8 +35,15 @@ class HelpPlans(UseCase):
         today = self.today()
 
         def build() -> HelpPlan:
-            return HelpPlan.draw(municipality_id=actor.municipality_id, child_ids=survivors, household=household,
-                                 plan=plan, author_id=actor.user_id, agency_id=actor.agency_id, today=today)
+            return HelpPlan.draw(
+                municipality_id=actor.municipality_id,
+                child_ids=survivors,
+                household=household,
+                plan=plan,
+                author_id=actor.user_id,
+                agency_id=actor.agency_id,
+                today=today,
+            )
 
         build()  # validate before touching the store
 
@@ -58,22 +65,37 @@ class HelpPlans(UseCase):
 
         def attempt() -> HelpPlan:
             found = self._plan(actor, plan_id)
-            found.revise(plan=plan, reason=reason, author_id=actor.user_id, agency_id=actor.agency_id,
-                         today=self.today())
+            found.revise(
+                plan=plan, reason=reason, author_id=actor.user_id, agency_id=actor.agency_id, today=self.today()
+            )
             self.store.save(found)
             return found
 
         return self._view(retry_on_conflict(attempt))
 
-    def evaluate(self, actor: Actor, plan_id: UUID, *, held_on: date, results: dict[str, str], situation: str,
-                 next_evaluation: date | None = None) -> dict:
+    def evaluate(
+        self,
+        actor: Actor,
+        plan_id: UUID,
+        *,
+        held_on: date,
+        results: dict[str, str],
+        situation: str,
+        next_evaluation: date | None = None,
+    ) -> dict:
         """Record an evaluation of the current version's actions and the family's situation."""
         self._require_ops(actor)
 
         def attempt() -> HelpPlan:
             found = self._plan(actor, plan_id)
-            found.evaluate(held_on=held_on, results=results, situation=situation, author_id=actor.user_id,
-                           today=self.today(), next_evaluation=next_evaluation)
+            found.evaluate(
+                held_on=held_on,
+                results=results,
+                situation=situation,
+                author_id=actor.user_id,
+                today=self.today(),
+                next_evaluation=next_evaluation,
+            )
             self.store.save(found)
             return found
 
@@ -105,8 +127,9 @@ class HelpPlans(UseCase):
         key = f"help_plans:child:{child_id}" if child_id else f"help_plans:{actor.municipality_id}"
         return self.overdue_actions_of_plans(actor, listed(self.store, key), today=today)
 
-    def overdue_actions_of_plans(self, actor: Actor, plan_ids: Iterable[UUID | str],
-                                 today: date | None = None) -> list[dict]:
+    def overdue_actions_of_plans(
+        self, actor: Actor, plan_ids: Iterable[UUID | str], today: date | None = None
+    ) -> list[dict]:
         """The overdue actions (as :meth:`overdue_actions` gives them) of these plans, oldest due first.
 
         For a caller that found the plans of many children at once (the agendas ask the
@@ -119,8 +142,14 @@ class HelpPlans(UseCase):
         for ref in dict.fromkeys(UUID(str(p)) for p in plan_ids):
             plan = self._plan(actor, ref)
             for action in plan.overdue_actions(today):
-                rows.append({**action, "help_plan_id": str(plan.id), "plan_version": len(plan.versions),
-                             "child_ids": [str(c) for c in plan.child_ids]})
+                rows.append(
+                    {
+                        **action,
+                        "help_plan_id": str(plan.id),
+                        "plan_version": len(plan.versions),
+                        "child_ids": [str(c) for c in plan.child_ids],
+                    }
+                )
         return sorted(rows, key=lambda r: (r["due"], r["help_plan_id"], r["id"]))
 
     # --- helpers -------------------------------------------------------------------
@@ -152,22 +181,30 @@ class HelpPlans(UseCase):
                 continue
             agency = find(self.store, agency_id, Agency)
             if agency is None or agency.municipality_id != actor.municipality_id:
-                raise InvalidInput.one(f"plan.actions.{i}.agency_id",
-                                       f"no agency with id {agency_id} in this municipality")
-
-
+                raise InvalidInput.one(
+                    f"plan.actions.{i}.agency_id", f"no agency with id {agency_id} in this municipality"
+                )
 
     def _summary(self, plan: HelpPlan) -> dict:
         current = plan.current
-        return {"id": str(plan.id), "child_ids": [str(c) for c in plan.child_ids], "household": plan.household,
-                "version": len(plan.versions), "main_goal": current["main_goal"],
-                "next_evaluation": plan.next_evaluation, "created_at": plan.created_on.isoformat(),
-                "overdue_actions": len(plan.overdue_actions(self.today()))}
+        return {
+            "id": str(plan.id),
+            "child_ids": [str(c) for c in plan.child_ids],
+            "household": plan.household,
+            "version": len(plan.versions),
+            "main_goal": current["main_goal"],
+            "next_evaluation": plan.next_evaluation,
+            "created_at": plan.created_on.isoformat(),
+            "overdue_actions": len(plan.overdue_actions(self.today())),
+        }
 
     def _view(self, plan: HelpPlan, version: int | None = None) -> dict:
         shown = plan.version_of(version) if version is not None else plan.current
-        stamps = [e.timestamp.isoformat() for e in self.store.events.get(plan.id)
-                  if isinstance(e, HelpPlan.Drawn | HelpPlan.Revised)]
+        stamps = [
+            e.timestamp.isoformat()
+            for e in self.store.events.get(plan.id)
+            if isinstance(e, HelpPlan.Drawn | HelpPlan.Revised)
+        ]
         latest = plan.results() if version is None else {}
         actions = [{**a, "last_result": latest.get(a["id"], {}).get("result")} for a in shown["actions"]]
         return {
@@ -177,11 +214,21 @@ class HelpPlans(UseCase):
             "household": plan.household,
             "version": shown["version"],
             "current_version": len(plan.versions),
-            "plan": {**{k: shown[k] for k in ("swot", "main_goal", "long_term_goals", "short_term_goals")},
-                     "actions": actions, "next_evaluation": shown["next_evaluation"]},
+            "plan": {
+                **{k: shown[k] for k in ("swot", "main_goal", "long_term_goals", "short_term_goals")},
+                "actions": actions,
+                "next_evaluation": shown["next_evaluation"],
+            },
             "next_evaluation": plan.next_evaluation,
-            "versions": [{"version": v["version"], "drawn_at": stamps[i] if i < len(stamps) else None,
-                          "reason": v["reason"], "author_id": v["author_id"]} for i, v in enumerate(plan.versions)],
+            "versions": [
+                {
+                    "version": v["version"],
+                    "drawn_at": stamps[i] if i < len(stamps) else None,
+                    "reason": v["reason"],
+                    "author_id": v["author_id"],
+                }
+                for i, v in enumerate(plan.versions)
+            ],
             "evaluations": list(plan.evaluations),
             "overdue_actions": plan.overdue_actions(self.today()) if version is None else [],
             "created_at": plan.created_on.isoformat(),

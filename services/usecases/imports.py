@@ -32,19 +32,26 @@ from services.usecases.loading import bucket, find
 
 _SIGNAL_IDS = UUID("3b0c8f0e-9a57-4c1e-8d4f-6a2f1f2d7c11")
 _LABELS = {k.label_pl.lower(): k.code for k in CATALOGUE.values()} | {
-    k.label_en.lower(): k.code for k in CATALOGUE.values()}
+    k.label_en.lower(): k.code for k in CATALOGUE.values()
+}
 
 
 class SignalImports(UseCase):
     """The CSV import use case."""
 
-    def __init__(self, store: SafehubStore, children: ChildRecords, clock: Callable[[], datetime],
-                 timezone: str = "Europe/Warsaw"):
+    def __init__(
+        self,
+        store: SafehubStore,
+        children: ChildRecords,
+        clock: Callable[[], datetime],
+        timezone: str = "Europe/Warsaw",
+    ):
         super().__init__(store, clock, timezone, gate=children.gate)
         self.children = children
 
-    def import_csv(self, actor: Actor, data: bytes, *, idempotency_key: str | None = None,
-                   dry_run: bool = False) -> dict:
+    def import_csv(
+        self, actor: Actor, data: bytes, *, idempotency_key: str | None = None, dry_run: bool = False
+    ) -> dict:
         """Import the file; return the per-row report (the first one again on a retry)."""
         require(actor, Action.SUBMIT_SIGNAL)
         require(actor, Action.REGISTER_CHILD)
@@ -129,16 +136,36 @@ class _Batch:
             fields = self._fields(row.values)
             self._check_signal(fields)  # before a pupil is registered for it
             child, registered = self._child(fields)
-            signal_id = uuid5(_SIGNAL_IDS, "|".join(str(x) for x in (
-                self.actor.agency_id, child.id, fields["kind"], fields["observed_at"].isoformat(),
-                fields["days"], fields["details"])))
+            signal_id = uuid5(
+                _SIGNAL_IDS,
+                "|".join(
+                    str(x)
+                    for x in (
+                        self.actor.agency_id,
+                        child.id,
+                        fields["kind"],
+                        fields["observed_at"].isoformat(),
+                        fields["days"],
+                        fields["details"],
+                    )
+                ),
+            )
             result.update(child_id=str(child.id), signal_id=str(signal_id), registered_child=registered)
             if str(signal_id) in child.signals:
                 return {**result, "status": "duplicate"}
-            child.record_signal(kind=fields["kind"], observed_at=fields["observed_at"], details=fields["details"],
-                                severity=fields["severity"], days=fields["days"], agency_id=self.actor.agency_id,
-                                agency_kind=self.actor.agency_kind, author_id=self.actor.user_id,
-                                author_role=self.actor.role, now=self.now, signal_id=signal_id)
+            child.record_signal(
+                kind=fields["kind"],
+                observed_at=fields["observed_at"],
+                details=fields["details"],
+                severity=fields["severity"],
+                days=fields["days"],
+                agency_id=self.actor.agency_id,
+                agency_kind=self.actor.agency_kind,
+                author_id=self.actor.user_id,
+                author_role=self.actor.role,
+                now=self.now,
+                signal_id=signal_id,
+            )
             return {**result, "status": "accepted"}
         except InvalidInput as e:
             return {"row": row.line, "status": "rejected", "errors": e.errors}
@@ -155,8 +182,14 @@ class _Batch:
     def _fields(self, values: dict[str, str]) -> dict:
         errors: dict[str, list[str]] = {}
         out: dict = {"details": values.get("details", "")}
-        for name, parse_one in (("kind", _kind), ("observed_at", self._moment), ("days", _days),
-                                ("severity", _severity), ("pesel", _pesel), ("date_of_birth", _date)):
+        for name, parse_one in (
+            ("kind", _kind),
+            ("observed_at", self._moment),
+            ("days", _days),
+            ("severity", _severity),
+            ("pesel", _pesel),
+            ("date_of_birth", _date),
+        ):
             try:
                 out[name] = parse_one(values.get(name, ""))
             except ValueError as e:
@@ -179,8 +212,14 @@ class _Batch:
         fast = _iso(text, datetime)
         if fast is not None:
             return fast if fast.tzinfo else fast.replace(tzinfo=self.imports.zone)
-        for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
-                    "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"):
+        for fmt in (
+            "%Y-%m-%dT%H:%M:%S%z",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%d.%m.%Y %H:%M",
+        ):
             try:
                 moment = datetime.strptime(text, fmt)
             except ValueError:
@@ -200,18 +239,24 @@ class _Batch:
             if pending is not None:
                 return pending, True
         if not (fields["given_name"] and fields["family_name"] and fields["date_of_birth"]):
-            raise InvalidInput.one("pesel" if fields["pesel"] else "given_name",
-                                   "unknown pupil: give given_name, family_name and date_of_birth to register")
-        name_key = ("name", normalise_name(fields["given_name"]), normalise_name(fields["family_name"]),
-                    fields["date_of_birth"])
+            raise InvalidInput.one(
+                "pesel" if fields["pesel"] else "given_name",
+                "unknown pupil: give given_name, family_name and date_of_birth to register",
+            )
+        name_key = (
+            "name",
+            normalise_name(fields["given_name"]),
+            normalise_name(fields["family_name"]),
+            fields["date_of_birth"],
+        )
         if name_key in self.new_children:
             return self.new_children[name_key], True
-        exact = [c for c in self._on_file(fields["date_of_birth"]).get(name_key[1:3], [])
-                 if self._same_pesel(c, fields)]
+        exact = [
+            c for c in self._on_file(fields["date_of_birth"]).get(name_key[1:3], []) if self._same_pesel(c, fields)
+        ]
         if exact:  # the same pupil already on file, perhaps registered without the PESEL
             if len(exact) > 1:
-                raise InvalidInput.one("given_name", "several children have this name and date of birth; "
-                                                     "add the PESEL")
+                raise InvalidInput.one("given_name", "several children have this name and date of birth; add the PESEL")
             return self._loaded(exact[0]), False
         return self._register(fields, name_key), True
 
@@ -229,8 +274,9 @@ class _Batch:
                     continue
                 child = self._loaded(ref, follow=False)
                 if child.merged_into is None and not child.erased:
-                    index.setdefault((normalise_name(child.given_name), normalise_name(child.family_name)),
-                                     []).append(ref)
+                    index.setdefault((normalise_name(child.given_name), normalise_name(child.family_name)), []).append(
+                        ref
+                    )
             self.on_file[dob] = index
         return self.on_file[dob]
 
@@ -241,15 +287,23 @@ class _Batch:
 
     def _register(self, fields: dict, name_key: tuple) -> Child:
         school = self.actor.agency_id if self.actor.agency_kind == "school" else None
-        child = Child.register(municipality_id=self.actor.municipality_id, given_name=fields["given_name"],
-                               family_name=fields["family_name"], date_of_birth=fields["date_of_birth"],
-                               pesel=fields["pesel"], school_id=school, registered_by=self.actor.user_id,
-                               agency_id=self.actor.agency_id, today=self.today)
+        child = Child.register(
+            municipality_id=self.actor.municipality_id,
+            given_name=fields["given_name"],
+            family_name=fields["family_name"],
+            date_of_birth=fields["date_of_birth"],
+            pesel=fields["pesel"],
+            school_id=school,
+            registered_by=self.actor.user_id,
+            agency_id=self.actor.agency_id,
+            today=self.today,
+        )
         self._bucket(fields["date_of_birth"]).add(child.id)
         self.registered.add(child.id)
         if fields["pesel"]:
-            self.pointers.append(Pointer(key=self.records.pesel_key(self.actor.municipality_id,
-                                                                     fields["pesel"]), ref=child.id))
+            self.pointers.append(
+                Pointer(key=self.records.pesel_key(self.actor.municipality_id, fields["pesel"]), ref=child.id)
+            )
             self.new_children[("pesel", fields["pesel"])] = child
         self.new_children[name_key] = child
         self.children[child.id] = child
@@ -312,8 +366,13 @@ def _pesel(text: str) -> str | None:
 
 def _iso(text: str, kind: type) -> Any:
     """The common ISO forms (2026-03-01, 2026-03-01T08:00[:00][+01:00]) without trying every format."""
-    if len(text) not in (10, 16, 19, 25) or text[4] != "-" or text[7] != "-" or (
-            len(text) > 10 and text[10] not in "T ") or (len(text) == 25 and text[19] not in "+-"):
+    if (
+        len(text) not in (10, 16, 19, 25)
+        or text[4] != "-"
+        or text[7] != "-"
+        or (len(text) > 10 and text[10] not in "T ")
+        or (len(text) == 25 and text[19] not in "+-")
+    ):
         return None
     try:
         value = kind.fromisoformat(text)
@@ -338,9 +397,15 @@ def _date(text: str) -> date | None:
 
 
 def _report(results: list[dict], dry_run: bool) -> dict:
-    counts = {status: sum(1 for r in results if r["status"] == status)
-              for status in ("accepted", "duplicate", "rejected")}
-    return {"rows": len(results), **counts,
-            "registered_children": len({r["child_id"] for r in results
-                                        if r.get("registered_child") and r["status"] == "accepted"}),
-            "dry_run": dry_run, "results": results}
+    counts = {
+        status: sum(1 for r in results if r["status"] == status) for status in ("accepted", "duplicate", "rejected")
+    }
+    return {
+        "rows": len(results),
+        **counts,
+        "registered_children": len(
+            {r["child_id"] for r in results if r.get("registered_child") and r["status"] == "accepted"}
+        ),
+        "dry_run": dry_run,
+        "results": results,
+    }

@@ -40,8 +40,7 @@ def load(store: SafehubStore, cls: type[T], aggregate_id: UUID, actor: Actor | N
     system reads such as the read audit's owner lookup).
     """
     aggregate = find(store, aggregate_id, cls)
-    elsewhere = aggregate is not None and actor is not None \
-        and actor.municipality_id != aggregate.municipality_id  # type: ignore[attr-defined]
+    elsewhere = aggregate is not None and actor is not None and actor.municipality_id != aggregate.municipality_id  # type: ignore[attr-defined]
     if aggregate is None or elsewhere:
         raise NotFound(f"{label} {aggregate_id} not found")  # the same words: an id from elsewhere teaches nothing
     return aggregate

@@ -40,8 +40,16 @@ class Notifications(UseCase):
     Its ``gate`` audits every read: a notice names a child and what the police saw.
     """
 
-    def __init__(self, store: SafehubStore, followers: Followers, projector: Any, clock: Callable[[], datetime],
-                 policy_path: str | None = None, *, gate: ChildGate | None = None):
+    def __init__(
+        self,
+        store: SafehubStore,
+        followers: Followers,
+        projector: Any,
+        clock: Callable[[], datetime],
+        policy_path: str | None = None,
+        *,
+        gate: ChildGate | None = None,
+    ):
         super().__init__(store, clock, gate=gate)
         self.followers = followers
         #: Lets the read model catch up before a listing (in-process, or waiting for the workers).
@@ -50,20 +58,40 @@ class Notifications(UseCase):
 
     # --- issuing (a hook of ChildRecords.record_signal, inside the same save) ------------
 
-    def on_signal(self, actor: Actor, child: Child, recorded: Child.SignalRecorded,
-                  intervention: dict | None) -> tuple[list, dict]:
+    def on_signal(
+        self, actor: Actor, child: Child, recorded: Child.SignalRecorded, intervention: dict | None
+    ) -> tuple[list, dict]:
         """Build the notices of a police domestic intervention, to save with the signal."""
         details = check_intervention(recorded.kind, intervention)
         if recorded.kind != INTERVENTION_KIND or actor.agency_kind != AgencyKind.POLICE.value:
             return [], {}
         now = self.clock()
-        notices = [Notification.issue(
-            municipality_id=child.municipality_id, child_id=child.id, signal_id=recorded.signal_id,
-            recipient_agency_id=agency.id, recipient_kind=agency.kind, sender_agency_id=actor.agency_id,
-            author_id=actor.user_id, observed_at=recorded.observed_at, recorded_at=now,
-            intervention=details, details=recorded.details, policy=self.policy) for agency in self._recipients(child)]
-        notified = [{"id": str(n.id), "recipient_agency_id": str(n.recipient_agency_id),
-                     "recipient_kind": n.recipient_kind, "due_at": n.due_at.isoformat()} for n in notices]
+        notices = [
+            Notification.issue(
+                municipality_id=child.municipality_id,
+                child_id=child.id,
+                signal_id=recorded.signal_id,
+                recipient_agency_id=agency.id,
+                recipient_kind=agency.kind,
+                sender_agency_id=actor.agency_id,
+                author_id=actor.user_id,
+                observed_at=recorded.observed_at,
+                recorded_at=now,
+                intervention=details,
+                details=recorded.details,
+                policy=self.policy,
+            )
+            for agency in self._recipients(child)
+        ]
+        notified = [
+            {
+                "id": str(n.id),
+                "recipient_agency_id": str(n.recipient_agency_id),
+                "recipient_kind": n.recipient_kind,
+                "due_at": n.due_at.isoformat(),
+            }
+            for n in notices
+        ]
         return notices, {"notified": notified}
 
     # --- reading and acknowledging ---------------------------------------------------------
@@ -72,8 +100,9 @@ class Notifications(UseCase):
     def view(self) -> NoticesView:
         return self.followers["notices"].view  # type: ignore[return-value]
 
-    def list_notices(self, actor: Actor, status: str | None = None, *, open_only: bool = False,
-                     limit: int | None = None) -> list[dict]:
+    def list_notices(
+        self, actor: Actor, status: str | None = None, *, open_only: bool = False, limit: int | None = None
+    ) -> list[dict]:
         """What the caller's agency received or sent; for the coordinator, the escalations.
 
         ``open_only`` keeps the notices not yet acknowledged; ``limit`` the earliest due.
@@ -88,13 +117,17 @@ class Notifications(UseCase):
             filed = [("received", {"recipient": str(actor.agency_id)}), ("sent", {"sender": str(actor.agency_id)})]
         statuses = (status,) if status else UNACKNOWLEDGED if open_only else ()
         self.projector.before_read(self.store.recorder.max_notification_id() or 0, ["notices"])
-        found = sorted((row["due_at"], row["notice_id"], direction)
-                       for direction, where in filed for row in self.view.listed(**where, statuses=statuses))
+        found = sorted(
+            (row["due_at"], row["notice_id"], direction)
+            for direction, where in filed
+            for row in self.view.listed(**where, statuses=statuses)
+        )
         answer = [self._view(self._notice(actor, UUID(ref)), direction) for _, ref, direction in found[:limit]]
         return self._audited(actor, answer)
 
     def get(self, actor: Actor, notice_id: UUID) -> dict:
         """Return a notice; the recipient's first read records its delivery."""
+
         def attempt() -> dict:
             notice, direction = self._visible(actor, notice_id)
             if direction == "received" and notice.deliver(actor.user_id, "api"):
@@ -171,8 +204,7 @@ class Notifications(UseCase):
         return [a for a in agencies if a.id == child.school_id or a.kind == AgencyKind.OPS.value]
 
     def _agencies(self, municipality_id: UUID) -> list[Agency]:
-        return [a for a in (self._get(r) for r in self._listed(f"agencies:{municipality_id}"))
-                if isinstance(a, Agency)]
+        return [a for a in (self._get(r) for r in self._listed(f"agencies:{municipality_id}")) if isinstance(a, Agency)]
 
     def _notice(self, actor: Actor, notice_id: UUID) -> Notification:
         notice = self._get(notice_id)
@@ -216,12 +248,17 @@ class Notifications(UseCase):
         acknowledged = stamps.get("Acknowledged")
         escalated = stamps.get("Escalated")
         return {
-            "id": str(notice.id), "direction": direction, "status": notice.status,
-            "child": _child(child, notice.child_id), "signal_id": str(notice.signal_id),
+            "id": str(notice.id),
+            "direction": direction,
+            "status": notice.status,
+            "child": _child(child, notice.child_id),
+            "signal_id": str(notice.signal_id),
             "sender": self._agency_ref(notice.sender_agency_id),
             "recipient": self._agency_ref(notice.recipient_agency_id),
-            "observed_at": issued.observed_at.isoformat(), "recorded_at": issued.timestamp.isoformat(),
-            "due_at": notice.due_at.isoformat(), "due_by_observation": issued.due_by_observation.isoformat(),
+            "observed_at": issued.observed_at.isoformat(),
+            "recorded_at": issued.timestamp.isoformat(),
+            "due_at": notice.due_at.isoformat(),
+            "due_by_observation": issued.due_by_observation.isoformat(),
             "recorded_late": issued.due_by_observation < notice.due_at,
             "overdue": not notice.acknowledged and self.clock() > notice.due_at,
             "signal_retracted": _retracted(child, notice.signal_id),
@@ -253,7 +290,11 @@ def _retracted(child: object, signal_id: UUID) -> bool:
 def _child(child: object, child_id: UUID) -> dict:
     if not isinstance(child, Child):
         return {"id": str(child_id)}
-    return {"id": str(child.id), "given_name": child.given_name, "family_name": child.family_name,
-            "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
-            "school_id": str(child.school_id) if child.school_id else None, "erased": child.erased}
-
+    return {
+        "id": str(child.id),
+        "given_name": child.given_name,
+        "family_name": child.family_name,
+        "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
+        "school_id": str(child.school_id) if child.school_id else None,
+        "erased": child.erased,
+    }

@@ -87,6 +87,9 @@ def without_text(note: dict) -> dict:
     Used where the entry's data category is closed to the reader: they learn that the
     entry was corrected and when, not what it said.
     """
-    return {**note, "reason": None,
-            "previous": {k: v for k, v in note.get("previous", {}).items() if k != "details"},
-            "changes": {k: v for k, v in note.get("changes", {}).items() if k != "details"}}
+    return {
+        **note,
+        "reason": None,
+        "previous": {k: v for k, v in note.get("previous", {}).items() if k != "details"},
+        "changes": {k: v for k, v in note.get("changes", {}).items() if k != "details"},
+    }

@@ -34,28 +34,61 @@ from services.usecases.loading import load
 class ReadAudit(UseCase):
     """Write a line per child for every read of child data; list them for those allowed."""
 
-    def __init__(self, table: ReadLogTable, store: SafehubStore, clock: Callable[[], datetime],
-                 case_agencies: Callable[[str], set[str]] | None = None):
+    def __init__(
+        self,
+        table: ReadLogTable,
+        store: SafehubStore,
+        clock: Callable[[], datetime],
+        case_agencies: Callable[[str], set[str]] | None = None,
+    ):
         super().__init__(store, clock)
         self.table = table
         #: child id -> agencies that opened a Blue Card for the child (wired from the deadlines view).
         self.case_agencies = case_agencies or (lambda child_id: set())
 
-    def record(self, access: ChildAccess, child_ids: Iterable[UUID | str], view: str, *,
-               withheld: Iterable[str] = (), detail: str = "") -> None:
+    def record(
+        self,
+        access: ChildAccess,
+        child_ids: Iterable[UUID | str],
+        view: str,
+        *,
+        withheld: Iterable[str] = (),
+        detail: str = "",
+    ) -> None:
         """Log the read of each child's record; raises (and so refuses the read) if it cannot."""
         actor = access.actor
         at = ts(self.clock())
         categories = ",".join(sorted(set(withheld)))
-        rows = [(_read_id(), at, str(actor.municipality_id), str(actor.user_id), actor.role,
-                 str(actor.agency_id) if actor.agency_id else None, actor.agency_kind, str(child), view,
-                 access.grounds.value, categories, detail[:500])
-                for child in dict.fromkeys(str(c) for c in child_ids)]
+        rows = [
+            (
+                _read_id(),
+                at,
+                str(actor.municipality_id),
+                str(actor.user_id),
+                actor.role,
+                str(actor.agency_id) if actor.agency_id else None,
+                actor.agency_kind,
+                str(child),
+                view,
+                access.grounds.value,
+                categories,
+                detail[:500],
+            )
+            for child in dict.fromkeys(str(c) for c in child_ids)
+        ]
         if rows:
             self.table.append(rows)
 
-    def list(self, actor: Actor, *, child_id: UUID | None = None, user_id: UUID | None = None,
-             since: datetime | None = None, until: datetime | None = None, limit: int = 200) -> dict:
+    def list(
+        self,
+        actor: Actor,
+        *,
+        child_id: UUID | None = None,
+        user_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 200,
+    ) -> dict:
         """The reads the caller may see, newest first."""
         require(actor, Action.READ_READ_AUDIT)
         if actor.role != Role.AUDITOR.value:
@@ -63,8 +96,9 @@ class ReadAudit(UseCase):
                 raise InvalidInput.one("child_id", "name the child whose reads you want to see")
             self._require_case_owner(actor, child_id)
         limit = max(1, min(limit, MAX_PAGE))
-        rows = self.table.newest(actor.municipality_id, child_id=child_id, user_id=user_id, since=since,
-                                 until=until, limit=limit)
+        rows = self.table.newest(
+            actor.municipality_id, child_id=child_id, user_id=user_id, since=since, until=until, limit=limit
+        )
         return {"reads": [_read_view(r) for r in rows], "limit": limit}
 
     def _require_case_owner(self, actor: Actor, child_id: UUID) -> None:
@@ -75,8 +109,10 @@ class ReadAudit(UseCase):
         owners = {str(a) for a in (child.agency_id, child.school_id) if a}
         owners |= self.case_agencies(str(child_id))
         if actor.agency_id is None or str(actor.agency_id) not in owners:
-            raise Forbidden("only the agency that owns the child's case, the coordinator and the auditor "
-                            "see who read the child's record")
+            raise Forbidden(
+                "only the agency that owns the child's case, the coordinator and the auditor "
+                "see who read the child's record"
+            )
 
 
 def _read_id() -> str:

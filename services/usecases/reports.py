@@ -61,8 +61,10 @@ class ProgrammeReports(UseCase):
         require(actor, Action.READ_PROGRAMME_REPORT)
         check_period(start, end)
         figs, breaches, meta = self._compute(actor, start, end)
-        indicators = [{"key": key, "label": label, "counts": unit, "value": figs.count(key)}
-                      for key, (label, unit) in INDICATORS.items()]
+        indicators = [
+            {"key": key, "label": label, "counts": unit, "value": figs.count(key)}
+            for key, (label, unit) in INDICATORS.items()
+        ]
         return {
             **meta,
             "indicators": indicators,
@@ -84,12 +86,17 @@ class ProgrammeReports(UseCase):
         if indicator.startswith(_BREACH_PREFIX):
             kind = indicator.removeprefix(_BREACH_PREFIX)
             rows = [r for r in breaches[kind] if r["breached"]]
-            return {**meta, "indicator": indicator, "label": AUDITED_DEADLINES[kind], "counts": "deadline",
-                    "value": len(rows), "cases": rows}
+            return {
+                **meta,
+                "indicator": indicator,
+                "label": AUDITED_DEADLINES[kind],
+                "counts": "deadline",
+                "value": len(rows),
+                "cases": rows,
+            }
         label, unit = INDICATORS[indicator]
         listed = sorted(figs.cases[indicator].values(), key=lambda c: c["id"])
-        return {**meta, "indicator": indicator, "label": label, "counts": unit, "value": len(listed),
-                "cases": listed}
+        return {**meta, "indicator": indicator, "label": label, "counts": unit, "value": len(listed), "cases": listed}
 
     def monthly(self, actor: Actor, year: int) -> dict:
         """Signals per month per agency kind and Blue Cards started per month, for the start page."""
@@ -102,18 +109,31 @@ class ProgrammeReports(UseCase):
         for month in range(1, 13):
             key = f"{year}-{month:02d}"
             per_kind = figs.signals_by_month.get(key, {})
-            months.append({"month": key, "signals": sum(per_kind.values()),
-                           "signals_by_agency_kind": {k: per_kind.get(k, 0) for k in kinds},
-                           "cards_started": figs.cards_started_by_month.get(key, 0)})
-        return {**meta, "year": year, "agency_kinds": kinds, "months": months,
-                "totals": {"signals": sum(figs.signals_by_agency_kind.values()),
-                           "signals_by_agency_kind": dict(sorted(figs.signals_by_agency_kind.items())),
-                           "cards_started": sum(figs.cards_started_by_month.values())}}
+            months.append(
+                {
+                    "month": key,
+                    "signals": sum(per_kind.values()),
+                    "signals_by_agency_kind": {k: per_kind.get(k, 0) for k in kinds},
+                    "cards_started": figs.cards_started_by_month.get(key, 0),
+                }
+            )
+        return {
+            **meta,
+            "year": year,
+            "agency_kinds": kinds,
+            "months": months,
+            "totals": {
+                "signals": sum(figs.signals_by_agency_kind.values()),
+                "signals_by_agency_kind": dict(sorted(figs.signals_by_agency_kind.items())),
+                "cards_started": sum(figs.cards_started_by_month.values()),
+            },
+        }
 
     # --- computing -------------------------------------------------------------------------
 
-    def _compute(self, actor: Actor, start: date, end: date,
-                 with_deadlines: bool = True) -> tuple[Figures, dict[str, list[dict]], dict]:
+    def _compute(
+        self, actor: Actor, start: date, end: date, with_deadlines: bool = True
+    ) -> tuple[Figures, dict[str, list[dict]], dict]:
         self.deadlines.catch_up()
         now = self.deadlines.clock()
         zone = self.deadlines.policy.zone
@@ -124,17 +144,22 @@ class ProgrammeReports(UseCase):
         figs = figures(facts, start, end, self.deadlines.policy.review_after_months)
         breaches = self._breaches(municipality, facts, start, end, recorded_by) if with_deadlines else {}
         meta = {
-            "municipality_id": municipality, "from": start.isoformat(), "to": end.isoformat(),
-            "computed_at": now.isoformat(), "recorded_by": recorded_by.isoformat(),
+            "municipality_id": municipality,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "computed_at": now.isoformat(),
+            "recorded_by": recorded_by.isoformat(),
             # Until the period is over, a later run may count events recorded since.
             "final": period_end <= now,
-            "last_event_position": figs.last_position, "view_position": self.view.position(),
+            "last_event_position": figs.last_position,
+            "view_position": self.view.position(),
             "policy_version": self.deadlines.policy.version,
         }
         return figs, breaches, meta
 
-    def _breaches(self, municipality: str, facts: list[dict], start: date, end: date,
-                  recorded_by: datetime) -> dict[str, list[dict]]:
+    def _breaches(
+        self, municipality: str, facts: list[dict], start: date, end: date, recorded_by: datetime
+    ) -> dict[str, list[dict]]:
         """The audited deadline items due in the period, as they stood at the cut-off.
 
         An item counts once the event that opened it was recorded by the cut-off; a
@@ -153,10 +178,19 @@ class ProgrammeReports(UseCase):
             if row["met_position"] is not None and row["met_position"] not in counted:
                 as_then.update(status="open", met_on=None, delay_working_days=None)
             state, delay = item_state(as_then, judge_on, self.deadlines.policy)
-            out[row["kind"]].append({
-                "id": row["item_id"], "blue_card_id": row["card_id"], "group_id": row["group_id"],
-                "start_on": row["start_on"], "due_on": row["due_on"], "met_on": as_then["met_on"],
-                "state": state, "breached": state in ("late", "overdue"), "delay_working_days": delay})
+            out[row["kind"]].append(
+                {
+                    "id": row["item_id"],
+                    "blue_card_id": row["card_id"],
+                    "group_id": row["group_id"],
+                    "start_on": row["start_on"],
+                    "due_on": row["due_on"],
+                    "met_on": as_then["met_on"],
+                    "state": state,
+                    "breached": state in ("late", "overdue"),
+                    "delay_working_days": delay,
+                }
+            )
         return out
 
 
@@ -170,10 +204,15 @@ def check_period(start: date, end: date) -> None:
 
 def _breach_summary(kind: str, rows: list[dict]) -> dict[str, Any]:
     delays = sorted(r["delay_working_days"] for r in rows if r["breached"])
-    return {"kind": kind, "label": AUDITED_DEADLINES[kind], "due": len(rows), "breached": len(delays),
-            "still_open_overdue": sum(1 for r in rows if r["state"] == "overdue"),
-            "median_delay_working_days": statistics.median(delays) if delays else None,
-            "worst_delay_working_days": delays[-1] if delays else None}
+    return {
+        "kind": kind,
+        "label": AUDITED_DEADLINES[kind],
+        "due": len(rows),
+        "breached": len(delays),
+        "still_open_overdue": sum(1 for r in rows if r["state"] == "overdue"),
+        "median_delay_working_days": statistics.median(delays) if delays else None,
+        "worst_delay_working_days": delays[-1] if delays else None,
+    }
 
 
 def programme_csv(report: dict) -> bytes:
@@ -181,11 +220,15 @@ def programme_csv(report: dict) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["sekcja", "wskaźnik", "opis", "wartość"])
-    meta = (("od", report["from"]), ("do", report["to"]), ("obliczono", report["computed_at"]),
-            ("zdarzenia zarejestrowane przed", report["recorded_by"]),
-            ("ostatnie zdarzenie (pozycja w dzienniku)", report["last_event_position"]),
-            ("okres zamknięty", "tak" if report["final"] else "nie (liczby mogą jeszcze wzrosnąć)"),
-            ("wersja polityki terminów", report["policy_version"]))
+    meta = (
+        ("od", report["from"]),
+        ("do", report["to"]),
+        ("obliczono", report["computed_at"]),
+        ("zdarzenia zarejestrowane przed", report["recorded_by"]),
+        ("ostatnie zdarzenie (pozycja w dzienniku)", report["last_event_position"]),
+        ("okres zamknięty", "tak" if report["final"] else "nie (liczby mogą jeszcze wzrosnąć)"),
+        ("wersja polityki terminów", report["policy_version"]),
+    )
     for label, value in meta:
         writer.writerow(["raport", "", label, value])
     for row in report["indicators"]:
@@ -195,9 +238,12 @@ def programme_csv(report: dict) -> bytes:
     for kind, count in report["signals_by_kind"].items():
         writer.writerow(["sygnały wg rodzaju", kind, "", count])
     for row in report["deadline_breaches"]:
-        for key, label in (("due", "terminów przypadających w okresie"), ("breached", "przekroczonych"),
-                           ("median_delay_working_days", "mediana opóźnienia (dni robocze)"),
-                           ("worst_delay_working_days", "największe opóźnienie (dni robocze)")):
+        for key, label in (
+            ("due", "terminów przypadających w okresie"),
+            ("breached", "przekroczonych"),
+            ("median_delay_working_days", "mediana opóźnienia (dni robocze)"),
+            ("worst_delay_working_days", "największe opóźnienie (dni robocze)"),
+        ):
             writer.writerow(["terminy", f"{row['kind']}:{key}", f"{row['label']}: {label}", _number(row[key])])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

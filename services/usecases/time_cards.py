@@ -35,8 +35,13 @@ class TimeCards(UseCase):
             raise Conflict(f"you already have a card for {month}", existing_id=str(card_id))
 
         def attempt() -> TimeCard:
-            card = TimeCard.open(municipality_id=actor.municipality_id, assistant_id=actor.user_id,
-                                 agency_id=actor.agency_id, month=month, today=self.today())
+            card = TimeCard.open(
+                municipality_id=actor.municipality_id,
+                assistant_id=actor.user_id,
+                agency_id=actor.agency_id,
+                month=month,
+                today=self.today(),
+            )
             listing = bucket(self.store, f"time_cards:{actor.municipality_id}:{month}")
             listing.add(card.id)
             self.store.save(card, listing)
@@ -44,17 +49,37 @@ class TimeCards(UseCase):
 
         return self._view(retry_on_conflict(attempt, on_conflict=lambda: self._refuse_existing(card_id, month)))
 
-    def add_entry(self, actor: Actor, card_id: UUID, *, date: date, start: time, end: time, place: str,
-                  topic: str, participants: str = "", help_plan_id: UUID | None = None,
-                  child_ids: list[UUID] | None = None) -> dict:
+    def add_entry(
+        self,
+        actor: Actor,
+        card_id: UUID,
+        *,
+        date: date,
+        start: time,
+        end: time,
+        place: str,
+        topic: str,
+        participants: str = "",
+        help_plan_id: UUID | None = None,
+        child_ids: list[UUID] | None = None,
+    ) -> dict:
         """Add a meeting with a family to the caller's own card."""
         require(actor, Action.KEEP_TIME_CARD)
         child_ids = self._family(actor, help_plan_id, list(child_ids or []))
 
         def attempt() -> TimeCard:
             card = self._own(actor, card_id)
-            card.add_entry(day=date, start=start, end=end, place=place, topic=topic, today=self.today(),
-                           help_plan_id=help_plan_id, child_ids=child_ids, participants=participants)
+            card.add_entry(
+                day=date,
+                start=start,
+                end=end,
+                place=place,
+                topic=topic,
+                today=self.today(),
+                help_plan_id=help_plan_id,
+                child_ids=child_ids,
+                participants=participants,
+            )
             self.store.save(card)
             return card
 
@@ -105,13 +130,25 @@ class TimeCards(UseCase):
                 row = families.setdefault(key, {**self._family_label(card, key), "minutes": 0})
                 row["minutes"] += minutes
         per_family = [{**row, "hours": hours(row["minutes"])} for row in families.values()]
-        per_assistant = [{"card_id": str(c.id), "assistant_id": str(c.assistant_id),
-                          "assistant": self._user_name(c.assistant_id), "status": c.status,
-                          "minutes": c.total_minutes(), "hours": hours(c.total_minutes())} for c in cards]
+        per_assistant = [
+            {
+                "card_id": str(c.id),
+                "assistant_id": str(c.assistant_id),
+                "assistant": self._user_name(c.assistant_id),
+                "status": c.status,
+                "minutes": c.total_minutes(),
+                "hours": hours(c.total_minutes()),
+            }
+            for c in cards
+        ]
         total = sum(c.total_minutes() for c in cards)
-        return {"month": month, "per_assistant": per_assistant,
-                "per_family": sorted(per_family, key=lambda r: r["family"]),
-                "total_minutes": total, "total_hours": hours(total)}
+        return {
+            "month": month,
+            "per_assistant": per_assistant,
+            "per_family": sorted(per_family, key=lambda r: r["family"]),
+            "total_minutes": total,
+            "total_hours": hours(total),
+        }
 
     def report(self, actor: Actor, card_id: UUID) -> dict:
         """The monthly service report per family (karta realizacji usługi asystenta rodziny)."""
@@ -122,12 +159,19 @@ class TimeCards(UseCase):
         reports = []
         for key, entries in families.items():
             minutes = sum(e["minutes"] for e in entries)
-            reports.append({**self._family_label(card, key), "entries": entries, "minutes": minutes,
-                            "hours": hours(minutes)})
-        return {"card_id": str(card.id), "month": card.month, "assistant_id": str(card.assistant_id),
-                "assistant": self._user_name(card.assistant_id), "status": card.status,
-                "decision": card.decision, "families": reports,
-                "total_hours": hours(card.total_minutes())}
+            reports.append(
+                {**self._family_label(card, key), "entries": entries, "minutes": minutes, "hours": hours(minutes)}
+            )
+        return {
+            "card_id": str(card.id),
+            "month": card.month,
+            "assistant_id": str(card.assistant_id),
+            "assistant": self._user_name(card.assistant_id),
+            "status": card.status,
+            "decision": card.decision,
+            "families": reports,
+            "total_hours": hours(card.total_minutes()),
+        }
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -206,14 +250,20 @@ class TimeCards(UseCase):
         user = self._get(user_id)
         return user.name if isinstance(user, User) else ""
 
-
     def _view(self, card: TimeCard) -> dict:
         by_family = card.minutes_by_family()
         return {
-            "id": str(card.id), "municipality_id": str(card.municipality_id),
-            "assistant_id": str(card.assistant_id), "assistant": self._user_name(card.assistant_id),
-            "month": card.month, "status": card.status, "decision": card.decision,
+            "id": str(card.id),
+            "municipality_id": str(card.municipality_id),
+            "assistant_id": str(card.assistant_id),
+            "assistant": self._user_name(card.assistant_id),
+            "month": card.month,
+            "status": card.status,
+            "decision": card.decision,
             "entries": [{**e, "hours": hours(e["minutes"])} for e in card.sorted_entries()],
-            "totals": {"per_family": [{"family": k, "hours": hours(v), "minutes": v} for k, v in by_family.items()],
-                       "minutes": card.total_minutes(), "hours": hours(card.total_minutes())},
+            "totals": {
+                "per_family": [{"family": k, "hours": hours(v), "minutes": v} for k, v in by_family.items()],
+                "minutes": card.total_minutes(),
+                "hours": hours(card.total_minutes()),
+            },
         }

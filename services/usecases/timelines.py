@@ -60,8 +60,9 @@ def rendered_timelines(rows: int) -> BoundedCache[Rendered]:
     A child that changed is rendered again into the same entry, so a busy child takes one
     entry, not one per change. Bounded by the size of the text; least recently used first out.
     """
-    return BoundedCache(RENDERED_CACHE_ENTRIES, rows * RENDERED_BYTES_PER_ROW,
-                        weigh=lambda rendered: len(rendered.entries_json))
+    return BoundedCache(
+        RENDERED_CACHE_ENTRIES, rows * RENDERED_BYTES_PER_ROW, weigh=lambda rendered: len(rendered.entries_json)
+    )
 
 
 def access_class(access: ChildAccess) -> tuple:
@@ -73,9 +74,17 @@ def access_class(access: ChildAccess) -> tuple:
 class ChildViews(UseCase):
     """Reads of the timeline and risk projections, checked against the access policy."""
 
-    def __init__(self, store: SafehubStore, followers: Followers, projector: object,
-                 clock: Callable[[], datetime], policy: RiskPolicy, gate: ChildGate, *,
-                 rendered: BoundedCache[Rendered] | None = None):
+    def __init__(
+        self,
+        store: SafehubStore,
+        followers: Followers,
+        projector: object,
+        clock: Callable[[], datetime],
+        policy: RiskPolicy,
+        gate: ChildGate,
+        *,
+        rendered: BoundedCache[Rendered] | None = None,
+    ):
         super().__init__(store, clock, gate=gate)
         self.followers = followers
         self.projector = projector
@@ -90,31 +99,71 @@ class ChildViews(UseCase):
     def risk_view(self) -> RiskView:
         return self.followers["risk"].view  # type: ignore[return-value]
 
-    def timeline(self, actor: Actor, child_id: UUID, *, since: datetime | None = None,
-                 until: datetime | None = None, agency_kind: str | None = None, kind: str | None = None,
-                 language: str = "pl", as_of: datetime | None = None) -> dict:
+    def timeline(
+        self,
+        actor: Actor,
+        child_id: UUID,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        agency_kind: str | None = None,
+        kind: str | None = None,
+        language: str = "pl",
+        as_of: datetime | None = None,
+    ) -> dict:
         """Every entry about the child the caller may see, in the order things happened."""
         if as_of is not None:
             require(actor, Action.READ_TIMELINE)
-            return self._timeline_as_of(actor, child_id, as_of, language, since=since, until=until,
-                                        agency_kind=agency_kind, kind=kind)
-        head, rendered = self._timeline(actor, child_id, since=since, until=until, agency_kind=agency_kind,
-                                        kind=kind, language=language)
+            return self._timeline_as_of(
+                actor, child_id, as_of, language, since=since, until=until, agency_kind=agency_kind, kind=kind
+            )
+        head, rendered = self._timeline(
+            actor, child_id, since=since, until=until, agency_kind=agency_kind, kind=kind, language=language
+        )
         return {**head, "entries": json.loads(rendered.entries_json)}
 
-    def timeline_json(self, actor: Actor, child_id: UUID, *, since: datetime | None = None,
-                      until: datetime | None = None, agency_kind: str | None = None, kind: str | None = None,
-                      language: str = "pl", as_of: datetime | None = None) -> bytes:
+    def timeline_json(
+        self,
+        actor: Actor,
+        child_id: UUID,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        agency_kind: str | None = None,
+        kind: str | None = None,
+        language: str = "pl",
+        as_of: datetime | None = None,
+    ) -> bytes:
         """``timeline`` as a JSON document, with the entries' text reused while the child is unchanged."""
         if as_of is not None:
-            return _json(self.timeline(actor, child_id, since=since, until=until, agency_kind=agency_kind,
-                                       kind=kind, language=language, as_of=as_of)).encode()
-        head, rendered = self._timeline(actor, child_id, since=since, until=until, agency_kind=agency_kind,
-                                        kind=kind, language=language)
+            return _json(
+                self.timeline(
+                    actor,
+                    child_id,
+                    since=since,
+                    until=until,
+                    agency_kind=agency_kind,
+                    kind=kind,
+                    language=language,
+                    as_of=as_of,
+                )
+            ).encode()
+        head, rendered = self._timeline(
+            actor, child_id, since=since, until=until, agency_kind=agency_kind, kind=kind, language=language
+        )
         return b"".join((_json(head)[:-1].encode(), b',"entries":', rendered.entries_json, b"}"))
 
-    def _timeline(self, actor: Actor, child_id: UUID, *, since: datetime | None, until: datetime | None,
-                  agency_kind: str | None, kind: str | None, language: str) -> tuple[dict, Rendered]:
+    def _timeline(
+        self,
+        actor: Actor,
+        child_id: UUID,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        agency_kind: str | None,
+        kind: str | None,
+        language: str,
+    ) -> tuple[dict, Rendered]:
         """The answer without its entries, and the entries rendered for this reader; the read is logged."""
         require(actor, Action.READ_TIMELINE)
         freshness = self._prepare(actor, child_id)
@@ -129,16 +178,25 @@ class ChildViews(UseCase):
             key = (tuple(m["child_id"] for m in members), access_class(access), language, filters)
         rendered = self.rendered.get(key) if key is not None else None
         if rendered is None or rendered.token != token:
-            rows = self.timeline_view.entries(ids, since=filters[0], until=filters[1], agency_kind=agency_kind,
-                                              kind=kind)
+            rows = self.timeline_view.entries(
+                ids, since=filters[0], until=filters[1], agency_kind=agency_kind, kind=kind
+            )
             entries = _visible(rows, access, language)
             rendered = Rendered(_json(entries).encode(), tuple(_withheld(entries)), token or ())
             if key is not None:
                 self.rendered.put(key, rendered)
         self.gate.logged(access, ids, "timeline", withheld=rendered.withheld)
         root = members[0]["root_id"] if members else str(child_id)
-        return ({"child_id": root, "requested_id": str(child_id), "records": ids, "grounds": access.grounds.value,
-                 "freshness": self._freshness(freshness, ids, members)}, rendered)
+        return (
+            {
+                "child_id": root,
+                "requested_id": str(child_id),
+                "records": ids,
+                "grounds": access.grounds.value,
+                "freshness": self._freshness(freshness, ids, members),
+            },
+            rendered,
+        )
 
     def risk(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> dict:
         """The current score with its full explanation, the band history, and freshness."""
@@ -153,11 +211,24 @@ class ChildViews(UseCase):
         self.gate.logged(access, ids, "risk")
         root = members[0]["root_id"] if members else str(child_id)
         assessment = assess(self.risk_view.signals_of(root), self.clock(), self.policy)
-        history = [{"at": from_ts(h["at"]).isoformat(), "from_band": h["from_band"], "to_band": h["to_band"],
-                    "score": h["score"], "policy_version": h["policy_version"], "position": h["position"]}
-                   for h in self.risk_view.band_history(root)]
-        return {"child_id": root, "requested_id": str(child_id), **assessment.as_dict(),
-                "band_history": history, "freshness": self._freshness(freshness, ids, members)}
+        history = [
+            {
+                "at": from_ts(h["at"]).isoformat(),
+                "from_band": h["from_band"],
+                "to_band": h["to_band"],
+                "score": h["score"],
+                "policy_version": h["policy_version"],
+                "position": h["position"],
+            }
+            for h in self.risk_view.band_history(root)
+        ]
+        return {
+            "child_id": root,
+            "requested_id": str(child_id),
+            **assessment.as_dict(),
+            "band_history": history,
+            "freshness": self._freshness(freshness, ids, members),
+        }
 
     def risk_json(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> bytes:
         """``risk`` as a compact JSON document."""
@@ -165,8 +236,9 @@ class ChildViews(UseCase):
 
     # --- as of a past instant ------------------------------------------------------------
 
-    def _timeline_as_of(self, actor: Actor, child_id: UUID, as_of: datetime, language: str,
-                        **filters: datetime | str | None) -> dict:
+    def _timeline_as_of(
+        self, actor: Actor, child_id: UUID, as_of: datetime, language: str, **filters: datetime | str | None
+    ) -> dict:
         """The timeline exactly as the store held it at ``as_of`` (by recorded time)."""
         events = self._events_as_of(actor, child_id, as_of)
         ids = sorted({str(e.originator_id) for e in events})
@@ -174,15 +246,20 @@ class ChildViews(UseCase):
         view = replay_timeline(events, self.timeline_view.agencies())
         try:
             since, until = filters.pop("since"), filters.pop("until")
-            rows = view.entries(ids, since=ts(since) if since else None, until=ts(until) if until else None,
-                                **filters)
+            rows = view.entries(ids, since=ts(since) if since else None, until=ts(until) if until else None, **filters)
         finally:
             view.datastore.close()
         entries = _visible(rows, access, language)
         self.gate.logged(access, ids, "timeline", withheld=_withheld(entries), detail=f"as_of={as_of.isoformat()}")
-        return {"child_id": str(child_id), "requested_id": str(child_id), "records": ids,
-                "grounds": access.grounds.value, "entries": entries,
-                "as_of": as_of.isoformat(), "freshness": self._replayed(events)}
+        return {
+            "child_id": str(child_id),
+            "requested_id": str(child_id),
+            "records": ids,
+            "grounds": access.grounds.value,
+            "entries": entries,
+            "as_of": as_of.isoformat(),
+            "freshness": self._replayed(events),
+        }
 
     def _risk_as_of(self, actor: Actor, child_id: UUID, as_of: datetime) -> dict:
         """The score as it would have read at ``as_of``, from what was recorded by then."""
@@ -192,11 +269,26 @@ class ChildViews(UseCase):
         access.require_full("risk score")
         self.gate.logged(access, ids, "risk", detail=f"as_of={as_of.isoformat()}")
         assessment = assess(risk_signals(events), as_of, self.policy)
-        history = [{"at": from_ts(h["at"]).isoformat(), "from_band": h["from_band"], "to_band": h["to_band"],
-                    "score": h["score"], "policy_version": h["policy_version"], "position": h["position"]}
-                   for h in self.risk_view.band_history(str(child_id)) if from_ts(h["at"]) <= as_of]
-        return {"child_id": str(child_id), "requested_id": str(child_id), **assessment.as_dict(),
-                "band_history": history, "as_of": as_of.isoformat(), "freshness": self._replayed(events)}
+        history = [
+            {
+                "at": from_ts(h["at"]).isoformat(),
+                "from_band": h["from_band"],
+                "to_band": h["to_band"],
+                "score": h["score"],
+                "policy_version": h["policy_version"],
+                "position": h["position"],
+            }
+            for h in self.risk_view.band_history(str(child_id))
+            if from_ts(h["at"]) <= as_of
+        ]
+        return {
+            "child_id": str(child_id),
+            "requested_id": str(child_id),
+            **assessment.as_dict(),
+            "band_history": history,
+            "as_of": as_of.isoformat(),
+            "freshness": self._replayed(events),
+        }
 
     def _events_as_of(self, actor: Actor, child_id: UUID, as_of: datetime) -> list:
         self._prepare(actor, child_id)
@@ -239,8 +331,12 @@ class ChildViews(UseCase):
         applied = {m["child_id"]: m["last_version"] for m in members}
         latest = self.store.versions([UUID(i) for i in ids]) if members else {}
         includes_latest = bool(members) and all(applied.get(i, 0) >= latest.get(UUID(i), 0) for i in ids)
-        return {"position": position, "head": prepared["head"], "lag": max(0, prepared["head"] - position),
-                "includes_latest": includes_latest}
+        return {
+            "position": position,
+            "head": prepared["head"],
+            "lag": max(0, prepared["head"] - position),
+            "includes_latest": includes_latest,
+        }
 
 
 def _visible(rows: list[dict], access: ChildAccess, language: str) -> list[dict]:
@@ -283,7 +379,8 @@ def _entry(row: dict, language: str) -> dict:
         "details": row["details"],
         "days": row["days"],
         "agency": {"id": row["agency_id"], "name": row["agency_name"], "kind": row["kind_of_agency"]}
-        if row["agency_id"] else None,
+        if row["agency_id"]
+        else None,
         "author_id": row["author_id"],
         "author_role": row["author_role"],
         "corrected": bool(corrections),

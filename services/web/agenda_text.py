@@ -53,8 +53,12 @@ def describe(reason: dict) -> str:
     if code == "new_signals":
         return _("%(n)s signals", n=g[0])
     if code in ("band_raised", "band_lowered"):
-        return _("%(a)s → %(b)s (score %(score)s)", a=i18n.label(i18n.BANDS, g[0]),
-                 b=i18n.label(i18n.BANDS, g[1]), score=f"{float(g[2]):.1f}")
+        return _(
+            "%(a)s → %(b)s (score %(score)s)",
+            a=i18n.label(i18n.BANDS, g[0]),
+            b=i18n.label(i18n.BANDS, g[1]),
+            score=f"{float(g[2]):.1f}",
+        )
     if code in ("band_high", "band_review_now"):
         return _("current score %(score)s", score=f"{float(g[0]):.1f}")
     if code == "pieces_join_no_card":
@@ -67,6 +71,11 @@ def describe(reason: dict) -> str:
     if code == "review_due":
         return _("due %(day)s", day=i18n.day(g[0]))
     if code == "deadline_met_late":
-        return _("%(what)s: due %(day)s, done %(done)s (%(n)s working days late)", what=_what(g[1]),
-                 day=i18n.day(g[2]), done=i18n.day(g[3]), n=g[0])
+        return _(
+            "%(what)s: due %(day)s, done %(done)s (%(n)s working days late)",
+            what=_what(g[1]),
+            day=i18n.day(g[2]),
+            done=i18n.day(g[3]),
+            n=g[0],
+        )
     return ""

@@ -15,8 +15,10 @@ _PREPARED: set[str] = set()
 #: A signed-in session ends after this long, whatever the activity.
 SESSION_HOURS = 8
 #: The pages' own policy: no inline script or style at all (both live in /assets/).
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def init_web(app: Flask) -> None:

@@ -28,10 +28,13 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 
 def extracted() -> list[tuple[str | None, str]]:
     """Every (context, message id) used in the web package's code and templates."""
-    found = extract_from_dir(str(HERE), METHODS, keywords=KEYWORDS,
-                             options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}})
-    return sorted({(context, message) for _file, _line, message, _comments, context in found
-                   if isinstance(message, str)}, key=lambda cm: (cm[1], cm[0] or ""))
+    found = extract_from_dir(
+        str(HERE), METHODS, keywords=KEYWORDS, options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    )
+    return sorted(
+        {(context, message) for _file, _line, message, _comments, context in found if isinstance(message, str)},
+        key=lambda cm: (cm[1], cm[0] or ""),
+    )
 
 
 def load() -> Catalog:
@@ -51,8 +54,16 @@ def update(translations: dict[str, str] | None = None) -> list[str]:
     """Merge the extracted ids into the catalogue (new ones from ``translations``); return the untranslated."""
     old = {(m.context, m.id): m.string for m in load() if m.id} if PO.exists() else {}
     old.update({(None, k): v for k, v in (translations or {}).items()})
-    catalog = Catalog(locale="pl", project="safehub", version="1", charset="utf-8", creation_date=STAMP,
-                      revision_date=STAMP, last_translator="safehub", language_team="safehub")
+    catalog = Catalog(
+        locale="pl",
+        project="safehub",
+        version="1",
+        charset="utf-8",
+        creation_date=STAMP,
+        revision_date=STAMP,
+        last_translator="safehub",
+        language_team="safehub",
+    )
     for context, message in extracted():
         catalog.add(message, old.get((context, message), ""), context=context)
     PO.parent.mkdir(parents=True, exist_ok=True)

@@ -35,8 +35,9 @@ class Chart:
     y_labels: list[dict] = field(default_factory=list)
 
 
-def score_curve(risk: dict, half_life_days: float, max_age_days: int, start: datetime, now: datetime,
-                steps: int = 120) -> list[tuple[datetime, float]]:
+def score_curve(
+    risk: dict, half_life_days: float, max_age_days: int, start: datetime, now: datetime, steps: int = 120
+) -> list[tuple[datetime, float]]:
     """The score day by day as the signals were observed, under today's rules.
 
     The band history is stamped with when the store learned of each change (a school's
@@ -44,10 +45,14 @@ def score_curve(risk: dict, half_life_days: float, max_age_days: int, start: dat
     contributions instead: each signal adds its weight from its observation, halving every
     ``half_life_days`` and dropping out after ``max_age_days``. It ends at today's score.
     """
-    signals = [(now - timedelta(days=float(c["age_days"])), float(c["weight"])) for c in risk["contributions"]
-               if c["counted"] or float(c["age_days"]) > max_age_days]
-    moments = sorted({start + (now - start) * i / steps for i in range(steps + 1)} | {m for m, _ in signals
-                                                                                      if m >= start})
+    signals = [
+        (now - timedelta(days=float(c["age_days"])), float(c["weight"]))
+        for c in risk["contributions"]
+        if c["counted"] or float(c["age_days"]) > max_age_days
+    ]
+    moments = sorted(
+        {start + (now - start) * i / steps for i in range(steps + 1)} | {m for m, _ in signals if m >= start}
+    )
     curve = []
     for moment in moments:
         total = 0.0
@@ -61,8 +66,9 @@ def score_curve(risk: dict, half_life_days: float, max_age_days: int, start: dat
     return curve
 
 
-def risk_chart(risk: dict, thresholds: dict[str, float], now: datetime, *, half_life_days: float,
-               max_age_days: int, days: int = 60) -> Chart:
+def risk_chart(
+    risk: dict, thresholds: dict[str, float], now: datetime, *, half_life_days: float, max_age_days: int, days: int = 60
+) -> Chart:
     """Lay out the score over the last ``days`` days (longer if a counted signal is older)."""
     start = now - timedelta(days=days)
     oldest = max([float(c["age_days"]) for c in risk["contributions"] if c["counted"]] or [0.0])
@@ -83,22 +89,46 @@ def risk_chart(risk: dict, thresholds: dict[str, float], now: datetime, *, half_
     edges = [("low", 0.0), *sorted(thresholds.items(), key=lambda kv: kv[1])]
     for i, (band, low) in enumerate(edges):
         high = edges[i + 1][1] if i + 1 < len(edges) else top_score
-        chart.bands.append({"band": band, "x": LEFT, "y": y(high), "w": plot_w, "h": round(y(low) - y(high), 1),
-                            "fill": FILLS.get(band, "#eeeeee")})
+        chart.bands.append(
+            {
+                "band": band,
+                "x": LEFT,
+                "y": y(high),
+                "w": plot_w,
+                "h": round(y(low) - y(high), 1),
+                "fill": FILLS.get(band, "#eeeeee"),
+            }
+        )
         if low > 0:
             chart.thresholds.append({"band": band, "value": low, "y": y(low), "x1": LEFT, "x2": LEFT + plot_w})
     chart.path = " ".join(("M" if i == 0 else "L") + f"{x(m)},{y(v)}" for i, (m, v) in enumerate(curve))
-    chart.points.append({"x": x(now), "y": y(risk["score"]), "score": risk["score"], "band": risk["band"],
-                         "at": now, "current": True})
+    chart.points.append(
+        {"x": x(now), "y": y(risk["score"]), "score": risk["score"], "band": risk["band"], "at": now, "current": True}
+    )
     for c in risk["contributions"]:
         observed = now - timedelta(days=float(c["age_days"]))
         if observed >= start:
-            chart.signals.append({"x": x(observed), "y1": TOP + plot_h, "y2": TOP + plot_h - 10,
-                                  "id": c["signal_id"], "counted": c["counted"], "at": observed, "kind": c["kind"]})
+            chart.signals.append(
+                {
+                    "x": x(observed),
+                    "y1": TOP + plot_h,
+                    "y2": TOP + plot_h - 10,
+                    "id": c["signal_id"],
+                    "counted": c["counted"],
+                    "at": observed,
+                    "kind": c["kind"],
+                }
+            )
     for n in range(0, 5):
         moment = start + (now - start) * n / 4
-        chart.ticks.append({"x": x(moment), "y": HEIGHT - BOTTOM + 16, "at": moment,
-                            "anchor": "start" if n == 0 else ("end" if n == 4 else "middle")})
+        chart.ticks.append(
+            {
+                "x": x(moment),
+                "y": HEIGHT - BOTTOM + 16,
+                "at": moment,
+                "anchor": "start" if n == 0 else ("end" if n == 4 else "middle"),
+            }
+        )
     for value in sorted({0.0, *thresholds.values()}):
         chart.y_labels.append({"x": LEFT - 6, "y": y(value) + 4, "value": value})
     return chart

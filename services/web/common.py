@@ -46,8 +46,7 @@ def nav_for(actor: Actor | None) -> list[tuple[str, str]]:
 def page_context() -> dict:
     """Values every template may use."""
     actor = person()
-    return {"actor": actor, "nav": nav_for(actor), "me": g.get("person_info"), "labels": i18n,
-            "label": i18n.label}
+    return {"actor": actor, "nav": nav_for(actor), "me": g.get("person_info"), "labels": i18n, "label": i18n.label}
 
 
 def error_page(status: int, title: str, message: str):
@@ -60,9 +59,14 @@ def register_errors(blp: Blueprint) -> None:
 
     @blp.errorhandler(Forbidden)
     def forbidden(exc: Forbidden):
-        return error_page(403, _("Access refused"),
-                          _("Your role does not give access to this page or record. "
-                            "If you think you need it, ask the team coordinator."))
+        return error_page(
+            403,
+            _("Access refused"),
+            _(
+                "Your role does not give access to this page or record. "
+                "If you think you need it, ask the team coordinator."
+            ),
+        )
 
     @blp.errorhandler(NotFound)
     def not_found(exc: NotFound):
@@ -74,15 +78,18 @@ def register_errors(blp: Blueprint) -> None:
 
     @blp.errorhandler(InvalidInput)
     def invalid(exc: InvalidInput):
-        text = "; ".join(f"{i18n.label(i18n.FIELDS, k)}: {', '.join(i18n.domain_message(m) for m in v)}"
-                         for k, v in exc.errors.items())
+        text = "; ".join(
+            f"{i18n.label(i18n.FIELDS, k)}: {', '.join(i18n.domain_message(m) for m in v)}"
+            for k, v in exc.errors.items()
+        )
         return error_page(422, _("Please check the input"), text)
 
     @blp.errorhandler(HTTPException)
     def http(exc: HTTPException):
         if exc.code == 400 and exc.description == "csrf":
-            return error_page(400, _("The form has expired"),
-                              _("Please go back, reload the page and send the form again."))
+            return error_page(
+                400, _("The form has expired"), _("Please go back, reload the page and send the form again.")
+            )
         return error_page(exc.code or 500, str(exc.name), _("The request could not be handled."))
 
     blp.context_processor(page_context)

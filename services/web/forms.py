@@ -61,13 +61,13 @@ def _child_problem(schema, field: str, given: dict) -> str:
     if field == "given_name":
         if field not in given:
             return _("Give the given name.")
-        return _("The given name is too long (at most %(n)s characters).",
-                 n=_bound(schema, field, validate.Length).max)
+        return _("The given name is too long (at most %(n)s characters).", n=_bound(schema, field, validate.Length).max)
     if field == "family_name":
         if field not in given:
             return _("Give the family name.")
-        return _("The family name is too long (at most %(n)s characters).",
-                 n=_bound(schema, field, validate.Length).max)
+        return _(
+            "The family name is too long (at most %(n)s characters).", n=_bound(schema, field, validate.Length).max
+        )
     return _("Please check the input")
 
 
@@ -170,8 +170,10 @@ def _signal_problem(field: str, given: dict) -> str:
             return _("Give a whole number of days, at most %(n)s.", n=most)
         return _("Give a whole number of days (1 or more).")
     if field == "details":
-        return _("The description is too long (at most %(n)s characters).",
-                 n=_bound(_SIGNAL_SCHEMA, "details", validate.Length).max)
+        return _(
+            "The description is too long (at most %(n)s characters).",
+            n=_bound(_SIGNAL_SCHEMA, "details", validate.Length).max,
+        )
     return _("Please check the input")
 
 
@@ -219,6 +221,7 @@ ACKNOWLEDGEMENT = AcknowledgementSchema()
 def acknowledgement_problem(field: str) -> str:
     """The page's words for an acknowledgement the API's schema refused."""
     if field == "note":
-        return _("The note is too long (at most %(n)s characters).",
-                 n=_bound(ACKNOWLEDGEMENT, "note", validate.Length).max)
+        return _(
+            "The note is too long (at most %(n)s characters).", n=_bound(ACKNOWLEDGEMENT, "note", validate.Length).max
+        )
     return _("Please check the input")

@@ -78,33 +78,54 @@ def moment(value: object) -> str:
 # --- labels for codes the services return ----------------------------------------------
 
 ROLES = {
-    "admin": lazy_gettext("administrator"), "submitter": lazy_gettext("submitting agency"),
-    "case_worker": lazy_gettext("social worker"), "family_assistant": lazy_gettext("family assistant"),
-    "coordinator": lazy_gettext("team coordinator"), "auditor": lazy_gettext("auditor"),
+    "admin": lazy_gettext("administrator"),
+    "submitter": lazy_gettext("submitting agency"),
+    "case_worker": lazy_gettext("social worker"),
+    "family_assistant": lazy_gettext("family assistant"),
+    "coordinator": lazy_gettext("team coordinator"),
+    "auditor": lazy_gettext("auditor"),
 }
 AGENCY_KINDS = {
-    "school": lazy_gettext("school"), "police": lazy_gettext("police"), "ops": lazy_gettext("social welfare (OPS)"),
-    "court_curator": lazy_gettext("court curator"), "health": lazy_gettext("health service"),
-    "gkrpa": lazy_gettext("alcohol commission (GKRPA)"), "pcpr": lazy_gettext("family support centre (PCPR)"),
-    "day_centre": lazy_gettext("day-support centre"), "ngo": lazy_gettext("NGO"),
+    "school": lazy_gettext("school"),
+    "police": lazy_gettext("police"),
+    "ops": lazy_gettext("social welfare (OPS)"),
+    "court_curator": lazy_gettext("court curator"),
+    "health": lazy_gettext("health service"),
+    "gkrpa": lazy_gettext("alcohol commission (GKRPA)"),
+    "pcpr": lazy_gettext("family support centre (PCPR)"),
+    "day_centre": lazy_gettext("day-support centre"),
+    "ngo": lazy_gettext("NGO"),
     "team": lazy_gettext("interdisciplinary team"),
 }
 SEVERITIES = {
-    "info": lazy_gettext("information"), "low": lazy_gettext("low"), "medium": lazy_gettext("medium"),
-    "high": lazy_gettext("high"), "critical": lazy_gettext("critical"),
+    "info": lazy_gettext("information"),
+    "low": lazy_gettext("low"),
+    "medium": lazy_gettext("medium"),
+    "high": lazy_gettext("high"),
+    "critical": lazy_gettext("critical"),
 }
-BANDS = {"low": lazy_pgettext("risk band", "low"), "medium": lazy_pgettext("risk band", "medium"),
-         "high": lazy_pgettext("risk band", "high"), "review_now": lazy_pgettext("risk band", "review now")}
+BANDS = {
+    "low": lazy_pgettext("risk band", "low"),
+    "medium": lazy_pgettext("risk band", "medium"),
+    "high": lazy_pgettext("risk band", "high"),
+    "review_now": lazy_pgettext("risk band", "review now"),
+}
 ENTRY_TYPES = {
-    "signal": lazy_gettext("signal"), "registered": lazy_gettext("record opened"),
-    "merged_into": lazy_gettext("merged into another record"), "absorbed": lazy_gettext("another record merged in"),
+    "signal": lazy_gettext("signal"),
+    "registered": lazy_gettext("record opened"),
+    "merged_into": lazy_gettext("merged into another record"),
+    "absorbed": lazy_gettext("another record merged in"),
     "erased": lazy_gettext("personal data erased"),
 }
 #: Data categories whose text a reader may not be shown (see domain/access_policy.toml).
 CATEGORIES = {
-    "health": lazy_gettext("health"), "addiction": lazy_gettext("addictions"),
-    "conviction": lazy_gettext("convictions"), "family": lazy_gettext("family circumstances"),
-    "housing": lazy_gettext("housing"), "education": lazy_gettext("education"), "safety": lazy_gettext("safety"),
+    "health": lazy_gettext("health"),
+    "addiction": lazy_gettext("addictions"),
+    "conviction": lazy_gettext("convictions"),
+    "family": lazy_gettext("family circumstances"),
+    "housing": lazy_gettext("housing"),
+    "education": lazy_gettext("education"),
+    "safety": lazy_gettext("safety"),
 }
 GROUNDS = {
     "group_membership": lazy_gettext("you sit on this child's working group"),
@@ -112,9 +133,13 @@ GROUNDS = {
     "audit": lazy_gettext("you are the auditor (read only)"),
     "own_agency": lazy_gettext("you see only your own agency's entries: you do not sit on this child's working group"),
 }
-ENTRY_LABELS = {"risk": lazy_gettext("risk chart"), "source": lazy_gettext("source"),
-                "help_plan_action": lazy_gettext("help plan"), "deadline": lazy_gettext("deadline list"),
-                "group_action": lazy_gettext("group actions")}
+ENTRY_LABELS = {
+    "risk": lazy_gettext("risk chart"),
+    "source": lazy_gettext("source"),
+    "help_plan_action": lazy_gettext("help plan"),
+    "deadline": lazy_gettext("deadline list"),
+    "group_action": lazy_gettext("group actions"),
+}
 REASONS = {
     "new_signals": lazy_gettext("New signals since the last meeting"),
     "serious_signals": lazy_gettext("Serious signals"),
@@ -132,8 +157,11 @@ REASONS = {
     "review_due": lazy_gettext("Post-closure review due"),
 }
 DEADLINE_STATES = {
-    "pending": lazy_gettext("pending"), "due_soon": lazy_gettext("due soon"), "overdue": lazy_gettext("overdue"),
-    "met": lazy_gettext("met"), "late": lazy_gettext("met late"),
+    "pending": lazy_gettext("pending"),
+    "due_soon": lazy_gettext("due soon"),
+    "overdue": lazy_gettext("overdue"),
+    "met": lazy_gettext("met"),
+    "late": lazy_gettext("met late"),
 }
 DEADLINE_KINDS = {
     "form_a_to_chair": lazy_gettext("form A to the team chair"),
@@ -145,37 +173,62 @@ DEADLINE_KINDS = {
 }
 #: The English labels the deadline list gives (services/usecases/deadlines.py), to find their codes again.
 DEADLINE_ENGLISH = {
-    "form_a_to_chair": "form A to the team chair", "chair_to_group": "chair to a diagnostic and support group",
-    "first_group_meeting": "the group's first meeting", "monitoring_review": "post-closure monitoring review",
-    "action": "action", "help_plan_action": "help-plan action",
+    "form_a_to_chair": "form A to the team chair",
+    "chair_to_group": "chair to a diagnostic and support group",
+    "first_group_meeting": "the group's first meeting",
+    "monitoring_review": "post-closure monitoring review",
+    "action": "action",
+    "help_plan_action": "help-plan action",
 }
 CARD_STATUSES = {
-    "filled": lazy_gettext("form A filled in"), "forwarded": lazy_gettext("forwarded to the chair"),
-    "group_assigned": lazy_gettext("working group assigned"), "monitoring": lazy_gettext("monitoring"),
+    "filled": lazy_gettext("form A filled in"),
+    "forwarded": lazy_gettext("forwarded to the chair"),
+    "group_assigned": lazy_gettext("working group assigned"),
+    "monitoring": lazy_gettext("monitoring"),
     "closed": lazy_gettext("closed"),
 }
 CARD_STEPS = {
-    "FormAFilled": lazy_gettext("form A filled in"), "FormBHanded": lazy_gettext("form B handed to the victim"),
-    "ForwardedToChair": lazy_gettext("forwarded to the chair"), "GroupAssigned": lazy_gettext("working group assigned"),
+    "FormAFilled": lazy_gettext("form A filled in"),
+    "FormBHanded": lazy_gettext("form B handed to the victim"),
+    "ForwardedToChair": lazy_gettext("forwarded to the chair"),
+    "GroupAssigned": lazy_gettext("working group assigned"),
     "FormCRecorded": lazy_gettext("form C recorded (assessment and help plan)"),
     "FormDRecorded": lazy_gettext("form D recorded (with the suspected perpetrator)"),
-    "MonitoringStarted": lazy_gettext("monitoring started"), "Closed": lazy_gettext("closed"),
+    "MonitoringStarted": lazy_gettext("monitoring started"),
+    "Closed": lazy_gettext("closed"),
     "MonitoringReviewRecorded": lazy_gettext("monitoring review recorded"),
 }
 NOTICE_STATUSES = {
-    "pending": lazy_gettext("waiting for delivery"), "delivered": lazy_gettext("delivered"),
-    "acknowledged": lazy_gettext("acknowledged"), "escalated": lazy_gettext("escalated"),
+    "pending": lazy_gettext("waiting for delivery"),
+    "delivered": lazy_gettext("delivered"),
+    "acknowledged": lazy_gettext("acknowledged"),
+    "escalated": lazy_gettext("escalated"),
 }
-PARTIES = {"family": lazy_gettext("family"), "family_assistant": lazy_gettext("family assistant"),
-           "social_worker": lazy_gettext("social worker"), "agency": lazy_gettext("another agency")}
-IMPORT_STATUSES = {"accepted": lazy_gettext("accepted"), "duplicate": lazy_gettext("duplicate"),
-                   "rejected": lazy_gettext("rejected")}
+PARTIES = {
+    "family": lazy_gettext("family"),
+    "family_assistant": lazy_gettext("family assistant"),
+    "social_worker": lazy_gettext("social worker"),
+    "agency": lazy_gettext("another agency"),
+}
+IMPORT_STATUSES = {
+    "accepted": lazy_gettext("accepted"),
+    "duplicate": lazy_gettext("duplicate"),
+    "rejected": lazy_gettext("rejected"),
+}
 FIELDS = {
-    "kind": lazy_gettext("kind"), "observed_at": lazy_gettext("observed on"), "days": lazy_gettext("days"),
-    "severity": lazy_gettext("severity"), "details": lazy_gettext("description"), "pesel": lazy_gettext("PESEL"),
-    "date_of_birth": lazy_gettext("date of birth"), "given_name": lazy_gettext("given name"),
-    "family_name": lazy_gettext("family name"), "_row": lazy_gettext("row"), "file": lazy_gettext("file"),
-    "school_id": lazy_gettext("school"), "query": lazy_gettext("search"),
+    "kind": lazy_gettext("kind"),
+    "observed_at": lazy_gettext("observed on"),
+    "days": lazy_gettext("days"),
+    "severity": lazy_gettext("severity"),
+    "details": lazy_gettext("description"),
+    "pesel": lazy_gettext("PESEL"),
+    "date_of_birth": lazy_gettext("date of birth"),
+    "given_name": lazy_gettext("given name"),
+    "family_name": lazy_gettext("family name"),
+    "_row": lazy_gettext("row"),
+    "file": lazy_gettext("file"),
+    "school_id": lazy_gettext("school"),
+    "query": lazy_gettext("search"),
     "dry_run": lazy_gettext("only check the file"),
 }
 #: Messages the domain and the import give in English, translated when we know them.
@@ -184,12 +237,14 @@ DOMAIN_MESSAGES = {
     "must not be in the future": lazy_gettext("must not be in the future"),
     "is implausibly old": lazy_gettext("is implausibly old"),
     "must not be blank": lazy_gettext("must not be blank"),
-    "the line is incomplete (truncated or missing columns)":
-        lazy_gettext("the line is incomplete (truncated or missing columns)"),
+    "the line is incomplete (truncated or missing columns)": lazy_gettext(
+        "the line is incomplete (truncated or missing columns)"
+    ),
     "is not a date (use YYYY-MM-DD or DD.MM.YYYY)": lazy_gettext("is not a date (use DD.MM.YYYY or YYYY-MM-DD)"),
     "is too far in the past for a child": lazy_gettext("is too far in the past for a child"),
-    "encodes a different date of birth than date_of_birth":
-        lazy_gettext("encodes a different date of birth than the one given"),
+    "encodes a different date of birth than date_of_birth": lazy_gettext(
+        "encodes a different date of birth than the one given"
+    ),
 }
 
 

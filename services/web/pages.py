@@ -80,8 +80,10 @@ def _next_meetings(svc, actor, groups: list[dict]) -> list[dict]:
     now = local_now()
     found = [{**m, "where": _("Interdisciplinary team")} for m in svc.groups.team_meetings(actor)]
     for group in groups:
-        found.extend({**m, "where": group["name"], "group_id": group["id"]}
-                     for m in svc.groups.meetings(actor, UUID(group["id"])))
+        found.extend(
+            {**m, "where": group["name"], "group_id": group["id"]}
+            for m in svc.groups.meetings(actor, UUID(group["id"]))
+        )
     upcoming = [m for m in found if not m.get("held_on") and datetime.fromisoformat(m["scheduled_for"]) >= now]
     return sorted(upcoming, key=lambda m: m["scheduled_for"])[:8]
 
@@ -102,8 +104,14 @@ def find_child():
                 result = svc.children.find(actor, **values)
             except InvalidInput as e:
                 errors = forms.field_errors(e)
-    return render_template("web/find.html", result=result, errors=errors, new_errors={}, args=args,
-                           may_register=actor.agency_kind is not None and actor.role != "auditor")
+    return render_template(
+        "web/find.html",
+        result=result,
+        errors=errors,
+        new_errors={},
+        args=args,
+        may_register=actor.agency_kind is not None and actor.role != "auditor",
+    )
 
 
 @blp.route("/children/new", methods=["POST"])
@@ -120,8 +128,9 @@ def register_child():
             return redirect(url_for("pages.timeline", child_id=child["id"]))
         except InvalidInput as e:
             errors = forms.field_errors(e)
-    return render_template("web/find.html", result=None, errors={}, new_errors=errors, args=request.form,
-                           may_register=True), 422
+    return render_template(
+        "web/find.html", result=None, errors={}, new_errors=errors, args=request.form, may_register=True
+    ), 422
 
 
 @blp.route("/children/<uuid:child_id>")
@@ -141,17 +150,39 @@ def timeline(child_id: UUID):
     except Forbidden:
         risk = None  # the policy keeps the score from this reader; the page says nothing about it
     policy = svc.views.policy
-    chart = risk_chart(risk, dict(policy.thresholds), svc.views.clock(), half_life_days=policy.half_life_days,
-                       max_age_days=policy.max_age_days) if risk else None
+    chart = (
+        risk_chart(
+            risk,
+            dict(policy.thresholds),
+            svc.views.clock(),
+            half_life_days=policy.half_life_days,
+            max_age_days=policy.max_age_days,
+        )
+        if risk
+        else None
+    )
     labels = {c.code: c.label(lang) for c in CATALOGUE.values()}
     entries = list(reversed(data["entries"]))  # newest first: what changed is on top
-    may_submit = actor.agency_kind is not None and actor.role in ("submitter", "case_worker", "family_assistant",
-                                                                  "coordinator")
-    return render_template("web/timeline.html", child=child, name=display_name(child), data=data,
-                           entries=entries, risk=risk, chart=chart, kind_labels=labels, errors=errors,
-                           filters={f: request.args.get(f, "") for f in forms.TIMELINE_FILTERS},
-                           thresholds=sorted(svc.views.policy.thresholds.items(), key=lambda kv: kv[1]),
-                           may_submit=may_submit)
+    may_submit = actor.agency_kind is not None and actor.role in (
+        "submitter",
+        "case_worker",
+        "family_assistant",
+        "coordinator",
+    )
+    return render_template(
+        "web/timeline.html",
+        child=child,
+        name=display_name(child),
+        data=data,
+        entries=entries,
+        risk=risk,
+        chart=chart,
+        kind_labels=labels,
+        errors=errors,
+        filters={f: request.args.get(f, "") for f in forms.TIMELINE_FILTERS},
+        thresholds=sorted(svc.views.policy.thresholds.items(), key=lambda kv: kv[1]),
+        may_submit=may_submit,
+    )
 
 
 @blp.route("/children/<uuid:child_id>/signals/new", methods=["GET", "POST"])
@@ -165,27 +196,44 @@ def signal_form(child_id: UUID):
     child = svc.children.get(actor, child_id)
     lang = i18n.language()
     kinds = [(k.code, k.label(lang), k.default_severity, k.quantity) for k in kinds_for_agency(actor.agency_kind)]
-    form = {"kind": "", "observed_at": local_now().strftime("%Y-%m-%dT%H:%M"), "severity": "", "days": "",
-            "details": "", "key": secrets.token_urlsafe(16)}
+    form = {
+        "kind": "",
+        "observed_at": local_now().strftime("%Y-%m-%dT%H:%M"),
+        "severity": "",
+        "days": "",
+        "details": "",
+        "key": secrets.token_urlsafe(16),
+    }
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        form.update({k: request.form.get(k, "") for k in ("kind", "observed_at", "severity", "days", "details",
-                                                            "key")})
+        form.update({k: request.form.get(k, "") for k in ("kind", "observed_at", "severity", "days", "details", "key")})
         values = forms.signal_values(form, errors, {k[0] for k in kinds})
         if not errors:
             try:
                 key = forms.idempotency_key(form["key"])
                 signal, _replayed = svc.children.record_signal(actor, child_id, idempotency_key=key, **values)
-                flash(_("Signal recorded on %(when)s. Receipt number: %(receipt)s",
-                        when=i18n.moment(signal.get("recorded_at")), receipt=signal["id"][:8].upper()))
+                flash(
+                    _(
+                        "Signal recorded on %(when)s. Receipt number: %(receipt)s",
+                        when=i18n.moment(signal.get("recorded_at")),
+                        receipt=signal["id"][:8].upper(),
+                    )
+                )
                 target = signal.get("child_id", str(child_id))
                 return redirect(url_for("pages.timeline", child_id=target) + f"#entry-{signal['id']}")
             except InvalidInput as e:
                 errors = forms.field_errors(e)
         status = 422
-    return render_template("web/signal_form.html", child=child, name=display_name(child), kinds=kinds,
-                           severities=SEVERITIES, form=form, errors=errors), status
+    return render_template(
+        "web/signal_form.html",
+        child=child,
+        name=display_name(child),
+        kinds=kinds,
+        severities=SEVERITIES,
+        form=form,
+        errors=errors,
+    ), status
 
 
 @blp.route("/import", methods=["GET", "POST"])
@@ -215,16 +263,24 @@ def import_csv():
                 report = svc.imports.import_csv(actor, data, idempotency_key=key, dry_run=query["dry_run"])
             except InvalidInput as e:
                 errors, status = forms.field_errors(e), 422
-    return render_template("web/import.html", report=report, errors=errors, key=secrets.token_urlsafe(16),
-                           dry_run=query.get("dry_run", False)), status
+    return render_template(
+        "web/import.html",
+        report=report,
+        errors=errors,
+        key=secrets.token_urlsafe(16),
+        dry_run=query.get("dry_run", False),
+    ), status
 
 
 @blp.route("/import/example.csv")
 @signed_in
 def import_example():
     """The example file (the same as the API's)."""
-    return Response("\ufeff" + EXAMPLE, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=safehub-import-przyklad.csv"})
+    return Response(
+        "\ufeff" + EXAMPLE,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=safehub-import-przyklad.csv"},
+    )
 
 
 @blp.route("/notifications")
@@ -253,5 +309,9 @@ def notification(notice_id: UUID):
                 return redirect(url_for("pages.notification", notice_id=notice_id))
             except InvalidInput as e:
                 errors = forms.field_errors(e)
-    return render_template("web/notification.html", notice=svc.notifications.get(actor, notice_id), errors=errors,
-                           note=request.form.get("note", "")), 422 if errors else 200
+    return render_template(
+        "web/notification.html",
+        notice=svc.notifications.get(actor, notice_id),
+        errors=errors,
+        note=request.form.get("note", ""),
+    ), 422 if errors else 200

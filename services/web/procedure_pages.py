@@ -76,11 +76,17 @@ def _agenda_page(actor, agenda: dict):
     def case_label(label: str | None) -> str:
         """The service names a case without a group 'Blue Card: <children>' in English."""
         if label and label.startswith("Blue Card"):
-            return _("Blue Card") + label[len("Blue Card"):]
+            return _("Blue Card") + label[len("Blue Card") :]
         return label or _("Blue Card")
 
-    return render_template("web/agenda.html", agenda=agenda, ref_link=ref_link, ref_label=ref_label,
-                           describe=describe, case_label=case_label)
+    return render_template(
+        "web/agenda.html",
+        agenda=agenda,
+        ref_link=ref_link,
+        ref_label=ref_label,
+        describe=describe,
+        case_label=case_label,
+    )
 
 
 @blp.route("/groups")
@@ -99,8 +105,13 @@ def group(group_id: UUID):
     """A group: members, meetings with minutes and decisions, actions."""
     actor, svc = _actor(), services()
     found = svc.groups.get(actor, group_id)
-    return render_template("web/group.html", group=found, names=_names(actor, found["child_ids"]),
-                           meetings=svc.groups.meetings(actor, group_id), actions=svc.groups.actions(actor, group_id))
+    return render_template(
+        "web/group.html",
+        group=found,
+        names=_names(actor, found["child_ids"]),
+        meetings=svc.groups.meetings(actor, group_id),
+        actions=svc.groups.actions(actor, group_id),
+    )
 
 
 @blp.route("/groups/<uuid:group_id>/meetings/<uuid:meeting_id>")
@@ -165,8 +176,9 @@ def help_plans():
     """Help plans (OPS family work)."""
     actor, svc = _actor(), services()
     plans = svc.help_plans.list_plans(actor)
-    return render_template("web/help_plans.html", plans=plans,
-                           names=_names(actor, sorted({c for p in plans for c in p["child_ids"]})))
+    return render_template(
+        "web/help_plans.html", plans=plans, names=_names(actor, sorted({c for p in plans for c in p["child_ids"]}))
+    )
 
 
 @blp.route("/help-plans/<uuid:plan_id>")

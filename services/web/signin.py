@@ -34,8 +34,7 @@ from services.usecases.accounts import Accounts
 from services.web import csrf
 from services.web.i18n import COOKIE, LANGUAGES
 
-blp = Blueprint("signin", __name__, template_folder="templates", static_folder="static",
-                static_url_path="/assets")
+blp = Blueprint("signin", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 log = logging.getLogger("safehub.web")
 SESSION_SECONDS = 8 * 3600
 
@@ -81,8 +80,14 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("pages.start")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target or any(ord(c) < 32 for c in target):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 for c in target)
+    ):
         return url_for("pages.start")
     return target
 
@@ -107,8 +112,13 @@ def sign_in():
     if result.actor is None:
         log.info("sign-in refused", extra={"outcome": result.problem})  # never the login or password
         status = 429 if result.problem == "locked" else 401
-        return render_template("web/sign_in.html", next=request.form.get("next", ""), problem=result.problem,
-                               login=login, locked_until=result.locked_until), status
+        return render_template(
+            "web/sign_in.html",
+            next=request.form.get("next", ""),
+            problem=result.problem,
+            login=login,
+            locked_until=result.locked_until,
+        ), status
     _forget()
     session.permanent = True
     session.update(uid=str(result.actor.user_id), pw=result.password_stamp, at=int(time.time()))
@@ -131,6 +141,12 @@ def choose_language():
         lang = "pl"
     session["lang"] = lang
     response = make_response(redirect(_safe_next(request.form.get("next"))))
-    response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response

@@ -21,8 +21,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def safehub(data_dir: Path, *args: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")} | {"SAFEHUB_DATA_DIR": str(data_dir)}
-    result = subprocess.run([sys.executable, "-m", "services.cli", *args, "--json"], env=env, cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", *args, "--json"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -50,15 +57,26 @@ def test_a_backup_taken_under_writes_restores_event_for_event_and_rebuilds_the_s
         school = server.tokens["submitter"]
         n = 0
         while not stop.is_set():
-            status, child = server.call("POST", "/children", school, {
-                "given_name": f"Dziecko{n}", "family_name": "Kopia", "date_of_birth": "2016-02-03"})
+            status, child = server.call(
+                "POST",
+                "/children",
+                school,
+                {"given_name": f"Dziecko{n}", "family_name": "Kopia", "date_of_birth": "2016-02-03"},
+            )
             if status != 201:
                 errors.append(child)
                 return
             for k in range(3):
-                status, signal = server.call("POST", f"/children/{child['id']}/signals", school, {
-                    "kind": "behaviour_change", "details": f"zapis {n}/{k}",
-                    "observed_at": (datetime.now(UTC) - timedelta(days=1)).isoformat()})
+                status, signal = server.call(
+                    "POST",
+                    f"/children/{child['id']}/signals",
+                    school,
+                    {
+                        "kind": "behaviour_change",
+                        "details": f"zapis {n}/{k}",
+                        "observed_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+                    },
+                )
                 if status != 201:
                     errors.append(signal)
                     return

@@ -31,7 +31,10 @@ class Server:
         self.log = data_dir.parent / f"server-{port}-{time.monotonic_ns()}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "demo", "--port", str(port)],
-            env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.tokens = self._wait_ready()
 
@@ -57,8 +60,12 @@ class Server:
 
     def call(self, method: str, path: str, token: str, body: dict | None = None, headers: dict | None = None):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + "/api/v1" + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
+        request = urllib.request.Request(
+            self.base + "/api/v1" + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as r:
                 return r.status, json.loads(r.read())
@@ -85,17 +92,26 @@ def test_demo_serves_a_signal_and_keeps_it_after_a_restart(data_dir):
     server = Server(data_dir, port)
     try:
         school, case = server.tokens["submitter"], server.tokens["coordinator"]
-        status, child = server.call("POST", "/children", school, {
-            "given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"})
+        status, child = server.call(
+            "POST", "/children", school, {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"}
+        )
         assert status == 201, child
         path = f"/children/{child['id']}/signals"
-        status, signal_body = server.call("POST", path, school, {
-            "kind": "missed_remote_learning", "observed_at": "2026-11-20T08:00:00", "days": 3},
-            headers={"Idempotency-Key": "e2e-1"})
+        status, signal_body = server.call(
+            "POST",
+            path,
+            school,
+            {"kind": "missed_remote_learning", "observed_at": "2026-11-20T08:00:00", "days": 3},
+            headers={"Idempotency-Key": "e2e-1"},
+        )
         assert status == 201, signal_body
-        status, again = server.call("POST", path, school, {
-            "kind": "missed_remote_learning", "observed_at": "2026-11-20T08:00:00", "days": 3},
-            headers={"Idempotency-Key": "e2e-1"})
+        status, again = server.call(
+            "POST",
+            path,
+            school,
+            {"kind": "missed_remote_learning", "observed_at": "2026-11-20T08:00:00", "days": 3},
+            headers={"Idempotency-Key": "e2e-1"},
+        )
         assert status == 201 and again["id"] == signal_body["id"]
         status, timeline = server.call("GET", f"/children/{child['id']}/timeline", case)
         assert status == 200, timeline

@@ -137,9 +137,12 @@ def test_a_csv_with_a_bad_row_gets_a_result_per_row(page, demo, tmp_path):
         page.get_by_role("link", name="Pobierz przykładowy plik").click()
     assert "pesel;imie;nazwisko" in Path(download.value.path()).read_text(encoding="utf-8-sig")
     export = tmp_path / "eksport.csv"
-    export.write_text("imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis\n"
-                      "Julia;Kaczmarek;23.11.2013;missed_remote_learning;20.11.2026;2;Brak logowania\n"
-                      "Ola;Nowicka;14.05.2015;missed_remote_learning;31.02.2026;1;zła data\n", encoding="utf-8")
+    export.write_text(
+        "imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis\n"
+        "Julia;Kaczmarek;23.11.2013;missed_remote_learning;20.11.2026;2;Brak logowania\n"
+        "Ola;Nowicka;14.05.2015;missed_remote_learning;31.02.2026;1;zła data\n",
+        encoding="utf-8",
+    )
     page.get_by_label("Plik CSV").set_input_files(str(export))
     page.get_by_role("button", name="Wyślij plik").click()
     page.locator("table.import-report").wait_for()
@@ -165,7 +168,7 @@ def test_the_working_group_agenda_opens_and_prints_on_a4(page, demo):
     page.emulate_media(media="screen")
     link.click()
     page.wait_for_url(re.compile(re.escape(target) + "$"))
-    page.locator(target[target.index("#"):]).wait_for()
+    page.locator(target[target.index("#") :]).wait_for()
 
 
 def test_the_language_switch_turns_the_pages_english(page, demo):

@@ -100,8 +100,9 @@ class CeleryProcesses:
         self.logs = logs
         self.started: list[CeleryProcess] = []
 
-    def worker(self, env: dict[str, str], concurrency: int = 1, quick: bool = False,
-               timeout: float = 30) -> CeleryProcess:
+    def worker(
+        self, env: dict[str, str], concurrency: int = 1, quick: bool = False, timeout: float = 30
+    ) -> CeleryProcess:
         """Start a worker with these ``SAFEHUB_*`` settings; return once it is ready.
 
         By default this is ``safehub worker``, as an operator runs it. ``quick`` runs Celery
@@ -109,8 +110,18 @@ class CeleryProcesses:
         alone waits a second), for tests that start workers again and again.
         """
         if quick:
-            argv = ("-m", "celery", "-A", "workers.app", "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-                    "--without-mingle", "--without-gossip", "--without-heartbeat")
+            argv = (
+                "-m",
+                "celery",
+                "-A",
+                "workers.app",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={concurrency}",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            )
         else:
             argv = ("-m", "services.cli", "worker", "--concurrency", str(concurrency))
         return self._start("worker", env, argv, timeout)

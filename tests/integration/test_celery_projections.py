@@ -58,13 +58,16 @@ KILL_CHILDREN = 600
 
 def row_differences(live: list[dict], rebuilt: list[dict], show: int = 3) -> str:
     """A short account of the rows only one side has (a table can hold thousands)."""
+
     def counted(rows: list[dict]) -> Counter[str]:
         return Counter(json.dumps(r, sort_keys=True, default=str) for r in rows)
 
     extra, missing = counted(live) - counted(rebuilt), counted(rebuilt) - counted(live)
-    return (f"{len(live)} live rows, {len(rebuilt)} rebuilt; {extra.total()} only live (doubled or wrong), "
-            f"{missing.total()} only rebuilt (missing or wrong)\n"
-            f"only live: {list(extra.elements())[:show]}\nonly rebuilt: {list(missing.elements())[:show]}")
+    return (
+        f"{len(live)} live rows, {len(rebuilt)} rebuilt; {extra.total()} only live (doubled or wrong), "
+        f"{missing.total()} only rebuilt (missing or wrong)\n"
+        f"only live: {list(extra.elements())[:show]}\nonly rebuilt: {list(missing.elements())[:show]}"
+    )
 
 
 def backend(name: str) -> Any:
@@ -117,8 +120,12 @@ class Deployment:
         return all(position >= head for position in self.positions().values())
 
     def wait_caught_up(self, timeout: float = PATIENCE) -> None:
-        wait_for(self.caught_up, timeout, "the workers to apply the whole log",
-                 explain=lambda: f"head {self.head()}, positions {self.positions()}\n{self.processes.report()}")
+        wait_for(
+            self.caught_up,
+            timeout,
+            "the workers to apply the whole log",
+            explain=lambda: f"head {self.head()}, positions {self.positions()}\n{self.processes.report()}",
+        )
 
     def dumps(self) -> dict[str, dict[str, list[dict]]]:
         return {name: self.services.followers[name].view.dump() for name in self.services.followers.names()}
@@ -133,8 +140,11 @@ class Deployment:
         for name in live:
             for table in live[name]:
                 if rebuilt[name][table] != live[name][table]:
-                    pytest.fail(f"{name}.{table}: live differs from a rebuild\n"
-                                f"{row_differences(live[name][table], rebuilt[name][table])}", pytrace=False)
+                    pytest.fail(
+                        f"{name}.{table}: live differs from a rebuild\n"
+                        f"{row_differences(live[name][table], rebuilt[name][table])}",
+                        pytrace=False,
+                    )
         return live
 
     # --- the broker ---------------------------------------------------------------------
@@ -156,8 +166,9 @@ class Deployment:
 
 
 @pytest.fixture
-def deploy(tmp_path: Path, redis_server: RedisServer, redis_url: str,
-           celery_processes: CeleryProcesses) -> Iterator[Callable[..., Deployment]]:
+def deploy(
+    tmp_path: Path, redis_server: RedisServer, redis_url: str, celery_processes: CeleryProcesses
+) -> Iterator[Callable[..., Deployment]]:
     """Make a celery-mode deployment on SQLite (``None``) or a PostgreSQL URL; cleaned up after."""
     made: list[Deployment] = []
 
@@ -210,15 +221,21 @@ def yesterday() -> str:
 
 
 def post_child(client: FlaskClient, world: World, name: str = "Łucja") -> str:
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           json={"given_name": name, "family_name": "Żak", "date_of_birth": "2015-04-03"})
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["school"].headers,
+        json={"given_name": name, "family_name": "Żak", "date_of_birth": "2015-04-03"},
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
 
 def post_signal(client: FlaskClient, world: World, child_id: str, who: str, kind: str, details: str):
-    return client.post(f"{API}/children/{child_id}/signals", headers=world.users[who].headers,
-                       json={"kind": kind, "observed_at": yesterday(), "details": details})
+    return client.post(
+        f"{API}/children/{child_id}/signals",
+        headers=world.users[who].headers,
+        json={"kind": kind, "observed_at": yesterday(), "details": details},
+    )
 
 
 def get_timeline(client: FlaskClient, world: World, child_id: str) -> dict:
@@ -240,8 +257,9 @@ class History:
     merged: int = 0
 
 
-def write_history(services: Services, world: World, *, children: int, signals_per_child: int,
-                  start: int = 0) -> History:
+def write_history(
+    services: Services, world: World, *, children: int, signals_per_child: int, start: int = 0
+) -> History:
     """Open child records and give each a run of signals, corrections and retractions.
 
     The aggregates are driven directly and many children are saved in one go (one save,
@@ -254,25 +272,52 @@ def write_history(services: Services, world: World, *, children: int, signals_pe
     history = History([])
     pending: list[Child] = []
     for c in range(start, start + children):
-        child = Child.register(municipality_id=world.municipality_id, given_name=f"Dziecko{c}",
-                               family_name=f"Próbne{c}", date_of_birth=date(2010, 1, 1) + timedelta(days=3 * c),
-                               pesel=None, school_id=None, registered_by=coordinator.user_id,
-                               agency_id=coordinator.agency_id, today=now.date())
+        child = Child.register(
+            municipality_id=world.municipality_id,
+            given_name=f"Dziecko{c}",
+            family_name=f"Próbne{c}",
+            date_of_birth=date(2010, 1, 1) + timedelta(days=3 * c),
+            pesel=None,
+            school_id=None,
+            registered_by=coordinator.user_id,
+            agency_id=coordinator.agency_id,
+            today=now.date(),
+        )
         for s in range(signals_per_child):
             actor = submitters[(c + s) % len(submitters)]
             kinds = kinds_for_agency(actor.agency_kind)
             signal_id = child.record_signal(
-                kind=kinds[(c * 7 + s) % len(kinds)].code, observed_at=now - timedelta(days=(c + 5 * s) % 400),
-                details=f"obserwacja {c}/{s}", severity=None, days=None, agency_id=actor.agency_id,
-                agency_kind=actor.agency_kind, author_id=actor.user_id, author_role=actor.role, now=now)
+                kind=kinds[(c * 7 + s) % len(kinds)].code,
+                observed_at=now - timedelta(days=(c + 5 * s) % 400),
+                details=f"obserwacja {c}/{s}",
+                severity=None,
+                days=None,
+                agency_id=actor.agency_id,
+                agency_kind=actor.agency_kind,
+                author_id=actor.user_id,
+                author_role=actor.role,
+                now=now,
+            )
             history.recorded += 1
             if s % 10 == 3:
-                child.correct_signal(signal_id=signal_id, agency_id=actor.agency_id, author_id=actor.user_id,
-                                     author_role=actor.role, now=now, reason="ponowna ocena", severity="high")
+                child.correct_signal(
+                    signal_id=signal_id,
+                    agency_id=actor.agency_id,
+                    author_id=actor.user_id,
+                    author_role=actor.role,
+                    now=now,
+                    reason="ponowna ocena",
+                    severity="high",
+                )
                 history.corrected += 1
             if s % 20 == 7:
-                child.retract_signal(signal_id=signal_id, reason="pomyłka", agency_id=actor.agency_id,
-                                     author_id=actor.user_id, author_role=actor.role)
+                child.retract_signal(
+                    signal_id=signal_id,
+                    reason="pomyłka",
+                    agency_id=actor.agency_id,
+                    author_id=actor.user_id,
+                    author_role=actor.role,
+                )
                 history.retracted += 1
         history.children.append(child.id)
         pending.append(child)
@@ -315,8 +360,11 @@ def test_signals_posted_through_the_api_reach_the_timeline_via_the_worker(databa
 
     deployment.start_worker(quick=False)  # `safehub worker`, as an operator starts it
     posted = {}
-    for who, kind in (("school", "behaviour_change"), ("police", "domestic_intervention"),
-                      ("health", "injury_treated")):
+    for who, kind in (
+        ("school", "behaviour_change"),
+        ("police", "domestic_intervention"),
+        ("health", "injury_treated"),
+    ):
         response = post_signal(client, world, child_id, who, kind, f"{who}: {kind}")
         assert response.status_code == 201, response.json
         posted[response.json["id"]] = (who, kind)
@@ -395,8 +443,7 @@ def test_a_worker_child_past_its_memory_ceiling_is_replaced_and_nothing_is_lost(
         deployment.send_pull()
         deployment.wait_caught_up()
     logged = [json.loads(text) for text in worker.log_text().splitlines() if text.startswith("{")]
-    pools = {line["pid"] for line in logged
-             if re.match(rf"Task {re.escape(PULL_TASK)}\[.*\] succeeded", line["msg"])}
+    pools = {line["pid"] for line in logged if re.match(rf"Task {re.escape(PULL_TASK)}\[.*\] succeeded", line["msg"])}
     assert len(pools) >= 3, f"pull tasks ran in pool processes {pools}\n{deployment.processes.report()}"
 
     live = deployment.assert_live_equals_rebuild()
@@ -442,8 +489,9 @@ def test_with_redis_stopped_writes_succeed_and_the_projections_catch_up_later(po
         timeline = get_timeline(client, world, child_id)
         return timeline if timeline["freshness"]["includes_latest"] else None
 
-    timeline = wait_for(fresh, PATIENCE, "the timeline to catch up after Redis came back",
-                        explain=deployment.processes.report)
+    timeline = wait_for(
+        fresh, PATIENCE, "the timeline to catch up after Redis came back", explain=deployment.processes.report
+    )
     assert signal_ids(timeline) == accepted
     assert get_timeline(client, world, late_child)["freshness"]["includes_latest"] is True
     deployment.wait_caught_up()
@@ -466,8 +514,12 @@ def test_duplicate_and_late_nudges_are_harmless(postgres_deploy):
     more = write_history(services, world, children=10, signals_per_child=10, start=40)
     for task_id in sent[10:]:
         deployment.send_pull(task_id)
-    wait_for(lambda: set(sent) <= deployment.pulls_done(), PATIENCE, "the worker to run every duplicate pull",
-             explain=deployment.processes.report)
+    wait_for(
+        lambda: set(sent) <= deployment.pulls_done(),
+        PATIENCE,
+        "the worker to run every duplicate pull",
+        explain=deployment.processes.report,
+    )
     deployment.wait_caught_up()
     settled, positions = deployment.dumps(), deployment.positions()
 
@@ -475,15 +527,23 @@ def test_duplicate_and_late_nudges_are_harmless(postgres_deploy):
     late = [f"late-{n}" for n in range(20)]
     for task_id in late:
         deployment.send_pull(task_id)
-    wait_for(lambda: set(late) <= deployment.pulls_done(), PATIENCE, "the worker to run every late pull",
-             explain=deployment.processes.report)
+    wait_for(
+        lambda: set(late) <= deployment.pulls_done(),
+        PATIENCE,
+        "the worker to run every late pull",
+        explain=deployment.processes.report,
+    )
     assert deployment.positions() == positions
     assert deployment.dumps() == settled
 
     live = deployment.assert_live_equals_rebuild()
-    total = History([*history.children, *more.children], history.recorded + more.recorded,
-                    history.corrected + more.corrected, history.retracted + more.retracted,
-                    history.merged + more.merged)
+    total = History(
+        [*history.children, *more.children],
+        history.recorded + more.recorded,
+        history.corrected + more.corrected,
+        history.retracted + more.retracted,
+        history.merged + more.merged,
+    )
     assert_history_projected_once(live, total)
 
 
@@ -507,17 +567,22 @@ def test_two_pullers_at_once_never_apply_an_event_twice(postgres_url, tmp_path):
     from projections.runner import Follower
     from projections.views import open_view
 
-    services = build(Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"),
-                                        "SAFEHUB_DATABASE_URL": postgres_url}))
+    services = build(
+        Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url})
+    )
     services.projector.stop()
     second_view = None
     try:
         world = make_world(services)
         school = world.users["school"].actor
-        child_id = UUID(services.children.register(school, given_name="Ala", family_name="Kot",
-                                                   date_of_birth=date(2015, 4, 3))["id"])
-        signal, _ = services.children.record_signal(school, child_id, kind="behaviour_change",
-                                                    observed_at=datetime.now(UTC) - timedelta(days=1))
+        child_id = UUID(
+            services.children.register(school, given_name="Ala", family_name="Kot", date_of_birth=date(2015, 4, 3))[
+                "id"
+            ]
+        )
+        signal, _ = services.children.record_signal(
+            school, child_id, kind="behaviour_change", observed_at=datetime.now(UTC) - timedelta(days=1)
+        )
         first = services.followers["timeline"]
         first.catch_up()
         second_view = open_view(type(first.view).__mro__[1], services.settings.view_env("timeline"))
@@ -544,8 +609,9 @@ def test_two_pullers_at_once_never_apply_an_event_twice(postgres_url, tmp_path):
         a = threading.Thread(target=first.catch_up, kwargs={"max_batches": 1})
         a.start()
         assert a_chose.wait(10)
-        services.children.record_signal(school, child_id, kind="behaviour_change",
-                                        observed_at=datetime.now(UTC) - timedelta(days=1))
+        services.children.record_signal(
+            school, child_id, kind="behaviour_change", observed_at=datetime.now(UTC) - timedelta(days=1)
+        )
         b = threading.Thread(target=second.catch_up, kwargs={"max_batches": 1})
         b.start()
         a.join(30)
@@ -553,8 +619,9 @@ def test_two_pullers_at_once_never_apply_an_event_twice(postgres_url, tmp_path):
         del first.view.apply_batch, second.view.apply_batch
         first.catch_up()
 
-        corrections = [len(_json(e["corrections"])) for e in first.view.dump()["timeline_entries"]
-                       if e["entry_type"] == "signal"]
+        corrections = [
+            len(_json(e["corrections"])) for e in first.view.dump()["timeline_entries"] if e["entry_type"] == "signal"
+        ]
         assert sorted(corrections) == [0, 1], "the correction is applied exactly once"
     finally:
         if second_view is not None:

@@ -18,22 +18,39 @@ NAME, TEXT = "Bożydar", "mówi, że ojciec bije mamę"
 @pytest.fixture
 def story(client, world, clock):
     school, police = world.users["school"], world.users["police"]
-    child = client.post("/api/v1/children", headers=school.headers, json={
-        "given_name": NAME, "family_name": "Szczęsny", "date_of_birth": "2015-06-01"}).json["id"]
-    first = client.post(f"/api/v1/children/{child}/signals", headers=school.headers, json={
-        "kind": "disclosure_by_child", "observed_at": (clock() - timedelta(days=2)).isoformat(),
-        "details": TEXT}).json["id"]
-    client.post(f"/api/v1/children/{child}/signals", headers=police.headers, json={
-        "kind": "domestic_intervention", "observed_at": (clock() - timedelta(days=1)).isoformat(),
-        "details": "interwencja"})
-    client.post(f"/api/v1/children/{child}/signals/{first}/corrections", headers=school.headers,
-                json={"details": TEXT + " (uzupełnione)", "reason": "dopisek pedagoga"})
+    child = client.post(
+        "/api/v1/children",
+        headers=school.headers,
+        json={"given_name": NAME, "family_name": "Szczęsny", "date_of_birth": "2015-06-01"},
+    ).json["id"]
+    first = client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=school.headers,
+        json={"kind": "disclosure_by_child", "observed_at": (clock() - timedelta(days=2)).isoformat(), "details": TEXT},
+    ).json["id"]
+    client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=police.headers,
+        json={
+            "kind": "domestic_intervention",
+            "observed_at": (clock() - timedelta(days=1)).isoformat(),
+            "details": "interwencja",
+        },
+    )
+    client.post(
+        f"/api/v1/children/{child}/signals/{first}/corrections",
+        headers=school.headers,
+        json={"details": TEXT + " (uzupełnione)", "reason": "dopisek pedagoga"},
+    )
     return child
 
 
 def erase(client, who, child):
-    return client.post(f"/api/v1/children/{child}/erasure", headers=who.headers,
-                       json={"ground": "authorised_request", "reference": "ZI.4420.17.2026"})
+    return client.post(
+        f"/api/v1/children/{child}/erasure",
+        headers=who.headers,
+        json={"ground": "authorised_request", "reference": "ZI.4420.17.2026"},
+    )
 
 
 def test_after_erasure_no_personal_data_is_readable_and_the_skeleton_stays(client, world, story, services):
@@ -72,8 +89,11 @@ def test_the_destroyed_key_is_really_gone_and_nothing_more_can_be_recorded(clien
     assert wrapped is None
     with pytest.raises(KeyErased):
         services.store.keys.seal(UUID(story), b"x")
-    late = client.post(f"/api/v1/children/{story}/signals", headers=world.users["school"].headers, json={
-        "kind": "behaviour_change", "observed_at": "2026-03-01T10:00:00+01:00"})
+    late = client.post(
+        f"/api/v1/children/{story}/signals",
+        headers=world.users["school"].headers,
+        json={"kind": "behaviour_change", "observed_at": "2026-03-01T10:00:00+01:00"},
+    )
     assert late.status_code == 409
     again = erase(client, world.users["coordinator"], story)  # a retry finishes a half-done erasure
     assert again.status_code == 200 and again.json["keys_destroyed"] == 0
@@ -101,8 +121,9 @@ def test_only_the_coordinator_or_the_administrator_may_erase(client, world, stor
 
 
 def test_erasure_needs_a_ground_and_a_reference(client, world, story):
-    answer = client.post(f"/api/v1/children/{story}/erasure", headers=world.users["coordinator"].headers,
-                         json={"ground": "because"})
+    answer = client.post(
+        f"/api/v1/children/{story}/erasure", headers=world.users["coordinator"].headers, json={"ground": "because"}
+    )
     assert answer.status_code == 422 and set(answer.json["errors"]) == {"ground", "reference"}
 
 
@@ -114,11 +135,21 @@ def test_what_the_child_told_the_police_is_erased_with_the_child(client, world, 
     from tests.functional.api.test_notifications import INTERVENTION
 
     school, police = world.users["school"], world.users["police"]
-    child = client.post("/api/v1/children", headers=school.headers, json={
-        "given_name": "Kajtek", "family_name": "Nowak", "date_of_birth": "2016-01-02"}).json["id"]
-    answer = client.post(f"/api/v1/children/{child}/signals", headers=police.headers, json={
-        "kind": "domestic_intervention", "observed_at": (clock() - timedelta(hours=3)).isoformat(),
-        "details": "interwencja nocna", "intervention": INTERVENTION})
+    child = client.post(
+        "/api/v1/children",
+        headers=school.headers,
+        json={"given_name": "Kajtek", "family_name": "Nowak", "date_of_birth": "2016-01-02"},
+    ).json["id"]
+    answer = client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=police.headers,
+        json={
+            "kind": "domestic_intervention",
+            "observed_at": (clock() - timedelta(hours=3)).isoformat(),
+            "details": "interwencja nocna",
+            "intervention": INTERVENTION,
+        },
+    )
     assert answer.status_code == 201, answer.json
     notices = client.get("/api/v1/notifications", headers=school.headers).json
     assert notices[0]["intervention"]["child_said"] == INTERVENTION["child_said"]

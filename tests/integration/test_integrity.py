@@ -25,13 +25,21 @@ SECRET_TEXT = "Tomek powiedział, że tata go uderzył pasem"
 
 
 def write_history(services, world, clock) -> UUID:
-    child = UUID(services.children.register(world.users["school"].actor, given_name="Żaneta",
-                                            family_name="Przybylska", date_of_birth=date(2014, 2, 3))["id"])
+    child = UUID(
+        services.children.register(
+            world.users["school"].actor, given_name="Żaneta", family_name="Przybylska", date_of_birth=date(2014, 2, 3)
+        )["id"]
+    )
     for n, who in enumerate(("school", "police", "health", "school")):
         actor = world.users[who].actor
         kind = {"school": "disclosure_by_child", "police": "domestic_intervention", "health": "injury_treated"}[who]
-        services.children.record_signal(actor, child, kind=kind, observed_at=clock() - timedelta(days=n),
-                                        details=SECRET_TEXT if n == 0 else f"wpis {n}")
+        services.children.record_signal(
+            actor,
+            child,
+            kind=kind,
+            observed_at=clock() - timedelta(days=n),
+            details=SECRET_TEXT if n == 0 else f"wpis {n}",
+        )
     return child
 
 
@@ -40,8 +48,10 @@ def independent_verify(lines: list[str]) -> str:
     previous = "0" * 64
     for line in lines:
         row = json.loads(line)
-        record = (f"{row['notification_id']}|{row['originator_id']}|{row['originator_version']}|{row['topic']}|"
-                  .encode() + base64.b64decode(row["state"]))
+        record = (
+            f"{row['notification_id']}|{row['originator_id']}|{row['originator_version']}|{row['topic']}|".encode()
+            + base64.b64decode(row["state"])
+        )
         previous = hashlib.sha256(bytes.fromhex(previous) + record).hexdigest()
         assert previous == row["link"], f"broken at {row['notification_id']}"
     return previous
@@ -67,8 +77,9 @@ class IntegrityBehaviour:
     def test_an_altered_event_is_named(self, services, world, clock):
         write_history(services, world, clock)
         target = services.store.recorder.max_notification_id() - 2
-        self.tamper(services, f"UPDATE {self.events_table} SET state = ? WHERE {self.id_column} = ?",
-                    (b"forged", target))
+        self.tamper(
+            services, f"UPDATE {self.events_table} SET state = ? WHERE {self.id_column} = ?", (b"forged", target)
+        )
         report = verify(services.store.recorder)
         assert report["intact"] is False
         assert report["first_broken"]["notification_id"] == target
@@ -89,24 +100,33 @@ class IntegrityBehaviour:
         first, second = last - 3, last - 2
         rows = {n.id: n for n in services.store.recorder.select_notifications(first, 2)}
         for here, there in ((first, second), (second, first)):
-            self.tamper(services, f"UPDATE {self.events_table} SET state = ? WHERE {self.id_column} = ?",
-                        (bytes(rows[there].state), here))
+            self.tamper(
+                services,
+                f"UPDATE {self.events_table} SET state = ? WHERE {self.id_column} = ?",
+                (bytes(rows[there].state), here),
+            )
         report = verify(services.store.recorder)
         assert report["intact"] is False
         assert report["first_broken"]["notification_id"] == first
 
     def test_payloads_are_encrypted_at_rest(self, services, world, clock):
         write_history(services, world, clock)
-        assert SECRET_TEXT in [s["details"] for s in services.children.list_signals(
-            world.users["coordinator"].actor, self.first_child(services, world))]
+        assert SECRET_TEXT in [
+            s["details"]
+            for s in services.children.list_signals(world.users["coordinator"].actor, self.first_child(services, world))
+        ]
         stored = self.all_stored_bytes(services)
         assert len(stored) > 1000
         for plain in ("Żaneta", "Przybylska", SECRET_TEXT, "wpis 1"):
             assert plain.encode() not in stored
 
     def first_child(self, services, world) -> UUID:
-        found = services.children.find(world.users["coordinator"].actor, given_name="Żaneta",
-                                       family_name="Przybylska", date_of_birth=date(2014, 2, 3))
+        found = services.children.find(
+            world.users["coordinator"].actor,
+            given_name="Żaneta",
+            family_name="Przybylska",
+            date_of_birth=date(2014, 2, 3),
+        )
         return UUID(found["matches"][0]["id"])
 
     def all_stored_bytes(self, services) -> bytes:
@@ -149,11 +169,13 @@ def test_auditors_verify_through_the_api_and_others_may_not(client, services, wo
     answer = client.get("/api/v1/audit/verify", headers=world.users["auditor"].headers)
     assert answer.status_code == 200 and answer.json["intact"] is True
     head = answer.json["head"]
-    again = client.get("/api/v1/audit/verify", headers=world.users["auditor"].headers,
-                       query_string={"expect_head": head})
+    again = client.get(
+        "/api/v1/audit/verify", headers=world.users["auditor"].headers, query_string={"expect_head": head}
+    )
     assert again.json["expected_head_found"] is True
-    unknown = client.get("/api/v1/audit/verify", headers=world.users["auditor"].headers,
-                         query_string={"expect_head": "f" * 64})
+    unknown = client.get(
+        "/api/v1/audit/verify", headers=world.users["auditor"].headers, query_string={"expect_head": "f" * 64}
+    )
     assert unknown.json["expected_head_found"] is False
     for who in ("admin", "coordinator", "school"):
         assert client.get("/api/v1/audit/verify", headers=world.users[who].headers).status_code == 403

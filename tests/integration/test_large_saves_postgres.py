@@ -58,8 +58,10 @@ def settings(postgres_settings: Settings) -> Settings:
 
 
 def stored(count: int) -> list[StoredEvent]:
-    return [StoredEvent(originator_id=uuid.uuid4(), originator_version=1, topic="tests:Fact", state=os.urandom(500))
-            for _ in range(count)]
+    return [
+        StoredEvent(originator_id=uuid.uuid4(), originator_version=1, topic="tests:Fact", state=os.urandom(500))
+        for _ in range(count)
+    ]
 
 
 def test_a_save_of_many_events_is_stored_whole_in_order_and_chained(services):
@@ -69,7 +71,8 @@ def test_a_save_of_many_events_is_stored_whole_in_order_and_chained(services):
     ids = within(120, lambda: recorder.insert_events(events))
     assert list(ids) == list(range(before + 1, before + MANY + 1))
     assert [n.originator_id for n in recorder.select_notifications(before + 1, MANY)] == [
-        e.originator_id for e in events]
+        e.originator_id for e in events
+    ]
     report = verify(recorder)
     assert report["intact"] and report["count"] == before + MANY
 
@@ -93,8 +96,14 @@ def test_a_large_save_never_leaves_its_transaction_idle_for_long(postgres_url, m
     idle past ``idle_in_transaction_session_timeout`` (5 s in production), and PostgreSQL
     ended the connection in the middle of a 100,000-row import."""
     parts = urlsplit(postgres_url)
-    datastore = PostgresDatastore(parts.path.lstrip("/"), parts.hostname, parts.port, parts.username or "postgres",
-                                  parts.password or "", idle_in_transaction_session_timeout=1)
+    datastore = PostgresDatastore(
+        parts.path.lstrip("/"),
+        parts.hostname,
+        parts.port,
+        parts.username or "postgres",
+        parts.password or "",
+        idle_in_transaction_session_timeout=1,
+    )
     recorder = PostgresChainedRecorder(datastore, events_table_name="slow_links")
     recorder.create_table()
     monkeypatch.setattr(PostgresChainedRecorder, "CHUNK", 1000)
@@ -115,8 +124,9 @@ def test_a_large_save_never_leaves_its_transaction_idle_for_long(postgres_url, m
 
 def test_a_large_csv_import_completes_on_postgres(client, world):
     rows = 6_000  # each row registers a pupil: some 24,000 events in one save
-    body = HEADER_EN + "".join(f"Uczeń{n},Nowak{n},2014-01-{n % 28 + 1:02d},unexplained_absence,2026-03-02,1,\n"
-                               for n in range(rows))
+    body = HEADER_EN + "".join(
+        f"Uczeń{n},Nowak{n},2014-01-{n % 28 + 1:02d},unexplained_absence,2026-03-02,1,\n" for n in range(rows)
+    )
     answer = upload(client, world.users["school"], body.encode(), key="duzy-eksport")
     assert answer.status_code == 201, answer.json
     assert (answer.json["accepted"], answer.json["registered_children"]) == (rows, rows)

@@ -42,13 +42,21 @@ class Stack:
 
     def __init__(self, base: Path):
         self.base = base
-        self.proc_env = {k: v for k, v in os.environ.items()
-                         if not k.startswith(("SAFEHUB_", "PROMETHEUS_"))} | {"SAFEHUB_PYTHON": sys.executable}
+        self.proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEHUB_", "PROMETHEUS_"))} | {
+            "SAFEHUB_PYTHON": sys.executable
+        }
 
     def run(self, action: str, timeout: float = 180) -> str:
-        result = subprocess.run(["bash", str(STACK), action, str(self.base)], env=self.proc_env, cwd=REPO_ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
-                                check=False)
+        result = subprocess.run(
+            ["bash", str(STACK), action, str(self.base)],
+            env=self.proc_env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         assert result.returncode == 0 or action == "status", f"local-stack {action}:\n{result.stdout}"
         return result.stdout
 
@@ -68,18 +76,33 @@ class Stack:
     def safehub(self, *args: str) -> dict:
         """Run the ``safehub`` CLI against the stack's settings and parse its JSON answer."""
         env = self.proc_env | {k: v for k, v in self.env.items() if not k.startswith("SAFEHUB_STACK_")}
-        result = subprocess.run([sys.executable, "-m", "services.cli", *args, "--json"], env=env, cwd=REPO_ROOT,
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "services.cli", *args, "--json"],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         (self.base / "log" / "cli.log").open("a").write(result.stderr)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
-    def call(self, method: str, path: str, token: str | None = None, body: dict | None = None,
-             headers: dict | None = None) -> tuple[int, object, dict]:
+    def call(
+        self, method: str, path: str, token: str | None = None, body: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, object, dict]:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
-            "Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}),
-            **(headers or {})})
+        request = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={
+                "Content-Type": "application/json",
+                **({"Authorization": f"Bearer {token}"} if token else {}),
+                **(headers or {}),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as r:
                 raw, status, answer_headers = r.read(), r.status, dict(r.headers)
@@ -142,24 +165,35 @@ def test_the_local_stack_serves_two_agencies_and_keeps_everything_across_a_resta
     police = stack.safehub("create-agency", "--kind", "police", "--name", "Komisariat Policji")
     team = stack.safehub("create-agency", "--kind", "team", "--name", "Zespół Interdyscyplinarny")
     tokens = {
-        "school": stack.safehub("create-user", "--agency", school["id"], "--role", "submitter",
-                                "--name", "Pedagog")["token"],
-        "police": stack.safehub("create-user", "--agency", police["id"], "--role", "submitter",
-                                "--name", "Dzielnicowy")["token"],
-        "case": stack.safehub("create-user", "--agency", team["id"], "--role", "coordinator",
-                              "--name", "Koordynatorka zespołu")["token"],
+        "school": stack.safehub("create-user", "--agency", school["id"], "--role", "submitter", "--name", "Pedagog")[
+            "token"
+        ],
+        "police": stack.safehub(
+            "create-user", "--agency", police["id"], "--role", "submitter", "--name", "Dzielnicowy"
+        )["token"],
+        "case": stack.safehub(
+            "create-user", "--agency", team["id"], "--role", "coordinator", "--name", "Koordynatorka zespołu"
+        )["token"],
     }
 
-    status_code, child, _ = stack.call("POST", "/api/v1/children", tokens["school"], {
-        "given_name": GIVEN, "family_name": FAMILY, "date_of_birth": "2014-09-17", "pesel": PESEL})
+    status_code, child, _ = stack.call(
+        "POST",
+        "/api/v1/children",
+        tokens["school"],
+        {"given_name": GIVEN, "family_name": FAMILY, "date_of_birth": "2014-09-17", "pesel": PESEL},
+    )
     assert status_code == 201, child
     child_id = child["id"]  # type: ignore[index]
     observed = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     posted = {}
     for n, (who, kind) in enumerate((("school", "behaviour_change"), ("police", "domestic_intervention"))):
         status_code, signal, headers = stack.call(
-            "POST", f"/api/v1/children/{child_id}/signals", tokens[who],
-            {"kind": kind, "observed_at": observed, "details": DETAILS[who]}, headers={"X-Request-ID": f"smoke-{n}"})
+            "POST",
+            f"/api/v1/children/{child_id}/signals",
+            tokens[who],
+            {"kind": kind, "observed_at": observed, "details": DETAILS[who]},
+            headers={"X-Request-ID": f"smoke-{n}"},
+        )
         assert status_code == 201, signal
         assert headers.get("X-Request-ID") == f"smoke-{n}"
         posted[signal["id"]] = who  # type: ignore[index]

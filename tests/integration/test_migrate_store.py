@@ -32,8 +32,15 @@ pytestmark = pytest.mark.postgres
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")} | env
-    return subprocess.run([sys.executable, "-m", "services.cli", *args], env=clean, cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env=clean,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def stored(settings: Settings, chatty: UUID) -> tuple[list[tuple], int]:
@@ -55,9 +62,13 @@ class Serve(Server):
         self.log = data_dir.parent / f"serve-{port}.log"
         clean = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", "--port", str(port)], cwd=REPO_ROOT,
+            [sys.executable, "-m", "services.cli", "serve", "--port", str(port)],
+            cwd=REPO_ROOT,
             env={**clean, "SAFEHUB_DATA_DIR": str(data_dir), **env},
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.tokens = self._wait_ready()
 
 
@@ -71,21 +82,28 @@ def test_migrate_store_copies_the_log_exactly_and_a_postgres_server_serves_the_s
         observed = datetime.now(UTC) - timedelta(days=2)
         children = []
         for n in range(3):
-            child = services.children.register(school, given_name=f"Migracja{n}", family_name="Testowa",
-                                               date_of_birth=date(2014, 1, 1 + n),
-                                               pesel=make_pesel(date(2014, 1, 1 + n), 1000 + n))
+            child = services.children.register(
+                school,
+                given_name=f"Migracja{n}",
+                family_name="Testowa",
+                date_of_birth=date(2014, 1, 1 + n),
+                pesel=make_pesel(date(2014, 1, 1 + n), 1000 + n),
+            )
             children.append(UUID(child["id"]))
-            signal, _ = services.children.record_signal(school, children[-1], kind="behaviour_change",
-                                                        observed_at=observed, details=f"opis {n}")
+            signal, _ = services.children.record_signal(
+                school, children[-1], kind="behaviour_change", observed_at=observed, details=f"opis {n}"
+            )
             services.children.record_signal(police, children[-1], kind="domestic_intervention", observed_at=observed)
             services.children.correct_signal(school, children[-1], UUID(signal["id"]), severity="high", reason="ocena")
         for k in range(100):  # over the snapshot interval: a snapshot to copy too
-            services.children.record_signal(school, children[0], kind="unexplained_absence", observed_at=observed,
-                                            details=f"nieobecność {k}")
+            services.children.record_signal(
+                school, children[0], kind="unexplained_absence", observed_at=observed, details=f"nieobecność {k}"
+            )
         client = create_app(services=services).test_client()
         case = world.users["coordinator"]
-        embedded = {c: client.get(f"/api/v1/children/{c}/timeline", headers=case.headers).json["entries"]
-                    for c in children}
+        embedded = {
+            c: client.get(f"/api/v1/children/{c}/timeline", headers=case.headers).json["entries"] for c in children
+        }
     finally:
         services.close()
     before, snapshots_before = stored(settings, children[0])
@@ -120,11 +138,16 @@ def test_migrate_store_copies_the_log_exactly_and_a_postgres_server_serves_the_s
             status, timeline = server.call("GET", f"/children/{child_id}/timeline", case.token)
             assert status == 200, timeline
             assert timeline["entries"] == entries
-        status, found = server.call("GET", f"/children?pesel={make_pesel(date(2014, 1, 2), 1001)}",
-                                    world.users["school"].token)
+        status, found = server.call(
+            "GET", f"/children?pesel={make_pesel(date(2014, 1, 2), 1001)}", world.users["school"].token
+        )
         assert status == 200 and [c["id"] for c in found["matches"]] == [str(children[1])], found
-        status, signal = server.call("POST", f"/children/{children[2]}/signals", world.users["police"].token,
-                                     {"kind": "home_visit", "observed_at": observed.isoformat()})
+        status, signal = server.call(
+            "POST",
+            f"/children/{children[2]}/signals",
+            world.users["police"].token,
+            {"kind": "home_visit", "observed_at": observed.isoformat()},
+        )
         assert status == 201, signal  # new events continue the log after the copied ones
     finally:
         server.stop()

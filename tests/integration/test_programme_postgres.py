@@ -25,7 +25,8 @@ def test_the_year_and_its_rebuild_on_postgres(services, world, recorded_by_clock
         services.followers[name].rebuild()
     assert services.followers["programme"].view.dump() == rows
     rebuilt = services.reports.programme(chair, YEAR_START, YEAR_END)
-    assert {k: v for k, v in rebuilt.items() if k != "computed_at"} == \
-        {k: v for k, v in live.items() if k != "computed_at"}
+    assert {k: v for k, v in rebuilt.items() if k != "computed_at"} == {
+        k: v for k, v in live.items() if k != "computed_at"
+    }
     cases = services.reports.cases(chair, "deadline_breaches:form_a_to_chair", YEAR_START, YEAR_END)
     assert sorted(c["delay_working_days"] for c in cases["cases"]) == [4, 6]

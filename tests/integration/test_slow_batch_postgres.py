@@ -18,16 +18,25 @@ from tests.conftest import make_world
 
 
 def test_a_batch_slower_than_the_idle_timeout_commits(postgres_url, tmp_path, monkeypatch):
-    services = build(Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"),
-                                        "SAFEHUB_DATABASE_URL": postgres_url}))
+    services = build(
+        Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url})
+    )
     try:
         world = make_world(services)
         school = world.users["school"]
-        child = UUID(services.children.register(school.actor, given_name="Ola", family_name="Nowicka",
-                                                date_of_birth=datetime(2015, 5, 14).date())["id"])
+        child = UUID(
+            services.children.register(
+                school.actor, given_name="Ola", family_name="Nowicka", date_of_birth=datetime(2015, 5, 14).date()
+            )["id"]
+        )
         for n in range(14):
-            services.children.record_signal(school.actor, child, kind="behaviour_change",
-                                            observed_at=datetime(2026, 2, 20, 8, tzinfo=UTC), details=str(n))
+            services.children.record_signal(
+                school.actor,
+                child,
+                kind="behaviour_change",
+                observed_at=datetime(2026, 2, 20, 8, tzinfo=UTC),
+                details=str(n),
+            )
         services.followers["timeline"].view.reset()
         apply = TimelineView.apply
 

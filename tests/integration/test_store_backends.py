@@ -36,19 +36,27 @@ def register_child(services: Services, world: World, **fields: Any) -> UUID:
     return UUID(created["id"])
 
 
-def record(services: Services, world: World, child_id: UUID, details: str, key: str | None = None,
-           who: str = "school") -> tuple[dict, bool]:
+def record(
+    services: Services, world: World, child_id: UUID, details: str, key: str | None = None, who: str = "school"
+) -> tuple[dict, bool]:
     """Record a behaviour-change signal (a kind both the school and health may submit)."""
-    return services.children.record_signal(world.users[who].actor, child_id, kind="behaviour_change",
-                                           observed_at=OBSERVED, details=details, idempotency_key=key)
+    return services.children.record_signal(
+        world.users[who].actor,
+        child_id,
+        kind="behaviour_change",
+        observed_at=OBSERVED,
+        details=details,
+        idempotency_key=key,
+    )
 
 
 def all_notifications(services: Services) -> list:
     """Every notification in the store's log, in log order, read a section at a time."""
     log = services.store.notification_log
     found: list = []
-    while page := log.select(start=found[-1].id if found else None, limit=log.section_size,
-                             inclusive_of_start=not found):
+    while page := log.select(
+        start=found[-1].id if found else None, limit=log.section_size, inclusive_of_start=not found
+    ):
         found.extend(page)
     return found
 
@@ -71,13 +79,16 @@ class StoreBehaviour:
     def test_directory_issues_a_token_that_authenticates(self, services: Services):
         municipality = services.directory.create_municipality("Gmina Krasnystaw")
         agency = services.directory.create_agency(None, UUID(municipality["id"]), "ops", "MOPS Krasnystaw")
-        user = services.directory.create_user(None, role="case_worker", name="Anna Nowak",
-                                              agency_id=UUID(agency["id"]))
+        user = services.directory.create_user(None, role="case_worker", name="Anna Nowak", agency_id=UUID(agency["id"]))
 
         actor = services.directory.authenticate(user["token"])
         assert actor is not None
         assert (str(actor.user_id), str(actor.agency_id), actor.agency_kind, actor.role) == (
-            user["id"], agency["id"], "ops", "case_worker")
+            user["id"],
+            agency["id"],
+            "ops",
+            "case_worker",
+        )
         assert str(actor.municipality_id) == municipality["id"]
         assert services.directory.authenticate(user["token"] + "x") is None
 
@@ -88,15 +99,15 @@ class StoreBehaviour:
     def test_versions_tell_which_records_changed_since_a_token_was_looked_up(self, services: Services):
         municipality = services.directory.create_municipality("Gmina Krasnystaw")
         agency = services.directory.create_agency(None, UUID(municipality["id"]), "ops", "MOPS Krasnystaw")
-        user = services.directory.create_user(None, role="case_worker", name="Anna Nowak",
-                                              agency_id=UUID(agency["id"]))
+        user = services.directory.create_user(None, role="case_worker", name="Anna Nowak", agency_id=UUID(agency["id"]))
         _actor, basis = services.directory.authenticate_with_basis(user["token"])
         assert services.store.versions([*basis, uuid4()]) == basis  # an unknown id is left out
         services.directory.issue_token(None, UUID(user["id"]))
         now = services.store.versions(list(basis))
         assert now[UUID(user["id"])] == basis[UUID(user["id"])] + 1
         assert {k: v for k, v in now.items() if k != UUID(user["id"])} == {
-            k: v for k, v in basis.items() if k != UUID(user["id"])}
+            k: v for k, v in basis.items() if k != UUID(user["id"])
+        }
 
     def test_registered_child_and_signals_read_back(self, services: Services, world: World):
         child_id = register_child(services, world, pesel=make_pesel(date(2015, 4, 3), 1234))
@@ -147,20 +158,24 @@ class StoreBehaviour:
 
     def test_concurrent_retries_record_the_signal_once(self, services: Services, second: Services, world: World):
         child_id = register_child(services, world)
-        results = at_once([lambda svc=svc: record(svc, world, child_id, "Ponowienie", key="retry-1")
-                           for svc in (services, second) * 2])
+        results = at_once(
+            [
+                lambda svc=svc: record(svc, world, child_id, "Ponowienie", key="retry-1")
+                for svc in (services, second) * 2
+            ]
+        )
 
         assert len({signal["id"] for signal, _ in results}) == 1
         assert sorted(replayed for _, replayed in results) == [False, True, True, True]
         assert versions(services, child_id) == [1, 2]
 
-    def test_concurrent_appends_to_one_child_all_succeed(self, services: Services, second: Services,
-                                                         world: World):
+    def test_concurrent_appends_to_one_child_all_succeed(self, services: Services, second: Services, world: World):
         child_id = register_child(services, world)
         # Half the writers share this process's store, half go through another instance.
         writers = [services, second] * (THREADS // 2)
-        results = at_once([lambda svc=svc, n=n: record(svc, world, child_id, f"wątek {n}")
-                           for n, svc in enumerate(writers)])
+        results = at_once(
+            [lambda svc=svc, n=n: record(svc, world, child_id, f"wątek {n}") for n, svc in enumerate(writers)]
+        )
 
         assert len({signal["id"] for signal, _ in results}) == THREADS
         assert versions(services, child_id) == list(range(1, THREADS + 2))
@@ -192,13 +207,19 @@ class StoreBehaviour:
         try:
             municipality = services.directory.create_municipality("Gmina Trwała")
             school = services.directory.create_agency(None, UUID(municipality["id"]), "school", "SP 1")
-            user = services.directory.create_user(None, role="submitter", name="pedagog",
-                                                  agency_id=UUID(school["id"]))
+            user = services.directory.create_user(None, role="submitter", name="pedagog", agency_id=UUID(school["id"]))
             actor = services.directory.authenticate(user["token"])
-            child = services.children.register(actor, given_name="Jan", family_name="Łęcki",
-                                               date_of_birth=date(2014, 9, 1))
-            services.children.record_signal(actor, UUID(child["id"]), kind="unexplained_absence",
-                                            observed_at=OBSERVED, details="trzy dni", idempotency_key="k1")
+            child = services.children.register(
+                actor, given_name="Jan", family_name="Łęcki", date_of_birth=date(2014, 9, 1)
+            )
+            services.children.record_signal(
+                actor,
+                UUID(child["id"]),
+                kind="unexplained_absence",
+                observed_at=OBSERVED,
+                details="trzy dni",
+                idempotency_key="k1",
+            )
             log_size = len(all_notifications(services))
         finally:
             services.close()
@@ -211,9 +232,14 @@ class StoreBehaviour:
             signals = reopened.children.list_signals(actor, UUID(child["id"]))
             assert [s["details"] for s in signals] == ["trzy dni"]
             assert len(all_notifications(reopened)) == log_size
-            _, replayed = reopened.children.record_signal(actor, UUID(child["id"]), kind="unexplained_absence",
-                                                          observed_at=OBSERVED, details="trzy dni",
-                                                          idempotency_key="k1")
+            _, replayed = reopened.children.record_signal(
+                actor,
+                UUID(child["id"]),
+                kind="unexplained_absence",
+                observed_at=OBSERVED,
+                details="trzy dni",
+                idempotency_key="k1",
+            )
             assert replayed, "idempotency keys survive a restart"
         finally:
             reopened.close()
@@ -222,12 +248,14 @@ class StoreBehaviour:
         pesel = make_pesel(date(2016, 1, 20), 4321)
         first = register_child(services, world, pesel=pesel, date_of_birth=date(2016, 1, 20))
         with pytest.raises(Conflict) as refused:
-            register_child(services, world, pesel=pesel, given_name="Inna", family_name="Osoba",
-                           date_of_birth=date(2016, 1, 20))
+            register_child(
+                services, world, pesel=pesel, given_name="Inna", family_name="Osoba", date_of_birth=date(2016, 1, 20)
+            )
         assert refused.value.details == {"existing_id": str(first)}
 
-    def test_concurrent_registrations_of_one_pesel_make_one_child(self, services: Services, second: Services,
-                                                                   world: World):
+    def test_concurrent_registrations_of_one_pesel_make_one_child(
+        self, services: Services, second: Services, world: World
+    ):
         pesel = make_pesel(date(2013, 5, 6), 777)
 
         def attempt(svc: Services) -> str:
@@ -248,8 +276,11 @@ class StoreBehaviour:
         client = app.test_client()
         school = world.users["school"]
 
-        created = client.post("/api/v1/children", headers=school.headers, json={
-            "given_name": "Łucja", "family_name": "Żak", "date_of_birth": "2015-04-03"})
+        created = client.post(
+            "/api/v1/children",
+            headers=school.headers,
+            json={"given_name": "Łucja", "family_name": "Żak", "date_of_birth": "2015-04-03"},
+        )
         assert created.status_code == 201, created.json
         child_id = created.json["id"]
         body = {"kind": "missed_remote_learning", "observed_at": "2026-03-02T08:00:00+01:00", "days": 3}
@@ -286,13 +317,13 @@ class TestPostgresStore(StoreBehaviour):
 
     @pytest.fixture
     def settings(self, tmp_path: Path, postgres_url: str) -> Settings:
-        settings = Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"),
-                                      "SAFEHUB_DATABASE_URL": postgres_url})
+        settings = Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url})
         assert settings.uses_postgres
         return settings
 
-    def test_events_are_in_postgres_not_in_the_data_directory(self, services: Services, world: World,
-                                                              postgres_url: str):
+    def test_events_are_in_postgres_not_in_the_data_directory(
+        self, services: Services, world: World, postgres_url: str
+    ):
         import psycopg
 
         assert not (services.settings.data_dir / "events.sqlite").exists()

@@ -39,18 +39,33 @@ def generate(svc, world, events: int, big_child_events: int, seed: int = 1) -> U
     for start in range(0, children_count, per_save):
         batch = []
         for i in range(start, min(children_count, start + per_save)):
-            child = Child.register(municipality_id=world.municipality_id, given_name=f"D{i}", family_name=f"T{i}",
-                                   date_of_birth=date(2010, 1, 1) + timedelta(days=i % 5000), pesel=None,
-                                   school_id=None, registered_by=coordinator.user_id, agency_id=None,
-                                   today=now.date())
+            child = Child.register(
+                municipality_id=world.municipality_id,
+                given_name=f"D{i}",
+                family_name=f"T{i}",
+                date_of_birth=date(2010, 1, 1) + timedelta(days=i % 5000),
+                pesel=None,
+                school_id=None,
+                registered_by=coordinator.user_id,
+                agency_id=None,
+                today=now.date(),
+            )
             count = big_child_events if i == 0 else rng.randint(5, 35)
             for _ in range(count):
                 actor = rng.choice(actors)
                 kind = rng.choice(kinds_for_agency(actor.agency_kind)).code
-                child.record_signal(kind=kind, observed_at=now - timedelta(minutes=rng.randint(1, 500_000)),
-                                    details="x" * rng.randint(10, 200), severity=None, days=None,
-                                    agency_id=actor.agency_id, agency_kind=actor.agency_kind,
-                                    author_id=actor.user_id, author_role=actor.role, now=now)
+                child.record_signal(
+                    kind=kind,
+                    observed_at=now - timedelta(minutes=rng.randint(1, 500_000)),
+                    details="x" * rng.randint(10, 200),
+                    severity=None,
+                    days=None,
+                    agency_id=actor.agency_id,
+                    agency_kind=actor.agency_kind,
+                    author_id=actor.user_id,
+                    author_role=actor.role,
+                    now=now,
+                )
             written += count + 1
             batch.append(child)
             if i == 0:
@@ -114,8 +129,10 @@ def main() -> None:
             timings.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200
         size = len(response.json.get("entries") or response.json.get("contributions"))
-        print(f"{path} of a child with {size} entries: p50 {percentile(timings, 50):.1f} ms, "
-              f"p95 {percentile(timings, 95):.1f} ms, p99 {percentile(timings, 99):.1f} ms")
+        print(
+            f"{path} of a child with {size} entries: p50 {percentile(timings, 50):.1f} ms, "
+            f"p95 {percentile(timings, 95):.1f} ms, p99 {percentile(timings, 99):.1f} ms"
+        )
     svc.close()
 
 

@@ -66,8 +66,12 @@ def floor_server(port: int, log_path) -> Iterator[int]:
     from tests.perf.benchmark import wait_until_up
 
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.perf.floors", str(port)], stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.perf.floors", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_until_up(port, log_path)
         yield port
@@ -78,6 +82,7 @@ def floor_server(port: int, log_path) -> Iterator[int]:
 
 # --- import ----------------------------------------------------------------------------------
 
+
 def _seal(aead: AESGCM, plaintext: bytes) -> bytes:
     nonce = os.urandom(12)
     return nonce + aead.encrypt(nonce, plaintext, None)
@@ -86,9 +91,11 @@ def _seal(aead: AESGCM, plaintext: bytes) -> bytes:
 def import_floor(conn, mark: str, postgres: bool, csv_body: bytes, master_key: bytes) -> float:
     """Rows per second of the least the design requires per CSV row (see the module docstring)."""
     blob = "BYTEA" if postgres else "BLOB"
-    conn.execute(f"CREATE TABLE floor_events (id {'BIGSERIAL' if postgres else 'INTEGER'} PRIMARY KEY,"
-                 f" originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, topic TEXT NOT NULL,"
-                 f" state {blob} NOT NULL, UNIQUE (originator_id, originator_version))")
+    conn.execute(
+        f"CREATE TABLE floor_events (id {'BIGSERIAL' if postgres else 'INTEGER'} PRIMARY KEY,"
+        f" originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, topic TEXT NOT NULL,"
+        f" state {blob} NOT NULL, UNIQUE (originator_id, originator_version))"
+    )
     conn.execute("CREATE TABLE floor_chain (notification_id BIGINT PRIMARY KEY, link TEXT NOT NULL)")
     conn.execute("CREATE TABLE floor_keys (subject TEXT PRIMARY KEY, wrapped TEXT NOT NULL)")
     conn.commit()
@@ -106,19 +113,29 @@ def import_floor(conn, mark: str, postgres: bool, csv_body: bytes, master_key: b
         personal = _seal(pupil, orjson.dumps({"given_name": given, "family_name": family, "date_of_birth": born}))
         registered = {"timestamp": day, "municipality_id": child, "sealed": base64.b64encode(personal).decode()}
         note = _seal(pupil, orjson.dumps({"details": details}))
-        recorded = {"timestamp": day, "signal_id": str(uuid4()), "kind": kind, "observed_at": day, "days": int(days),
-                    "sealed": base64.b64encode(note).decode()}
+        recorded = {
+            "timestamp": day,
+            "signal_id": str(uuid4()),
+            "kind": kind,
+            "observed_at": day,
+            "days": int(days),
+            "sealed": base64.b64encode(note).decode(),
+        }
         events.append((child, 1, "Child.Registered", _seal(app, orjson.dumps(registered))))
         events.append((child, 2, "Child.SignalRecorded", _seal(app, orjson.dumps(recorded))))
     cursor = conn.cursor()
     cursor.executemany(f"INSERT INTO floor_keys VALUES ({mark}, {mark})", keys)
     first = _next_id(conn)
-    cursor.executemany(f"INSERT INTO floor_events (originator_id, originator_version, topic, state) "
-                       f"VALUES ({mark}, {mark}, {mark}, {mark})", events)
+    cursor.executemany(
+        f"INSERT INTO floor_events (originator_id, originator_version, topic, state) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})",
+        events,
+    )
     previous, links = "0" * 64, []
     for n, (child, version, topic, state) in enumerate(events, start=first):
-        previous = hashlib.sha256(bytes.fromhex(previous) + f"{n}|{child}|{version}|{topic}|".encode()
-                                  + state).hexdigest()
+        previous = hashlib.sha256(
+            bytes.fromhex(previous) + f"{n}|{child}|{version}|{topic}|".encode() + state
+        ).hexdigest()
         links.append((n, previous))
     cursor.executemany(f"INSERT INTO floor_chain VALUES ({mark}, {mark})", links)
     conn.commit()
@@ -136,14 +153,18 @@ def _next_id(conn) -> int:
 
 # --- rebuild ---------------------------------------------------------------------------------
 
+
 def decode_floor(conn, mark: str, postgres: bool, cipher_key: bytes) -> float:
     """Events per second: the raw sequential read, plus decrypting and parsing each event's state."""
     table, order = ("safehub_events", "notification_id") if postgres else ("stored_events", "rowid")
     aead = AESGCM(cipher_key)
     started, count, last = time.perf_counter(), 0, 0
     while True:
-        rows = conn.execute(f"SELECT {order}, originator_id, originator_version, topic, state FROM {table} "
-                            f"WHERE {order} > {mark} ORDER BY {order} LIMIT 1000", (last,)).fetchall()
+        rows = conn.execute(
+            f"SELECT {order}, originator_id, originator_version, topic, state FROM {table} "
+            f"WHERE {order} > {mark} ORDER BY {order} LIMIT 1000",
+            (last,),
+        ).fetchall()
         if not rows:
             break
         for row in rows:
@@ -173,16 +194,34 @@ def view_write_floor(conn, mark: str, rows: int) -> float:
     conn.commit()
     children = [str(uuid4()) for _ in range(max(1, rows // 10))]
     agency, author = str(uuid4()), str(uuid4())
-    statement = (f"INSERT INTO floor_entries (entry_id, child_id, entry_type, kind, severity, observed_at,"
-                 f" recorded_at, details, days, agency_id, agency_kind, author_id, author_role, version, position)"
-                 f" VALUES ({', '.join([mark] * 15)})")
+    statement = (
+        f"INSERT INTO floor_entries (entry_id, child_id, entry_type, kind, severity, observed_at,"
+        f" recorded_at, details, days, agency_id, agency_kind, author_id, author_role, version, position)"
+        f" VALUES ({', '.join([mark] * 15)})"
+    )
     started = time.perf_counter()
     cursor = conn.cursor()
     for start in range(0, rows, 5000):
-        batch = [(str(uuid4()), children[n % len(children)], "signal", "unexplained_absence", "low",
-                  f"2026-0{1 + n % 9}-1{n % 10}T08:00:00.000000Z", "2026-12-01T08:00:00.000000Z",
-                  "obserwacja " + "x" * (n % 150), None, agency, "school", author, "submitter", n % 50 + 1, n)
-                 for n in range(start, min(rows, start + 5000))]
+        batch = [
+            (
+                str(uuid4()),
+                children[n % len(children)],
+                "signal",
+                "unexplained_absence",
+                "low",
+                f"2026-0{1 + n % 9}-1{n % 10}T08:00:00.000000Z",
+                "2026-12-01T08:00:00.000000Z",
+                "obserwacja " + "x" * (n % 150),
+                None,
+                agency,
+                "school",
+                author,
+                "submitter",
+                n % 50 + 1,
+                n,
+            )
+            for n in range(start, min(rows, start + 5000))
+        ]
         cursor.executemany(statement, batch)
         conn.commit()
     rate = rows / (time.perf_counter() - started)

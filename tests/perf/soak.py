@@ -84,19 +84,28 @@ class Deployment:
         if self.backend == "stack":
             self.postgres = PostgresServer.start()
             self.redis = RedisServer.start()
-            self.env.update({"SAFEHUB_DATABASE_URL": self.postgres.url(self.postgres.create_database("soak")),
-                             "SAFEHUB_PROJECTIONS": "celery", "SAFEHUB_BROKER_URL": self.redis.url(),
-                             "SAFEHUB_CATCH_UP_SECONDS": "2", "SAFEHUB_READ_WAIT_SECONDS": "2",
-                             "SAFEHUB_WEB_THREADS": "4"})
+            self.env.update(
+                {
+                    "SAFEHUB_DATABASE_URL": self.postgres.url(self.postgres.create_database("soak")),
+                    "SAFEHUB_PROJECTIONS": "celery",
+                    "SAFEHUB_BROKER_URL": self.redis.url(),
+                    "SAFEHUB_CATCH_UP_SECONDS": "2",
+                    "SAFEHUB_READ_WAIT_SECONDS": "2",
+                    "SAFEHUB_WEB_THREADS": "4",
+                }
+            )
         self.users = make_users(self.env)[0]
         if self.backend == "stack":
             base_env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")} | self.env
-            for command, argv in (("worker", ("-m", "services.cli", "worker", "--concurrency", "2")),
-                                  ("beat", ("-m", "services.cli", "beat"))):
+            for command, argv in (
+                ("worker", ("-m", "services.cli", "worker", "--concurrency", "2")),
+                ("beat", ("-m", "services.cli", "beat")),
+            ):
                 process = CeleryProcess(command, base_env, self.workdir / f"{command}.log", argv)
                 self.workers.append(process.start(60))
-        self.web = WebServer(self.env, self.workdir / "web.log",
-                             gunicorn_workers=2 if self.backend == "stack" else 0).start()
+        self.web = WebServer(
+            self.env, self.workdir / "web.log", gunicorn_workers=2 if self.backend == "stack" else 0
+        ).start()
 
     def memory(self) -> dict[str, int]:
         out = {"web": self.web.rss_kib() if self.web else 0}
@@ -116,9 +125,17 @@ class Deployment:
             self.postgres.stop()
 
 
-def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float = 5.0, seed: int = 11,
-        say: Callable[[str], None] = lambda _: None, settings: dict[str, str] | None = None,
-        children_at_start: int = 20, mix: dict[str, int] | None = None) -> dict:
+def run(
+    seconds: float,
+    clients: int = 6,
+    backend: str = "stack",
+    warmup: float = 5.0,
+    seed: int = 11,
+    say: Callable[[str], None] = lambda _: None,
+    settings: dict[str, str] | None = None,
+    children_at_start: int = 20,
+    mix: dict[str, int] | None = None,
+) -> dict:
     """Run the soak; return the figures as a dict."""
     workdir = Path(tempfile.mkdtemp(prefix="safehub-soak-", dir="/tmp"))
     workdir.chmod(0o755)
@@ -132,9 +149,17 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
         base, users = deployment.web.base, deployment.users
         children: list[str] = []
         for n in range(children_at_start):
-            answer = call(base, "POST", "/api/v1/children", users["school"],
-                          {"given_name": f"Dziecko{n}", "family_name": "Obciążeniowe",
-                           "date_of_birth": f"201{n % 8}-0{1 + n % 9}-1{n % 9}"})
+            answer = call(
+                base,
+                "POST",
+                "/api/v1/children",
+                users["school"],
+                {
+                    "given_name": f"Dziecko{n}",
+                    "family_name": "Obciążeniowe",
+                    "date_of_birth": f"201{n % 8}-0{1 + n % 9}-1{n % 9}",
+                },
+            )
             assert answer.status == 201, answer.body
             children.append(answer.body["id"])
         results = Results()
@@ -152,13 +177,29 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
                 n = next(counter)
                 if op == "record_signal":
                     who = rnd.choice(("school", "police"))
-                    request = ("POST", f"/api/v1/children/{child}/signals", users[who],
-                               {"kind": rnd.choice(KINDS[who]), "observed_at": "2026-02-20T08:00:00",
-                                "details": f"obserwacja {n}"}, {"Idempotency-Key": f"soak-{n}"})
+                    request = (
+                        "POST",
+                        f"/api/v1/children/{child}/signals",
+                        users[who],
+                        {
+                            "kind": rnd.choice(KINDS[who]),
+                            "observed_at": "2026-02-20T08:00:00",
+                            "details": f"obserwacja {n}",
+                        },
+                        {"Idempotency-Key": f"soak-{n}"},
+                    )
                 elif op == "register_child":
-                    request = ("POST", "/api/v1/children", users["school"],
-                               {"given_name": f"Nowe{n}", "family_name": "Obciążeniowe",
-                                "date_of_birth": str(date(2009, 1, 1) + timedelta(days=rnd.randrange(4000)))}, {})
+                    request = (
+                        "POST",
+                        "/api/v1/children",
+                        users["school"],
+                        {
+                            "given_name": f"Nowe{n}",
+                            "family_name": "Obciążeniowe",
+                            "date_of_birth": str(date(2009, 1, 1) + timedelta(days=rnd.randrange(4000))),
+                        },
+                        {},
+                    )
                 elif op == "deadlines":
                     request = ("GET", "/api/v1/deadlines", users["coordinator"], None, {})
                 else:
@@ -200,22 +241,38 @@ def run(seconds: float, clients: int = 6, backend: str = "stack", warmup: float 
         measured_minutes = max((time.monotonic() - warmed_at) / 60, 1e-9)
         everything = [s for values in results.latencies.values() for s in values]
         figures = {
-            "backend": backend, "seconds": seconds, "clients": clients,
-            "requests": len(everything), "errors": sum(results.errors.values()),
+            "backend": backend,
+            "seconds": seconds,
+            "clients": clients,
+            "requests": len(everything),
+            "errors": sum(results.errors.values()),
             "requests_per_second": round(len(everything) / seconds, 1),
-            "latency_ms": {"p50": round(percentile(everything, 50) * 1000, 1),
-                           "p95": round(percentile(everything, 95) * 1000, 1),
-                           "p99": round(percentile(everything, 99) * 1000, 1)},
-            "by_operation": {op: {"requests": len(v), "errors": results.errors.get(op, 0),
-                                  "p50_ms": round(percentile(v, 50) * 1000, 1),
-                                  "p95_ms": round(percentile(v, 95) * 1000, 1),
-                                  "p99_ms": round(percentile(v, 99) * 1000, 1)}
-                             for op, v in sorted(results.latencies.items())},
-            "memory_kib": {"start": memory_start, "end": memory_end, "peak": peak, "per_minute": samples,
-                           "warmup_seconds": round(min(warmup, seconds / 2)),
-                           "kib_per_minute_after_warmup": {name: round((memory_end.get(name, 0) - kib)
-                                                                       / measured_minutes, 1)
-                                                           for name, kib in memory_start.items()}},
+            "latency_ms": {
+                "p50": round(percentile(everything, 50) * 1000, 1),
+                "p95": round(percentile(everything, 95) * 1000, 1),
+                "p99": round(percentile(everything, 99) * 1000, 1),
+            },
+            "by_operation": {
+                op: {
+                    "requests": len(v),
+                    "errors": results.errors.get(op, 0),
+                    "p50_ms": round(percentile(v, 50) * 1000, 1),
+                    "p95_ms": round(percentile(v, 95) * 1000, 1),
+                    "p99_ms": round(percentile(v, 99) * 1000, 1),
+                }
+                for op, v in sorted(results.latencies.items())
+            },
+            "memory_kib": {
+                "start": memory_start,
+                "end": memory_end,
+                "peak": peak,
+                "per_minute": samples,
+                "warmup_seconds": round(min(warmup, seconds / 2)),
+                "kib_per_minute_after_warmup": {
+                    name: round((memory_end.get(name, 0) - kib) / measured_minutes, 1)
+                    for name, kib in memory_start.items()
+                },
+            },
             "error_samples": results.samples,
         }
         return figures
@@ -237,20 +294,25 @@ def figures_ok(figures: dict | None) -> bool:
 def report(figures: dict) -> str:
     """The figures as a few readable lines."""
     lat = figures["latency_ms"]
-    lines = [f"soak: {figures['backend']}, {figures['clients']} clients, {figures['seconds']:.0f} s",
-             f"requests served: {figures['requests']} ({figures['requests_per_second']}/s), "
-             f"errors: {figures['errors']}",
-             f"latency ms: p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}"]
+    lines = [
+        f"soak: {figures['backend']}, {figures['clients']} clients, {figures['seconds']:.0f} s",
+        f"requests served: {figures['requests']} ({figures['requests_per_second']}/s), errors: {figures['errors']}",
+        f"latency ms: p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}",
+    ]
     for op, f in figures["by_operation"].items():
-        lines.append(f"  {op:<15} {f['requests']:>6} req  {f['errors']} err  p50 {f['p50_ms']:>7}  "
-                     f"p95 {f['p95_ms']:>7}  p99 {f['p99_ms']:>7}")
+        lines.append(
+            f"  {op:<15} {f['requests']:>6} req  {f['errors']} err  p50 {f['p50_ms']:>7}  "
+            f"p95 {f['p95_ms']:>7}  p99 {f['p99_ms']:>7}"
+        )
     memory = figures["memory_kib"]
     lines.append(f"memory from the end of the {memory['warmup_seconds']} s warm-up to the end:")
     for name in memory["start"]:
-        lines.append(f"memory {name}: start {memory['start'][name] / 1024:.1f} MiB, "
-                     f"end {memory['end'].get(name, 0) / 1024:.1f} MiB, "
-                     f"peak {memory['peak'].get(name, 0) / 1024:.1f} MiB, "
-                     f"{memory['kib_per_minute_after_warmup'][name] / 1024:+.2f} MiB a minute")
+        lines.append(
+            f"memory {name}: start {memory['start'][name] / 1024:.1f} MiB, "
+            f"end {memory['end'].get(name, 0) / 1024:.1f} MiB, "
+            f"peak {memory['peak'].get(name, 0) / 1024:.1f} MiB, "
+            f"{memory['kib_per_minute_after_warmup'][name] / 1024:+.2f} MiB a minute"
+        )
     for elapsed, sample in memory.get("per_minute", []):
         lines.append(f"  at {elapsed:>4} s: " + ", ".join(f"{k} {v / 1024:.1f} MiB" for k, v in sample.items()))
     lines.extend(f"error: {s}" for s in figures["error_samples"])
@@ -263,13 +325,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--backend", choices=("stack", "sqlite"), default="stack")
     parser.add_argument("--children", type=int, default=20, help="children registered before the load starts")
-    parser.add_argument("--mix", default=None, metavar="OP=WEIGHT,...",
-                        help=f"the operations' weights (default {','.join(f'{k}={v}' for k, v in MIX.items())})")
-    parser.add_argument("--warmup-minutes", type=float, default=0.25,
-                        help="load before the starting memory is read (the caches fill to their bounds)")
+    parser.add_argument(
+        "--mix",
+        default=None,
+        metavar="OP=WEIGHT,...",
+        help=f"the operations' weights (default {','.join(f'{k}={v}' for k, v in MIX.items())})",
+    )
+    parser.add_argument(
+        "--warmup-minutes",
+        type=float,
+        default=0.25,
+        help="load before the starting memory is read (the caches fill to their bounds)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--set", action="append", default=[], metavar="SAFEHUB_X=VALUE",
-                        help="a setting for the servers under load (repeatable), e.g. SAFEHUB_AGGREGATE_CACHE_SIZE=50")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SAFEHUB_X=VALUE",
+        help="a setting for the servers under load (repeatable), e.g. SAFEHUB_AGGREGATE_CACHE_SIZE=50",
+    )
     args = parser.parse_args(argv)
     settings = dict(item.split("=", 1) for item in args.set)
     if any(not key.startswith("SAFEHUB_") for key in settings):
@@ -277,9 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     mix = {op: int(weight) for op, weight in (item.split("=", 1) for item in args.mix.split(","))} if args.mix else None
     if mix and set(mix) - set(MIX):
         parser.error(f"--mix takes {', '.join(MIX)}")
-    figures = run(args.minutes * 60, args.clients, args.backend, warmup=args.warmup_minutes * 60,
-                  say=lambda text: print(text, file=sys.stderr, flush=True), settings=settings,
-                  children_at_start=args.children, mix=mix)
+    figures = run(
+        args.minutes * 60,
+        args.clients,
+        args.backend,
+        warmup=args.warmup_minutes * 60,
+        say=lambda text: print(text, file=sys.stderr, flush=True),
+        settings=settings,
+        children_at_start=args.children,
+        mix=mix,
+    )
     print(json.dumps(figures, indent=2) if args.json else report(figures))
     return 1 if figures["errors"] else 0
 

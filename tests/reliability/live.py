@@ -40,13 +40,24 @@ class Answer:
         return self.body
 
 
-def call(base: tuple[str, int], method: str, path: str, token: str | None = None, body: Any = None,
-         headers: dict[str, str] | None = None, raw: bytes | None = None, content_type: str = "application/json",
-         timeout: float = 30) -> Answer:
+def call(
+    base: tuple[str, int],
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
+    timeout: float = 30,
+) -> Answer:
     """Send one request on a fresh connection; connection errors propagate (OSError)."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    sent = {**({"Content-Type": content_type} if data is not None else {}),
-            **({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    sent = {
+        **({"Content-Type": content_type} if data is not None else {}),
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+        **(headers or {}),
+    }
     conn = http.client.HTTPConnection(*base, timeout=timeout)
     started = time.perf_counter()
     try:
@@ -105,12 +116,16 @@ def make_users(env: dict[str, str], municipalities: int = 1) -> list[dict[str, s
         for n in range(municipalities):
             municipality = services.directory.create_municipality(f"Gmina Próbna {n + 1}")["id"]
             people: dict[str, str] = {"id": municipality}
-            for label, kind, role in (("school", "school", "submitter"), ("police", "police", "submitter"),
-                                      ("case_worker", "ops", "case_worker"),
-                                      ("coordinator", "team", "coordinator")):
+            for label, kind, role in (
+                ("school", "school", "submitter"),
+                ("police", "police", "submitter"),
+                ("case_worker", "ops", "case_worker"),
+                ("coordinator", "team", "coordinator"),
+            ):
                 agency = services.directory.create_agency(None, UUID(municipality), kind, f"{kind} {n + 1}")["id"]
-                user = services.directory.create_user(None, role=role, name=f"{label} {n + 1}",
-                                                      agency_id=UUID(agency), municipality_id=UUID(municipality))
+                user = services.directory.create_user(
+                    None, role=role, name=f"{label} {n + 1}", agency_id=UUID(agency), municipality_id=UUID(municipality)
+                )
                 people[label] = user["token"]
             worlds.append(people)
         return worlds
@@ -140,16 +155,23 @@ class WebServer:
         process_env.update(self.env)
         process_env["PYTHONUNBUFFERED"] = "1"
         if self.gunicorn_workers:
-            process_env.update({"SAFEHUB_BIND": f"127.0.0.1:{self.port}",
-                                "WEB_CONCURRENCY": str(self.gunicorn_workers)})
+            process_env.update(
+                {"SAFEHUB_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(self.gunicorn_workers)}
+            )
             argv = ["-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "services.app:create_app()"]
         else:
             argv = ["-m", "services.cli", "serve", "--port", str(self.port)]
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, *argv], env=process_env, cwd=REPO_ROOT,
-                                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, *argv],
+                env=process_env,
+                cwd=REPO_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:

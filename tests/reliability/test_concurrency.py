@@ -32,8 +32,12 @@ def test_sixteen_clients_appending_to_one_child_lose_and_double_nothing(store, r
         env["SAFEHUB_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     users = make_users(env)[0]
     server = web_servers(env)
-    child = server.call("POST", "/api/v1/children", users["school"],
-                        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"})
+    child = server.call(
+        "POST",
+        "/api/v1/children",
+        users["school"],
+        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"},
+    )
     assert child.status == 201, child.body
     child_id = child.body["id"]
     start = threading.Barrier(CLIENTS)
@@ -44,9 +48,17 @@ def test_sixteen_clients_appending_to_one_child_lose_and_double_nothing(store, r
         kind = ("behaviour_change", "home_visit")[c % 2]
         start.wait()
         for n in range(EACH):
-            answers[c].append(call(server.base, "POST", f"/api/v1/children/{child_id}/signals", users[who],
-                                   {"kind": kind, "observed_at": "2026-02-20T08:00:00", "details": f"{c}/{n}"},
-                                   headers={"Idempotency-Key": f"client-{c}-{n}"}, timeout=120))
+            answers[c].append(
+                call(
+                    server.base,
+                    "POST",
+                    f"/api/v1/children/{child_id}/signals",
+                    users[who],
+                    {"kind": kind, "observed_at": "2026-02-20T08:00:00", "details": f"{c}/{n}"},
+                    headers={"Idempotency-Key": f"client-{c}-{n}"},
+                    timeout=120,
+                )
+            )
 
     threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
     for t in threads:
@@ -54,8 +66,9 @@ def test_sixteen_clients_appending_to_one_child_lose_and_double_nothing(store, r
     for t in threads:
         t.join(300)
     statuses = [a.status for results in answers.values() for a in results]
-    assert statuses == [201] * CLIENTS * EACH, [(a.status, a.body) for r in answers.values() for a in r
-                                                if a.status != 201][:5]
+    assert statuses == [201] * CLIENTS * EACH, [
+        (a.status, a.body) for r in answers.values() for a in r if a.status != 201
+    ][:5]
     ids = {a.body["id"] for results in answers.values() for a in results}
     assert len(ids) == CLIENTS * EACH, "every signal got its own id"
 

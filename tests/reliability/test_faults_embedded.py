@@ -45,15 +45,18 @@ def export(rows: int) -> bytes:
     lines = ["pesel;imię;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis"]
     for n in range(rows):
         born = date(2010, 1, 1) + timedelta(days=n)
-        lines.append(f"{make_pesel(born, 1000 + n % 9000)};Łucja{n};Żółć{n};{born:%d.%m.%Y};"
-                     f"missed_remote_learning;20.02.2026;{1 + n % 5};\"brak logowania; wiersz {n}\"")
+        lines.append(
+            f"{make_pesel(born, 1000 + n % 9000)};Łucja{n};Żółć{n};{born:%d.%m.%Y};"
+            f'missed_remote_learning;20.02.2026;{1 + n % 5};"brak logowania; wiersz {n}"'
+        )
     return ("\r\n".join(lines) + "\r\n").encode("cp1250")
 
 
 def post_import(server, token: str, body: bytes, key: str, dry_run: bool = False) -> Answer:
     query = "?dry_run=true" if dry_run else ""
-    return server.call("POST", IMPORT + query, token, raw=body, content_type="text/csv",
-                       headers={"Idempotency-Key": key}, timeout=300)
+    return server.call(
+        "POST", IMPORT + query, token, raw=body, content_type="text/csv", headers={"Idempotency-Key": key}, timeout=300
+    )
 
 
 @pytest.fixture
@@ -61,8 +64,7 @@ def embedded_env(tmp_path: Path) -> dict[str, str]:
     return {"SAFEHUB_DATA_DIR": str(tmp_path / "var")}
 
 
-def test_a_web_server_killed_mid_import_imports_all_or_nothing_and_the_retry_exactly_once(
-        embedded_env, web_servers):
+def test_a_web_server_killed_mid_import_imports_all_or_nothing_and_the_retry_exactly_once(embedded_env, web_servers):
     school = make_users(embedded_env)[0]["school"]
     body = export(ROWS)
     server = web_servers(embedded_env)
@@ -114,8 +116,12 @@ def small_disk(tmp_path: Path):
     """A 24 MiB tmpfs mounted for this test (root only), unmounted afterwards."""
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", str(mount_point)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:  # the max_page_count test below covers the same refusal without root
         pytest.skip(f"cannot mount a small tmpfs to fill (needs root, CAP_SYS_ADMIN): {result.stderr.strip()}")
     try:
@@ -142,15 +148,27 @@ def test_a_full_disk_is_a_clear_507_and_the_store_opens_afterwards(small_disk, w
     env = {"SAFEHUB_DATA_DIR": str(small_disk / "var")}
     users = make_users(env)[0]
     server = web_servers(env)
-    child = server.call("POST", "/api/v1/children", users["school"],
-                        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"})
+    child = server.call(
+        "POST",
+        "/api/v1/children",
+        users["school"],
+        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"},
+    )
     assert child.status == 201, child.body
     signals = f"/api/v1/children/{child.body['id']}/signals"
 
     def post(n: int) -> Answer:
-        return server.call("POST", signals, users["school"],
-                           {"kind": "behaviour_change", "observed_at": "2026-02-20T08:00:00",
-                            "details": f"obserwacja {n} " + "x" * 2000}, headers={"Idempotency-Key": f"disk-{n}"})
+        return server.call(
+            "POST",
+            signals,
+            users["school"],
+            {
+                "kind": "behaviour_change",
+                "observed_at": "2026-02-20T08:00:00",
+                "details": f"obserwacja {n} " + "x" * 2000,
+            },
+            headers={"Idempotency-Key": f"disk-{n}"},
+        )
 
     filler = fill(small_disk)
     answers = {}
@@ -177,9 +195,15 @@ def test_a_full_disk_is_a_clear_507_and_the_store_opens_afterwards(small_disk, w
     server = web_servers(env)  # and a restarted server opens the store
     assert {s["id"] for s in server.call("GET", signals, users["school"]).body} == accepted
     server.stop()
-    verify = subprocess.run([sys.executable, "-m", "services.cli", "audit", "verify", "--json"], cwd=REPO_ROOT,
-                            env={**{k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")}, **env},
-                            capture_output=True, text=True, timeout=120, check=False)
+    verify = subprocess.run(
+        [sys.executable, "-m", "services.cli", "audit", "verify", "--json"],
+        cwd=REPO_ROOT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert json.loads(verify.stdout)["intact"] is True
 
@@ -203,8 +227,9 @@ def test_the_store_growing_past_its_limit_is_a_507_without_root(tmp_path: Path, 
     services = build(settings, clock=clock)
     world = make_world(services)
     school = world.users["school"]
-    child = services.children.register(school.actor, given_name="Ola", family_name="Nowicka",
-                                       date_of_birth=date(2015, 5, 14))["id"]
+    child = services.children.register(
+        school.actor, given_name="Ola", family_name="Nowicka", date_of_birth=date(2015, 5, 14)
+    )["id"]
     services.close()
     events_file = str(tmp_path / "var" / "events.sqlite")
     with sqlite3.connect(events_file) as conn:
@@ -223,8 +248,17 @@ def test_the_store_growing_past_its_limit_is_a_507_without_root(tmp_path: Path, 
         client = create_app(services=services).test_client()
         answers = []
         for n in range(40):
-            answers.append(client.post(f"/api/v1/children/{child}/signals", headers=school.headers, json={
-                "kind": "behaviour_change", "observed_at": "2026-03-01T08:00:00", "details": f"{n} " + "x" * 3000}))
+            answers.append(
+                client.post(
+                    f"/api/v1/children/{child}/signals",
+                    headers=school.headers,
+                    json={
+                        "kind": "behaviour_change",
+                        "observed_at": "2026-03-01T08:00:00",
+                        "details": f"{n} " + "x" * 3000,
+                    },
+                )
+            )
             if answers[-1].status_code != 201:
                 break
         refused = answers[-1]
@@ -238,8 +272,11 @@ def test_the_store_growing_past_its_limit_is_a_507_without_root(tmp_path: Path, 
     services = build(settings, clock=clock)
     try:
         client = create_app(services=services).test_client()
-        again = client.post(f"/api/v1/children/{child}/signals", headers=school.headers, json={
-            "kind": "behaviour_change", "observed_at": "2026-03-01T08:00:00", "details": "po zwolnieniu miejsca"})
+        again = client.post(
+            f"/api/v1/children/{child}/signals",
+            headers=school.headers,
+            json={"kind": "behaviour_change", "observed_at": "2026-03-01T08:00:00", "details": "po zwolnieniu miejsca"},
+        )
         assert again.status_code == 201, again.json
         stored = client.get(f"/api/v1/children/{child}/signals", headers=school.headers).json
         assert [s["id"] for s in stored] == [*saved, again.json["id"]], "nothing half-saved, nothing lost"

@@ -72,15 +72,23 @@ class Log:
 
 
 @pytest.mark.postgres
-def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing(own_postgres, web_servers,
-                                                                                  tmp_path: Path):
+def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing(
+    own_postgres, web_servers, tmp_path: Path
+):
     database = own_postgres.create_database()
-    env = {"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": own_postgres.url(database),
-           "SAFEHUB_READ_WAIT_SECONDS": "1"}
+    env = {
+        "SAFEHUB_DATA_DIR": str(tmp_path / "var"),
+        "SAFEHUB_DATABASE_URL": own_postgres.url(database),
+        "SAFEHUB_READ_WAIT_SECONDS": "1",
+    }
     users = make_users(env)[0]
     server = web_servers(env)
-    child = server.call("POST", "/api/v1/children", users["school"],
-                        {"given_name": "Zuzanna", "family_name": "Wiśniewska", "date_of_birth": "2014-09-17"})
+    child = server.call(
+        "POST",
+        "/api/v1/children",
+        users["school"],
+        {"given_name": "Zuzanna", "family_name": "Wiśniewska", "date_of_birth": "2014-09-17"},
+    )
     assert child.status == 201, child.body
     child_id = child.body["id"]
     log = Log()
@@ -92,11 +100,19 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
             key = f"writer-{w}-signal-{n}"
             while True:
                 try:
-                    answer = call(server.base, "POST", f"/api/v1/children/{child_id}/signals",
-                                  users["school" if w % 2 else "police"],
-                                  {"kind": "behaviour_change" if w % 2 else "home_visit",
-                                   "observed_at": "2026-02-20T08:00:00", "details": key},
-                                  headers={"Idempotency-Key": key}, timeout=120)
+                    answer = call(
+                        server.base,
+                        "POST",
+                        f"/api/v1/children/{child_id}/signals",
+                        users["school" if w % 2 else "police"],
+                        {
+                            "kind": "behaviour_change" if w % 2 else "home_visit",
+                            "observed_at": "2026-02-20T08:00:00",
+                            "details": key,
+                        },
+                        headers={"Idempotency-Key": key},
+                        timeout=120,
+                    )
                 except OSError:
                     with log.lock:
                         log.connection_errors += 1
@@ -112,8 +128,9 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     def reader() -> None:
         while not stop.is_set():
             try:
-                answer = call(server.base, "GET", f"/api/v1/children/{child_id}/timeline", users["coordinator"],
-                              timeout=120)
+                answer = call(
+                    server.base, "GET", f"/api/v1/children/{child_id}/timeline", users["coordinator"], timeout=120
+                )
             except OSError:
                 with log.lock:
                     log.connection_errors += 1
@@ -126,8 +143,7 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     def probe() -> None:  # a new request, whoever else is waiting
         sent = time.monotonic()
         with contextlib.suppress(OSError):
-            answer = call(server.base, "GET", f"/api/v1/children/{child_id}/signals", users["coordinator"],
-                          timeout=120)
+            answer = call(server.base, "GET", f"/api/v1/children/{child_id}/signals", users["coordinator"], timeout=120)
             log.add("probe", answer)
             with log.lock:
                 probes.append((sent, answer))
@@ -159,8 +175,10 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
         t.join(60)
 
     statuses = Counter(a.status for _, _, a in log.answers)
-    print(f"answers {dict(statuses)}; 503 latencies (s): "
-          f"{sorted(round(a.seconds, 2) for _, _, a in log.answers if a.status == 503)}")
+    print(
+        f"answers {dict(statuses)}; 503 latencies (s): "
+        f"{sorted(round(a.seconds, 2) for _, _, a in log.answers if a.status == 503)}"
+    )
     assert set(statuses) <= {200, 201, 503}, statuses
     assert log.connection_errors == 0, "the web server itself stayed up and answered every request"
     refused = [(at, a) for at, _, a in log.answers if a.status == 503]
@@ -174,8 +192,7 @@ def test_postgres_restarted_under_load_fails_fast_then_loses_and_doubles_nothing
     settled = down_at + POOL_TIMEOUT
     during = [a for sent, a in probes if settled < sent < up_at - 0.5]
     assert len(during) >= 4, f"{len(during)} probes while PostgreSQL was down"
-    assert all(a.status == 503 and a.seconds < 1 for a in during), \
-        [(a.status, round(a.seconds, 2)) for a in during]
+    assert all(a.status == 503 and a.seconds < 1 for a in during), [(a.status, round(a.seconds, 2)) for a in during]
     assert all(a.seconds < POOL_TIMEOUT + 3 for _, _, a in log.answers if a.status == 503), "no 503 waited long"
     assert any(a.status == 200 for sent, a in probes if sent > up_at + 3), "requests succeed again"
     assert page.status == 503 and page.headers["content-type"].startswith("text/html"), page

@@ -29,11 +29,23 @@ from services.demo.world import load_demo
 from tests.conftest import PEOPLE, Clock
 
 API = "/api/v1"
-INTERVENTION = {"police_reference": "RSD-9/26", "place": "ul. Polna 3/4", "child_present": True,
-                "child_said": "Schowałem się w pokoju.", "circumstances": "awantura domowa"}
+INTERVENTION = {
+    "police_reference": "RSD-9/26",
+    "place": "ul. Polna 3/4",
+    "child_present": True,
+    "child_said": "Schowałem się w pokoju.",
+    "circumstances": "awantura domowa",
+}
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-NOT_DATA = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/signal-kinds", "/api/v1/signals/import/example",
-            "/api/v1/me", "/healthz", "/metrics"}
+NOT_DATA = {
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/signal-kinds",
+    "/api/v1/signals/import/example",
+    "/api/v1/me",
+    "/healthz",
+    "/metrics",
+}
 
 
 @pytest.fixture
@@ -68,9 +80,16 @@ class ForeignMunicipality:
             assert answer.status_code == 201, (path, answer.json)
             return answer.json
 
-        post(f"/children/{child}/signals", police, {
-            "kind": "domestic_intervention", "observed_at": (now - timedelta(hours=3)).isoformat(),
-            "details": "interwencja", "intervention": INTERVENTION})
+        post(
+            f"/children/{child}/signals",
+            police,
+            {
+                "kind": "domestic_intervention",
+                "observed_at": (now - timedelta(hours=3)).isoformat(),
+                "details": "interwencja",
+                "intervention": INTERVENTION,
+            },
+        )
         groups = get("/working-groups", chair)
         group = groups[0]["id"]
         last_month = (now.date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
@@ -87,8 +106,11 @@ class ForeignMunicipality:
             "time_card_id": [c["id"] for c in time_cards],
             "entry_id": [e["id"] for e in card["entries"]],
             "notice_id": [n["id"] for n in get("/notifications", school)],
-            "team_meeting_id": [post("/team/meetings", chair, {"scheduled_for": (now + timedelta(days=2)).isoformat(),
-                                                              "place": "sala 2"})["id"]],
+            "team_meeting_id": [
+                post(
+                    "/team/meetings", chair, {"scheduled_for": (now + timedelta(days=2)).isoformat(), "place": "sala 2"}
+                )["id"]
+            ],
             "agency_id": [a["id"] for a in get("/agencies", admin)],
             "user_id": [u["id"] for u in get("/users", admin)],
         }
@@ -157,25 +179,33 @@ def test_no_route_gives_one_municipality_another_municipalitys_data(app, client,
         openapi_path = re.sub(r"<(?:[^>:]*:)?([^>]*)>", r"{\1}", rule.rule)
         for method in sorted(rule.methods & {"GET", "POST"}):
             operation = spec["paths"].get(openapi_path, {}).get(method.lower(), {})
-            query = {p["name"]: b.ids["child_id"][0] if p.get("schema", {}).get("format") == "uuid" else None
-                     for p in operation.get("parameters", []) if p.get("in") == "query"}
+            query = {
+                p["name"]: b.ids["child_id"][0] if p.get("schema", {}).get("format") == "uuid" else None
+                for p in operation.get("parameters", [])
+                if p.get("in") == "query"
+            }
             query = {k: v for k, v in query.items() if v}
             body = None
             if method == "POST":
                 content = operation.get("requestBody", {}).get("content", {})
-                body = example(content["application/json"]["schema"], spec, b, clock()) \
-                    if "application/json" in content else {}
+                body = (
+                    example(content["application/json"]["schema"], spec, b, clock())
+                    if "application/json" in content
+                    else {}
+                )
             for label, user in a_users.items():
                 if not params and not query:
                     continue  # a plain list route: checked below for B's ids in the answer
                 headers = {**user.headers, "Idempotency-Key": f"iso-{tried}"}
-                answer = client.open(path, method=method, headers=headers, query_string=query,
-                                     json=body if method == "POST" else None)
+                answer = client.open(
+                    path, method=method, headers=headers, query_string=query, json=body if method == "POST" else None
+                )
                 tried += 1
                 where = f"{label} {method} {path} {query or ''}"
                 assert answer.status_code < 500, f"{where}: {answer.status_code} {answer.json}"
-                assert not 200 <= answer.status_code < 300 or not params, \
+                assert not 200 <= answer.status_code < 300 or not params, (
                     f"{where}: {answer.status_code} {json.dumps(answer.json)[:300]}"
+                )
                 leaked = (ids_in(answer) & b.all_ids) - set(params.values()) - set(query.values())
                 assert not leaked, f"{where} answered B's ids {leaked}"
                 text = answer.get_data(as_text=True)
@@ -193,8 +223,10 @@ def test_no_route_gives_one_municipality_another_municipalitys_data(app, client,
             assert answer.status_code < 500, (label, rule.rule, answer.json)
             assert not ids_in(answer) & b.all_ids, f"{label} GET {rule.rule} answered B's ids"
             assert not [n for n in b.names if n in answer.get_data(as_text=True)], (label, rule.rule)
-    print(f"{tried} cross-municipality calls, {reached_policy} refused by the access policy (403/404), "
-          f"the rest by validation; parameters with no known kind: {unknown}")
+    print(
+        f"{tried} cross-municipality calls, {reached_policy} refused by the access policy (403/404), "
+        f"the rest by validation; parameters with no known kind: {unknown}"
+    )
     assert tried > 300 and reached_policy > tried / 2
     assert not unknown, f"teach this test the kind of these ids: {unknown}"
 
@@ -214,8 +246,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("no such login"))
 
 
-def test_no_page_shows_one_municipality_another_municipalitys_data(app, client, services, world, clock,
-                                                                   cheap_hashes):
+def test_no_page_shows_one_municipality_another_municipalitys_data(app, client, services, world, clock, cheap_hashes):
 
     b = ForeignMunicipality(client, services, clock())
     accounts = services.accounts
@@ -226,8 +257,9 @@ def test_no_page_shows_one_municipality_another_municipalitys_data(app, client, 
         browser = app.test_client()
         token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/sign-in").get_data(as_text=True))
         assert token, "the sign-in page has a CSRF token"
-        signed = browser.post("/sign-in", data={"login": f"a-{label}", "password": password,
-                                                "csrf_token": token.group(1)})
+        signed = browser.post(
+            "/sign-in", data={"login": f"a-{label}", "password": password, "csrf_token": token.group(1)}
+        )
         assert signed.status_code == 302, (label, signed.status_code)
         page = browser.get("/start")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
@@ -247,6 +279,7 @@ def test_no_page_shows_one_municipality_another_municipalitys_data(app, client, 
                 assert answer.status_code in (403, 404), f"{where}: {answer.status_code}"
                 text = answer.get_data(as_text=True)
                 assert not [n for n in b.names if n in text], f"{where} shows B's names"
-                assert not (set(UUID_PATTERN.findall(text)) & b.all_ids) - set(UUID_PATTERN.findall(path)), \
+                assert not (set(UUID_PATTERN.findall(text)) & b.all_ids) - set(UUID_PATTERN.findall(path)), (
                     f"{where} shows B's ids"
+                )
     assert checked >= 9 * 10

@@ -70,14 +70,18 @@ class Browser:
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_sign_in_brute_force_csrf_headers_and_secrets_on_a_real_two_worker_server(
-        postgres_url, redis_url, web_servers, tmp_path: Path):
-    env = {"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url,
-           "SAFEHUB_PROJECTIONS": "celery", "SAFEHUB_BROKER_URL": redis_url,
-           "SAFEHUB_COOKIE_SECURE": "n"}  # plain http on loopback; production's default is Secure
+    postgres_url, redis_url, web_servers, tmp_path: Path
+):
+    env = {
+        "SAFEHUB_DATA_DIR": str(tmp_path / "var"),
+        "SAFEHUB_DATABASE_URL": postgres_url,
+        "SAFEHUB_PROJECTIONS": "celery",
+        "SAFEHUB_BROKER_URL": redis_url,
+        "SAFEHUB_COOKIE_SECURE": "n",
+    }  # plain http on loopback; production's default is Secure
     people = make_users(env)[0]
     services = build(Settings.from_env(env))
     try:
-
         accounts = services.accounts
         for login, label in (("pedagog", "school"), ("kurator", "case_worker"), ("dyrektor", "coordinator")):
             user = services.directory.authenticate(people[label])
@@ -102,8 +106,7 @@ def test_sign_in_brute_force_csrf_headers_and_secrets_on_a_real_two_worker_serve
     # CSRF: no token, another session's token
     assert browser.open("/sign-in", {"login": "pedagog", "password": PASSWORD})[0] == 400
     other = Browser(base)
-    assert browser.open("/sign-in", {"login": "pedagog", "password": PASSWORD,
-                                     "csrf_token": other.token()})[0] == 400
+    assert browser.open("/sign-in", {"login": "pedagog", "password": PASSWORD, "csrf_token": other.token()})[0] == 400
     assert Browser(base).sign_in("kurator", PASSWORD) == 302, "the right password with its own token works"
 
     # brute force over both workers: five wrong, then locked
@@ -136,8 +139,12 @@ def test_sign_in_brute_force_csrf_headers_and_secrets_on_a_real_two_worker_serve
         for secret in secrets:
             assert secret.encode() not in data, f"a secret in clear in {path.name}"
     with psycopg.connect(postgres_url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            )
+        ]
         assert tables
         for table in tables:
             text = "\n".join(r[0] for r in conn.execute(f'SELECT t::text FROM "{table}" t'))

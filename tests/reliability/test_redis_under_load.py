@@ -32,16 +32,27 @@ WRITERS = 4
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_writes_succeed_through_a_killed_worker_and_redis_down_and_read_models_equal_a_rebuild(
-        postgres_url, redis_server, redis_url, celery_processes, web_servers, tmp_path: Path):
-    env = {"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url,
-           "SAFEHUB_PROJECTIONS": "celery", "SAFEHUB_BROKER_URL": redis_url, "SAFEHUB_CATCH_UP_SECONDS": "1",
-           "SAFEHUB_READ_WAIT_SECONDS": "1", "SAFEHUB_PULL_LOCK_SECONDS": "3"}
+    postgres_url, redis_server, redis_url, celery_processes, web_servers, tmp_path: Path
+):
+    env = {
+        "SAFEHUB_DATA_DIR": str(tmp_path / "var"),
+        "SAFEHUB_DATABASE_URL": postgres_url,
+        "SAFEHUB_PROJECTIONS": "celery",
+        "SAFEHUB_BROKER_URL": redis_url,
+        "SAFEHUB_CATCH_UP_SECONDS": "1",
+        "SAFEHUB_READ_WAIT_SECONDS": "1",
+        "SAFEHUB_PULL_LOCK_SECONDS": "3",
+    }
     users = make_users(env)[0]
     worker = celery_processes.worker(env, quick=True)
     celery_processes.beat(env)
     server = web_servers(env)
-    child = server.call("POST", "/api/v1/children", users["school"],
-                        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"})
+    child = server.call(
+        "POST",
+        "/api/v1/children",
+        users["school"],
+        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"},
+    )
     assert child.status == 201, child.body
     child_id = child.body["id"]
     stop = threading.Event()
@@ -53,9 +64,15 @@ def test_writes_succeed_through_a_killed_worker_and_redis_down_and_read_models_e
     def writer(w: int) -> None:
         n = 0
         while not stop.is_set():
-            answer = call(server.base, "POST", f"/api/v1/children/{child_id}/signals", users["school"],
-                          {"kind": "behaviour_change", "observed_at": "2026-02-20T08:00:00", "details": f"{w}/{n}"},
-                          headers={"Idempotency-Key": f"redis-{w}-{n}"}, timeout=60)
+            answer = call(
+                server.base,
+                "POST",
+                f"/api/v1/children/{child_id}/signals",
+                users["school"],
+                {"kind": "behaviour_change", "observed_at": "2026-02-20T08:00:00", "details": f"{w}/{n}"},
+                headers={"Idempotency-Key": f"redis-{w}-{n}"},
+                timeout=60,
+            )
             with lock:
                 slowest[0] = max(slowest[0], answer.seconds)
                 if answer.status == 201:
@@ -91,8 +108,9 @@ def test_writes_succeed_through_a_killed_worker_and_redis_down_and_read_models_e
         assert answer.status == 200, answer.body
         return answer.body if answer.body["freshness"]["includes_latest"] else None
 
-    timeline = wait_for(caught_up, 60, "the timeline to catch up after Redis came back",
-                        explain=celery_processes.report)
+    timeline = wait_for(
+        caught_up, 60, "the timeline to catch up after Redis came back", explain=celery_processes.report
+    )
     signals = [e["id"] for e in timeline["entries"] if e["type"] == "signal"]  # type: ignore[index]
     assert sorted(signals) == sorted(accepted), "every accepted signal, once"
 

@@ -34,8 +34,13 @@ WHO = (
     ("/api/v1/users", "admin"),
     ("/api/v1/audit", "auditor"),
 )
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_schema_conformance, checks.response_headers_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+]
 
 
 @pytest.fixture
@@ -45,8 +50,11 @@ def real_ids(services, world: World) -> dict[str, str]:
     from datetime import date
 
     child = services.children.register(school, given_name="Ola", family_name="Nowicka", date_of_birth=date(2015, 5, 14))
-    return {"child_id": child["id"], "agency_id": str(world.agencies["school"]),
-            "user_id": str(world.users["school"].id)}
+    return {
+        "child_id": child["id"],
+        "agency_id": str(world.agencies["school"]),
+        "user_id": str(world.users["school"].id),
+    }
 
 
 def role_for(method: str, path: str) -> str:
@@ -54,13 +62,20 @@ def role_for(method: str, path: str) -> str:
     return next((role for prefix, role in WHO if label.startswith(prefix) or path.startswith(prefix)), "coordinator")
 
 
-def fuzz(operation, mode: GenerationMode, headers: dict[str, str], real_ids: dict[str, str],
-         statuses: Counter[int]) -> None:
+def fuzz(
+    operation, mode: GenerationMode, headers: dict[str, str], real_ids: dict[str, str], statuses: Counter[int]
+) -> None:
     """Send generated requests to one operation and check every answer against the document."""
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     def call(case) -> None:
         for name in list(case.path_parameters or {}):
             if name in real_ids and hash(str(case.path_parameters[name])) % 2:

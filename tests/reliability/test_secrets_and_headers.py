@@ -28,30 +28,43 @@ def test_tokens_are_never_stored_or_logged_in_clear(tmp_path: Path, web_servers)
     tokens = [v for k, v in users.items() if k != "id"]
     admin = build(Settings.from_env(env))
     try:
-        admin_token = admin.directory.create_user(None, role="admin", name="admin",
-                                                  municipality_id=UUID(users["id"]))["token"]
+        admin_token = admin.directory.create_user(None, role="admin", name="admin", municipality_id=UUID(users["id"]))[
+            "token"
+        ]
     finally:
         admin.close()
     tokens.append(admin_token)
     server = web_servers(env)
     agencies = server.call("GET", f"{API}/agencies", admin_token).body
     school_agency = next(a["id"] for a in agencies if a["kind"] == "school")
-    created = server.call("POST", f"{API}/users", admin_token,
-                          {"role": "submitter", "name": "Nowa pedagog", "agency_id": school_agency})
+    created = server.call(
+        "POST", f"{API}/users", admin_token, {"role": "submitter", "name": "Nowa pedagog", "agency_id": school_agency}
+    )
     assert created.status == 201, created.body
     tokens.append(created.body["token"])
     reissued = server.call("POST", f"{API}/users/{created.body['id']}/token", admin_token)
     assert reissued.status in (200, 201), reissued.body
     tokens.append(reissued.body["token"])
-    child = server.call("POST", f"{API}/children", reissued.body["token"],
-                        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"})
+    child = server.call(
+        "POST",
+        f"{API}/children",
+        reissued.body["token"],
+        {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"},
+    )
     assert child.status == 201, child.body
     assert server.call("GET", f"{API}/me", created.body["token"]).status == 401, "the replaced token is dead"
     wrong = "sh_" + "Z" * 43
     tokens.append(wrong)
     assert server.call("GET", f"{API}/me", wrong).status == 401
-    assert server.call("GET", f"{API}/children/{child.body['id']}/timeline?token={wrong}", users["case_worker"],
-                       headers={"X-Request-ID": "secret-check"}).status == 200
+    assert (
+        server.call(
+            "GET",
+            f"{API}/children/{child.body['id']}/timeline?token={wrong}",
+            users["case_worker"],
+            headers={"X-Request-ID": "secret-check"},
+        ).status
+        == 200
+    )
     server.stop()
 
     files = [p for p in (tmp_path / "var").rglob("*") if p.is_file()] + [server.log_file]
@@ -83,15 +96,18 @@ def test_tokens_are_never_stored_or_logged_in_clear(tmp_path: Path, web_servers)
 COMMON = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 
 
-@pytest.mark.parametrize(("path", "who", "status"), [
-    (f"{API}/me", "school", 200),
-    (f"{API}/children/00000000-0000-0000-0000-000000000000/timeline", "case_worker", 404),
-    (f"{API}/children", None, 401),
-    (f"{API}/no-such-thing", "school", 404),
-    (f"{API}/openapi.json", None, 200),
-    ("/healthz", None, 200),
-    ("/metrics", None, 200),
-])
+@pytest.mark.parametrize(
+    ("path", "who", "status"),
+    [
+        (f"{API}/me", "school", 200),
+        (f"{API}/children/00000000-0000-0000-0000-000000000000/timeline", "case_worker", 404),
+        (f"{API}/children", None, 401),
+        (f"{API}/no-such-thing", "school", 404),
+        (f"{API}/openapi.json", None, 200),
+        ("/healthz", None, 200),
+        ("/metrics", None, 200),
+    ],
+)
 def test_every_answer_carries_the_security_headers(client, world, path, who, status):
     answer = client.get(path, headers=world.users[who].headers if who else {})
     assert answer.status_code == status

@@ -33,8 +33,14 @@ from services.config import Settings
 from tests.conftest import Clock, make_world
 
 ROLES = ("admin", "auditor", "school", "police", "health", "case_worker", "family_assistant", "coordinator", "other")
-PUBLIC = {"/healthz", "/metrics", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/static/<path:filename>",
-          "/static/<path:filename>"}
+PUBLIC = {
+    "/healthz",
+    "/metrics",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/docs/static/<path:filename>",
+    "/static/<path:filename>",
+}
 
 ALL = "A" * 9
 NO_ADMIN = "DAAAAAAAH"  # every reader of the municipality but the administrator; hidden from the other one
@@ -66,15 +72,27 @@ def post(path_of: Callable[[dict], str], body: Callable[[dict], object]) -> Requ
 entry("GET", "/api/v1/me", ALL, get(lambda i: "/api/v1/me"))
 entry("GET", "/api/v1/signal-kinds", ALL, get(lambda i: "/api/v1/signal-kinds"))
 entry("GET", "/api/v1/agencies", "AAAAAAAAO", get(lambda i: "/api/v1/agencies"))
-entry("POST", "/api/v1/agencies", "ADDDDDDDD",
-      post(lambda i: "/api/v1/agencies", lambda i: {"kind": "ngo", "name": f"Fundacja {uuid4().hex[:6]}"}))
+entry(
+    "POST",
+    "/api/v1/agencies",
+    "ADDDDDDDD",
+    post(lambda i: "/api/v1/agencies", lambda i: {"kind": "ngo", "name": f"Fundacja {uuid4().hex[:6]}"}),
+)
 entry("GET", "/api/v1/agencies/<uuid:agency_id>", "AAAAAAAAH", get(lambda i: f"/api/v1/agencies/{i['school_agency']}"))
 entry("GET", "/api/v1/users", "ADDDDDDDD", get(lambda i: "/api/v1/users"))
-entry("POST", "/api/v1/users", "ADDDDDDDD",
-      post(lambda i: "/api/v1/users", lambda i: {"role": "auditor", "name": f"Audytor {uuid4().hex[:6]}"}))
+entry(
+    "POST",
+    "/api/v1/users",
+    "ADDDDDDDD",
+    post(lambda i: "/api/v1/users", lambda i: {"role": "auditor", "name": f"Audytor {uuid4().hex[:6]}"}),
+)
 entry("GET", "/api/v1/users/<uuid:user_id>", "ADDDDDDDD", get(lambda i: f"/api/v1/users/{i['spare_user']}"))
-entry("POST", "/api/v1/users/<uuid:user_id>/token", "ADDDDDDDD",
-      post(lambda i: f"/api/v1/users/{i['spare_user']}/token", lambda i: {}))
+entry(
+    "POST",
+    "/api/v1/users/<uuid:user_id>/token",
+    "ADDDDDDDD",
+    post(lambda i: f"/api/v1/users/{i['spare_user']}/token", lambda i: {}),
+)
 
 # --- audit ------------------------------------------------------------------------------
 entry("GET", "/api/v1/audit/verify", "DADDDDDDD", get(lambda i: "/api/v1/audit/verify"))
@@ -83,145 +101,361 @@ entry("GET", "/api/v1/audit/reads", "DAAADDDAH", get(lambda i: "/api/v1/audit/re
 
 # --- children and signals ---------------------------------------------------------------
 entry("GET", "/api/v1/children", "DAAAAAAAO", get(lambda i: "/api/v1/children", pesel="{pesel}"))
-entry("POST", "/api/v1/children", "DDAAAAAAO", post(lambda i: "/api/v1/children", lambda i: {
-    "given_name": "Ola", "family_name": f"Nowak{uuid4().hex[:4]}", "date_of_birth": "2015-05-14"}))
+entry(
+    "POST",
+    "/api/v1/children",
+    "DDAAAAAAO",
+    post(
+        lambda i: "/api/v1/children",
+        lambda i: {"given_name": "Ola", "family_name": f"Nowak{uuid4().hex[:4]}", "date_of_birth": "2015-05-14"},
+    ),
+)
 entry("GET", "/api/v1/children/<uuid:child_id>", NO_ADMIN, get(lambda i: f"/api/v1/children/{i['child']}"))
-entry("GET", "/api/v1/children/<uuid:child_id>/events", NO_ADMIN,
-      get(lambda i: f"/api/v1/children/{i['child']}/events"))
-entry("GET", "/api/v1/children/<uuid:child_id>/timeline", NO_ADMIN,
-      get(lambda i: f"/api/v1/children/{i['child']}/timeline"))
-entry("GET", "/api/v1/children/<uuid:child_id>/signals", NO_ADMIN,
-      get(lambda i: f"/api/v1/children/{i['child']}/signals"))
+entry(
+    "GET", "/api/v1/children/<uuid:child_id>/events", NO_ADMIN, get(lambda i: f"/api/v1/children/{i['child']}/events")
+)
+entry(
+    "GET",
+    "/api/v1/children/<uuid:child_id>/timeline",
+    NO_ADMIN,
+    get(lambda i: f"/api/v1/children/{i['child']}/timeline"),
+)
+entry(
+    "GET", "/api/v1/children/<uuid:child_id>/signals", NO_ADMIN, get(lambda i: f"/api/v1/children/{i['child']}/signals")
+)
 # The score sums every agency's signals: only full grounds (group, coordinator, auditor).
 entry("GET", "/api/v1/children/<uuid:child_id>/risk", "DAAADADAH", get(lambda i: f"/api/v1/children/{i['child']}/risk"))
-entry("POST", "/api/v1/children/<uuid:child_id>/signals", "DDAAAAAAH",
-      post(lambda i: f"/api/v1/children/{i['child']}/signals",
-           lambda i: {"kind": "disclosure_by_child", "observed_at": "2026-03-02T10:00:00"}))
-entry("POST", "/api/v1/children/<uuid:child_id>/signals/<uuid:signal_id>/corrections", "DDADDDDDH",
-      post(lambda i: f"/api/v1/children/{i['child']}/signals/{i['school_signal']}/corrections",
-           lambda i: {"severity": "medium", "reason": "ponowna ocena"}))
-entry("POST", "/api/v1/children/<uuid:child_id>/signals/<uuid:signal_id>/retraction", "DDADDDDDH",
-      post(lambda i: f"/api/v1/children/{i['child']}/signals/{i['spare_signal']}/retraction",
-           lambda i: {"reason": "wpis do niewłaściwego dziecka"}))
-entry("POST", "/api/v1/children/<uuid:child_id>/merge", "DDDDDDDAH",
-      post(lambda i: f"/api/v1/children/{i['duplicate']}/merge", lambda i: {"target_id": i["original"],
-                                                                            "reason": "to samo dziecko"}))
-entry("POST", "/api/v1/children/<uuid:child_id>/erasure", "ADDDDDDAH",
-      post(lambda i: f"/api/v1/children/{i['to_erase']}/erasure",
-           lambda i: {"ground": "authorised_request", "reference": "DPO/2026/7"}))
-entry("POST", "/api/v1/signals/import", "DDAAAAAAO", lambda i: (
-    "/api/v1/signals/import", ("given_name,family_name,date_of_birth,kind,observed_at,days,details\n"
-                               "Ola,Nowicka,2015-05-14,missed_remote_learning,2026-03-02,3,\n"), {}))
+entry(
+    "POST",
+    "/api/v1/children/<uuid:child_id>/signals",
+    "DDAAAAAAH",
+    post(
+        lambda i: f"/api/v1/children/{i['child']}/signals",
+        lambda i: {"kind": "disclosure_by_child", "observed_at": "2026-03-02T10:00:00"},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/children/<uuid:child_id>/signals/<uuid:signal_id>/corrections",
+    "DDADDDDDH",
+    post(
+        lambda i: f"/api/v1/children/{i['child']}/signals/{i['school_signal']}/corrections",
+        lambda i: {"severity": "medium", "reason": "ponowna ocena"},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/children/<uuid:child_id>/signals/<uuid:signal_id>/retraction",
+    "DDADDDDDH",
+    post(
+        lambda i: f"/api/v1/children/{i['child']}/signals/{i['spare_signal']}/retraction",
+        lambda i: {"reason": "wpis do niewłaściwego dziecka"},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/children/<uuid:child_id>/merge",
+    "DDDDDDDAH",
+    post(
+        lambda i: f"/api/v1/children/{i['duplicate']}/merge",
+        lambda i: {"target_id": i["original"], "reason": "to samo dziecko"},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/children/<uuid:child_id>/erasure",
+    "ADDDDDDAH",
+    post(
+        lambda i: f"/api/v1/children/{i['to_erase']}/erasure",
+        lambda i: {"ground": "authorised_request", "reference": "DPO/2026/7"},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/signals/import",
+    "DDAAAAAAO",
+    lambda i: (
+        "/api/v1/signals/import",
+        (
+            "given_name,family_name,date_of_birth,kind,observed_at,days,details\n"
+            "Ola,Nowicka,2015-05-14,missed_remote_learning,2026-03-02,3,\n"
+        ),
+        {},
+    ),
+)
 entry("GET", "/api/v1/signals/import/example", ALL, get(lambda i: "/api/v1/signals/import/example"))
 
 # --- Blue Card procedure ----------------------------------------------------------------
 CARD = "/api/v1/blue-cards/{card}"
 entry("GET", "/api/v1/blue-cards", "DAAAAAAAO", get(lambda i: "/api/v1/blue-cards"))
-entry("POST", "/api/v1/blue-cards", "DDAAAAADD", post(lambda i: "/api/v1/blue-cards", lambda i: {
-    "incident_date": "2026-03-01", "place": "ul. Lipowa 3", "description": "Podejrzenie przemocy.",
-    "child_victim_ids": [], "adult_victims": ["Anna"], "perpetrators": ["Jan"]}))
+entry(
+    "POST",
+    "/api/v1/blue-cards",
+    "DDAAAAADD",
+    post(
+        lambda i: "/api/v1/blue-cards",
+        lambda i: {
+            "incident_date": "2026-03-01",
+            "place": "ul. Lipowa 3",
+            "description": "Podejrzenie przemocy.",
+            "child_victim_ids": [],
+            "adult_victims": ["Anna"],
+            "perpetrators": ["Jan"],
+        },
+    ),
+)
 entry("GET", "/api/v1/blue-cards/<uuid:card_id>", "DAAADADAH", get(lambda i: CARD.format(**i)))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/form-b", "DDAADADAH",
-      post(lambda i: CARD.format(**i) + "/form-b", lambda i: {"victim": "Anna"}))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/forward", "DDDADDDAH",
-      post(lambda i: CARD.format(**i) + "/forward", lambda i: {}))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/group", "DDDDDDDAH",
-      post(lambda i: CARD.format(**i) + "/group", lambda i: {"group_id": i["group"]}))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/form-c", "DDAADADAH", post(
-    lambda i: CARD.format(**i) + "/form-c", lambda i: {"victim": "Anna", "assessment": "x", "help_plan": "y"}))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/form-d", "DDAADADAH", post(
-    lambda i: CARD.format(**i) + "/form-d", lambda i: {"perpetrator": "Jan", "assessment": "x"}))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/monitoring", "DDAADADAH",
-      post(lambda i: CARD.format(**i) + "/monitoring", lambda i: {}))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/closure", "DDDDDDDAH",
-      post(lambda i: CARD.format(**i) + "/closure", lambda i: {"reason": "violence_ceased_plan_done"}))
-entry("POST", "/api/v1/blue-cards/<uuid:card_id>/reviews", "DDAADADAH",
-      post(lambda i: CARD.format(**i) + "/reviews", lambda i: {"outcome": "bez zmian"}))
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/form-b",
+    "DDAADADAH",
+    post(lambda i: CARD.format(**i) + "/form-b", lambda i: {"victim": "Anna"}),
+)
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/forward",
+    "DDDADDDAH",
+    post(lambda i: CARD.format(**i) + "/forward", lambda i: {}),
+)
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/group",
+    "DDDDDDDAH",
+    post(lambda i: CARD.format(**i) + "/group", lambda i: {"group_id": i["group"]}),
+)
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/form-c",
+    "DDAADADAH",
+    post(lambda i: CARD.format(**i) + "/form-c", lambda i: {"victim": "Anna", "assessment": "x", "help_plan": "y"}),
+)
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/form-d",
+    "DDAADADAH",
+    post(lambda i: CARD.format(**i) + "/form-d", lambda i: {"perpetrator": "Jan", "assessment": "x"}),
+)
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/monitoring",
+    "DDAADADAH",
+    post(lambda i: CARD.format(**i) + "/monitoring", lambda i: {}),
+)
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/closure",
+    "DDDDDDDAH",
+    post(lambda i: CARD.format(**i) + "/closure", lambda i: {"reason": "violence_ceased_plan_done"}),
+)
+entry(
+    "POST",
+    "/api/v1/blue-cards/<uuid:card_id>/reviews",
+    "DDAADADAH",
+    post(lambda i: CARD.format(**i) + "/reviews", lambda i: {"outcome": "bez zmian"}),
+)
 
 # --- working groups and the team ----------------------------------------------------------
 GROUP = "/api/v1/working-groups/{group}"
 entry("GET", "/api/v1/working-groups", "DAAAAAAAO", get(lambda i: "/api/v1/working-groups"))
-entry("POST", "/api/v1/working-groups", "DDDDDDDAO", post(lambda i: "/api/v1/working-groups", lambda i: {
-    "name": "Grupa", "members": i["members"]}))
+entry(
+    "POST",
+    "/api/v1/working-groups",
+    "DDDDDDDAO",
+    post(lambda i: "/api/v1/working-groups", lambda i: {"name": "Grupa", "members": i["members"]}),
+)
 entry("GET", "/api/v1/working-groups/<uuid:group_id>", "DAAADADAH", get(lambda i: GROUP.format(**i)))
 entry("GET", "/api/v1/working-groups/<uuid:group_id>/agenda", "DAAADADAH", get(lambda i: GROUP.format(**i) + "/agenda"))
-entry("GET", "/api/v1/working-groups/<uuid:group_id>/meetings", "DAAADADAH",
-      get(lambda i: GROUP.format(**i) + "/meetings"))
-entry("POST", "/api/v1/working-groups/<uuid:group_id>/meetings", "DDAADADAH",
-      post(lambda i: GROUP.format(**i) + "/meetings", lambda i: {"scheduled_for": "2026-03-20T10:00:00"}))
-entry("GET", "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>", "DAAADADAH",
-      get(lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}"))
-entry("POST", "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>/minutes", "DDAADADAH",
-      post(lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}/minutes",
-           lambda i: {"minutes": "Posiedzenie.", "attendees": [{"agency_id": i["ops_agency"]}]}))
-entry("POST", "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>/decisions", "DDAADADAH",
-      post(lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}/decisions", lambda i: {"text": "Wizyta."}))
-entry("GET", "/api/v1/working-groups/<uuid:group_id>/actions", "DAAADADAH",
-      get(lambda i: GROUP.format(**i) + "/actions"))
-entry("POST", "/api/v1/working-groups/<uuid:group_id>/actions", "DDAADADAH",
-      post(lambda i: GROUP.format(**i) + "/actions", lambda i: {
-          "description": "Wizyta dzielnicowego", "due_on": "2026-03-25", "owner_agency_id": i["police_agency"]}))
-entry("POST", "/api/v1/working-groups/<uuid:group_id>/actions/<uuid:action_id>/done", "DDAADADAH",
-      post(lambda i: GROUP.format(**i) + f"/actions/{i['action']}/done", lambda i: {"note": "Zrobione."}))
+entry(
+    "GET",
+    "/api/v1/working-groups/<uuid:group_id>/meetings",
+    "DAAADADAH",
+    get(lambda i: GROUP.format(**i) + "/meetings"),
+)
+entry(
+    "POST",
+    "/api/v1/working-groups/<uuid:group_id>/meetings",
+    "DDAADADAH",
+    post(lambda i: GROUP.format(**i) + "/meetings", lambda i: {"scheduled_for": "2026-03-20T10:00:00"}),
+)
+entry(
+    "GET",
+    "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>",
+    "DAAADADAH",
+    get(lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}"),
+)
+entry(
+    "POST",
+    "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>/minutes",
+    "DDAADADAH",
+    post(
+        lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}/minutes",
+        lambda i: {"minutes": "Posiedzenie.", "attendees": [{"agency_id": i["ops_agency"]}]},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>/decisions",
+    "DDAADADAH",
+    post(lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}/decisions", lambda i: {"text": "Wizyta."}),
+)
+entry(
+    "GET", "/api/v1/working-groups/<uuid:group_id>/actions", "DAAADADAH", get(lambda i: GROUP.format(**i) + "/actions")
+)
+entry(
+    "POST",
+    "/api/v1/working-groups/<uuid:group_id>/actions",
+    "DDAADADAH",
+    post(
+        lambda i: GROUP.format(**i) + "/actions",
+        lambda i: {
+            "description": "Wizyta dzielnicowego",
+            "due_on": "2026-03-25",
+            "owner_agency_id": i["police_agency"],
+        },
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/working-groups/<uuid:group_id>/actions/<uuid:action_id>/done",
+    "DDAADADAH",
+    post(lambda i: GROUP.format(**i) + f"/actions/{i['action']}/done", lambda i: {"note": "Zrobione."}),
+)
 entry("GET", "/api/v1/team/meetings", "DADDDDDAO", get(lambda i: "/api/v1/team/meetings"))
-entry("POST", "/api/v1/team/meetings", "DDDDDDDAO",
-      post(lambda i: "/api/v1/team/meetings", lambda i: {"scheduled_for": "2026-03-30T12:00:00"}))
-entry("POST", "/api/v1/team/meetings/<uuid:meeting_id>/minutes", "DDDDDDDAH",
-      post(lambda i: f"/api/v1/team/meetings/{i['team_meeting']}/minutes",
-           lambda i: {"minutes": "Przegląd.", "attendees": [{"agency_id": i["ops_agency"]}]}))
-entry("POST", "/api/v1/team/meetings/<uuid:meeting_id>/decisions", "DDDDDDDAH",
-      post(lambda i: f"/api/v1/team/meetings/{i['team_meeting']}/decisions", lambda i: {"text": "Przyjęto."}))
+entry(
+    "POST",
+    "/api/v1/team/meetings",
+    "DDDDDDDAO",
+    post(lambda i: "/api/v1/team/meetings", lambda i: {"scheduled_for": "2026-03-30T12:00:00"}),
+)
+entry(
+    "POST",
+    "/api/v1/team/meetings/<uuid:meeting_id>/minutes",
+    "DDDDDDDAH",
+    post(
+        lambda i: f"/api/v1/team/meetings/{i['team_meeting']}/minutes",
+        lambda i: {"minutes": "Przegląd.", "attendees": [{"agency_id": i["ops_agency"]}]},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/team/meetings/<uuid:meeting_id>/decisions",
+    "DDDDDDDAH",
+    post(lambda i: f"/api/v1/team/meetings/{i['team_meeting']}/decisions", lambda i: {"text": "Przyjęto."}),
+)
 entry("GET", "/api/v1/team/agenda", "DADDDDDAO", get(lambda i: "/api/v1/team/agenda"))
 entry("GET", "/api/v1/deadlines", "DADDDAAAO", get(lambda i: "/api/v1/deadlines"))
 
 # --- family work ----------------------------------------------------------------------------
 PLAN = "/api/v1/help-plans/{plan}"
 entry("GET", "/api/v1/help-plans", "DADDDAAAO", get(lambda i: "/api/v1/help-plans"))
-entry("POST", "/api/v1/help-plans", "DDDDDAADD", post(lambda i: "/api/v1/help-plans", lambda i: {
-    "child_ids": [i["child"]], "household": "Wiśniewscy", "plan": i["plan_body"]}))
+entry(
+    "POST",
+    "/api/v1/help-plans",
+    "DDDDDAADD",
+    post(
+        lambda i: "/api/v1/help-plans",
+        lambda i: {"child_ids": [i["child"]], "household": "Wiśniewscy", "plan": i["plan_body"]},
+    ),
+)
 entry("GET", "/api/v1/help-plans/<uuid:plan_id>", "DADDDAAAH", get(lambda i: PLAN.format(**i)))
 entry("GET", "/api/v1/help-plans/overdue-actions", "DADDDAAAO", get(lambda i: "/api/v1/help-plans/overdue-actions"))
-entry("POST", "/api/v1/help-plans/<uuid:plan_id>/evaluations", "DDDDDAADD",
-      post(lambda i: PLAN.format(**i) + "/evaluations", lambda i: {
-          "held_on": "2026-03-03", "results": {}, "situation": "Bez zmian."}))
-entry("POST", "/api/v1/help-plans/<uuid:plan_id>/revisions", "DDDDDAADD",
-      post(lambda i: PLAN.format(**i) + "/revisions", lambda i: {"reason": "nowe okoliczności",
-                                                                 "plan": i["plan_body"]}))
+entry(
+    "POST",
+    "/api/v1/help-plans/<uuid:plan_id>/evaluations",
+    "DDDDDAADD",
+    post(
+        lambda i: PLAN.format(**i) + "/evaluations",
+        lambda i: {"held_on": "2026-03-03", "results": {}, "situation": "Bez zmian."},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/help-plans/<uuid:plan_id>/revisions",
+    "DDDDDAADD",
+    post(lambda i: PLAN.format(**i) + "/revisions", lambda i: {"reason": "nowe okoliczności", "plan": i["plan_body"]}),
+)
 TIME_CARD = "/api/v1/time-cards/{time_card}"
 entry("GET", "/api/v1/time-cards", "DADDDDAAO", get(lambda i: "/api/v1/time-cards", month="2026-03"))
 entry("POST", "/api/v1/time-cards", "DDDDDDADD", post(lambda i: "/api/v1/time-cards", lambda i: {"month": "2026-02"}))
 entry("GET", "/api/v1/time-cards/totals", "DADDDDAAO", get(lambda i: "/api/v1/time-cards/totals", month="2026-03"))
 entry("GET", "/api/v1/time-cards/<uuid:card_id>", "DADDDDAAH", get(lambda i: TIME_CARD.format(**i)))
 entry("GET", "/api/v1/time-cards/<uuid:card_id>/report", "DADDDDAAH", get(lambda i: TIME_CARD.format(**i) + "/report"))
-entry("POST", "/api/v1/time-cards/<uuid:card_id>/entries", "DDDDDDADD",
-      post(lambda i: TIME_CARD.format(**i) + "/entries", lambda i: {
-          "date": "2026-03-02", "start": "09:00", "end": "10:00", "place": "dom", "topic": "budżet",
-          "child_ids": [i["child"]]}))
-entry("POST", "/api/v1/time-cards/<uuid:card_id>/entries/<uuid:entry_id>/removal", "DDDDDDADD",
-      post(lambda i: TIME_CARD.format(**i) + f"/entries/{i['time_entry']}/removal", lambda i: {"reason": "pomyłka"}))
-entry("POST", "/api/v1/time-cards/<uuid:card_id>/submission", "DDDDDDADD",
-      post(lambda i: TIME_CARD.format(**i) + "/submission", lambda i: {}))
-entry("POST", "/api/v1/time-cards/<uuid:card_id>/return", "DDDDDDDAH",
-      post(lambda i: TIME_CARD.format(**i) + "/return", lambda i: {"reason": "brak wpisu"}))
-entry("POST", "/api/v1/time-cards/<uuid:card_id>/acceptance", "DDDDDDDAH",
-      post(lambda i: TIME_CARD.format(**i) + "/acceptance", lambda i: {}))
+entry(
+    "POST",
+    "/api/v1/time-cards/<uuid:card_id>/entries",
+    "DDDDDDADD",
+    post(
+        lambda i: TIME_CARD.format(**i) + "/entries",
+        lambda i: {
+            "date": "2026-03-02",
+            "start": "09:00",
+            "end": "10:00",
+            "place": "dom",
+            "topic": "budżet",
+            "child_ids": [i["child"]],
+        },
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/time-cards/<uuid:card_id>/entries/<uuid:entry_id>/removal",
+    "DDDDDDADD",
+    post(lambda i: TIME_CARD.format(**i) + f"/entries/{i['time_entry']}/removal", lambda i: {"reason": "pomyłka"}),
+)
+entry(
+    "POST",
+    "/api/v1/time-cards/<uuid:card_id>/submission",
+    "DDDDDDADD",
+    post(lambda i: TIME_CARD.format(**i) + "/submission", lambda i: {}),
+)
+entry(
+    "POST",
+    "/api/v1/time-cards/<uuid:card_id>/return",
+    "DDDDDDDAH",
+    post(lambda i: TIME_CARD.format(**i) + "/return", lambda i: {"reason": "brak wpisu"}),
+)
+entry(
+    "POST",
+    "/api/v1/time-cards/<uuid:card_id>/acceptance",
+    "DDDDDDDAH",
+    post(lambda i: TIME_CARD.format(**i) + "/acceptance", lambda i: {}),
+)
 
 # --- police notices -------------------------------------------------------------------------
 NOTICE = "/api/v1/notifications/{notice}"
 entry("GET", "/api/v1/notifications", "DDAAAAAAO", get(lambda i: "/api/v1/notifications"))
 entry("GET", "/api/v1/notifications/<uuid:notice_id>", "DDAAHHHHH", get(lambda i: NOTICE.format(**i)))
-entry("POST", "/api/v1/notifications/<uuid:notice_id>/delivery", "DDADHHHDD",
-      post(lambda i: NOTICE.format(**i) + "/delivery", lambda i: {}))
-entry("POST", "/api/v1/notifications/<uuid:notice_id>/acknowledgement", "DDADHHHDD",
-      post(lambda i: NOTICE.format(**i) + "/acknowledgement", lambda i: {"note": "przyjęto"}))
+entry(
+    "POST",
+    "/api/v1/notifications/<uuid:notice_id>/delivery",
+    "DDADHHHDD",
+    post(lambda i: NOTICE.format(**i) + "/delivery", lambda i: {}),
+)
+entry(
+    "POST",
+    "/api/v1/notifications/<uuid:notice_id>/acknowledgement",
+    "DDADHHHDD",
+    post(lambda i: NOTICE.format(**i) + "/acknowledgement", lambda i: {"note": "przyjęto"}),
+)
 
 # --- reports ---------------------------------------------------------------------------------
 # The figures are counts with no personal data; the cases behind a figure are the chair's and the auditor's.
-entry("GET", "/api/v1/reports/programme", "DAAAAAAAO",
-      get(lambda i: "/api/v1/reports/programme", **{"from": "2026-01-01", "to": "2026-12-31"}))
-entry("GET", "/api/v1/reports/programme/cases", "DADDDDDAO", get(
-    lambda i: "/api/v1/reports/programme/cases", indicator="cards_conducted", **{"from": "2026-01-01",
-                                                                                "to": "2026-12-31"}))
+entry(
+    "GET",
+    "/api/v1/reports/programme",
+    "DAAAAAAAO",
+    get(lambda i: "/api/v1/reports/programme", **{"from": "2026-01-01", "to": "2026-12-31"}),
+)
+entry(
+    "GET",
+    "/api/v1/reports/programme/cases",
+    "DADDDDDAO",
+    get(
+        lambda i: "/api/v1/reports/programme/cases",
+        indicator="cards_conducted",
+        **{"from": "2026-01-01", "to": "2026-12-31"},
+    ),
+)
 entry("GET", "/api/v1/reports/monthly", "DAAAAAAAO", get(lambda i: "/api/v1/reports/monthly", year="2026"))
 
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -248,47 +482,115 @@ def scene(tmp_path_factory):
     from tests.functional.api.test_help_plans import plan_body
 
     pesel = make_pesel(__import__("datetime").date(2014, 3, 12), 1234)
-    child = call("POST", "/api/v1/children", "school", {"given_name": "Kacper", "family_name": "Wiśniewski",
-                                                       "date_of_birth": "2014-03-12", "pesel": pesel})["id"]
+    child = call(
+        "POST",
+        "/api/v1/children",
+        "school",
+        {"given_name": "Kacper", "family_name": "Wiśniewski", "date_of_birth": "2014-03-12", "pesel": pesel},
+    )["id"]
 
     def new_child(name: str) -> str:
-        return call("POST", "/api/v1/children", "school", {"given_name": name, "family_name": "Zapasowy",
-                                                          "date_of_birth": "2012-01-05"})["id"]
+        return call(
+            "POST",
+            "/api/v1/children",
+            "school",
+            {"given_name": name, "family_name": "Zapasowy", "date_of_birth": "2012-01-05"},
+        )["id"]
 
     def signal(who: str, kind: str, **extra) -> str:
-        return call("POST", f"/api/v1/children/{child}/signals", who,
-                    {"kind": kind, "observed_at": "2026-03-02T08:00:00", **extra})["id"]
+        return call(
+            "POST",
+            f"/api/v1/children/{child}/signals",
+            who,
+            {"kind": kind, "observed_at": "2026-03-02T08:00:00", **extra},
+        )["id"]
 
-    ids = {"child": child, "pesel": pesel, "school_signal": signal("school", "behaviour_change"),
-           "spare_signal": signal("school", "behaviour_change", details="pomyłka")}
-    notice_signal = call("POST", f"/api/v1/children/{child}/signals", "police", {
-        "kind": "domestic_intervention", "observed_at": "2026-03-02T22:00:00", "intervention": INTERVENTION})
+    ids = {
+        "child": child,
+        "pesel": pesel,
+        "school_signal": signal("school", "behaviour_change"),
+        "spare_signal": signal("school", "behaviour_change", details="pomyłka"),
+    }
+    notice_signal = call(
+        "POST",
+        f"/api/v1/children/{child}/signals",
+        "police",
+        {"kind": "domestic_intervention", "observed_at": "2026-03-02T22:00:00", "intervention": INTERVENTION},
+    )
     ids["notice"] = next(n["id"] for n in notice_signal["notified"] if n["recipient_kind"] == "school")
-    card = call("POST", "/api/v1/blue-cards", "police", {
-        "incident_date": "2026-03-01", "place": "ul. Polna 3", "description": "Interwencja.",
-        "child_victim_ids": [child], "adult_victims": ["Anna"], "perpetrators": ["Jan"]})["id"]
+    card = call(
+        "POST",
+        "/api/v1/blue-cards",
+        "police",
+        {
+            "incident_date": "2026-03-01",
+            "place": "ul. Polna 3",
+            "description": "Interwencja.",
+            "child_victim_ids": [child],
+            "adult_victims": ["Anna"],
+            "perpetrators": ["Jan"],
+        },
+    )["id"]
     call("POST", f"/api/v1/blue-cards/{card}/forward", "police", {})
-    members = [{"user_id": str(world.users[label].id), "function": label}
-               for label in ("case_worker", "police", "school")]
-    group = call("POST", "/api/v1/working-groups", "coordinator",
-                 {"name": "Grupa Wiśniewscy", "members": members, "blue_card_id": card})["id"]
-    meeting = call("POST", f"/api/v1/working-groups/{group}/meetings", "coordinator",
-                   {"scheduled_for": "2026-03-05T10:00:00"})["id"]
-    action = call("POST", f"/api/v1/working-groups/{group}/actions", "coordinator", {
-        "description": "Wizyta", "due_on": "2026-03-20", "owner_agency_id": str(world.agencies["police"])})["id"]
+    members = [
+        {"user_id": str(world.users[label].id), "function": label} for label in ("case_worker", "police", "school")
+    ]
+    group = call(
+        "POST",
+        "/api/v1/working-groups",
+        "coordinator",
+        {"name": "Grupa Wiśniewscy", "members": members, "blue_card_id": card},
+    )["id"]
+    meeting = call(
+        "POST", f"/api/v1/working-groups/{group}/meetings", "coordinator", {"scheduled_for": "2026-03-05T10:00:00"}
+    )["id"]
+    action = call(
+        "POST",
+        f"/api/v1/working-groups/{group}/actions",
+        "coordinator",
+        {"description": "Wizyta", "due_on": "2026-03-20", "owner_agency_id": str(world.agencies["police"])},
+    )["id"]
     team_meeting = call("POST", "/api/v1/team/meetings", "coordinator", {"scheduled_for": "2026-03-10T12:00:00"})["id"]
-    plan = call("POST", "/api/v1/help-plans", "family_assistant", {
-        "child_ids": [child], "household": "Wiśniewscy", "plan": plan_body(world)})["id"]
+    plan = call(
+        "POST",
+        "/api/v1/help-plans",
+        "family_assistant",
+        {"child_ids": [child], "household": "Wiśniewscy", "plan": plan_body(world)},
+    )["id"]
     time_card = call("POST", "/api/v1/time-cards", "family_assistant", {"month": "2026-03"})["id"]
-    time_entry = call("POST", f"/api/v1/time-cards/{time_card}/entries", "family_assistant", {
-        "date": "2026-03-02", "start": "12:00", "end": "13:00", "place": "dom", "topic": "szkoła",
-        "child_ids": [child]})["entries"][-1]["id"]
+    time_entry = call(
+        "POST",
+        f"/api/v1/time-cards/{time_card}/entries",
+        "family_assistant",
+        {
+            "date": "2026-03-02",
+            "start": "12:00",
+            "end": "13:00",
+            "place": "dom",
+            "topic": "szkoła",
+            "child_ids": [child],
+        },
+    )["entries"][-1]["id"]
     spare_user = call("POST", "/api/v1/users", "admin", {"role": "auditor", "name": "Zapasowy"})["id"]
-    ids.update(card=card, group=group, meeting=meeting, action=action, team_meeting=team_meeting, plan=plan,
-               time_card=time_card, time_entry=time_entry, spare_user=spare_user, members=members,
-               plan_body=plan_body(world), duplicate=new_child("Ola"), original=new_child("Ola"),
-               to_erase=new_child("Ewa"), school_agency=str(world.agencies["school"]),
-               ops_agency=str(world.agencies["ops"]), police_agency=str(world.agencies["police"]))
+    ids.update(
+        card=card,
+        group=group,
+        meeting=meeting,
+        action=action,
+        team_meeting=team_meeting,
+        plan=plan,
+        time_card=time_card,
+        time_entry=time_entry,
+        spare_user=spare_user,
+        members=members,
+        plan_body=plan_body(world),
+        duplicate=new_child("Ola"),
+        original=new_child("Ola"),
+        to_erase=new_child("Ewa"),
+        school_agency=str(world.agencies["school"]),
+        ops_agency=str(world.agencies["ops"]),
+        police_agency=str(world.agencies["police"]),
+    )
     leak_markers = {child, card, group, plan, time_card, ids["notice"], str(world.municipality_id)}
     yield client, users, ids, leak_markers, app
     services.close()
@@ -296,9 +598,12 @@ def scene(tmp_path_factory):
 
 def test_every_endpoint_has_a_row(scene):
     app = scene[4]
-    served = {(method, rule.rule) for rule in app.url_map.iter_rules()
-              if rule.rule.startswith("/api/") and rule.rule not in PUBLIC
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    served = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and rule.rule not in PUBLIC
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     missing = sorted(served - set(MATRIX))
     assert not missing, f"endpoints without a row in the access matrix: {missing}"
     assert not sorted(set(MATRIX) - served), "rows for endpoints that no longer exist"
@@ -306,8 +611,13 @@ def test_every_endpoint_has_a_row(scene):
 
 def _send(client, method: str, path: str, headers: dict, body: object, query: dict):
     if isinstance(body, str):  # a CSV upload
-        return client.open(path, method=method, headers={**headers, "Content-Type": "text/csv"},
-                           data=io.BytesIO(body.encode()), query_string=query)
+        return client.open(
+            path,
+            method=method,
+            headers={**headers, "Content-Type": "text/csv"},
+            data=io.BytesIO(body.encode()),
+            query_string=query,
+        )
     return client.open(path, method=method, headers=headers, json=body, query_string=query)
 
 
@@ -347,4 +657,3 @@ def test_each_reader_gets_what_the_matrix_says(scene, endpoint):
         if problem:
             wrong[role] = problem
     assert not wrong, json.dumps(wrong, indent=1, ensure_ascii=False)
-

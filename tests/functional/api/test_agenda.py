@@ -26,23 +26,44 @@ def scenario(client, world, recorded_by_clock):
     }
     group = open_group(client, world, child_ids=[kacper, zuzia, julia]).json
     base = f"/api/v1/working-groups/{group['id']}"
-    meeting = client.post(f"{base}/meetings", headers=coordinator.headers,
-                          json={"scheduled_for": "2026-03-04T10:00:00", "place": "GOPS"}).json
+    meeting = client.post(
+        f"{base}/meetings", headers=coordinator.headers, json={"scheduled_for": "2026-03-04T10:00:00", "place": "GOPS"}
+    ).json
     clock.now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-    client.post(f"{base}/meetings/{meeting['id']}/minutes", headers=case_worker.headers, json={
-        "minutes": "Pierwsze posiedzenie.", "attendees": [{"agency_id": str(world.agencies["ops"])},
-                                                          {"agency_id": str(world.agencies["police"])}]})
-    action = client.post(f"{base}/actions", headers=case_worker.headers, json={
-        "description": "Wizyta dzielnicowego", "due_on": "2026-03-06", "meeting_id": meeting["id"],
-        "owner_agency_id": str(world.agencies["police"])}).json
+    client.post(
+        f"{base}/meetings/{meeting['id']}/minutes",
+        headers=case_worker.headers,
+        json={
+            "minutes": "Pierwsze posiedzenie.",
+            "attendees": [{"agency_id": str(world.agencies["ops"])}, {"agency_id": str(world.agencies["police"])}],
+        },
+    )
+    action = client.post(
+        f"{base}/actions",
+        headers=case_worker.headers,
+        json={
+            "description": "Wizyta dzielnicowego",
+            "due_on": "2026-03-06",
+            "meeting_id": meeting["id"],
+            "owner_agency_id": str(world.agencies["police"]),
+        },
+    ).json
     clock.now = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
     late = {
         "kacper": post_signal(client, u["police"], kacper, "domestic_intervention", "2026-03-08T21:00:00"),
         "julia": post_signal(client, u["school"], julia, "behaviour_change", "2026-03-09T08:00:00"),
     }
     client.post(f"{base}/meetings", headers=coordinator.headers, json={"scheduled_for": "2026-03-12T10:00:00"})
-    return {"group": group, "kacper": kacper, "zuzia": zuzia, "julia": julia, "early": early, "late": late,
-            "action": action, "base": base}
+    return {
+        "group": group,
+        "kacper": kacper,
+        "zuzia": zuzia,
+        "julia": julia,
+        "early": early,
+        "late": late,
+        "action": action,
+        "base": base,
+    }
 
 
 def agenda(client, who, scenario, **query):
@@ -60,12 +81,12 @@ def test_group_agenda_orders_children_and_the_case_by_urgency_with_reasons(clien
     items = body["items"]
     subjects = [(i["subject"]["type"], i["subject"]["id"]) for i in items]
     case = ("case", scenario["group"]["id"])
-    assert subjects == [("child", scenario["kacper"]), ("child", scenario["zuzia"]), case,
-                        ("child", scenario["julia"])]
+    assert subjects == [("child", scenario["kacper"]), ("child", scenario["zuzia"]), case, ("child", scenario["julia"])]
     assert [i["urgency"] for i in items] == sorted((i["urgency"] for i in items), reverse=True)
     assert [i["rank"] for i in items] == [1, 2, 3, 4]
     assert body["since"].startswith("2026-03-04T12:00") and body["next_meeting"]["scheduled_for"].startswith(
-        "2026-03-12")
+        "2026-03-12"
+    )
 
     kacper, zuzia, case_item, julia = items
     assert kacper["subject"]["label"] == "Kacper Wiśniewski"
@@ -88,8 +109,9 @@ def test_group_agenda_orders_children_and_the_case_by_urgency_with_reasons(clien
 
 
 def test_the_agenda_prints(client, world, scenario):
-    response = client.get(f"{scenario['base']}/agenda", headers=world.users["coordinator"].headers,
-                          query_string={"format": "html"})
+    response = client.get(
+        f"{scenario['base']}/agenda", headers=world.users["coordinator"].headers, query_string={"format": "html"}
+    )
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert "@media print" in page and "Kacper Wiśniewski" in page and "Wizyta dzielnicowego" in page
@@ -99,23 +121,25 @@ def test_the_agenda_prints(client, world, scenario):
 def test_who_may_read_an_agenda(client, world, other_world, scenario):
     for who, status in (("health", 403), ("admin", 403), ("auditor", 200), ("coordinator", 200)):
         assert client.get(f"{scenario['base']}/agenda", headers=world.users[who].headers).status_code == status
-    assert client.get(f"{scenario['base']}/agenda", headers=other_world.users["coordinator"].headers
-                      ).status_code == 404
-    refused = client.get(f"{scenario['base']}/agenda", headers=world.users["coordinator"].headers,
-                         query_string={"format": "pdf"})
+    assert client.get(f"{scenario['base']}/agenda", headers=other_world.users["coordinator"].headers).status_code == 404
+    refused = client.get(
+        f"{scenario['base']}/agenda", headers=world.users["coordinator"].headers, query_string={"format": "pdf"}
+    )
     assert refused.status_code == 422 and "format" in refused.json["errors"]
 
 
-def test_team_agenda_flags_pieces_joining_without_a_card_until_a_card_is_filled(client, world, scenario,
-                                                                               recorded_by_clock):
+def test_team_agenda_flags_pieces_joining_without_a_card_until_a_card_is_filled(
+    client, world, scenario, recorded_by_clock
+):
     coordinator = world.users["coordinator"]
     team = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
     by_subject = {i["subject"]["id"]: i for i in team["items"]}
     assert "pieces_join_no_card" in codes(by_subject[scenario["kacper"]])
     assert codes(by_subject[scenario["group"]["id"]]) == ["action_overdue"]
 
-    card = fill_form_a(client, world.users["police"], [scenario["kacper"]], filled_on="2026-02-27",
-                       incident_date="2026-02-26").json
+    card = fill_form_a(
+        client, world.users["police"], [scenario["kacper"]], filled_on="2026-02-27", incident_date="2026-02-26"
+    ).json
     team = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
     by_subject = {i["subject"]["id"]: i for i in team["items"]}
     assert "pieces_join_no_card" not in codes(by_subject[scenario["kacper"]])
@@ -140,8 +164,12 @@ def test_the_bodies_match_their_documented_schemas(client, world, scenario):
     assert GroupSchema().validate(client.get(scenario["base"], headers=headers).json) == {}
     assert MeetingSchema(many=True).validate(client.get(f"{scenario['base']}/meetings", headers=headers).json) == {}
     spec = client.get("/api/v1/openapi.json").json
-    assert {"/api/v1/blue-cards", "/api/v1/working-groups/{group_id}/agenda", "/api/v1/team/agenda",
-            "/api/v1/deadlines"} <= set(spec["paths"])
+    assert {
+        "/api/v1/blue-cards",
+        "/api/v1/working-groups/{group_id}/agenda",
+        "/api/v1/team/agenda",
+        "/api/v1/deadlines",
+    } <= set(spec["paths"])
 
 
 def test_the_team_meets_and_its_agenda_counts_news_from_its_last_meeting(client, world, scenario, recorded_by_clock):
@@ -149,22 +177,39 @@ def test_the_team_meets_and_its_agenda_counts_news_from_its_last_meeting(client,
     u = world.users
     coordinator = u["coordinator"]
     assert client.get("/api/v1/team/meetings", headers=coordinator.headers).json == []
-    assert client.post("/api/v1/team/meetings", headers=u["case_worker"].headers,
-                       json={"scheduled_for": "2026-03-10T12:00:00"}).status_code == 403
-    meeting = client.post("/api/v1/team/meetings", headers=coordinator.headers,
-                          json={"scheduled_for": "2026-03-10T12:00:00", "place": "Urząd Gminy, sala 2"})
+    assert (
+        client.post(
+            "/api/v1/team/meetings", headers=u["case_worker"].headers, json={"scheduled_for": "2026-03-10T12:00:00"}
+        ).status_code
+        == 403
+    )
+    meeting = client.post(
+        "/api/v1/team/meetings",
+        headers=coordinator.headers,
+        json={"scheduled_for": "2026-03-10T12:00:00", "place": "Urząd Gminy, sala 2"},
+    )
     assert meeting.status_code == 201, meeting.json
     meeting_id = meeting.json["id"]
     before = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
     assert before["since_reason"].startswith("the last 30 days") and before["next_meeting"]["id"] == meeting_id
 
     clock.now = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
-    held = client.post(f"/api/v1/team/meetings/{meeting_id}/minutes", headers=coordinator.headers, json={
-        "minutes": "Przegląd spraw.", "attendees": [{"agency_id": str(world.agencies[k])} for k in
-                                                     ("ops", "police", "school", "health", "gkrpa")]})
+    held = client.post(
+        f"/api/v1/team/meetings/{meeting_id}/minutes",
+        headers=coordinator.headers,
+        json={
+            "minutes": "Przegląd spraw.",
+            "attendees": [
+                {"agency_id": str(world.agencies[k])} for k in ("ops", "police", "school", "health", "gkrpa")
+            ],
+        },
+    )
     assert held.status_code == 200 and len(held.json["attendees"]) == 5
-    decision = client.post(f"/api/v1/team/meetings/{meeting_id}/decisions", headers=coordinator.headers,
-                           json={"text": "Wszcząć procedurę wobec rodziny Kacpra."})
+    decision = client.post(
+        f"/api/v1/team/meetings/{meeting_id}/decisions",
+        headers=coordinator.headers,
+        json={"text": "Wszcząć procedurę wobec rodziny Kacpra."},
+    )
     assert decision.status_code == 201 and decision.json["knowledge_position"] > 0
 
     clock.now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
@@ -195,11 +240,15 @@ def test_a_step_done_late_is_told_to_the_group_once(client, world, recorded_by_c
     child_item = next(i for i in body["items"] if i["subject"]["type"] == "child")
     assert child_item["subject"]["label"] == "Kacper Wiśniewski" and body["since"] is None
 
-    meeting = client.post(f"{base}/meetings", headers=u["coordinator"].headers,
-                          json={"scheduled_for": "2026-04-14T15:00:00"}).json
+    meeting = client.post(
+        f"{base}/meetings", headers=u["coordinator"].headers, json={"scheduled_for": "2026-04-14T15:00:00"}
+    ).json
     clock.now = datetime(2026, 4, 15, 9, 0, tzinfo=UTC)
-    client.post(f"{base}/meetings/{meeting['id']}/minutes", headers=u["case_worker"].headers,
-                json={"minutes": "Omówiono.", "attendees": [{"agency_id": str(world.agencies["ops"])}]})
+    client.post(
+        f"{base}/meetings/{meeting['id']}/minutes",
+        headers=u["case_worker"].headers,
+        json={"minutes": "Omówiono.", "attendees": [{"agency_id": str(world.agencies["ops"])}]},
+    )
     body = agenda(client, u["case_worker"], {"base": base})
     case = next(i for i in body["items"] if i["subject"]["type"] == "case")
     assert "deadline_met_late" not in codes(case)
@@ -218,14 +267,18 @@ def test_overdue_help_plan_actions_feed_the_agenda_and_the_deadline_list(service
     agenda = services.agendas.team_agenda(chair)
     reasons = [r for item in agenda["items"] for r in item["reasons"] if r["code"] == "help_plan_action_overdue"]
     assert reasons and {ref["id"] for r in reasons for ref in r["refs"]} == {a["id"] for a in overdue}
-    school = next(services.directory.authenticate(u["token"]) for u in result.users
-                  if u["role"] == "submitter" and "SP1" in u["name"])
+    school = next(
+        services.directory.authenticate(u["token"])
+        for u in result.users
+        if u["role"] == "submitter" and "SP1" in u["name"]
+    )
     assert services.deadlines.help_plans is not None
     assert services.agendas._help_plan_reasons(school, [overdue[0]["child_ids"][0]], {}) == []
 
 
-def test_agenda_names_follow_merges_and_an_erased_child_is_never_named_again(client, world, recorded_by_clock,
-                                                                             services):
+def test_agenda_names_follow_merges_and_an_erased_child_is_never_named_again(
+    client, world, recorded_by_clock, services
+):
     clock = recorded_by_clock
     u = world.users
     coordinator = u["coordinator"]
@@ -240,28 +293,40 @@ def test_agenda_names_follow_merges_and_an_erased_child_is_never_named_again(cli
     def labels(body):
         return {i["subject"]["id"]: i["subject"]["label"] for i in body["items"] if i["subject"]["type"] == "child"}
 
-    assert labels(agenda(client, u["school"], scenario)) == {duplicate: "Kacperek Wiśniewski",
-                                                             julia: "Julka Wiśniewska"}
-    merged = client.post(f"/api/v1/children/{duplicate}/merge", headers=coordinator.headers,
-                         json={"target_id": kacper, "reason": "ten sam chłopiec"})
+    assert labels(agenda(client, u["school"], scenario)) == {
+        duplicate: "Kacperek Wiśniewski",
+        julia: "Julka Wiśniewska",
+    }
+    merged = client.post(
+        f"/api/v1/children/{duplicate}/merge",
+        headers=coordinator.headers,
+        json={"target_id": kacper, "reason": "ten sam chłopiec"},
+    )
     assert merged.status_code == 200, merged.json
     body = agenda(client, u["school"], scenario)  # the merged record is discussed as the record it joined
     assert labels(body) == {kacper: "Kacper Wiśniewski", julia: "Julka Wiśniewska"}
 
     card = fill_form_a(client, u["police"], [julia], filled_on="2026-02-20", incident_date="2026-02-19").json
     team = client.get("/api/v1/team/agenda", headers=coordinator.headers).json
-    assert next(i for i in team["items"] if i["subject"]["id"] == card["id"])["subject"]["label"] == \
-        "Blue Card: Julka Wiśniewska"
+    assert (
+        next(i for i in team["items"] if i["subject"]["id"] == card["id"])["subject"]["label"]
+        == "Blue Card: Julka Wiśniewska"
+    )
 
-    erased = client.post(f"/api/v1/children/{julia}/erasure", headers=coordinator.headers,
-                         json={"ground": "authorised_request", "reference": "ZI.4420.3.2026"})
+    erased = client.post(
+        f"/api/v1/children/{julia}/erasure",
+        headers=coordinator.headers,
+        json={"ground": "authorised_request", "reference": "ZI.4420.3.2026"},
+    )
     assert erased.status_code == 200, erased.json
     body = agenda(client, u["school"], scenario)
     assert labels(body) == {kacper: "Kacper Wiśniewski", julia: None}
     page = client.get(f"{scenario['base']}/agenda", headers=coordinator.headers, query_string={"format": "html"})
     team = client.get("/api/v1/team/agenda", headers=coordinator.headers)
-    assert next(i for i in team.json["items"] if i["subject"]["id"] == card["id"])["subject"]["label"] == \
-        f"Blue Card {card['id']}"
+    assert (
+        next(i for i in team.json["items"] if i["subject"]["id"] == card["id"])["subject"]["label"]
+        == f"Blue Card {card['id']}"
+    )
     for text in (str(body), page.get_data(as_text=True), team.get_data(as_text=True)):
         assert "Julka" not in text
     children = services.followers["children"]
@@ -292,18 +357,27 @@ def test_the_agenda_tells_every_change_to_a_child_made_after_it_was_last_read(cl
     second = post_signal(client, u["police"], kacper, "domestic_intervention", "2026-03-01T22:00:00")
     assert signals("new_signals") == [(first, "behaviour_change"), (second, "domestic_intervention")]
     assert (second, "domestic_intervention") in signals("band_high")
-    corrected = client.post(f"/api/v1/children/{kacper}/signals/{first}/corrections", headers=u["school"].headers,
-                            json={"kind": "injury_observed", "reason": "pomyłka w rodzaju"})
+    corrected = client.post(
+        f"/api/v1/children/{kacper}/signals/{first}/corrections",
+        headers=u["school"].headers,
+        json={"kind": "injury_observed", "reason": "pomyłka w rodzaju"},
+    )
     assert corrected.status_code in (200, 201), corrected.json
     assert (first, "injury_observed") in signals("new_signals") and (first, "injury_observed") in signals("band_high")
-    retracted = client.post(f"/api/v1/children/{kacper}/signals/{second}/retraction", headers=u["police"].headers,
-                            json={"reason": "nie ten adres"})
+    retracted = client.post(
+        f"/api/v1/children/{kacper}/signals/{second}/retraction",
+        headers=u["police"].headers,
+        json={"reason": "nie ten adres"},
+    )
     assert retracted.status_code in (200, 201), retracted.json
     assert signals("new_signals") == [(first, "injury_observed")]
     assert second not in {i for i, _ in signals("band_high")}
     third = post_signal(client, u["police"], duplicate, "domestic_intervention", "2026-03-02T07:00:00")
-    merged = client.post(f"/api/v1/children/{duplicate}/merge", headers=u["coordinator"].headers,
-                         json={"target_id": kacper, "reason": "ten sam chłopiec"})
+    merged = client.post(
+        f"/api/v1/children/{duplicate}/merge",
+        headers=u["coordinator"].headers,
+        json={"target_id": kacper, "reason": "ten sam chłopiec"},
+    )
     assert merged.status_code == 200, merged.json
     assert signals("new_signals") == [(first, "injury_observed"), (third, "domestic_intervention")]
     assert (third, "domestic_intervention") in signals("band_high")

@@ -10,10 +10,15 @@ from tests.functional.api.test_timeline import post_child
 
 
 def fill_form_a(client, who, child_ids, **extra):
-    body = {"incident_date": "2026-03-01", "place": "ul. Lipowa 3/4, Przykładowo",
-            "description": "Interwencja domowa: krzyki, dziecko wystraszone.",
-            "child_victim_ids": child_ids, "adult_victims": ["Anna Wiśniewska"],
-            "perpetrators": ["Jan Wiśniewski"], **extra}
+    body = {
+        "incident_date": "2026-03-01",
+        "place": "ul. Lipowa 3/4, Przykładowo",
+        "description": "Interwencja domowa: krzyki, dziecko wystraszone.",
+        "child_victim_ids": child_ids,
+        "adult_victims": ["Anna Wiśniewska"],
+        "perpetrators": ["Jan Wiśniewski"],
+        **extra,
+    }
     return client.post("/api/v1/blue-cards", headers=who.headers, json=body)
 
 
@@ -66,17 +71,20 @@ def test_the_whole_procedure_with_every_refused_step(client, world, other_world,
     # Who may read it.
     assert client.get(f"/api/v1/blue-cards/{card_id}", headers=u["admin"].headers).status_code == 403
     assert client.get(f"/api/v1/blue-cards/{card_id}", headers=school.headers).status_code == 403
-    assert client.get(f"/api/v1/blue-cards/{card_id}", headers=other_world.users["coordinator"].headers
-                      ).status_code == 404
+    assert (
+        client.get(f"/api/v1/blue-cards/{card_id}", headers=other_world.users["coordinator"].headers).status_code == 404
+    )
     assert client.get(f"/api/v1/blue-cards/{card_id}", headers=coordinator.headers).status_code == 200
     assert [c["id"] for c in client.get("/api/v1/blue-cards", headers=police.headers).json] == [card_id]
 
     # Out of order before forwarding.
     refused(step(client, coordinator, card_id, "closure", reason="action_not_justified"), 409, "never forwarded")
-    refused(step(client, coordinator, card_id, "form-d", perpetrator="Jan Wiśniewski", assessment="x"), 409,
-            "needs a diagnostic and support group")
-    refused(step(client, coordinator, card_id, "form-c", victim=child, assessment="x", help_plan="y"), 409,
-            "group")
+    refused(
+        step(client, coordinator, card_id, "form-d", perpetrator="Jan Wiśniewski", assessment="x"),
+        409,
+        "needs a diagnostic and support group",
+    )
+    refused(step(client, coordinator, card_id, "form-c", victim=child, assessment="x", help_plan="y"), 409, "group")
     refused(open_group(client, world, card_id), 409, "not been forwarded")
     refused(step(client, school, card_id, "forward"), 403, "no part")
 
@@ -90,8 +98,15 @@ def test_the_whole_procedure_with_every_refused_step(client, world, other_world,
     refused(step(client, coordinator, card_id, "forward"), 409, "already been forwarded")
 
     # The group: the chair opens it, with its legal core.
-    refused(client.post("/api/v1/working-groups", headers=case_worker.headers,
-                        json={"name": "G", "members": members(world, "case_worker", "police")}), 403, "may not")
+    refused(
+        client.post(
+            "/api/v1/working-groups",
+            headers=case_worker.headers,
+            json={"name": "G", "members": members(world, "case_worker", "police")},
+        ),
+        403,
+        "may not",
+    )
     refused(open_group(client, world, card_id, labels=("case_worker", "school")), 422, "police officer")
     refused(open_group(client, world, card_id, labels=("family_assistant", "police")), 422, "social worker")
     opened = open_group(client, world, card_id)
@@ -108,12 +123,29 @@ def test_the_whole_procedure_with_every_refused_step(client, world, other_world,
     # Forms C and D by the group's members.
     refused(step(client, u["health"], card_id, "form-c", victim=child, assessment="a", help_plan="p"), 403, "no part")
     refused(step(client, coordinator, card_id, "closure", reason="violence_ceased_plan_done"), 409, "form C")
-    form_c = step(client, case_worker, card_id, "form-c", victim=child, assessment="Dziecko boi się ojca.",
-                  help_plan="Terapia, świetlica, wizyty co tydzień.")
+    form_c = step(
+        client,
+        case_worker,
+        card_id,
+        "form-c",
+        victim=child,
+        assessment="Dziecko boi się ojca.",
+        help_plan="Terapia, świetlica, wizyty co tydzień.",
+    )
     assert form_c.status_code == 201, form_c.json
     refused(step(client, case_worker, card_id, "form-d", perpetrator="Nieznany", assessment="x"), 422, "perpetrator")
-    assert step(client, police, card_id, "form-d", perpetrator="Jan Wiśniewski",
-                assessment="Pouczony o konsekwencjach.", actions="Program korekcyjny").status_code == 201
+    assert (
+        step(
+            client,
+            police,
+            card_id,
+            "form-d",
+            perpetrator="Jan Wiśniewski",
+            assessment="Pouczony o konsekwencjach.",
+            actions="Program korekcyjny",
+        ).status_code
+        == 201
+    )
     assert step(client, case_worker, card_id, "monitoring", note="wizyty co tydzień").json["status"] == "monitoring"
     refused(step(client, case_worker, card_id, "monitoring"), 409, "already")
 
@@ -129,12 +161,22 @@ def test_the_whole_procedure_with_every_refused_step(client, world, other_world,
     assert review.status_code == 201 and review.json["reviews"] == 1
 
     steps = [s["step"] for s in client.get(f"/api/v1/blue-cards/{card_id}", headers=coordinator.headers).json["steps"]]
-    assert steps == ["FormAFilled", "FormBHanded", "ForwardedToChair", "GroupAssigned", "FormCRecorded",
-                     "FormDRecorded", "MonitoringStarted", "Closed", "MonitoringReviewRecorded"]
+    assert steps == [
+        "FormAFilled",
+        "FormBHanded",
+        "ForwardedToChair",
+        "GroupAssigned",
+        "FormCRecorded",
+        "FormDRecorded",
+        "MonitoringStarted",
+        "Closed",
+        "MonitoringReviewRecorded",
+    ]
 
     # Post-closure reviews are deadlines: the first is met, the second still open.
-    deadlines = client.get("/api/v1/deadlines", headers=coordinator.headers,
-                           query_string={"blue_card_id": card_id}).json
+    deadlines = client.get(
+        "/api/v1/deadlines", headers=coordinator.headers, query_string={"blue_card_id": card_id}
+    ).json
     reviews = [i for i in deadlines["items"] if i["kind"] == "monitoring_review"]
     assert [r["state"] for r in reviews] == ["met", "pending"]
     assert {i["kind"] for i in deadlines["items"]} >= {"form_a_to_chair", "chair_to_group", "first_group_meeting"}
@@ -146,34 +188,72 @@ def test_meetings_minutes_decisions_and_actions(client, world, child, clock):
     group = open_group(client, world, child_ids=[child]).json
     base = f"/api/v1/working-groups/{group['id']}"
     past = (clock() - timedelta(days=1)).isoformat()
-    refused(client.post(f"{base}/meetings", headers=coordinator.headers, json={"scheduled_for": past}), 422,
-            "past")
-    refused(client.post(f"{base}/meetings", headers=u["health"].headers,
-                        json={"scheduled_for": "2026-03-05T10:00:00"}), 403, "members")
-    meeting = client.post(f"{base}/meetings", headers=case_worker.headers,
-                          json={"scheduled_for": "2026-03-05T10:00:00", "place": "GOPS, pokój 12"})
+    refused(client.post(f"{base}/meetings", headers=coordinator.headers, json={"scheduled_for": past}), 422, "past")
+    refused(
+        client.post(f"{base}/meetings", headers=u["health"].headers, json={"scheduled_for": "2026-03-05T10:00:00"}),
+        403,
+        "members",
+    )
+    meeting = client.post(
+        f"{base}/meetings",
+        headers=case_worker.headers,
+        json={"scheduled_for": "2026-03-05T10:00:00", "place": "GOPS, pokój 12"},
+    )
     assert meeting.status_code == 201, meeting.json
     meeting_id = meeting.json["id"]
     assert meeting.json["scheduled_for"] == "2026-03-05T09:00:00+00:00"  # Warsaw local time read as such
-    refused(client.post(f"{base}/meetings/{meeting_id}/decisions", headers=case_worker.headers,
-                        json={"text": "Wszcząć"}), 409, "held")
-    held = client.post(f"{base}/meetings/{meeting_id}/minutes", headers=case_worker.headers, json={
-        "held_on": "2026-03-03", "minutes": "Omówiono sytuację dziecka.",
-        "attendees": [{"agency_id": str(world.agencies["ops"]), "user_id": str(case_worker.id)},
-                      {"agency_id": str(world.agencies["police"]), "name": "asp. Wójcik"}]})
+    refused(
+        client.post(f"{base}/meetings/{meeting_id}/decisions", headers=case_worker.headers, json={"text": "Wszcząć"}),
+        409,
+        "held",
+    )
+    held = client.post(
+        f"{base}/meetings/{meeting_id}/minutes",
+        headers=case_worker.headers,
+        json={
+            "held_on": "2026-03-03",
+            "minutes": "Omówiono sytuację dziecka.",
+            "attendees": [
+                {"agency_id": str(world.agencies["ops"]), "user_id": str(case_worker.id)},
+                {"agency_id": str(world.agencies["police"]), "name": "asp. Wójcik"},
+            ],
+        },
+    )
     assert held.status_code == 200, held.json
     assert {a["agency_kind"] for a in held.json["attendees"]} == {"ops", "police"}
-    refused(client.post(f"{base}/meetings/{meeting_id}/minutes", headers=case_worker.headers, json={
-        "minutes": "x", "attendees": [{"agency_id": str(world.agencies["ops"])}]}), 409, "already")
-    decision = client.post(f"{base}/meetings/{meeting_id}/decisions", headers=police.headers,
-                           json={"text": "Dzielnicowy odwiedzi rodzinę."})
+    refused(
+        client.post(
+            f"{base}/meetings/{meeting_id}/minutes",
+            headers=case_worker.headers,
+            json={"minutes": "x", "attendees": [{"agency_id": str(world.agencies["ops"])}]},
+        ),
+        409,
+        "already",
+    )
+    decision = client.post(
+        f"{base}/meetings/{meeting_id}/decisions",
+        headers=police.headers,
+        json={"text": "Dzielnicowy odwiedzi rodzinę."},
+    )
     assert decision.status_code == 201
     assert decision.json["knowledge_position"] > 0
-    refused(client.post(f"{base}/actions", headers=case_worker.headers,
-                        json={"description": "Wizyta", "due_on": "2026-03-10"}), 422, "owner")
-    action = client.post(f"{base}/actions", headers=case_worker.headers, json={
-        "description": "Wizyta w domu", "due_on": "2026-03-10", "owner_agency_id": str(world.agencies["police"]),
-        "meeting_id": meeting_id})
+    refused(
+        client.post(
+            f"{base}/actions", headers=case_worker.headers, json={"description": "Wizyta", "due_on": "2026-03-10"}
+        ),
+        422,
+        "owner",
+    )
+    action = client.post(
+        f"{base}/actions",
+        headers=case_worker.headers,
+        json={
+            "description": "Wizyta w domu",
+            "due_on": "2026-03-10",
+            "owner_agency_id": str(world.agencies["police"]),
+            "meeting_id": meeting_id,
+        },
+    )
     assert action.status_code == 201 and action.json["done"] is False
     done = client.post(f"{base}/actions/{action.json['id']}/done", headers=police.headers, json={"note": "Byłem."})
     assert done.status_code == 200 and done.json["done"] is True
@@ -211,14 +291,19 @@ def test_deadlines_in_working_days_breaches_and_reminders(client, world, child, 
     assert overdue["reminded_overdue_at"].startswith("2026-04-21") and overdue["reminded_due_soon_at"]
     assert body["summary"]["overdue"] == 1
     assert client.get("/api/v1/deadlines", headers=u["school"].headers).status_code == 403
-    refused(client.get("/api/v1/deadlines", headers=coordinator.headers, query_string={"state": "late-ish"}),
-            422, "state")
+    refused(
+        client.get("/api/v1/deadlines", headers=coordinator.headers, query_string={"state": "late-ish"}), 422, "state"
+    )
 
     # The group, assigned late; its first meeting is due five working days after (1 May is a holiday).
     clock.now = datetime(2026, 4, 28, 9, 0, tzinfo=UTC)
     group = open_group(client, world, card_id).json
-    items = {i["kind"]: i for i in client.get("/api/v1/deadlines", headers=coordinator.headers,
-                                              query_string={"group_id": group["id"]}).json["items"]}
+    items = {
+        i["kind"]: i
+        for i in client.get(
+            "/api/v1/deadlines", headers=coordinator.headers, query_string={"group_id": group["id"]}
+        ).json["items"]
+    }
     assert items["chair_to_group"]["state"] == "late" and items["chair_to_group"]["delay_working_days"] == 7
     assert items["first_group_meeting"]["due_on"] == "2026-05-06"
 

@@ -18,12 +18,25 @@ def pupil(client, world):
     u = world.users
     child = post_child(client, u["school"], "Kacper", "Wiśniewski", "2014-03-12")
     ids = {
-        "school": post_signal(client, u["school"], child, "behaviour_change", "2026-03-02T08:00:00",
-                              details="Wycofany na przerwach."),
-        "police": post_signal(client, u["police"], child, "domestic_intervention", "2026-03-01T22:00:00",
-                              details="Interwencja domowa, awantura."),
-        "health": post_signal(client, u["health"], child, "health_referral", "2026-03-03T10:00:00",
-                              details="Leczenie psychiatryczne matki."),
+        "school": post_signal(
+            client, u["school"], child, "behaviour_change", "2026-03-02T08:00:00", details="Wycofany na przerwach."
+        ),
+        "police": post_signal(
+            client,
+            u["police"],
+            child,
+            "domestic_intervention",
+            "2026-03-01T22:00:00",
+            details="Interwencja domowa, awantura.",
+        ),
+        "health": post_signal(
+            client,
+            u["health"],
+            child,
+            "health_referral",
+            "2026-03-03T10:00:00",
+            details="Leczenie psychiatryczne matki.",
+        ),
     }
     return child, ids
 
@@ -74,18 +87,25 @@ def test_health_details_reach_only_the_group_members_the_policy_names(client, wo
     events = get(client, world.users["police"], f"children/{child}/events").json
     [health_event] = [e for e in events if e["data"].get("signal_id") == ids["health"]]
     assert "details" not in health_event["data"] and health_event["withheld_category"] == "health"
-    [listed] = [s for s in get(client, world.users["school"], f"children/{child}/signals").json
-                if s["id"] == ids["health"]]
+    [listed] = [
+        s for s in get(client, world.users["school"], f"children/{child}/signals").json if s["id"] == ids["health"]
+    ]
     assert listed["details"] is None and listed["withheld_category"] == "health"
 
 
 def test_a_withheld_entry_keeps_its_corrections_and_retraction_but_not_their_texts(client, world, pupil):
     child, ids = pupil
     health = world.users["health"]
-    client.post(f"{API}/children/{child}/signals/{ids['health']}/corrections", headers=health.headers,
-                json={"details": "Leczenie odwykowe ojca.", "reason": "pomylono osoby w rodzinie"})
-    client.post(f"{API}/children/{child}/signals/{ids['health']}/retraction", headers=health.headers,
-                json={"reason": "skierowanie dotyczyło innej rodziny"})
+    client.post(
+        f"{API}/children/{child}/signals/{ids['health']}/corrections",
+        headers=health.headers,
+        json={"details": "Leczenie odwykowe ojca.", "reason": "pomylono osoby w rodzinie"},
+    )
+    client.post(
+        f"{API}/children/{child}/signals/{ids['health']}/retraction",
+        headers=health.headers,
+        json={"reason": "skierowanie dotyczyło innej rodziny"},
+    )
     open_group(client, world, child_ids=[child])
     _, entries = timeline_entries(client, world.users["school"], child)
     withheld = entries[ids["health"]]
@@ -120,8 +140,11 @@ def test_the_auditor_sees_who_read_the_child_and_on_what_grounds(client, world, 
     timeline_entries(client, school, child)  # before the group: own agency
     open_group(client, world, child_ids=[child])
     timeline_entries(client, school, child)  # on the group: everything, health withheld
-    logged = [r for r in reads(client, world.users["auditor"], child_id=child, user_id=str(school.id))
-              if r["view"] == "timeline"]
+    logged = [
+        r
+        for r in reads(client, world.users["auditor"], child_id=child, user_id=str(school.id))
+        if r["view"] == "timeline"
+    ]
     assert [r["grounds"] for r in logged] == ["group_membership", "own_agency"]  # newest first
     assert logged[0]["withheld_categories"] == ["health"] and logged[1]["withheld_categories"] == []
     assert logged[0]["role"] == "submitter" and logged[0]["agency_kind"] == "school"
@@ -156,8 +179,10 @@ READS = {
     "events": lambda child: (f"children/{child}/events", {}),
     "timeline": lambda child: (f"children/{child}/timeline", {}),
     "risk": lambda child: (f"children/{child}/risk", {}),
-    "search": lambda child: ("children", {"given_name": "Kacper", "family_name": "Wiśniewski",
-                                          "date_of_birth": "2014-03-12"}),
+    "search": lambda child: (
+        "children",
+        {"given_name": "Kacper", "family_name": "Wiśniewski", "date_of_birth": "2014-03-12"},
+    ),
 }
 
 
@@ -193,15 +218,33 @@ def test_reads_of_the_procedure_and_family_work_are_audited_too(client, world, p
     card = fill_form_a(client, u["police"], [child]).json
     step(client, u["police"], card["id"], "forward")
     group = open_group(client, world, card_id=card["id"]).json
-    plan = client.post(f"{API}/help-plans", headers=u["family_assistant"].headers, json={
-        "child_ids": [child], "household": "Wiśniewscy", "plan": plan_body(world)}).json
+    plan = client.post(
+        f"{API}/help-plans",
+        headers=u["family_assistant"].headers,
+        json={"child_ids": [child], "household": "Wiśniewscy", "plan": plan_body(world)},
+    ).json
     time_card = client.post(f"{API}/time-cards", headers=u["family_assistant"].headers, json={"month": "2026-03"}).json
-    client.post(f"{API}/time-cards/{time_card['id']}/entries", headers=u["family_assistant"].headers, json={
-        "date": "2026-03-02", "start": "09:00", "end": "10:00", "place": "dom", "topic": "szkoła",
-        "child_ids": [child]})
-    notice = client.post(f"{API}/children/{child}/signals", headers=u["police"].headers, json={
-        "kind": "domestic_intervention", "observed_at": "2026-03-02T22:00:00",
-        "intervention": {"police_reference": "RSD-9/26", "place": "ul. Polna 3", "child_present": True}}).json
+    client.post(
+        f"{API}/time-cards/{time_card['id']}/entries",
+        headers=u["family_assistant"].headers,
+        json={
+            "date": "2026-03-02",
+            "start": "09:00",
+            "end": "10:00",
+            "place": "dom",
+            "topic": "szkoła",
+            "child_ids": [child],
+        },
+    )
+    notice = client.post(
+        f"{API}/children/{child}/signals",
+        headers=u["police"].headers,
+        json={
+            "kind": "domestic_intervention",
+            "observed_at": "2026-03-02T22:00:00",
+            "intervention": {"police_reference": "RSD-9/26", "place": "ul. Polna 3", "child_present": True},
+        },
+    ).json
     to_school = next(n["id"] for n in notice["notified"] if n["recipient_kind"] == "school")
     reads_made = {
         "blue_card": (u["coordinator"], f"blue-cards/{card['id']}"),
@@ -222,9 +265,16 @@ def test_reads_of_the_procedure_and_family_work_are_audited_too(client, world, p
 
 
 def test_the_childs_school_owns_the_case_even_when_another_agency_registered_the_child(client, world):
-    child = client.post(f"{API}/children", headers=world.users["coordinator"].headers, json={
-        "given_name": "Lena", "family_name": "Pawłowska", "date_of_birth": "2012-01-30",
-        "school_id": str(world.agencies["school"])}).json["id"]
+    child = client.post(
+        f"{API}/children",
+        headers=world.users["coordinator"].headers,
+        json={
+            "given_name": "Lena",
+            "family_name": "Pawłowska",
+            "date_of_birth": "2012-01-30",
+            "school_id": str(world.agencies["school"]),
+        },
+    ).json["id"]
     timeline_entries(client, world.users["police"], child)
     seen = reads(client, world.users["school"], child_id=child)
     assert [(r["user_id"], r["grounds"]) for r in seen] == [(str(world.users["police"].id), "own_agency")]

@@ -11,9 +11,13 @@ import pytest
 from tests.functional.api.test_timeline import post_child
 
 WARSAW = ZoneInfo("Europe/Warsaw")
-INTERVENTION = {"police_reference": "RSD-123/26", "place": "ul. Polna 3/4, Przykładowo", "child_present": True,
-                "child_said": "Tata krzyczał na mamę, schowałem się w pokoju.",
-                "circumstances": "awantura domowa, ojciec pod wpływem alkoholu"}
+INTERVENTION = {
+    "police_reference": "RSD-123/26",
+    "place": "ul. Polna 3/4, Przykładowo",
+    "child_present": True,
+    "child_said": "Tata krzyczał na mamę, schowałem się w pokoju.",
+    "circumstances": "awantura domowa, ojciec pod wpływem alkoholu",
+}
 
 
 def at(*args):
@@ -21,9 +25,17 @@ def at(*args):
 
 
 def intervene(client, world, child, observed_at, **extra):
-    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
-        "kind": "domestic_intervention", "observed_at": observed_at.isoformat(),
-        "details": "interwencja nocna", "intervention": INTERVENTION, **extra})
+    response = client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=world.users["police"].headers,
+        json={
+            "kind": "domestic_intervention",
+            "observed_at": observed_at.isoformat(),
+            "details": "interwencja nocna",
+            "intervention": INTERVENTION,
+            **extra,
+        },
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -39,13 +51,15 @@ def child(client, world):
     return post_child(client, world.users["school"])  # registered by the school: it is the child's school
 
 
-@pytest.mark.parametrize(("recorded", "due"), [
-    (at(2026, 3, 6, 23, 30), at(2026, 3, 9, 8, 0)),  # Friday night -> Monday before school
-    (at(2026, 4, 30, 23, 30), at(2026, 5, 4, 8, 0)),  # Thursday night; Friday 1 May a holiday; 3 May Sunday
-    (at(2026, 3, 10, 21, 0), at(2026, 3, 11, 8, 0)),  # a normal Tuesday evening -> Wednesday
-])
-def test_the_school_and_ops_are_notified_due_before_the_next_school_day(client, world, child, clock,
-                                                                        recorded, due):
+@pytest.mark.parametrize(
+    ("recorded", "due"),
+    [
+        (at(2026, 3, 6, 23, 30), at(2026, 3, 9, 8, 0)),  # Friday night -> Monday before school
+        (at(2026, 4, 30, 23, 30), at(2026, 5, 4, 8, 0)),  # Thursday night; Friday 1 May a holiday; 3 May Sunday
+        (at(2026, 3, 10, 21, 0), at(2026, 3, 11, 8, 0)),  # a normal Tuesday evening -> Wednesday
+    ],
+)
+def test_the_school_and_ops_are_notified_due_before_the_next_school_day(client, world, child, clock, recorded, due):
     clock.now = recorded
     signal = intervene(client, world, child, recorded.replace(minute=0))
     assert {n["recipient_kind"] for n in signal["notified"]} == {"school", "ops"}
@@ -67,24 +81,32 @@ def test_the_school_reads_and_acknowledges_and_both_are_events(client, world, ch
     read = client.get(f"/api/v1/notifications/{notice['id']}", headers=school.headers).json
     assert read["status"] == "delivered" and read["delivered_at"]
     assert received(client, school, status="pending") == []
-    acknowledged = client.post(f"/api/v1/notifications/{notice['id']}/acknowledgement", headers=school.headers,
-                               json={"note": "wychowawca poinformowany"})
+    acknowledged = client.post(
+        f"/api/v1/notifications/{notice['id']}/acknowledgement",
+        headers=school.headers,
+        json={"note": "wychowawca poinformowany"},
+    )
     assert acknowledged.status_code == 201 and acknowledged.json["status"] == "acknowledged"
     assert acknowledged.json["note"] == "wychowawca poinformowany"
     again = client.post(f"/api/v1/notifications/{notice['id']}/acknowledgement", headers=school.headers, json={})
     assert again.status_code == 409
-    [sent] = [n for n in client.get("/api/v1/notifications", headers=world.users["police"].headers).json
-              if n["recipient"]["kind"] == "school"]
+    [sent] = [
+        n
+        for n in client.get("/api/v1/notifications", headers=world.users["police"].headers).json
+        if n["recipient"]["kind"] == "school"
+    ]
     assert sent["direction"] == "sent" and sent["status"] == "acknowledged"
 
 
-def test_an_unacknowledged_notice_escalates_once_to_the_coordinator(client, services, world, child, clock,
-                                                                    recorded_by_clock):
+def test_an_unacknowledged_notice_escalates_once_to_the_coordinator(
+    client, services, world, child, clock, recorded_by_clock
+):
     clock.now = at(2026, 3, 6, 23, 30)
     intervene(client, world, child, at(2026, 3, 6, 23, 0))
     [ops_notice] = received(client, world.users["case_worker"])
-    client.post(f"/api/v1/notifications/{ops_notice['id']}/acknowledgement",
-                headers=world.users["case_worker"].headers, json={})
+    client.post(
+        f"/api/v1/notifications/{ops_notice['id']}/acknowledgement", headers=world.users["case_worker"].headers, json={}
+    )
     clock.now = at(2026, 3, 9, 7, 59)
     assert services.notifications.escalate_overdue() == []
     clock.now = at(2026, 3, 9, 8, 1)
@@ -99,8 +121,9 @@ def test_an_unacknowledged_notice_escalates_once_to_the_coordinator(client, serv
     assert datetime.fromisoformat(notice["escalated_at"]).astimezone(WARSAW).strftime("%H:%M") == "08:01"
     events = services.store.events.get(notice_uuid(escalated))
     assert [type(e).__name__ for e in events] == ["Issued", "Escalated"]
-    late_ack = client.post(f"/api/v1/notifications/{escalated}/acknowledgement",
-                           headers=world.users["school"].headers, json={})
+    late_ack = client.post(
+        f"/api/v1/notifications/{escalated}/acknowledgement", headers=world.users["school"].headers, json={}
+    )
     assert late_ack.json["status"] == "acknowledged" and late_ack.json["escalated_at"]
 
 
@@ -135,24 +158,37 @@ def test_only_the_agencies_concerned_see_a_notice(client, world, other_world, ch
 
 
 def test_intervention_details_are_validated_and_only_for_interventions(client, world, child):
-    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
-        "kind": "domestic_intervention", "observed_at": "2026-03-02T23:00:00",
-        "intervention": {"place": "x", "child_present": "maybe"}})
+    response = client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=world.users["police"].headers,
+        json={
+            "kind": "domestic_intervention",
+            "observed_at": "2026-03-02T23:00:00",
+            "intervention": {"place": "x", "child_present": "maybe"},
+        },
+    )
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"intervention.police_reference", "intervention.child_present"}
-    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
-        "kind": "home_visit", "observed_at": "2026-03-02T23:00:00", "intervention": INTERVENTION})
+    response = client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=world.users["police"].headers,
+        json={"kind": "home_visit", "observed_at": "2026-03-02T23:00:00", "intervention": INTERVENTION},
+    )
     assert response.status_code == 422 and set(response.json["errors"]) == {"intervention"}
 
 
 def test_an_intervention_without_details_still_notifies(client, world, child):
-    response = client.post(f"/api/v1/children/{child}/signals", headers=world.users["police"].headers, json={
-        "kind": "domestic_intervention", "observed_at": "2026-03-02T23:00:00"})
+    response = client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=world.users["police"].headers,
+        json={"kind": "domestic_intervention", "observed_at": "2026-03-02T23:00:00"},
+    )
     assert response.status_code == 201 and len(response.json["notified"]) == 2
 
 
-def test_beat_the_worker_task_and_the_cli_all_run_the_same_escalation(client, services, world, child, clock,
-                                                                       monkeypatch, settings):
+def test_beat_the_worker_task_and_the_cli_all_run_the_same_escalation(
+    client, services, world, child, clock, monkeypatch, settings
+):
     from click.testing import CliRunner
 
     import workers.tasks
@@ -171,16 +207,20 @@ def test_beat_the_worker_task_and_the_cli_all_run_the_same_escalation(client, se
     assert len(workers.tasks.escalate_notifications.run()) == 2
     assert workers.tasks.escalate_notifications.run() == []
 
-    result = CliRunner().invoke(main, ["notifications", "escalate", "--json"],
-                                env={"SAFEHUB_DATA_DIR": str(settings.data_dir)})
+    result = CliRunner().invoke(
+        main, ["notifications", "escalate", "--json"], env={"SAFEHUB_DATA_DIR": str(settings.data_dir)}
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.splitlines()[-1]) == {"escalated": []}  # each notice escalates only once
 
 
 def test_a_child_without_a_school_notifies_ops_and_delivery_can_be_recorded_explicitly(client, world, clock):
     clock.now = at(2026, 3, 6, 23, 30)
-    response = client.post("/api/v1/children", headers=world.users["case_worker"].headers,
-                           json={"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "2020-05-05"})
+    response = client.post(
+        "/api/v1/children",
+        headers=world.users["case_worker"].headers,
+        json={"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "2020-05-05"},
+    )
     signal = intervene(client, world, response.json["id"], at(2026, 3, 6, 23, 0))
     assert [n["recipient_kind"] for n in signal["notified"]] == ["ops"]
     assert received(client, world.users["school"]) == []
@@ -202,16 +242,22 @@ def test_a_retry_with_the_same_key_answers_the_same_and_notifies_no_one_twice(cl
     assert first.status_code == again.status_code == 201
     assert again.json == first.json and len(first.json["notified"]) == 2
     assert len(received(client, world.users["school"])) == 1
-    changed = client.post(f"/api/v1/children/{child}/signals", headers=headers,
-                          json={**body, "intervention": {**INTERVENTION, "child_present": False}})
+    changed = client.post(
+        f"/api/v1/children/{child}/signals",
+        headers=headers,
+        json={**body, "intervention": {**INTERVENTION, "child_present": False}},
+    )
     assert changed.status_code == 409  # the same key for different police details
 
 
 def test_a_notice_whose_signal_the_police_retracted_is_not_escalated(client, services, world, child, clock):
     clock.now = at(2026, 3, 6, 23, 30)
     signal = intervene(client, world, child, at(2026, 3, 6, 23, 0))
-    retracted = client.post(f"/api/v1/children/{child}/signals/{signal['id']}/retraction",
-                            headers=world.users["police"].headers, json={"reason": "pomyłka co do osoby"})
+    retracted = client.post(
+        f"/api/v1/children/{child}/signals/{signal['id']}/retraction",
+        headers=world.users["police"].headers,
+        json={"reason": "pomyłka co do osoby"},
+    )
     assert retracted.status_code == 201
     clock.now = at(2026, 3, 9, 9, 0)
     assert services.notifications.escalate_overdue() == []

@@ -20,8 +20,9 @@ def settings(tmp_path: Path) -> Settings:
     return Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_READ_CACHE_ROWS": str(BUDGET)})
 
 
-def test_a_timeline_longer_than_the_budget_is_read_whole_and_current_and_not_kept(client, services, world, story,
-                                                                                  clock):
+def test_a_timeline_longer_than_the_budget_is_read_whole_and_current_and_not_kept(
+    client, services, world, story, clock
+):
     child, _ = story
     reader, school = world.users["coordinator"], world.users["school"]
     for day in range(2, 6):

@@ -10,15 +10,19 @@ from tests.conftest import Clock
 
 
 def post_child(client, who, given="Kacper", family="Wiśniewski", dob="2014-03-12"):
-    response = client.post("/api/v1/children", headers=who.headers,
-                           json={"given_name": given, "family_name": family, "date_of_birth": dob})
+    response = client.post(
+        "/api/v1/children", headers=who.headers, json={"given_name": given, "family_name": family, "date_of_birth": dob}
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
 
 def post_signal(client, who, child_id, kind, observed_at, **extra):
-    response = client.post(f"/api/v1/children/{child_id}/signals", headers=who.headers,
-                           json={"kind": kind, "observed_at": observed_at, **extra})
+    response = client.post(
+        f"/api/v1/children/{child_id}/signals",
+        headers=who.headers,
+        json={"kind": kind, "observed_at": observed_at, **extra},
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -40,10 +44,10 @@ def story(client, world, clock):
     child = post_child(client, u["school"])
     ids = {
         "school": post_signal(client, u["school"], child, "missed_remote_learning", days_ago(clock, 20), days=4),
-        "police": post_signal(client, u["police"], child, "domestic_intervention", days_ago(clock, 2),
-                              details="awantura, dziecko obecne"),
-        "day_centre": post_signal(client, u["day_centre"], child, "day_centre_attendance_drop",
-                                  days_ago(clock, 10)),
+        "police": post_signal(
+            client, u["police"], child, "domestic_intervention", days_ago(clock, 2), details="awantura, dziecko obecne"
+        ),
+        "day_centre": post_signal(client, u["day_centre"], child, "day_centre_attendance_drop", days_ago(clock, 10)),
     }
     return child, ids
 
@@ -73,16 +77,20 @@ def test_entries_from_every_agency_form_one_line_ordered_by_when_they_happened(c
 
 def test_labels_follow_the_readers_language(client, world, story):
     child, _ = story
-    response = client.get(f"/api/v1/children/{child}/timeline",
-                          headers={**world.users["coordinator"].headers, "Accept-Language": "en"})
+    response = client.get(
+        f"/api/v1/children/{child}/timeline", headers={**world.users["coordinator"].headers, "Accept-Language": "en"}
+    )
     assert "Domestic intervention" in [e["label"] for e in response.json["entries"]]
 
 
 def test_a_correction_shows_the_new_value_with_a_mark_and_the_old_value_kept(client, world, story):
     child, ids = story
     school = world.users["school"]
-    response = client.post(f"/api/v1/children/{child}/signals/{ids['school']}/corrections",
-                           headers=school.headers, json={"days": 6, "reason": "błąd w eksporcie"})
+    response = client.post(
+        f"/api/v1/children/{child}/signals/{ids['school']}/corrections",
+        headers=school.headers,
+        json={"days": 6, "reason": "błąd w eksporcie"},
+    )
     assert response.status_code == 201
     entry = next(e for e in timeline(client, world.users["coordinator"], child)["entries"] if e["id"] == ids["school"])
     assert entry["days"] == 6 and entry["corrected"] is True
@@ -93,8 +101,11 @@ def test_a_correction_shows_the_new_value_with_a_mark_and_the_old_value_kept(cli
 def test_a_retraction_stays_visible_as_retracted(client, world, story):
     child, ids = story
     police = world.users["police"]
-    client.post(f"/api/v1/children/{child}/signals/{ids['police']}/retraction", headers=police.headers,
-                json={"reason": "zła osoba"})
+    client.post(
+        f"/api/v1/children/{child}/signals/{ids['police']}/retraction",
+        headers=police.headers,
+        json={"reason": "zła osoba"},
+    )
     entry = next(e for e in timeline(client, world.users["coordinator"], child)["entries"] if e["id"] == ids["police"])
     assert entry["retracted"] is True and entry["retraction_reason"] == "zła osoba"
 
@@ -104,17 +115,23 @@ def test_filters_by_time_agency_kind_and_signal_kind(client, world, story, clock
     reader = world.users["coordinator"]
     middle = days_ago(clock, 15)
     assert [e["id"] for e in signals_of(timeline(client, reader, child, since=middle))] == [
-        ids["day_centre"], ids["police"]]
+        ids["day_centre"],
+        ids["police"],
+    ]
     assert [e["id"] for e in signals_of(timeline(client, reader, child, until=middle))] == [ids["school"]]
     assert [e["id"] for e in timeline(client, reader, child, agency_kind="police")["entries"]] == [ids["police"]]
     assert [e["id"] for e in timeline(client, reader, child, kind="missed_remote_learning")["entries"]] == [
-        ids["school"]]
+        ids["school"]
+    ]
 
 
 def test_bad_filters_are_named(client, world, story):
     child, _ = story
-    response = client.get(f"/api/v1/children/{child}/timeline", headers=world.users["coordinator"].headers,
-                          query_string={"since": "yesterday", "agency_kind": "army"})
+    response = client.get(
+        f"/api/v1/children/{child}/timeline",
+        headers=world.users["coordinator"].headers,
+        query_string={"since": "yesterday", "agency_kind": "army"},
+    )
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"since", "agency_kind"}
 
@@ -124,8 +141,11 @@ def test_merged_records_show_one_timeline(client, world, story):
     school, coordinator = world.users["school"], world.users["coordinator"]
     duplicate = post_child(client, school, given="Kacper", family="Wisniewski", dob="2014-03-12")
     extra = post_signal(client, school, duplicate, "behaviour_change", "2026-02-25T10:00:00+01:00")
-    merged = client.post(f"/api/v1/children/{duplicate}/merge", headers=coordinator.headers,
-                         json={"target_id": child, "reason": "ten sam uczeń"})
+    merged = client.post(
+        f"/api/v1/children/{duplicate}/merge",
+        headers=coordinator.headers,
+        json={"target_id": child, "reason": "ten sam uczeń"},
+    )
     assert merged.status_code == 200, merged.json
     for requested in (child, duplicate):
         body = timeline(client, coordinator, requested)
@@ -147,8 +167,9 @@ def test_the_risk_explains_every_signal_and_says_it_decides_nothing(client, worl
     risk = response.json
     assert {c["signal_id"] for c in risk["contributions"]} == set(ids.values())
     assert all({"weight", "age_days", "decay", "contribution"} <= set(c) for c in risk["contributions"])
-    assert risk["score"] == pytest.approx(sum(c["contribution"] for c in risk["contributions"] if c["counted"]),
-                                          abs=0.01)
+    assert risk["score"] == pytest.approx(
+        sum(c["contribution"] for c in risk["contributions"] if c["counted"]), abs=0.01
+    )
     assert risk["policy_version"] and "decides nothing" in risk["notice"]
     assert risk["pieces_join"] is not None and len(set(risk["pieces_join"]["agency_kinds"])) == 3
     assert risk["band"] == "high" and risk["band_history"][-1]["to_band"] == "high"
@@ -158,7 +179,8 @@ def test_the_risk_explains_every_signal_and_says_it_decides_nothing(client, worl
 def test_band_changes_are_kept_as_history(client, world, story):
     child, _ = story
     history = client.get(f"/api/v1/children/{child}/risk", headers=world.users["coordinator"].headers).json[
-        "band_history"]
+        "band_history"
+    ]
     assert history[0]["from_band"] == "low" and history[-1]["to_band"] == "high"
     assert all(h["from_band"] != h["to_band"] for h in history)
     assert all(h["policy_version"] for h in history)
@@ -179,8 +201,9 @@ def test_another_municipality_cannot_reach_the_timeline(client, world, other_wor
 
 
 def test_unknown_child_is_404(client, world):
-    response = client.get("/api/v1/children/00000000-0000-0000-0000-000000000001/timeline",
-                          headers=world.users["coordinator"].headers)
+    response = client.get(
+        "/api/v1/children/00000000-0000-0000-0000-000000000001/timeline", headers=world.users["coordinator"].headers
+    )
     assert response.status_code == 404
 
 
@@ -201,12 +224,18 @@ def test_after_a_merge_the_survivor_lists_every_signal_and_the_pesel_finds_it(cl
     school, coordinator = world.users["school"], world.users["coordinator"]
     pesel = make_pesel(date(2014, 3, 12), 4321)
     kept = post_child(client, school)
-    duplicate = client.post("/api/v1/children", headers=school.headers, json={
-        "given_name": "Kacper", "family_name": "Wisniewski", "date_of_birth": "2014-03-12", "pesel": pesel}).json["id"]
+    duplicate = client.post(
+        "/api/v1/children",
+        headers=school.headers,
+        json={"given_name": "Kacper", "family_name": "Wisniewski", "date_of_birth": "2014-03-12", "pesel": pesel},
+    ).json["id"]
     first = post_signal(client, school, kept, "behaviour_change", "2026-02-20T10:00:00+01:00")
     second = post_signal(client, school, duplicate, "unexplained_absence", "2026-02-21T10:00:00+01:00")
-    client.post(f"/api/v1/children/{duplicate}/merge", headers=coordinator.headers,
-                json={"target_id": kept, "reason": "ten sam uczeń"})
+    client.post(
+        f"/api/v1/children/{duplicate}/merge",
+        headers=coordinator.headers,
+        json={"target_id": kept, "reason": "ten sam uczeń"},
+    )
     listed = client.get(f"/api/v1/children/{kept}/signals", headers=coordinator.headers).json
     assert [s["id"] for s in listed] == [first, second]
     found = client.get("/api/v1/children", headers=school.headers, query_string={"pesel": pesel}).json

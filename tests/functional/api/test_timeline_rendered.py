@@ -55,8 +55,7 @@ def signals(entries):
     return {i for i, e in entries.items() if e["type"] == "signal"}
 
 
-def test_a_read_again_reuses_the_rendering_and_each_change_renders_anew(client, world, services, story, clock,
-                                                                         renders):
+def test_a_read_again_reuses_the_rendering_and_each_change_renders_anew(client, world, services, story, clock, renders):
     child, ids = story
     reader, school, police = world.users["coordinator"], world.users["school"], world.users["police"]
     first = read(client, services, reader, child)
@@ -69,15 +68,21 @@ def test_a_read_again_reuses_the_rendering_and_each_change_renders_anew(client, 
     assert new in by_id(read(client, services, reader, child))
     assert renders["n"] == before + 2  # a new signal: the read rendered again
 
-    client.post(f"/api/v1/children/{child}/signals/{ids['school']}/corrections", headers=school.headers,
-                json={"days": 6, "reason": "błąd w eksporcie"})
+    client.post(
+        f"/api/v1/children/{child}/signals/{ids['school']}/corrections",
+        headers=school.headers,
+        json={"days": 6, "reason": "błąd w eksporcie"},
+    )
     before = renders["n"]
     entry = by_id(read(client, services, reader, child))[ids["school"]]
     assert entry["days"] == 6 and entry["corrected"] is True
     assert renders["n"] == before + 2
 
-    client.post(f"/api/v1/children/{child}/signals/{ids['police']}/retraction", headers=police.headers,
-                json={"reason": "zła osoba"})
+    client.post(
+        f"/api/v1/children/{child}/signals/{ids['police']}/retraction",
+        headers=police.headers,
+        json={"reason": "zła osoba"},
+    )
     before = renders["n"]
     entry = by_id(read(client, services, reader, child))[ids["police"]]
     assert entry["retracted"] is True and entry["retraction_reason"] == "zła osoba"
@@ -102,8 +107,11 @@ def test_a_merge_renders_both_records_anew(client, world, services, story):
     extra = post_signal(client, school, duplicate, "behaviour_change", "2026-02-25T10:00:00+01:00")
     read(client, services, coordinator, child)
     read(client, services, coordinator, duplicate)
-    merged = client.post(f"/api/v1/children/{duplicate}/merge", headers=coordinator.headers,
-                         json={"target_id": child, "reason": "ten sam uczeń"})
+    merged = client.post(
+        f"/api/v1/children/{duplicate}/merge",
+        headers=coordinator.headers,
+        json={"target_id": child, "reason": "ten sam uczeń"},
+    )
     assert merged.status_code == 200, merged.json
     for requested in (child, duplicate):
         body = read(client, services, coordinator, requested)
@@ -114,11 +122,15 @@ def test_a_merge_renders_both_records_anew(client, world, services, story):
 def test_an_erasure_drops_the_kept_text(client, world, services, story):
     child, _ = story
     coordinator, police = world.users["coordinator"], world.users["police"]
-    post_signal(client, police, child, "domestic_intervention", "2026-02-25T10:00:00+01:00",
-                details="tekst do wymazania")
+    post_signal(
+        client, police, child, "domestic_intervention", "2026-02-25T10:00:00+01:00", details="tekst do wymazania"
+    )
     assert "tekst do wymazania" in str(read(client, services, coordinator, child))
-    erased = client.post(f"/api/v1/children/{child}/erasure", headers=coordinator.headers,
-                         json={"ground": "authorised_request", "reference": "ZI.4420.17.2026"})
+    erased = client.post(
+        f"/api/v1/children/{child}/erasure",
+        headers=coordinator.headers,
+        json={"ground": "authorised_request", "reference": "ZI.4420.17.2026"},
+    )
     assert erased.status_code == 200, erased.json
     body = read(client, services, coordinator, child)
     assert "tekst do wymazania" not in str(body) and "erased" in [e["type"] for e in body["entries"]]
@@ -134,8 +146,9 @@ ORDERS = [
 def test_readers_of_different_classes_never_get_each_others_rendering(client, world, services, story, order):
     child, ids = story
     u = world.users
-    health = post_signal(client, u["health"], child, "health_referral", "2026-02-20T10:00:00+01:00",
-                         details="leczenie matki")
+    health = post_signal(
+        client, u["health"], child, "health_referral", "2026-02-20T10:00:00+01:00", details="leczenie matki"
+    )
     seen = {who: by_id(read(client, services, u[who], child)) for who in order}
     assert signals(seen["school"]) == {ids["school"]}
     assert signals(seen["police"]) == {ids["police"]}
@@ -163,8 +176,11 @@ def test_the_read_audit_names_the_withheld_categories_of_a_kept_rendering(client
     open_group(client, world, child_ids=[child])
     for _ in range(2):  # rendered, then kept
         read(client, services, u["school"], child)
-    lines = client.get("/api/v1/audit/reads", headers=u["auditor"].headers,
-                       query_string={"child_id": child, "user_id": str(u["school"].id)}).json["reads"]
+    lines = client.get(
+        "/api/v1/audit/reads",
+        headers=u["auditor"].headers,
+        query_string={"child_id": child, "user_id": str(u["school"].id)},
+    ).json["reads"]
     assert len(lines) == 4  # each read above is two reads (served, and the empty-cache comparison)
     assert all(line["withheld_categories"] == ["health"] for line in lines)
 

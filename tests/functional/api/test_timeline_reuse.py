@@ -22,12 +22,18 @@ def test_every_change_to_the_child_shows_on_the_next_read(client, world, story, 
     new = post_signal(client, school, child, "unexplained_absence", days_ago(clock, 1), days=1)
     assert new in [e["id"] for e in timeline(client, reader, child)["entries"]]
 
-    client.post(f"/api/v1/children/{child}/signals/{ids['school']}/corrections", headers=school.headers,
-                json={"days": 6, "reason": "błąd w eksporcie"})
+    client.post(
+        f"/api/v1/children/{child}/signals/{ids['school']}/corrections",
+        headers=school.headers,
+        json={"days": 6, "reason": "błąd w eksporcie"},
+    )
     assert entry(timeline(client, reader, child), ids["school"])["days"] == 6
 
-    client.post(f"/api/v1/children/{child}/signals/{ids['police']}/retraction", headers=police.headers,
-                json={"reason": "zła osoba"})
+    client.post(
+        f"/api/v1/children/{child}/signals/{ids['police']}/retraction",
+        headers=police.headers,
+        json={"reason": "zła osoba"},
+    )
     assert entry(timeline(client, reader, child), ids["police"])["retracted"] is True
 
 
@@ -38,8 +44,11 @@ def test_a_merge_shows_on_the_next_read_of_either_record(client, world, story):
     extra = post_signal(client, school, duplicate, "behaviour_change", "2026-02-25T10:00:00+01:00")
     before = timeline(client, coordinator, child)
     timeline(client, coordinator, duplicate)
-    merged = client.post(f"/api/v1/children/{duplicate}/merge", headers=coordinator.headers,
-                         json={"target_id": child, "reason": "ten sam uczeń"})
+    merged = client.post(
+        f"/api/v1/children/{duplicate}/merge",
+        headers=coordinator.headers,
+        json={"target_id": child, "reason": "ten sam uczeń"},
+    )
     assert merged.status_code == 200, merged.json
     after = timeline(client, coordinator, child)
     assert len(after["entries"]) > len(before["entries"]) and extra in [e["id"] for e in after["entries"]]
@@ -59,6 +68,9 @@ def test_the_risk_read_again_counts_a_new_signal_and_a_retraction(client, world,
     post_signal(client, police, child, "domestic_intervention", days_ago(clock, 1), details="znowu")
     raised = risk()
     assert raised["score"] > first["score"]
-    client.post(f"/api/v1/children/{child}/signals/{ids['police']}/retraction", headers=police.headers,
-                json={"reason": "zła osoba"})
+    client.post(
+        f"/api/v1/children/{child}/signals/{ids['police']}/retraction",
+        headers=police.headers,
+        json={"reason": "zła osoba"},
+    )
     assert risk()["score"] < raised["score"]

@@ -30,8 +30,7 @@ class Browser:
     def sign_in(self, login: str, password: str = PASSWORD):
         if self.client.get("/sign-in").status_code == 302:  # someone is signed in: sign out first
             self.client.post("/sign-out", data={"csrf_token": self.token("/start")})
-        return self.client.post("/sign-in", data={"login": login, "password": password,
-                                                  "csrf_token": self.token()})
+        return self.client.post("/sign-in", data={"login": login, "password": password, "csrf_token": self.token()})
 
     def get(self, path: str, **kwargs):
         return self.client.get(path, **kwargs)
@@ -71,12 +70,23 @@ def browser(app, logins) -> Browser:
 def kacper(services, world) -> dict:
     """A pupil of the world's school with one signal from the school and one from the police."""
     school = world.users["school"].actor
-    child = services.children.register(school, given_name="Kacper", family_name="Wiśniewski",
-                                       date_of_birth=date(2014, 3, 12))
+    child = services.children.register(
+        school, given_name="Kacper", family_name="Wiśniewski", date_of_birth=date(2014, 3, 12)
+    )
     now = services.children.clock()
-    services.children.record_signal(school, UUID(child["id"]), kind="unexplained_absence",
-                                    observed_at=now - timedelta(days=3), details="Nieobecny trzy dni", days=3)
-    services.children.record_signal(world.users["police"].actor, UUID(child["id"]),
-                                    kind="domestic_intervention", observed_at=now - timedelta(days=2),
-                                    details="Awantura domowa, dziecko obecne")
+    services.children.record_signal(
+        school,
+        UUID(child["id"]),
+        kind="unexplained_absence",
+        observed_at=now - timedelta(days=3),
+        details="Nieobecny trzy dni",
+        days=3,
+    )
+    services.children.record_signal(
+        world.users["police"].actor,
+        UUID(child["id"]),
+        kind="domestic_intervention",
+        observed_at=now - timedelta(days=2),
+        details="Awantura domowa, dziecko obecne",
+    )
     return child

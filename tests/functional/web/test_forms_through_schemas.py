@@ -22,10 +22,22 @@ from services.api.schemas_family import AcknowledgementSchema
 
 FIELD_ERROR = re.compile(r'<span class="field-error" id="e-(\w+)">(.*?)</span>', re.S)
 #: The schemas' and the domain's own words: for API clients, never shown on a Polish page.
-ENGLISH = ("Not a valid", "Must be one of", "Longer than", "Missing data", "Unknown field", "must be exactly",
-           "checksum", "too far in the past", "encodes a different", "is required")
-CSV = (b"imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis\r\n"
-       b"Julia;Kaczmarek;23.11.2013;missed_remote_learning;02.03.2026;2;Brak logowania\r\n")
+ENGLISH = (
+    "Not a valid",
+    "Must be one of",
+    "Longer than",
+    "Missing data",
+    "Unknown field",
+    "must be exactly",
+    "checksum",
+    "too far in the past",
+    "encodes a different",
+    "is required",
+)
+CSV = (
+    b"imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis\r\n"
+    b"Julia;Kaczmarek;23.11.2013;missed_remote_learning;02.03.2026;2;Brak logowania\r\n"
+)
 
 
 def field_errors(page: str) -> dict[str, str]:
@@ -49,11 +61,13 @@ def wrong_checksum(pesel: str) -> str:
 
 
 def found(services, world, given_name: str, family_name: str, born: date) -> list[dict]:
-    return services.children.find(world.users["school"].actor, given_name=given_name, family_name=family_name,
-                                  date_of_birth=born)["matches"]
+    return services.children.find(
+        world.users["school"].actor, given_name=given_name, family_name=family_name, date_of_birth=born
+    )["matches"]
 
 
 # --- finding a child ------------------------------------------------------------------------
+
 
 def test_the_search_refuses_what_the_api_s_query_schema_refuses_in_polish_beside_each_field(browser):
     browser.sign_in("school")
@@ -78,8 +92,9 @@ def test_the_search_refuses_what_the_api_s_query_schema_refuses_in_polish_beside
 def test_the_search_reads_a_polish_date_and_the_browser_s_iso_date_alike(browser, kacper):
     browser.sign_in("school")
     for born in ("12.03.2014", "12.3.2014", " 2014-03-12 "):
-        answer = browser.get("/children?" + urlencode({"given_name": "Kacper", "family_name": "Wiśniewski",
-                                                       "date_of_birth": born}))
+        answer = browser.get(
+            "/children?" + urlencode({"given_name": "Kacper", "family_name": "Wiśniewski", "date_of_birth": born})
+        )
         page = answer.get_data(as_text=True)
         assert answer.status_code == 200 and not field_errors(page), born
         assert f'href="/children/{kacper["id"]}"' in page, born
@@ -96,8 +111,8 @@ def test_a_search_without_the_three_names_says_what_the_api_says_in_polish(brows
 
 # --- registering a child ----------------------------------------------------------------------
 
-def test_a_refused_new_record_is_named_beside_its_fields_in_polish_and_keeps_what_was_typed(browser, services,
-                                                                                          world):
+
+def test_a_refused_new_record_is_named_beside_its_fields_in_polish_and_keeps_what_was_typed(browser, services, world):
     browser.sign_in("school")
     pesel = wrong_checksum(make_pesel(date(2015, 5, 14), 4321))
     typed = {"given_name": " ", "family_name": "N" * 101, "date_of_birth": "30.02.2015", "pesel": pesel}
@@ -117,8 +132,9 @@ def test_a_refused_new_record_is_named_beside_its_fields_in_polish_and_keeps_wha
     assert described(page, typed) and ids_are_unique(page) and no_english(page)
     assert 'value="30.02.2015"' in page and f'value="{pesel}"' in page and 'value="' + "N" * 101 + '"' in page
 
-    missing = browser.post("/children/new", {"given_name": "Ola", "family_name": "Nowak", "date_of_birth": ""},
-                           token_from="/children")
+    missing = browser.post(
+        "/children/new", {"given_name": "Ola", "family_name": "Nowak", "date_of_birth": ""}, token_from="/children"
+    )
     assert missing.status_code == 422
     assert field_errors(missing.get_data(as_text=True)) == {"date_of_birth": "Podaj datę (dd.mm.rrrr)."}
     assert not found(services, world, "Ola", "Nowak", date(2015, 2, 28))
@@ -127,10 +143,16 @@ def test_a_refused_new_record_is_named_beside_its_fields_in_polish_and_keeps_wha
 def test_a_new_record_typed_with_a_polish_date_or_the_browser_s_is_opened(browser, services, world):
     browser.sign_in("school")
     pesel = make_pesel(date(2015, 5, 14), 4321)
-    polish = browser.post("/children/new", {"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "14.5.2015",
-                                            "pesel": pesel}, token_from="/children")
-    iso = browser.post("/children/new", {"given_name": "Ala", "family_name": "Nowak", "date_of_birth": "2016-01-02"},
-                       token_from="/children")
+    polish = browser.post(
+        "/children/new",
+        {"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "14.5.2015", "pesel": pesel},
+        token_from="/children",
+    )
+    iso = browser.post(
+        "/children/new",
+        {"given_name": "Ala", "family_name": "Nowak", "date_of_birth": "2016-01-02"},
+        token_from="/children",
+    )
     assert polish.status_code == iso.status_code == 302
     [ola] = found(services, world, "Ola", "Nowak", date(2015, 5, 14))
     [ala] = found(services, world, "Ala", "Nowak", date(2016, 1, 2))
@@ -140,18 +162,29 @@ def test_a_new_record_typed_with_a_polish_date_or_the_browser_s_is_opened(browse
 
 def test_what_only_the_record_knows_is_said_in_polish_too(browser):
     browser.sign_in("school")
-    old = browser.post("/children/new", {"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "01.01.1980"},
-                       token_from="/children")
+    old = browser.post(
+        "/children/new",
+        {"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "01.01.1980"},
+        token_from="/children",
+    )
     assert old.status_code == 422
     assert field_errors(old.get_data(as_text=True)) == {"date_of_birth": "jest zbyt dawna jak na dziecko"}
-    other_day = browser.post("/children/new", {"given_name": "Ola", "family_name": "Nowak",
-                                               "date_of_birth": "14.05.2015",
-                                               "pesel": make_pesel(date(2015, 5, 15), 4321)}, token_from="/children")
+    other_day = browser.post(
+        "/children/new",
+        {
+            "given_name": "Ola",
+            "family_name": "Nowak",
+            "date_of_birth": "14.05.2015",
+            "pesel": make_pesel(date(2015, 5, 15), 4321),
+        },
+        token_from="/children",
+    )
     page = other_day.get_data(as_text=True)
     assert field_errors(page) == {"pesel": "zawiera inną datę urodzenia niż podana"} and no_english(page)
 
 
 # --- the timeline's filters -------------------------------------------------------------------
+
 
 def test_an_unknown_timeline_filter_is_named_in_polish_beside_it_and_not_ignored(browser, kacper):
     browser.sign_in("coordinator")
@@ -194,6 +227,7 @@ def test_the_timeline_s_days_are_whole_days_typed_either_way(browser, kacper):
 
 # --- a notice's acknowledgement ---------------------------------------------------------------
 
+
 def _notice(services, world) -> str:
     return services.notifications.list_notices(world.users["school"].actor)[0]["id"]
 
@@ -226,9 +260,11 @@ def test_a_note_longer_than_the_api_allows_is_refused_in_polish_and_kept(browser
 
 # --- the CSV import's dry run -----------------------------------------------------------------
 
+
 def _upload(browser, **form):
-    return browser.post("/import", {"file": (io.BytesIO(CSV), "eksport.csv"), **form},
-                        content_type="multipart/form-data")
+    return browser.post(
+        "/import", {"file": (io.BytesIO(CSV), "eksport.csv"), **form}, content_type="multipart/form-data"
+    )
 
 
 def test_the_import_s_dry_run_is_read_as_the_api_reads_it(browser, services, world):

@@ -34,8 +34,10 @@ def b_ids(services) -> tuple[dict[str, list[str]], set[str]]:
         "group_id": [g["id"] for g in groups],
         "meeting_id": [m["id"] for g in groups for m in services.groups.meetings(chair, UUID(g["id"]))],
         "card_id": [c["id"] for c in services.blue_cards.list(chair)],
-        "plan_id": [p["id"] for p in services.help_plans.list_plans(
-            Actor(UUID(int=0), demo.municipality_id, None, None, "auditor"))],
+        "plan_id": [
+            p["id"]
+            for p in services.help_plans.list_plans(Actor(UUID(int=0), demo.municipality_id, None, None, "auditor"))
+        ],
         "notice_id": [n["id"] for n in services.notifications.list_notices(school_actor)],
     }
     names = {c["family_name"] for c in demo.children} | {c["given_name"] for c in demo.children}
@@ -45,8 +47,14 @@ def b_ids(services) -> tuple[dict[str, list[str]], set[str]]:
 def test_no_page_shows_another_municipality_s_records(app, services, world, logins):
     ids, names = b_ids(services)
     assert all(ids.values()), {k: len(v) for k, v in ids.items()}
-    routes = [r for r in app.url_map.iter_rules() if r.endpoint.startswith(PAGE_BLUEPRINTS) and r.arguments
-              and "GET" in r.methods and r.endpoint != "signin.static"]
+    routes = [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith(PAGE_BLUEPRINTS)
+        and r.arguments
+        and "GET" in r.methods
+        and r.endpoint != "signin.static"
+    ]
     assert len(routes) >= 8, [r.rule for r in routes]
     tried = 0
     for label in PEOPLE:

@@ -39,27 +39,67 @@ def form(path_of: Callable[[dict], str], data: Callable[[dict], dict]) -> Reques
 
 page("GET", "/start", "A" * 9, at(lambda i: "/start"))
 page("GET", "/children", "DAAAAAAAO", at(lambda i: "/children", q="Kacper"))
-page("POST", "/children/new", "DDAAAAAAO", form(lambda i: "/children/new", lambda i: {
-    "given_name": "Ola", "family_name": "Nowak", "date_of_birth": "2015-05-14"}))
+page(
+    "POST",
+    "/children/new",
+    "DDAAAAAAO",
+    form(
+        lambda i: "/children/new",
+        lambda i: {"given_name": "Ola", "family_name": "Nowak", "date_of_birth": "2015-05-14"},
+    ),
+)
 page("GET", "/children/<uuid:child_id>", "DAAAAAAAH", at(lambda i: f"/children/{i['child']}"))
 page("GET", "/children/<uuid:child_id>/signals/new", "DDAAAAAAH", at(lambda i: f"/children/{i['child']}/signals/new"))
-page("POST", "/children/<uuid:child_id>/signals/new", "DDAAAAAAH", form(
-    lambda i: f"/children/{i['child']}/signals/new",
-    lambda i: {"kind": "disclosure_by_child", "observed_at": "2026-03-02T10:00", "details": "", "severity": "",
-               "days": ""}))
+page(
+    "POST",
+    "/children/<uuid:child_id>/signals/new",
+    "DDAAAAAAH",
+    form(
+        lambda i: f"/children/{i['child']}/signals/new",
+        lambda i: {
+            "kind": "disclosure_by_child",
+            "observed_at": "2026-03-02T10:00",
+            "details": "",
+            "severity": "",
+            "days": "",
+        },
+    ),
+)
 page("GET", "/import", "DDAAAAAAA", at(lambda i: "/import"))
-page("POST", "/import", "DDAAAAAAO", form(lambda i: "/import", lambda i: {"file": (io.BytesIO(
-    b"given_name,family_name,date_of_birth,kind,observed_at,days,details\n"
-    b"Ola,Nowicka,2015-05-14,missed_remote_learning,2026-03-02,3,\n"), "eksport.csv")}))
+page(
+    "POST",
+    "/import",
+    "DDAAAAAAO",
+    form(
+        lambda i: "/import",
+        lambda i: {
+            "file": (
+                io.BytesIO(
+                    b"given_name,family_name,date_of_birth,kind,observed_at,days,details\n"
+                    b"Ola,Nowicka,2015-05-14,missed_remote_learning,2026-03-02,3,\n"
+                ),
+                "eksport.csv",
+            )
+        },
+    ),
+)
 page("GET", "/import/example.csv", "A" * 9, at(lambda i: "/import/example.csv"))
 page("GET", "/notifications", "DDAAAAAAO", at(lambda i: "/notifications"))
 page("GET", "/notifications/<uuid:notice_id>", "DDAAHHHHH", at(lambda i: f"/notifications/{i['notice']}"))
-page("POST", "/notifications/<uuid:notice_id>", "DDADHHHDD",
-     form(lambda i: f"/notifications/{i['notice']}", lambda i: {"note": "przyjęto"}))
+page(
+    "POST",
+    "/notifications/<uuid:notice_id>",
+    "DDADHHHDD",
+    form(lambda i: f"/notifications/{i['notice']}", lambda i: {"note": "przyjęto"}),
+)
 page("GET", "/groups", "DAAAAAAAO", at(lambda i: "/groups"))
 page("GET", "/groups/<uuid:group_id>", "DAAADADAH", at(lambda i: f"/groups/{i['group']}"))
-page("GET", "/groups/<uuid:group_id>/meetings/<uuid:meeting_id>", "DAAADADAH",
-     at(lambda i: f"/groups/{i['group']}/meetings/{i['meeting']}"))
+page(
+    "GET",
+    "/groups/<uuid:group_id>/meetings/<uuid:meeting_id>",
+    "DAAADADAH",
+    at(lambda i: f"/groups/{i['group']}/meetings/{i['meeting']}"),
+)
 page("GET", "/groups/<uuid:group_id>/agenda", "DAAADADAH", at(lambda i: f"/groups/{i['group']}/agenda"))
 page("GET", "/team/agenda", "DADDDDDAO", at(lambda i: "/team/agenda"))
 page("GET", "/deadlines", "DADDDAAAO", at(lambda i: "/deadlines"))
@@ -89,9 +129,14 @@ def browsers(scene):  # noqa: F811 - the fixture imported above
 
 def test_every_page_has_a_row(browsers):
     app = browsers[3]
-    served = {(method, rule.rule) for rule in app.url_map.iter_rules()
-              if not rule.rule.startswith(("/api/", "/static/")) and rule.rule not in {"/healthz", "/metrics"}
-              and rule.rule not in OPEN_TO_ALL for method in rule.methods - {"HEAD", "OPTIONS"}}
+    served = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if not rule.rule.startswith(("/api/", "/static/"))
+        and rule.rule not in {"/healthz", "/metrics"}
+        and rule.rule not in OPEN_TO_ALL
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     missing = sorted(served - set(PAGES))
     assert not missing, f"pages without a row in the page matrix: {missing}"
     assert not sorted(set(PAGES) - served), "rows for pages that no longer exist"
@@ -135,10 +180,14 @@ def test_each_reader_gets_the_page_the_matrix_says(browsers, endpoint):
         else:
             token_page = browser.get("/start").get_data(as_text=True)
             token = re.search(r'name="csrf_token" value="([^"]+)"', token_page).group(1)
-            fields = {k: (io.BytesIO(v[0].getvalue()), v[1]) if isinstance(v, tuple) else v
-                      for k, v in (data or {}).items()}
-            response = browser.post(path, data={"csrf_token": token, **fields},
-                                    content_type="multipart/form-data" if "file" in fields else None)
+            fields = {
+                k: (io.BytesIO(v[0].getvalue()), v[1]) if isinstance(v, tuple) else v for k, v in (data or {}).items()
+            }
+            response = browser.post(
+                path,
+                data={"csrf_token": token, **fields},
+                content_type="multipart/form-data" if "file" in fields else None,
+            )
         problem = _verdict(row(cells)[role], response, markers)
         if problem:
             wrong[role] = problem

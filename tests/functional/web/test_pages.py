@@ -21,8 +21,7 @@ def test_an_administrator_is_refused_a_child_page(browser, kacper):
 def test_another_municipality_s_child_does_not_exist(browser, services, kacper):
     other = make_world(services, "Gmina Sąsiednia")
 
-    services.accounts.set_password(
-        other.users["coordinator"].id, "correct horse battery", "other-coordinator")
+    services.accounts.set_password(other.users["coordinator"].id, "correct horse battery", "other-coordinator")
     browser.sign_in("other-coordinator")
     answer = browser.get(f"/children/{kacper['id']}")
     assert answer.status_code == 404 and "Kacper" not in answer.get_data(as_text=True)
@@ -41,7 +40,7 @@ def test_the_timeline_shows_entries_and_for_the_coordinator_the_chart_and_its_ex
     browser.sign_in("coordinator")
     page = browser.get(f"/children/{kacper['id']}").get_data(as_text=True)
     assert "Nieobecny trzy dni" in page and "Awantura domowa" in page
-    assert "<svg" in page and 'stroke-dasharray' in page  # the chart with its band thresholds
+    assert "<svg" in page and "stroke-dasharray" in page  # the chart with its band thresholds
     assert "Wynik wspiera Twoją ocenę i niczego nie przesądza." in page
     assert page.count('href="#entry-') == 2  # each contributing signal links to its entry
     assert re.search(r'id="entry-[0-9a-f-]{36}"', page)
@@ -88,8 +87,15 @@ def test_the_signal_form_offers_the_school_s_kinds_and_shows_problems_beside_fie
 def test_a_signal_sent_through_the_form_is_on_the_timeline(browser, kacper):
     browser.sign_in("school")
     path = f"/children/{kacper['id']}/signals/new"
-    sent = browser.post(path, {"kind": "missed_remote_learning", "observed_at": "2026-03-02T08:00",
-                               "days": "2", "details": "Nie loguje się od poniedziałku"})
+    sent = browser.post(
+        path,
+        {
+            "kind": "missed_remote_learning",
+            "observed_at": "2026-03-02T08:00",
+            "days": "2",
+            "details": "Nie loguje się od poniedziałku",
+        },
+    )
     assert sent.status_code == 302 and "#entry-" in sent.headers["Location"]
     page = browser.get(sent.headers["Location"].split("#")[0]).get_data(as_text=True)
     assert "Nie loguje się od poniedziałku" in page and "Numer potwierdzenia" in page
@@ -99,9 +105,11 @@ def test_the_csv_upload_reports_every_row(browser):
     import io
 
     browser.sign_in("school")
-    csv = (b"imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis\r\n"
-           b"Julia;Kaczmarek;23.11.2013;missed_remote_learning;02.03.2026;2;Brak logowania\r\n"
-           b"Jan;Wieczorek;01.12.2011;nieznany_rodzaj;02.03.2026;;\r\n")
+    csv = (
+        b"imie;nazwisko;data_urodzenia;rodzaj;data;liczba_dni;opis\r\n"
+        b"Julia;Kaczmarek;23.11.2013;missed_remote_learning;02.03.2026;2;Brak logowania\r\n"
+        b"Jan;Wieczorek;01.12.2011;nieznany_rodzaj;02.03.2026;;\r\n"
+    )
     answer = browser.post("/import", {"file": (io.BytesIO(csv), "eksport.csv")}, content_type="multipart/form-data")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
@@ -113,18 +121,25 @@ def test_the_csv_upload_reports_every_row(browser):
 
 def test_the_group_agenda_is_printable_and_links_to_the_entries_behind_it(browser, services, world, kacper):
     coordinator = world.users["coordinator"].actor
-    group = services.groups.open(coordinator, name="Grupa: rodzina Wiśniewskich", child_ids=[UUID(kacper["id"])],
-                                 members=[{"user_id": world.users["case_worker"].id},
-                                          {"user_id": world.users["police"].id}])
-    services.groups.schedule_meeting(coordinator, UUID(group["id"]),
-                                     scheduled_for=services.children.clock() + timedelta(days=2), place="GOPS")
+    group = services.groups.open(
+        coordinator,
+        name="Grupa: rodzina Wiśniewskich",
+        child_ids=[UUID(kacper["id"])],
+        members=[{"user_id": world.users["case_worker"].id}, {"user_id": world.users["police"].id}],
+    )
+    services.groups.schedule_meeting(
+        coordinator, UUID(group["id"]), scheduled_for=services.children.clock() + timedelta(days=2), place="GOPS"
+    )
     browser.sign_in("case-worker")
     answer = browser.get(f"/groups/{group['id']}/agenda")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "Porządek posiedzenia: Grupa: rodzina Wiśniewskich" in page
     assert re.search(rf'href="/children/{kacper["id"]}#entry-[0-9a-f-]{{36}}"', page)
-    police = next(e for e in services.views.timeline(coordinator, UUID(kacper["id"]))["entries"]
-                  if e["kind"] == "domestic_intervention")  # named by its kind and day
+    police = next(
+        e
+        for e in services.views.timeline(coordinator, UUID(kacper["id"]))["entries"]
+        if e["kind"] == "domestic_intervention"
+    )  # named by its kind and day
     assert re.search(rf'#entry-{police["id"]}">{re.escape(police["label"])}, \d\d\.\d\d\.20\d\d<', page)
     css = browser.get("/assets/style.css").get_data(as_text=True)
     assert "@media print" in css and "size: A4" in css
@@ -140,8 +155,12 @@ def test_pages_carry_a_csp_without_inline_scripts(browser):
 
 def test_procedure_pages_open_for_the_coordinator(browser, services, world, kacper):
     coordinator = world.users["coordinator"].actor
-    services.groups.open(coordinator, name="Grupa A", child_ids=[UUID(kacper["id"])],
-                         members=[{"user_id": world.users["case_worker"].id}, {"user_id": world.users["police"].id}])
+    services.groups.open(
+        coordinator,
+        name="Grupa A",
+        child_ids=[UUID(kacper["id"])],
+        members=[{"user_id": world.users["case_worker"].id}, {"user_id": world.users["police"].id}],
+    )
     browser.sign_in("coordinator")
     for path in ("/start", "/groups", "/team/agenda", "/deadlines", "/blue-cards"):
         assert browser.get(path).status_code == 200, path
@@ -158,8 +177,9 @@ def test_every_visible_string_has_a_polish_translation_and_the_mo_is_current():
     assert not missing, f"run 'python -m services.web.catalogue' and translate: {missing}"
     from services.web.catalogue import MO
 
-    assert _messages(MO.read_bytes()) == _messages(compiled(catalog)), \
+    assert _messages(MO.read_bytes()) == _messages(compiled(catalog)), (
         "the committed messages.mo is older than messages.po"
+    )
 
 
 def _messages(mo: bytes) -> dict:

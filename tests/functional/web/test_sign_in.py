@@ -48,16 +48,19 @@ def test_the_production_default_is_a_secure_cookie():
 
     assert Settings.from_env({"SAFEHUB_DATABASE_URL": "postgresql://x@h/db"}).cookie_secure is True
     assert Settings.from_env({}).cookie_secure is False
-    assert Settings.from_env({"SAFEHUB_DATABASE_URL": "postgresql://x@h/db",
-                              "SAFEHUB_COOKIE_SECURE": "n"}).cookie_secure is False
+    assert (
+        Settings.from_env({"SAFEHUB_DATABASE_URL": "postgresql://x@h/db", "SAFEHUB_COOKIE_SECURE": "n"}).cookie_secure
+        is False
+    )
 
 
 def test_a_post_without_the_csrf_token_is_refused(browser, kacper, services, world):
     assert browser.client.post("/sign-in", data={"login": "school", "password": PASSWORD}).status_code == 400
     browser.sign_in("school")
     path = f"/children/{kacper['id']}/signals/new"
-    answer = browser.client.post(path, data={"kind": "behaviour_change", "observed_at": "2026-03-02T10:00",
-                                             "csrf_token": "forged"})
+    answer = browser.client.post(
+        path, data={"kind": "behaviour_change", "observed_at": "2026-03-02T10:00", "csrf_token": "forged"}
+    )
     assert answer.status_code == 400 and "Formularz wygasł" in answer.get_data(as_text=True)
     signals = services.children.list_signals(world.users["auditor"].actor, UUID(kacper["id"]))
     assert [s["kind"] for s in signals] == ["unexplained_absence", "domestic_intervention"]
@@ -79,8 +82,11 @@ def test_the_failure_table_holds_no_password(services, logins, settings):
     import sqlite3
 
     Browser(create_app(services=services)).sign_in("school", "hunter2-secret-guess")
-    rows = sqlite3.connect(settings.data_dir / "signin.sqlite").execute(
-        "SELECT * FROM safehub_sign_in_failures").fetchall()
+    rows = (
+        sqlite3.connect(settings.data_dir / "signin.sqlite")
+        .execute("SELECT * FROM safehub_sign_in_failures")
+        .fetchall()
+    )
     assert rows and "hunter2" not in repr(rows)
 
 
@@ -98,8 +104,7 @@ def test_a_new_password_ends_the_old_sessions(browser, services, world):
 
     browser.sign_in("school")
     assert browser.get("/start").status_code == 200
-    services.accounts.set_password(
-        world.users["school"].id, "another long password")
+    services.accounts.set_password(world.users["school"].id, "another long password")
     assert browser.get("/start").status_code == 302
 
 
@@ -107,11 +112,15 @@ def test_create_user_sets_a_password_from_the_command_line(tmp_path, monkeypatch
     monkeypatch.setenv("SAFEHUB_DATA_DIR", str(tmp_path / "cli"))
     runner = CliRunner()
     assert runner.invoke(main, ["init"]).exit_code == 0
-    weak = runner.invoke(main, ["create-user", "--role", "auditor", "--name", "IOD", "--login", "iod",
-                                "--password", "short"])
+    weak = runner.invoke(
+        main, ["create-user", "--role", "auditor", "--name", "IOD", "--login", "iod", "--password", "short"]
+    )
     assert weak.exit_code == 2 and "password" in weak.output
-    made = runner.invoke(main, ["create-user", "--role", "auditor", "--name", "IOD", "--login", "iod",
-                                "--password"], input="a long enough password\na long enough password\n")
+    made = runner.invoke(
+        main,
+        ["create-user", "--role", "auditor", "--name", "IOD", "--login", "iod", "--password"],
+        input="a long enough password\na long enough password\n",
+    )
     assert made.exit_code == 0, made.output
     assert "login: iod" in made.output and "a long enough password" not in made.output.split("Repeat")[-1]
     from services.bootstrap import build
@@ -130,12 +139,14 @@ def test_create_user_sets_a_password_from_the_command_line(tmp_path, monkeypatch
 
 def test_sign_in_never_redirects_to_another_site(browser):
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"):
-        answer = browser.client.post("/sign-in", data={"login": "school", "password": PASSWORD, "next": target,
-                                                       "csrf_token": browser.token()})
+        answer = browser.client.post(
+            "/sign-in", data={"login": "school", "password": PASSWORD, "next": target, "csrf_token": browser.token()}
+        )
         assert answer.status_code == 302 and answer.headers["Location"] == "/start", target
         browser.post("/sign-out", {}, token_from="/start")
-    answer = browser.client.post("/sign-in", data={"login": "school", "password": PASSWORD, "next": "/import",
-                                                   "csrf_token": browser.token()})
+    answer = browser.client.post(
+        "/sign-in", data={"login": "school", "password": PASSWORD, "next": "/import", "csrf_token": browser.token()}
+    )
     assert answer.headers["Location"] == "/import"
 
 

@@ -21,12 +21,16 @@ def field_errors(page: str) -> dict[str, str]:
     return {field: html.unescape(text) for field, text in FIELD_ERROR.findall(page)}
 
 
-def test_a_bad_signal_form_answers_with_the_schema_s_field_errors_in_polish_and_keeps_the_typed_values(
-        browser, kacper):
+def test_a_bad_signal_form_answers_with_the_schema_s_field_errors_in_polish_and_keeps_the_typed_values(browser, kacper):
     browser.sign_in("school")
     path = f"/children/{kacper['id']}/signals/new"
-    typed = {"kind": "not_a_kind", "observed_at": "2026-02-30T25:61", "severity": "extreme", "days": "trzy",
-             "details": "Opis " + "x" * 10_000}
+    typed = {
+        "kind": "not_a_kind",
+        "observed_at": "2026-02-30T25:61",
+        "severity": "extreme",
+        "days": "trzy",
+        "details": "Opis " + "x" * 10_000,
+    }
     answer = browser.post(path, typed)
     page = answer.get_data(as_text=True)
 
@@ -54,8 +58,11 @@ def test_a_missing_kind_and_a_day_count_out_of_range_are_named_beside_their_fiel
     answer = browser.post(path, {"kind": "", "observed_at": "", "days": "0", "details": "  "})
     errors = field_errors(answer.get_data(as_text=True))
     assert answer.status_code == 422
-    assert errors == {"kind": "Wybierz rodzaj niepokoju.", "observed_at": "Podaj datę i godzinę obserwacji.",
-                      "days": "Podaj liczbę całkowitą dni (1 lub więcej)."}
+    assert errors == {
+        "kind": "Wybierz rodzaj niepokoju.",
+        "observed_at": "Podaj datę i godzinę obserwacji.",
+        "days": "Podaj liczbę całkowitą dni (1 lub więcej).",
+    }
 
     too_many = browser.post(path, {"kind": "unexplained_absence", "observed_at": "2026-03-02T08:00", "days": "400"})
     page = too_many.get_data(as_text=True)
@@ -71,17 +78,27 @@ def test_what_only_the_page_knows_is_still_said_in_polish(browser, kacper):
     assert field_errors(future.get_data(as_text=True)) == {"observed_at": "Obserwacja nie może być w przyszłości."}
     no_days = browser.post(path, {"kind": "behaviour_change", "observed_at": "2026-03-02T10:00", "days": "2"})
     assert field_errors(no_days.get_data(as_text=True)) == {
-        "days": "Ten rodzaj sygnału nie liczy dni; zostaw pole puste."}
+        "days": "Ten rodzaj sygnału nie liczy dni; zostaw pole puste."
+    }
     police = browser.post(path, {"kind": "domestic_intervention", "observed_at": "2026-03-02T10:00"})
     assert field_errors(police.get_data(as_text=True)) == {
-        "kind": "Twoja instytucja nie zgłasza tego rodzaju sygnałów."}
+        "kind": "Twoja instytucja nie zgłasza tego rodzaju sygnałów."
+    }
 
 
 def test_a_form_with_empty_optional_fields_is_recorded_as_the_api_would(browser, services, world, kacper):
     browser.sign_in("school")
     path = f"/children/{kacper['id']}/signals/new"
-    sent = browser.post(path, {"kind": "behaviour_change", "observed_at": " 2026-03-02T10:00 ", "severity": "",
-                               "days": "", "details": "  Płacze na przerwach  "})
+    sent = browser.post(
+        path,
+        {
+            "kind": "behaviour_change",
+            "observed_at": " 2026-03-02T10:00 ",
+            "severity": "",
+            "days": "",
+            "details": "  Płacze na przerwach  ",
+        },
+    )
     assert sent.status_code == 302
     signal = services.children.list_signals(world.users["school"].actor, UUID(kacper["id"]))[-1]
     assert signal["kind"] == "behaviour_change" and signal["details"] == "Płacze na przerwach"

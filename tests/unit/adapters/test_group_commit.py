@@ -120,8 +120,9 @@ def test_many_threads_writing_one_child_all_succeed_through_the_shared_cache(ser
     from datetime import UTC, datetime
 
     school = world.users["school"]
-    child = services.children.register(school.actor, given_name="Ola", family_name="Nowicka",
-                                       date_of_birth=datetime(2015, 5, 14).date())
+    child = services.children.register(
+        school.actor, given_name="Ola", family_name="Nowicka", date_of_birth=datetime(2015, 5, 14).date()
+    )
     errors: list[BaseException] = []
     start = threading.Barrier(8)
 
@@ -129,8 +130,13 @@ def test_many_threads_writing_one_child_all_succeed_through_the_shared_cache(ser
         start.wait()
         for i in range(25):
             try:
-                services.children.record_signal(school.actor, UUID(child["id"]), kind="behaviour_change",
-                                                observed_at=datetime(2026, 2, 20, 8, tzinfo=UTC), details=f"{n}/{i}")
+                services.children.record_signal(
+                    school.actor,
+                    UUID(child["id"]),
+                    kind="behaviour_change",
+                    observed_at=datetime(2026, 2, 20, 8, tzinfo=UTC),
+                    details=f"{n}/{i}",
+                )
             except BaseException as e:  # the outcome under test
                 errors.append(e)
 

@@ -13,12 +13,25 @@ from services.adapters.event_store import SafehubStore
 
 
 def test_many_threads_copy_a_cached_child_while_others_append_to_it():
-    store = SafehubStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo", "AGGREGATE_CACHE_MAXSIZE": "10",
-                              "AGGREGATE_CACHE_FASTFORWARD": "y"})
+    store = SafehubStore(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.popo",
+            "AGGREGATE_CACHE_MAXSIZE": "10",
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+        }
+    )
     now = datetime(2026, 3, 3, tzinfo=UTC)
-    child = Child.register(municipality_id=uuid4(), given_name="Ola", family_name="Nowak",
-                           date_of_birth=date(2015, 5, 14), pesel=None, school_id=None,
-                           registered_by=uuid4(), agency_id=uuid4(), today=now.date())
+    child = Child.register(
+        municipality_id=uuid4(),
+        given_name="Ola",
+        family_name="Nowak",
+        date_of_birth=date(2015, 5, 14),
+        pesel=None,
+        school_id=None,
+        registered_by=uuid4(),
+        agency_id=uuid4(),
+        today=now.date(),
+    )
     store.save(child)
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -27,9 +40,18 @@ def test_many_threads_copy_a_cached_child_while_others_append_to_it():
         while not stop.is_set():
             try:
                 fresh = store.repository.get(child.id)
-                fresh.record_signal(kind="behaviour_change", observed_at=now, details="x" * 50, severity=None,
-                                    days=None, agency_id=uuid4(), agency_kind="school", author_id=uuid4(),
-                                    author_role="submitter", now=now)
+                fresh.record_signal(
+                    kind="behaviour_change",
+                    observed_at=now,
+                    details="x" * 50,
+                    severity=None,
+                    days=None,
+                    agency_id=uuid4(),
+                    agency_kind="school",
+                    author_id=uuid4(),
+                    author_role="submitter",
+                    now=now,
+                )
                 store.save(fresh)
             except IntegrityError:
                 pass  # another writer got there first: a version conflict is the expected answer

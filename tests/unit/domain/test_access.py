@@ -51,9 +51,18 @@ def test_admin_manages_the_directory():
     assert may(ADMIN, Action.READ_DIRECTORY)
 
 
-@pytest.mark.parametrize("action", [Action.REGISTER_CHILD, Action.FIND_CHILD, Action.READ_CHILD,
-                                    Action.SUBMIT_SIGNAL, Action.READ_SIGNALS, Action.READ_HISTORY,
-                                    Action.MERGE_CHILDREN])
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.REGISTER_CHILD,
+        Action.FIND_CHILD,
+        Action.READ_CHILD,
+        Action.SUBMIT_SIGNAL,
+        Action.READ_SIGNALS,
+        Action.READ_HISTORY,
+        Action.MERGE_CHILDREN,
+    ],
+)
 def test_admin_never_touches_child_data(action):
     assert not may(ADMIN, action)
 
@@ -64,8 +73,7 @@ def test_only_admin_manages_the_directory(who):
     assert may(who, Action.READ_DIRECTORY)
 
 
-@pytest.mark.parametrize("action", [Action.FIND_CHILD, Action.READ_CHILD, Action.READ_SIGNALS,
-                                    Action.READ_HISTORY])
+@pytest.mark.parametrize("action", [Action.FIND_CHILD, Action.READ_CHILD, Action.READ_SIGNALS, Action.READ_HISTORY])
 def test_auditor_reads_child_data(action):
     assert may(AUDITOR, action)
 
@@ -76,8 +84,17 @@ def test_auditor_changes_nothing(action):
 
 
 @pytest.mark.parametrize("who", FIELD, ids=lambda a: a.role)
-@pytest.mark.parametrize("action", [Action.REGISTER_CHILD, Action.FIND_CHILD, Action.READ_CHILD,
-                                    Action.SUBMIT_SIGNAL, Action.READ_SIGNALS, Action.READ_HISTORY])
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.REGISTER_CHILD,
+        Action.FIND_CHILD,
+        Action.READ_CHILD,
+        Action.SUBMIT_SIGNAL,
+        Action.READ_SIGNALS,
+        Action.READ_HISTORY,
+    ],
+)
 def test_field_roles_register_find_and_submit(who, action):
     assert may(who, action)
 
@@ -131,8 +148,9 @@ def test_a_case_worker_off_the_group_sees_only_their_agency():
     assert not access.full and not access.sees_entry(POLICE) and access.sees_entry(OPS)
 
 
-@pytest.mark.parametrize(("who", "grounds"), [(AUDITOR, Grounds.AUDIT), (COORDINATOR, Grounds.COORDINATOR)],
-                         ids=["auditor", "coordinator"])
+@pytest.mark.parametrize(
+    ("who", "grounds"), [(AUDITOR, Grounds.AUDIT), (COORDINATOR, Grounds.COORDINATOR)], ids=["auditor", "coordinator"]
+)
 def test_the_auditor_and_the_coordinator_see_everything_without_membership(who, grounds):
     access = child_access(who, group_member=False)
     assert access.grounds is grounds

@@ -76,10 +76,12 @@ def test_the_shipped_policy_and_its_dates():
 
 def test_a_policy_file_overrides_and_is_validated(tmp_path):
     text = tmp_path / "p.toml"
-    text.write_text('version = "x"\n[deadlines]\nform_a_to_chair = 2\nchair_to_group = 1\nfirst_group_meeting = 7\n'
-                    '[monitoring]\nreview_after_months = [1]\n[reminders]\nlead_working_days = 0\n'
-                    '[agenda]\nteam_lookback_days = 7\n[agenda.weights]\n' +
-                    "".join(f"{k} = 1\n" for k in load_procedure_policy().weights))
+    text.write_text(
+        'version = "x"\n[deadlines]\nform_a_to_chair = 2\nchair_to_group = 1\nfirst_group_meeting = 7\n'
+        "[monitoring]\nreview_after_months = [1]\n[reminders]\nlead_working_days = 0\n"
+        "[agenda]\nteam_lookback_days = 7\n[agenda.weights]\n"
+        + "".join(f"{k} = 1\n" for k in load_procedure_policy().weights)
+    )
     policy = load_procedure_policy(text)
     assert policy.deadlines["form_a_to_chair"] == 2 and policy.review_after_months == (1,)
     with pytest.raises(InvalidInput) as e:

@@ -17,31 +17,59 @@ POLICE = UUID("00000000-0000-0000-0000-0000000000c2")
 
 
 def register(**overrides) -> Child:
-    fields = {"municipality_id": MUNICIPALITY, "given_name": "Ala", "family_name": "Kot",
-              "date_of_birth": date(2015, 4, 3), "pesel": None, "school_id": None,
-              "registered_by": uuid4(), "agency_id": SCHOOL, "today": TODAY}
+    fields = {
+        "municipality_id": MUNICIPALITY,
+        "given_name": "Ala",
+        "family_name": "Kot",
+        "date_of_birth": date(2015, 4, 3),
+        "pesel": None,
+        "school_id": None,
+        "registered_by": uuid4(),
+        "agency_id": SCHOOL,
+        "today": TODAY,
+    }
     fields.update(overrides)
     return Child.register(**fields)
 
 
 def record(child: Child, **overrides) -> UUID:
-    fields = {"kind": "injury_observed", "observed_at": NOW - timedelta(hours=1), "details": "",
-              "severity": None, "days": None, "agency_id": SCHOOL, "agency_kind": "school",
-              "author_id": uuid4(), "author_role": "submitter", "now": NOW}
+    fields = {
+        "kind": "injury_observed",
+        "observed_at": NOW - timedelta(hours=1),
+        "details": "",
+        "severity": None,
+        "days": None,
+        "agency_id": SCHOOL,
+        "agency_kind": "school",
+        "author_id": uuid4(),
+        "author_role": "submitter",
+        "now": NOW,
+    }
     fields.update(overrides)
     return child.record_signal(**fields)
 
 
 def correct(child: Child, signal_id: UUID, **overrides) -> None:
-    fields = {"signal_id": signal_id, "agency_id": SCHOOL, "author_id": uuid4(), "author_role": "submitter",
-              "now": NOW, "reason": "typo"}
+    fields = {
+        "signal_id": signal_id,
+        "agency_id": SCHOOL,
+        "author_id": uuid4(),
+        "author_role": "submitter",
+        "now": NOW,
+        "reason": "typo",
+    }
     fields.update(overrides)
     child.correct_signal(**fields)
 
 
 def retract(child: Child, signal_id: UUID, **overrides) -> None:
-    fields = {"signal_id": signal_id, "reason": "wrong pupil", "agency_id": SCHOOL, "author_id": uuid4(),
-              "author_role": "submitter"}
+    fields = {
+        "signal_id": signal_id,
+        "reason": "wrong pupil",
+        "agency_id": SCHOOL,
+        "author_id": uuid4(),
+        "author_role": "submitter",
+    }
     fields.update(overrides)
     child.retract_signal(**fields)
 
@@ -55,6 +83,7 @@ def errors_of(excinfo) -> dict[str, list[str]]:
 
 
 # --- registering ----------------------------------------------------------------------
+
 
 def test_register_trims_names_and_keeps_the_identity():
     child = register(given_name="  Łucja ", family_name="Nowak   Kowalska", pesel=make_pesel(date(2015, 4, 3), 12))
@@ -114,6 +143,7 @@ def test_register_refuses_a_pesel_with_a_bad_checksum():
 
 # --- recording signals ----------------------------------------------------------------
 
+
 def test_record_signal_stores_who_what_and_when():
     child = register()
     author = uuid4()
@@ -121,7 +151,13 @@ def test_record_signal_stores_who_what_and_when():
     e = last_event(child)
     assert isinstance(e, Child.SignalRecorded)
     assert (e.signal_id, e.kind, e.details, e.agency_id, e.agency_kind, e.author_id) == (
-        signal_id, "behaviour_change", "quiet", SCHOOL, "school", author)
+        signal_id,
+        "behaviour_change",
+        "quiet",
+        SCHOOL,
+        "school",
+        author,
+    )
 
 
 def test_record_signal_refuses_a_kind_outside_the_agency_field():
@@ -222,6 +258,7 @@ def test_details_longer_than_the_limit_are_refused():
 
 # --- corrections and retractions -------------------------------------------------------
 
+
 def test_a_correction_is_a_new_event_naming_only_what_changed():
     child = register()
     signal_id = record(child)
@@ -229,7 +266,12 @@ def test_a_correction_is_a_new_event_naming_only_what_changed():
     e = last_event(child)
     assert isinstance(e, Child.SignalCorrected)
     assert (e.signal_id, e.severity, e.kind, e.details, e.reason) == (
-        signal_id, "critical", None, None, "worse than first thought")
+        signal_id,
+        "critical",
+        None,
+        None,
+        "worse than first thought",
+    )
 
 
 def test_only_the_submitting_agency_may_correct():
@@ -275,10 +317,13 @@ def test_a_correction_of_days_is_checked_against_the_kind():
     assert list(errors_of(excinfo)) == ["days"]
 
 
-@pytest.mark.parametrize(("recorded", "corrected"), [
-    ("missed_remote_learning", "injury_observed"),   # would keep a day count the new kind has no use for
-    ("injury_observed", "missed_remote_learning"),   # would lack the day count the new kind needs
-])
+@pytest.mark.parametrize(
+    ("recorded", "corrected"),
+    [
+        ("missed_remote_learning", "injury_observed"),  # would keep a day count the new kind has no use for
+        ("injury_observed", "missed_remote_learning"),  # would lack the day count the new kind needs
+    ],
+)
 def test_a_correction_cannot_change_whether_the_signal_counts_days(recorded, corrected):
     child = register()
     signal_id = record(child, kind=recorded)
@@ -330,6 +375,7 @@ def test_a_retraction_keeps_its_reason():
 
 
 # --- merging -----------------------------------------------------------------------------
+
 
 def merge(source: Child, target: Child, reason: str = "same child") -> None:
     source.merge_into(target, reason=reason, author_id=uuid4())

@@ -12,22 +12,46 @@ MUNICIPALITY = uuid4()
 
 
 def new_child() -> Child:
-    return Child.register(municipality_id=MUNICIPALITY, given_name="Ala", family_name="Kot",
-                          date_of_birth=date(2015, 4, 3), pesel=None, school_id=None,
-                          registered_by=uuid4(), agency_id=SCHOOL, today=NOW.date())
+    return Child.register(
+        municipality_id=MUNICIPALITY,
+        given_name="Ala",
+        family_name="Kot",
+        date_of_birth=date(2015, 4, 3),
+        pesel=None,
+        school_id=None,
+        registered_by=uuid4(),
+        agency_id=SCHOOL,
+        today=NOW.date(),
+    )
 
 
 def record(child: Child, **overrides) -> UUID:
-    fields = {"kind": "missed_remote_learning", "observed_at": NOW - timedelta(days=1), "details": "no logins",
-              "severity": None, "days": 3, "agency_id": SCHOOL, "agency_kind": "school",
-              "author_id": uuid4(), "author_role": "submitter", "now": NOW}
+    fields = {
+        "kind": "missed_remote_learning",
+        "observed_at": NOW - timedelta(days=1),
+        "details": "no logins",
+        "severity": None,
+        "days": 3,
+        "agency_id": SCHOOL,
+        "agency_kind": "school",
+        "author_id": uuid4(),
+        "author_role": "submitter",
+        "now": NOW,
+    }
     fields.update(overrides)
     return child.record_signal(**fields)
 
 
 def correct(child: Child, signal_id: UUID, reason: str = "typo", **changes) -> None:
-    child.correct_signal(signal_id=signal_id, agency_id=SCHOOL, author_id=uuid4(), author_role="submitter",
-                         now=NOW, reason=reason, **changes)
+    child.correct_signal(
+        signal_id=signal_id,
+        agency_id=SCHOOL,
+        author_id=uuid4(),
+        author_role="submitter",
+        now=NOW,
+        reason=reason,
+        **changes,
+    )
 
 
 def test_a_recorded_signal_reads_as_recorded():
@@ -66,8 +90,9 @@ def test_each_correction_is_kept_in_order():
 def test_a_retracted_signal_stays_listed_and_marked():
     child = new_child()
     signal_id = record(child)
-    child.retract_signal(signal_id=signal_id, reason="wrong pupil", agency_id=SCHOOL, author_id=uuid4(),
-                         author_role="submitter")
+    child.retract_signal(
+        signal_id=signal_id, reason="wrong pupil", agency_id=SCHOOL, author_id=uuid4(), author_role="submitter"
+    )
     state = fold_signals(child.collect_events())[signal_id]
     assert state.retracted
     assert state.retraction_reason == "wrong pupil"

@@ -5,14 +5,17 @@ import pytest
 from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity, normalise_name
 
 
-@pytest.mark.parametrize(("typed", "normal"), [
-    ("Łukasz Wiśniewski", "lukasz wisniewski"),
-    ("ŁUKASZ WIŚNIEWSKI", "lukasz wisniewski"),
-    ("Żaneta Źrebięcka-Ćwik", "zaneta zrebiecka cwik"),
-    ("  Zoﬁa   Gąsiorowska ", "zofia gasiorowska"),
-    ("Paweł Łódź", "pawel lodz"),
-    ("Jan", "jan"),
-])
+@pytest.mark.parametrize(
+    ("typed", "normal"),
+    [
+        ("Łukasz Wiśniewski", "lukasz wisniewski"),
+        ("ŁUKASZ WIŚNIEWSKI", "lukasz wisniewski"),
+        ("Żaneta Źrebięcka-Ćwik", "zaneta zrebiecka cwik"),
+        ("  Zoﬁa   Gąsiorowska ", "zofia gasiorowska"),
+        ("Paweł Łódź", "pawel lodz"),
+        ("Jan", "jan"),
+    ],
+)
 def test_normalise_name_folds_case_diacritics_hyphens_and_spacing(typed, normal):
     assert normalise_name(typed) == normal
 

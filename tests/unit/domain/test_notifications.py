@@ -24,15 +24,18 @@ def local(*args):
     return datetime(*args, tzinfo=WARSAW)
 
 
-@pytest.mark.parametrize(("after", "due"), [
-    (local(2026, 3, 6, 23, 0), local(2026, 3, 9, 8, 0)),  # Friday night -> Monday 08:00
-    (local(2026, 3, 10, 22, 0), local(2026, 3, 11, 8, 0)),  # a normal Tuesday evening -> Wednesday
-    (local(2026, 3, 10, 2, 30), local(2026, 3, 10, 8, 0)),  # small hours -> the same morning
-    (local(2026, 3, 10, 8, 0), local(2026, 3, 11, 8, 0)),  # the day has just started -> tomorrow
-    (local(2026, 4, 30, 23, 0), local(2026, 5, 4, 8, 0)),  # 1 May (Fri) holiday, weekend with 3 May
-    (local(2026, 4, 3, 21, 0), local(2026, 4, 7, 8, 0)),  # Good Friday night -> Easter Monday off
-    (local(2025, 12, 23, 20, 0), local(2025, 12, 29, 8, 0)),  # 24-26 Dec are holidays from 2025
-])
+@pytest.mark.parametrize(
+    ("after", "due"),
+    [
+        (local(2026, 3, 6, 23, 0), local(2026, 3, 9, 8, 0)),  # Friday night -> Monday 08:00
+        (local(2026, 3, 10, 22, 0), local(2026, 3, 11, 8, 0)),  # a normal Tuesday evening -> Wednesday
+        (local(2026, 3, 10, 2, 30), local(2026, 3, 10, 8, 0)),  # small hours -> the same morning
+        (local(2026, 3, 10, 8, 0), local(2026, 3, 11, 8, 0)),  # the day has just started -> tomorrow
+        (local(2026, 4, 30, 23, 0), local(2026, 5, 4, 8, 0)),  # 1 May (Fri) holiday, weekend with 3 May
+        (local(2026, 4, 3, 21, 0), local(2026, 4, 7, 8, 0)),  # Good Friday night -> Easter Monday off
+        (local(2025, 12, 23, 20, 0), local(2025, 12, 29, 8, 0)),  # 24-26 Dec are holidays from 2025
+    ],
+)
 def test_due_before_the_next_school_day_starts(after, due):
     assert next_school_day_start(after, POLICY) == due
 
@@ -42,8 +45,9 @@ def test_a_moment_in_another_zone_is_the_same_instant():
 
 
 def test_school_days_and_start_time_are_configurable():
-    policy = SchoolDayPolicy.from_dict({"school_days": ["mon", "tue", "wed", "thu", "fri", "sat"],
-                                        "day_starts": "07:45", "days_off": ["2026-03-09"]})
+    policy = SchoolDayPolicy.from_dict(
+        {"school_days": ["mon", "tue", "wed", "thu", "fri", "sat"], "day_starts": "07:45", "days_off": ["2026-03-09"]}
+    )
     assert next_school_day_start(local(2026, 3, 6, 23, 0), policy) == local(2026, 3, 7, 7, 45)
     assert not is_school_day(date(2026, 3, 9), policy)
     with pytest.raises(InvalidInput) as e:
@@ -54,8 +58,7 @@ def test_school_days_and_start_time_are_configurable():
 def test_intervention_details_are_checked_by_field():
     with pytest.raises(InvalidInput) as e:
         check_intervention("domestic_intervention", {"place": "", "child_present": "yes"})
-    assert set(e.value.errors) == {"intervention.police_reference", "intervention.place",
-                                   "intervention.child_present"}
+    assert set(e.value.errors) == {"intervention.police_reference", "intervention.place", "intervention.child_present"}
     with pytest.raises(InvalidInput) as e:
         check_intervention("injury_observed", {"police_reference": "x"})
     assert set(e.value.errors) == {"intervention"}
@@ -64,9 +67,19 @@ def test_intervention_details_are_checked_by_field():
 
 def notice(observed, recorded):
     return Notification.issue(
-        municipality_id=uuid4(), child_id=uuid4(), signal_id=uuid4(), recipient_agency_id=uuid4(),
-        recipient_kind="school", sender_agency_id=uuid4(), author_id=uuid4(), observed_at=observed,
-        recorded_at=recorded, intervention={}, details="", policy=POLICY)
+        municipality_id=uuid4(),
+        child_id=uuid4(),
+        signal_id=uuid4(),
+        recipient_agency_id=uuid4(),
+        recipient_kind="school",
+        sender_agency_id=uuid4(),
+        author_id=uuid4(),
+        observed_at=observed,
+        recorded_at=recorded,
+        intervention={},
+        details="",
+        policy=POLICY,
+    )
 
 
 def test_a_late_record_is_due_from_when_it_was_recorded_and_keeps_the_ideal_time():

@@ -29,33 +29,40 @@ def test_a_swapped_pair_of_digits_breaks_the_checksum():
     assert pesel_problem(swapped) == "checksum digit does not match"
 
 
-@pytest.mark.parametrize(("pesel", "born"), [
-    ("85921501230", date(1885, 12, 15)),   # month + 80: 19th century
-    ("15123104564", date(1915, 12, 31)),   # month as is: 20th century
-    ("15323104560", date(2015, 12, 31)),   # month + 20: 21st century
-    ("16222900000", date(2016, 2, 29)),    # a leap day in 2016
-    ("04022900001", date(1904, 2, 29)),    # a leap day in 1904
-    ("01621500001", date(2201, 2, 15)),    # month + 60: 23rd century
-])
+@pytest.mark.parametrize(
+    ("pesel", "born"),
+    [
+        ("85921501230", date(1885, 12, 15)),  # month + 80: 19th century
+        ("15123104564", date(1915, 12, 31)),  # month as is: 20th century
+        ("15323104560", date(2015, 12, 31)),  # month + 20: 21st century
+        ("16222900000", date(2016, 2, 29)),  # a leap day in 2016
+        ("04022900001", date(1904, 2, 29)),  # a leap day in 1904
+        ("01621500001", date(2201, 2, 15)),  # month + 60: 23rd century
+    ],
+)
 def test_the_month_offset_gives_the_century(pesel, born):
     assert pesel_problem(pesel) is None
     assert birth_date_from_pesel(pesel) == born
 
 
-@pytest.mark.parametrize("pesel", [
-    "15022900007",  # 29 February 1915 did not exist
-    "15222900003",  # 29 February 2015 did not exist
-    "00422900005",  # 2100 is not a leap year
-    "15130100007",  # month 13
-    "14023000006",  # 30 February
-])
+@pytest.mark.parametrize(
+    "pesel",
+    [
+        "15022900007",  # 29 February 1915 did not exist
+        "15222900003",  # 29 February 2015 did not exist
+        "00422900005",  # 2100 is not a leap year
+        "15130100007",  # month 13
+        "14023000006",  # 30 February
+    ],
+)
 def test_a_valid_checksum_over_an_impossible_date_is_refused(pesel):
     assert birth_date_from_pesel(pesel) is None
     assert pesel_problem(pesel) == "does not encode a valid date of birth"
 
 
-@pytest.mark.parametrize("born", [date(1885, 12, 15), date(1999, 1, 1), date(2000, 2, 29), date(2015, 12, 31),
-                                  date(2024, 7, 9)])
+@pytest.mark.parametrize(
+    "born", [date(1885, 12, 15), date(1999, 1, 1), date(2000, 2, 29), date(2015, 12, 31), date(2024, 7, 9)]
+)
 @pytest.mark.parametrize("serial", [0, 1234, 9999])
 def test_make_pesel_round_trips_the_birth_date(born, serial):
     pesel = make_pesel(born, serial)

@@ -72,8 +72,13 @@ def sig(
     if not isinstance(age, timedelta):
         age = timedelta(days=age)
     return RiskSignal(
-        signal_id=f"s{next(_counter):04d}", kind=kind, severity=severity, observed_at=NOW - age,
-        agency_id=agency, agency_kind=agency_kind, **flags,
+        signal_id=f"s{next(_counter):04d}",
+        kind=kind,
+        severity=severity,
+        observed_at=NOW - age,
+        agency_id=agency,
+        agency_kind=agency_kind,
+        **flags,
     )
 
 
@@ -106,7 +111,7 @@ def test_exactly_half_at_one_half_life_and_a_quarter_at_two(policy):
 def test_decay_is_continuous_between_half_lives(policy):
     s = sig(timedelta(days=15))
     c = only(assess([s], NOW, policy), s.signal_id)
-    assert math.isclose(c.decay, 2 ** -0.5)
+    assert math.isclose(c.decay, 2**-0.5)
     assert math.isclose(c.age_days, 15.0)
 
 
@@ -208,8 +213,16 @@ def test_naive_times_are_refused(policy):
 
 @pytest.mark.parametrize(
     ("score", "band"),
-    [(0.0, "low"), (2.999, "low"), (3.0, "medium"), (5.999, "medium"), (6.0, "high"), (9.999, "high"),
-     (10.0, "review_now"), (40.0, "review_now")],
+    [
+        (0.0, "low"),
+        (2.999, "low"),
+        (3.0, "medium"),
+        (5.999, "medium"),
+        (6.0, "high"),
+        (9.999, "high"),
+        (10.0, "review_now"),
+        (40.0, "review_now"),
+    ],
 )
 def test_band_thresholds_are_inclusive_lower_edges(policy, score, band):
     assert policy.band_for_score(score) == band
@@ -402,7 +415,9 @@ def test_pieces_join_settings_have_defaults():
         del doc[key]
     policy = RiskPolicy.from_dict(doc)
     assert (policy.pieces_join_window_days, policy.pieces_join_min_agencies, policy.pieces_join_min_band) == (
-        30, 2, "medium"
+        30,
+        2,
+        "medium",
     )
 
 
@@ -457,8 +472,10 @@ def test_from_dict_refusals_name_the_bad_key(doc, key):
 
 def test_as_dict_is_json_ready_and_rounded(policy):
     signals = [
-        sig(7.123456, agency="school-1"), sig(3, kind="disclosure_by_child", agency="police-1", agency_kind="police"),
-        sig(2, retracted=True), sig(500),
+        sig(7.123456, agency="school-1"),
+        sig(3, kind="disclosure_by_child", agency="police-1", agency_kind="police"),
+        sig(2, retracted=True),
+        sig(500),
     ]
     a = assess(signals, NOW, policy)
     d = json.loads(json.dumps(a.as_dict()))
@@ -473,21 +490,47 @@ def test_as_dict_is_json_ready_and_rounded(policy):
     assert len(d["contributions"]) == 4
     first = d["contributions"][-2]
     assert first["age_days"] == 7.12
-    assert set(first) == {"signal_id", "kind", "agency_kind", "severity", "weight", "age_days", "decay",
-                          "contribution", "counted", "note"}
+    assert set(first) == {
+        "signal_id",
+        "kind",
+        "agency_kind",
+        "severity",
+        "weight",
+        "age_days",
+        "decay",
+        "contribution",
+        "counted",
+        "note",
+    }
     assert [c["note"] for c in d["contributions"]] == [NOTE_RETRACTED, "", "", NOTE_EXPIRED]
 
 
 def test_from_state_builds_a_risk_signal_from_history():
     state = SignalState(
-        id=uuid4(), child_id=uuid4(), kind="neglect_observed", severity="medium", observed_at=NOW, details="",
-        days=None, agency_id=uuid4(), agency_kind="ops", author_id=uuid4(), author_role="case_worker",
-        recorded_at=NOW, version=2, retracted=True,
+        id=uuid4(),
+        child_id=uuid4(),
+        kind="neglect_observed",
+        severity="medium",
+        observed_at=NOW,
+        details="",
+        days=None,
+        agency_id=uuid4(),
+        agency_kind="ops",
+        author_id=uuid4(),
+        author_role="case_worker",
+        recorded_at=NOW,
+        version=2,
+        retracted=True,
     )
     s = RiskSignal.from_state(state, disputed=True)
     assert (s.signal_id, s.agency_id) == (str(state.id), str(state.agency_id))
     assert (s.kind, s.severity, s.observed_at, s.agency_kind, s.retracted, s.disputed) == (
-        "neglect_observed", "medium", NOW, "ops", True, True
+        "neglect_observed",
+        "medium",
+        NOW,
+        "ops",
+        True,
+        True,
     )
 
 
@@ -502,14 +545,26 @@ def test_without_the_explanation_the_score_band_and_alerts_are_the_same():
     rng = random.Random(5)
     kinds = sorted(policy.weights)
     for n in range(300):
-        signals = [RiskSignal(signal_id=f"s{n}-{i}", kind=rng.choice(kinds), severity=rng.choice(SEVERITIES),
-                              observed_at=NOW - timedelta(days=rng.uniform(-5, policy.max_age_days + 30)),
-                              agency_id=f"a{rng.randint(1, 4)}", agency_kind=rng.choice(("school", "police")),
-                              retracted=rng.random() < 0.1, disputed=rng.random() < 0.05)
-                   for i in range(rng.randint(0, 40))]
+        signals = [
+            RiskSignal(
+                signal_id=f"s{n}-{i}",
+                kind=rng.choice(kinds),
+                severity=rng.choice(SEVERITIES),
+                observed_at=NOW - timedelta(days=rng.uniform(-5, policy.max_age_days + 30)),
+                agency_id=f"a{rng.randint(1, 4)}",
+                agency_kind=rng.choice(("school", "police")),
+                retracted=rng.random() < 0.1,
+                disputed=rng.random() < 0.05,
+            )
+            for i in range(rng.randint(0, 40))
+        ]
         full, bare = assess(signals, NOW, policy), assess(signals, NOW, policy, explain=False)
-        assert (bare.score, bare.band, bare.red_flags, bare.pieces_join) == \
-            (full.score, full.band, full.red_flags, full.pieces_join)
+        assert (bare.score, bare.band, bare.red_flags, bare.pieces_join) == (
+            full.score,
+            full.band,
+            full.red_flags,
+            full.pieces_join,
+        )
         assert bare.contributions == () and len(full.contributions) == len(signals)
         rng.shuffle(signals)  # the judgement's sum is exact: the order of the signals changes nothing
         assert judge(signals, NOW, policy) == (full.band, full.score)
@@ -525,12 +580,15 @@ def test_the_judgement_refuses_naive_times_as_the_assessment_does(policy):
     assert "observed_at" in err.value.errors
 
 
-@pytest.mark.parametrize("signals", [
-    [],  # nothing: low, 0.0
-    [sig(1, kind="disclosure_by_child", severity="critical")],  # a red flag
-    [sig(1, agency="school-1"), sig(2, agency="police-1")],  # the pieces join
-    [sig(1, agency="school-1"), sig(2, agency="police-1", retracted=True)],  # they do not
-])
+@pytest.mark.parametrize(
+    "signals",
+    [
+        [],  # nothing: low, 0.0
+        [sig(1, kind="disclosure_by_child", severity="critical")],  # a red flag
+        [sig(1, agency="school-1"), sig(2, agency="police-1")],  # the pieces join
+        [sig(1, agency="school-1"), sig(2, agency="police-1", retracted=True)],  # they do not
+    ],
+)
 def test_the_judgement_is_the_assessments_band_and_score(policy, signals):
     a = assess(signals, NOW, policy)
     assert judge(signals, NOW, policy) == (a.band, a.score)

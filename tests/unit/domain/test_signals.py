@@ -16,10 +16,22 @@ from domain.signals import (
 
 #: The kinds issue 2 asks for by name.
 REQUIRED_CODES = {
-    "missed_remote_learning", "unexplained_absence", "injury_observed", "disclosure_by_child",
-    "neglect_observed", "behaviour_change", "lack_of_learning_conditions", "domestic_intervention",
-    "child_secured", "home_visit", "welfare_concern", "court_supervision_report", "health_referral",
-    "injury_treated", "addiction_referral", "day_centre_attendance_drop",
+    "missed_remote_learning",
+    "unexplained_absence",
+    "injury_observed",
+    "disclosure_by_child",
+    "neglect_observed",
+    "behaviour_change",
+    "lack_of_learning_conditions",
+    "domestic_intervention",
+    "child_secured",
+    "home_visit",
+    "welfare_concern",
+    "court_supervision_report",
+    "health_referral",
+    "injury_treated",
+    "addiction_referral",
+    "day_centre_attendance_drop",
 }
 
 

@@ -12,13 +12,13 @@ TODAY = date(2026, 3, 28)
 
 
 def card():
-    return TimeCard.open(municipality_id=uuid4(), assistant_id=uuid4(), agency_id=uuid4(), month="2026-03",
-                         today=TODAY)
+    return TimeCard.open(municipality_id=uuid4(), assistant_id=uuid4(), agency_id=uuid4(), month="2026-03", today=TODAY)
 
 
 def add(c, day=date(2026, 3, 4), start=time(9), end=time(11, 30), child=None):
-    return c.add_entry(day=day, start=start, end=end, place="dom", topic="budżet", today=TODAY,
-                       child_ids=[child or uuid4()])
+    return c.add_entry(
+        day=day, start=start, end=end, place="dom", topic="budżet", today=TODAY, child_ids=[child or uuid4()]
+    )
 
 
 def test_minutes_are_computed_and_totalled_per_family():
@@ -38,8 +38,7 @@ def test_the_id_is_one_per_assistant_per_month():
 
 def test_a_month_that_has_not_begun_cannot_be_opened():
     with pytest.raises(InvalidInput) as e:
-        TimeCard.open(municipality_id=uuid4(), assistant_id=uuid4(), agency_id=uuid4(), month="2026-04",
-                      today=TODAY)
+        TimeCard.open(municipality_id=uuid4(), assistant_id=uuid4(), agency_id=uuid4(), month="2026-04", today=TODAY)
     assert set(e.value.errors) == {"month"}
 
 

@@ -18,8 +18,14 @@ def generate(services: Services, world: World, clock, *, children: int, signals:
     rng = random.Random(seed)
     coordinator = world.users["coordinator"].actor
     ids = [
-        UUID(services.children.register(coordinator, given_name=f"Dziecko{i}", family_name=f"Testowe{i}",
-                                        date_of_birth=date(2012, 1, 1) + timedelta(days=i))["id"])
+        UUID(
+            services.children.register(
+                coordinator,
+                given_name=f"Dziecko{i}",
+                family_name=f"Testowe{i}",
+                date_of_birth=date(2012, 1, 1) + timedelta(days=i),
+            )["id"]
+        )
         for i in range(children)
     ]
     recorded: list[tuple[UUID, UUID, str]] = []
@@ -28,15 +34,16 @@ def generate(services: Services, world: World, clock, *, children: int, signals:
         kind = rng.choice(kinds_for_agency(who.actor.agency_kind)).code
         child = rng.choice(ids)
         observed = clock() - timedelta(days=rng.randint(0, 400), minutes=n)
-        signal, _ = services.children.record_signal(who.actor, child, kind=kind, observed_at=observed,
-                                                    details=f"obserwacja {n}")
+        signal, _ = services.children.record_signal(
+            who.actor, child, kind=kind, observed_at=observed, details=f"obserwacja {n}"
+        )
         recorded.append((child, UUID(signal["id"]), who.id.hex))
         if n % 17 == 0:
-            services.children.correct_signal(who.actor, UUID(signal["child_id"]), UUID(signal["id"]),
-                                             severity="high", reason="ponowna ocena")
+            services.children.correct_signal(
+                who.actor, UUID(signal["child_id"]), UUID(signal["id"]), severity="high", reason="ponowna ocena"
+            )
         if n % 29 == 0:
-            services.children.retract_signal(who.actor, UUID(signal["child_id"]), UUID(signal["id"]),
-                                             reason="pomyłka")
+            services.children.retract_signal(who.actor, UUID(signal["child_id"]), UUID(signal["id"]), reason="pomyłka")
     for source, target in zip(ids[:3], ids[3:6], strict=False):
         services.children.merge(coordinator, source, target, reason="duplikat")
     return ids

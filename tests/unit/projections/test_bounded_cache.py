@@ -50,20 +50,43 @@ def test_a_value_that_grew_in_place_is_weighed_again():
 
 def _child_with_signals(store: SafehubStore, signals: int) -> Child:
     now = datetime(2026, 3, 3, tzinfo=UTC)
-    child = Child.register(municipality_id=uuid4(), given_name="Ola", family_name="Nowak",
-                           date_of_birth=date(2015, 5, 14), pesel=None, school_id=None,
-                           registered_by=uuid4(), agency_id=uuid4(), today=now.date())
+    child = Child.register(
+        municipality_id=uuid4(),
+        given_name="Ola",
+        family_name="Nowak",
+        date_of_birth=date(2015, 5, 14),
+        pesel=None,
+        school_id=None,
+        registered_by=uuid4(),
+        agency_id=uuid4(),
+        today=now.date(),
+    )
     for _ in range(signals):
-        child.record_signal(kind="behaviour_change", observed_at=now, details="x" * 50, severity=None, days=None,
-                            agency_id=uuid4(), agency_kind="school", author_id=uuid4(), author_role="submitter",
-                            now=now)
+        child.record_signal(
+            kind="behaviour_change",
+            observed_at=now,
+            details="x" * 50,
+            severity=None,
+            days=None,
+            agency_id=uuid4(),
+            agency_kind="school",
+            author_id=uuid4(),
+            author_role="submitter",
+            now=now,
+        )
     store.save(child)
     return child
 
 
 def test_the_store_caches_aggregates_within_an_event_budget_and_still_serves_every_child():
-    store = SafehubStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo", "AGGREGATE_CACHE_MAXSIZE": "100",
-                              "AGGREGATE_CACHE_FASTFORWARD": "y", "AGGREGATE_CACHE_EVENTS": "60"})
+    store = SafehubStore(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.popo",
+            "AGGREGATE_CACHE_MAXSIZE": "100",
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+            "AGGREGATE_CACHE_EVENTS": "60",
+        }
+    )
     cache = store.repository.cache
     assert isinstance(cache, AggregateCache)
     children = [_child_with_signals(store, 20) for _ in range(5)]  # 21 events each, 105 in all
@@ -73,9 +96,18 @@ def test_the_store_caches_aggregates_within_an_event_budget_and_still_serves_eve
     # A cached child that grows (another process appended) is weighed again when read.
     last = store.repository.get(children[-1].id)
     for _ in range(30):
-        last.record_signal(kind="behaviour_change", observed_at=datetime(2026, 3, 4, tzinfo=UTC), details="y",
-                           severity=None, days=None, agency_id=uuid4(), agency_kind="school", author_id=uuid4(),
-                           author_role="submitter", now=datetime(2026, 3, 4, tzinfo=UTC))
+        last.record_signal(
+            kind="behaviour_change",
+            observed_at=datetime(2026, 3, 4, tzinfo=UTC),
+            details="y",
+            severity=None,
+            days=None,
+            agency_id=uuid4(),
+            agency_kind="school",
+            author_id=uuid4(),
+            author_role="submitter",
+            now=datetime(2026, 3, 4, tzinfo=UTC),
+        )
     store.save(last)
     assert store.repository.get(children[-1].id).version == 51
     assert cache.entries.weight <= 60

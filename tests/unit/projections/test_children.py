@@ -14,9 +14,14 @@ from tests.unit.projections.history import generate
 def _plan(world, **overrides) -> dict:
     """The API tests' plan, as the service takes it (agency ids as UUIDs)."""
     plan = plan_body(world, **overrides)
-    plan["actions"] = [{**a, "due": date.fromisoformat(a["due"]),
-                        **({"agency_id": UUID(a["agency_id"])} if a.get("agency_id") else {})}
-                       for a in plan["actions"]]
+    plan["actions"] = [
+        {
+            **a,
+            "due": date.fromisoformat(a["due"]),
+            **({"agency_id": UUID(a["agency_id"])} if a.get("agency_id") else {}),
+        }
+        for a in plan["actions"]
+    ]
     return {**plan, "next_evaluation": date.fromisoformat(plan["next_evaluation"])}
 
 
@@ -35,11 +40,9 @@ def test_families_names_and_plans_match_the_records_and_a_rebuild_equals_live(se
     follower.catch_up()  # live, in the middle of the story
     services.children.merge(coordinator, ids[3], ids[6], reason="duplikat")  # 0 and 3 now end at 6
     clock.now = clock.now.replace(year=2026, month=3, day=2)
-    family = services.help_plans.draw(assistant, child_ids=[ids[6], ids[7]], household="Testowi",
-                                      plan=_plan(world))
+    family = services.help_plans.draw(assistant, child_ids=[ids[6], ids[7]], household="Testowi", plan=_plan(world))
     alone = services.help_plans.draw(assistant, child_ids=[ids[7]], plan=_plan(world))
-    services.erasure.erase(coordinator, ids[8], ground="authorised_request",
-                                                     reference="ZI.1")
+    services.erasure.erase(coordinator, ids[8], ground="authorised_request", reference="ZI.1")
     services.followers.catch_up()
     view = follower.view
 
@@ -71,14 +74,18 @@ def test_families_names_and_plans_match_the_records_and_a_rebuild_equals_live(se
 
 
 def test_overdue_help_plan_actions_found_through_the_read_model_equal_the_per_child_listing(
-        services, world, recorded_by_clock):
+    services, world, recorded_by_clock
+):
     clock = recorded_by_clock
     assistant = world.users["family_assistant"].actor
     ids = generate(services, world, clock, children=4, signals=4)
     clock.now = clock.now.replace(year=2026, month=3, day=2)
     services.help_plans.draw(assistant, child_ids=[ids[3], ids[2]], plan=_plan(world))
-    services.help_plans.draw(assistant, child_ids=[ids[3]], plan=_plan(world, actions=[
-        {"party": "family", "description": "wizyta u pediatry", "due": "2026-03-05"}]))
+    services.help_plans.draw(
+        assistant,
+        child_ids=[ids[3]],
+        plan=_plan(world, actions=[{"party": "family", "description": "wizyta u pediatry", "due": "2026-03-05"}]),
+    )
     clock.now = clock.now.replace(month=3, day=25)
     services.deadlines.catch_up()
     records = [str(i) for i in ids]

@@ -46,8 +46,9 @@ def check_batch_decoding(services, world, clock) -> None:
     assert [vars(e) for e in mapper.to_domain_events(notes)] == [vars(e) for e in one_by_one]
     opened = [e for e in one_by_one if type(e) in PERSONAL_FIELDS]
     assert any(getattr(e, "details", None) for e in opened)  # the boxes were opened
-    assert any(e.originator_id == erased and type(e).__name__ == "SignalRecorded" and e.details is None
-               for e in opened)  # an erased child's box stays shut (None), as one by one
+    assert any(
+        e.originator_id == erased and type(e).__name__ == "SignalRecorded" and e.details is None for e in opened
+    )  # an erased child's box stays shut (None), as one by one
     for skeleton, full in zip(mapper.to_domain_events(notes, personal=False), one_by_one, strict=True):
         personal = PERSONAL_FIELDS.get(type(full), ())
         assert vars(skeleton) == {k: v for k, v in vars(full).items() if k not in personal}
@@ -116,9 +117,18 @@ def quick_transcoder() -> QuickJSONTranscoder:
 
 def test_the_quick_transcoder_reads_exactly_what_the_library_reads():
     library, quick = library_transcoder(), quick_transcoder()
-    value = {"id": uuid4(), "ids": [uuid4(), uuid4()], "at": datetime.now(UTC), "born": date(2015, 1, 2),
-             "n": Decimal("1.50"), "nested": {"a": [{"b": uuid4()}], "_type_": "not a transcoding"},
-             "text": "zażółć", "none": None, "flag": True, "num": 3.5}
+    value = {
+        "id": uuid4(),
+        "ids": [uuid4(), uuid4()],
+        "at": datetime.now(UTC),
+        "born": date(2015, 1, 2),
+        "n": Decimal("1.50"),
+        "nested": {"a": [{"b": uuid4()}], "_type_": "not a transcoding"},
+        "text": "zażółć",
+        "none": None,
+        "flag": True,
+        "num": 3.5,
+    }
     for data in (library.encode(value), quick.encode(value), b'  {"a": 1}\n', b'[1, {"x": 2}]', b'"s"'):
         assert quick.decode(data) == library.decode(data)
     assert quick.encode(value) == library.encode(value)
@@ -128,25 +138,46 @@ def test_the_quick_transcoder_reads_exactly_what_the_library_reads():
         quick.decode(b'{"a": 1} trailing')
 
 
-@pytest.mark.parametrize("data", [
-    b'{"x": NaN, "y": Infinity}',  # the library writes float("nan") so; orjson refuses it
-    b'{"big": 123456789012345678901234567890}',  # beyond 64 bits
-    b'{"a": 1, "a": {"_type_": "uuid_hex", "_data_": "%s"}}' % uuid4().hex.encode(),  # the last key wins
-    b'{"_type_": "uuid_hex", "_data_": "%s"}' % uuid4().hex.encode(),  # a transcoded value alone
-    b'[{"_type_": "date_iso", "_data_": "2015-01-02"}, [[{"_type_": "decimal_str", "_data_": "1.5"}]]]',
-    b'{"_type_": "x", "_data_": 1, "third": 2}',  # three keys: an ordinary dict
-    b'{"_type_": "uuid_hex"}', b'{"_data_": "x", "other": 1}', b'{}', b'[]', b'null', b'7', b'"\\u00e9"',
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"x": NaN, "y": Infinity}',  # the library writes float("nan") so; orjson refuses it
+        b'{"big": 123456789012345678901234567890}',  # beyond 64 bits
+        b'{"a": 1, "a": {"_type_": "uuid_hex", "_data_": "%s"}}' % uuid4().hex.encode(),  # the last key wins
+        b'{"_type_": "uuid_hex", "_data_": "%s"}' % uuid4().hex.encode(),  # a transcoded value alone
+        b'[{"_type_": "date_iso", "_data_": "2015-01-02"}, [[{"_type_": "decimal_str", "_data_": "1.5"}]]]',
+        b'{"_type_": "x", "_data_": 1, "third": 2}',  # three keys: an ordinary dict
+        b'{"_type_": "uuid_hex"}',
+        b'{"_data_": "x", "other": 1}',
+        b"{}",
+        b"[]",
+        b"null",
+        b"7",
+        b'"\\u00e9"',
+    ],
+)
 def test_the_quick_transcoder_reads_what_orjson_refuses_or_might_read_otherwise_as_the_library(data):
     assert quick_transcoder().decode(data) == library_transcoder().decode(data)
 
 
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | st.uuids()
-    | st.datetimes(timezones=st.just(UTC)) | st.dates() | st.decimals(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["_type_", "_data_", "a", "ż"]),
-                                                                inner, max_size=3),
-    max_leaves=12))
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text()
+        | st.uuids()
+        | st.datetimes(timezones=st.just(UTC))
+        | st.dates()
+        | st.decimals(allow_nan=False, allow_infinity=False),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.sampled_from(["_type_", "_data_", "a", "ż"]), inner, max_size=3)
+        ),
+        max_leaves=12,
+    )
+)
 def test_any_value_the_library_writes_reads_back_the_same_through_the_quick_transcoder(value):
     library, quick = library_transcoder(), quick_transcoder()
     data = library.encode(value)
@@ -161,8 +192,20 @@ def test_any_value_the_library_writes_reads_back_the_same_through_the_quick_tran
     assert repr(decoded) == repr(expected)  # the same types all the way down (1 is not 1.0, nor True)
 
 
-@pytest.mark.parametrize("text", [uuid4().hex, uuid4().hex.upper(), str(uuid4()), "{" + str(uuid4()) + "}",
-                                  "urn:uuid:" + str(uuid4()), "g" * 32, "0" * 31, "\u0661" * 32, "_" * 32])
+@pytest.mark.parametrize(
+    "text",
+    [
+        uuid4().hex,
+        uuid4().hex.upper(),
+        str(uuid4()),
+        "{" + str(uuid4()) + "}",
+        "urn:uuid:" + str(uuid4()),
+        "g" * 32,
+        "0" * 31,
+        "\u0661" * 32,
+        "_" * 32,
+    ],
+)
 def test_the_quick_uuid_decoding_is_uuid(text):
     try:
         expected = UUID(text)

@@ -15,8 +15,11 @@ from tests.unit.projections.history import generate
 
 
 def register(services, world, name="Ala") -> UUID:
-    return UUID(services.children.register(world.users["coordinator"].actor, given_name=name, family_name="Kot",
-                                           date_of_birth=date(2015, 4, 3))["id"])
+    return UUID(
+        services.children.register(
+            world.users["coordinator"].actor, given_name=name, family_name="Kot", date_of_birth=date(2015, 4, 3)
+        )["id"]
+    )
 
 
 def test_rebuild_from_zero_equals_the_live_projection(services, world, clock):
@@ -100,7 +103,8 @@ def test_two_followers_of_one_view_never_double_count(services, world, clock, se
 
 
 def test_a_position_read_before_another_caught_up_is_refused_then_read_again_without_waiting(
-        services, world, clock, monkeypatch):
+    services, world, clock, monkeypatch
+):
     """The views' positions are read together before each catch-up (one query on PostgreSQL);
     if another follower moved the view meanwhile, the stale start is refused and read again."""
     generate(services, world, clock, children=4, signals=40)
@@ -142,8 +146,9 @@ def test_snapshots_keep_a_long_history_cheap_to_load(services, world, clock):
     child_id = register(services, world)
     school = world.users["school"].actor
     for n in range(250):
-        services.children.record_signal(school, child_id, kind="unexplained_absence",
-                                        observed_at=clock() - timedelta(hours=n))
+        services.children.record_signal(
+            school, child_id, kind="unexplained_absence", observed_at=clock() - timedelta(hours=n)
+        )
     snapshots = list(services.store.snapshots.get(child_id))
     assert [s.originator_version for s in snapshots] == [100, 200]
     assert services.store.repository.get(child_id).version == 251

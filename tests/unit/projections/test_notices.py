@@ -22,15 +22,25 @@ def at(*args) -> datetime:
 
 def _child(services, world, n: int) -> UUID:
     school = world.users["school"].actor
-    registered = services.children.register(school, given_name=f"Dziecko{n}", family_name="Testowe",
-                                            date_of_birth=date(2015, 1, 1 + n), school_id=world.agencies["school"])
+    registered = services.children.register(
+        school,
+        given_name=f"Dziecko{n}",
+        family_name="Testowe",
+        date_of_birth=date(2015, 1, 1 + n),
+        school_id=world.agencies["school"],
+    )
     return UUID(registered["id"])
 
 
 def _intervene(services, world, child_id: UUID, observed_at: datetime) -> dict:
-    signal, _ = services.children.record_signal(world.users["police"].actor, child_id, kind="domestic_intervention",
-                                                observed_at=observed_at, details="interwencja",
-                                                intervention=INTERVENTION)
+    signal, _ = services.children.record_signal(
+        world.users["police"].actor,
+        child_id,
+        kind="domestic_intervention",
+        observed_at=observed_at,
+        details="interwencja",
+        intervention=INTERVENTION,
+    )
     return signal
 
 
@@ -50,8 +60,9 @@ def test_notices_are_filed_by_who_and_state_and_a_rebuild_equals_live(services, 
     follower.catch_up()  # live, part way through the story
     services.notifications.acknowledge(school, first["school"], "przyjęte")
     services.notifications.deliver(ops, first["ops"])
-    services.children.retract_signal(world.users["police"].actor, UUID(withdrawn_signal["child_id"]),
-                                     UUID(withdrawn_signal["id"]), reason="pomyłka")
+    services.children.retract_signal(
+        world.users["police"].actor, UUID(withdrawn_signal["child_id"]), UUID(withdrawn_signal["id"]), reason="pomyłka"
+    )
     clock.now = at(2026, 3, 12, 9, 0)  # both due times have passed
     follower.catch_up()
 
@@ -60,7 +71,8 @@ def test_notices_are_filed_by_who_and_state_and_a_rebuild_equals_live(services, 
 
     assert ids(view.listed(recipient=str(world.agencies["school"]))) == [first["school"], second["school"]]
     assert ids(view.listed(sender=str(world.agencies["police"]))) == sorted(
-        [*first.values(), *second.values()], key=lambda n: (n in second.values(), str(n)))
+        [*first.values(), *second.values()], key=lambda n: (n in second.values(), str(n))
+    )
     assert ids(view.listed(recipient=str(world.agencies["ops"]), statuses=("delivered",))) == [first["ops"]]
     assert view.listed(recipient=str(world.agencies["police"])) == []
     # Only the OPS notice of the first intervention is due, open and standing (the second's signal was withdrawn).
@@ -72,7 +84,8 @@ def test_notices_are_filed_by_who_and_state_and_a_rebuild_equals_live(services, 
     assert view.overdue_open(clock.now) == [] and view.overdue_counts(clock.now) == (3, 1)
     municipality = str(world.municipality_id)
     assert [(r["notice_id"], r["status"]) for r in view.listed(escalated_in=municipality)] == [
-        (str(first["ops"]), "escalated")]
+        (str(first["ops"]), "escalated")
+    ]
     services.notifications.acknowledge(ops, first["ops"])  # acknowledged after its escalation
     follower.catch_up()
     assert [r["status"] for r in view.listed(escalated_in=municipality)] == ["acknowledged"]
@@ -96,5 +109,7 @@ def test_an_intervention_saves_only_the_child_and_its_own_notices(services, worl
     assert {w.originator_id for w in written} == {*children, *notices}
     assert len(written) == len(children) + len(notices) == 18
     assert all(w.originator_version == 1 for w in written if w.originator_id in notices)
-    assert {w.topic for w in written} == {f"{Child.__module__}:Child.SignalRecorded",
-                                          f"{Notification.__module__}:Notification.Issued"}
+    assert {w.topic for w in written} == {
+        f"{Child.__module__}:Child.SignalRecorded",
+        f"{Notification.__module__}:Notification.Issued",
+    }

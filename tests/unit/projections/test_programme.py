@@ -34,15 +34,26 @@ def crafted_year(services, world, clock) -> dict[str, UUID]:
         clock.now = at(day)
 
     def child(key: str, given: str) -> None:
-        ids[key] = UUID(services.children.register(chair, given_name=given, family_name="Testowa",
-                                                   date_of_birth=date(2014, 1, 1))["id"])
+        ids[key] = UUID(
+            services.children.register(chair, given_name=given, family_name="Testowa", date_of_birth=date(2014, 1, 1))[
+                "id"
+            ]
+        )
 
     def card(key: str, who: str, filled: str, victims: list[str], adults: tuple[str, ...] = ()) -> None:
         go(filled)
-        ids[key] = UUID(services.blue_cards.fill_form_a(
-            u[who], filled_on=date.fromisoformat(filled), incident_date=date.fromisoformat(filled), place="dom",
-            description="zdarzenie", child_victim_ids=[ids[v] for v in victims], adult_victims=list(adults),
-            perpetrators=["Jan Sprawca"])["id"])
+        ids[key] = UUID(
+            services.blue_cards.fill_form_a(
+                u[who],
+                filled_on=date.fromisoformat(filled),
+                incident_date=date.fromisoformat(filled),
+                place="dom",
+                description="zdarzenie",
+                child_victim_ids=[ids[v] for v in victims],
+                adult_victims=list(adults),
+                perpetrators=["Jan Sprawca"],
+            )["id"]
+        )
 
     def forward(key: str, day: str) -> None:
         go(day)
@@ -50,8 +61,9 @@ def crafted_year(services, world, clock) -> dict[str, UUID]:
 
     def group(key: str, day: str) -> None:
         go(day)
-        ids[f"group:{key}"] = UUID(services.groups.open(chair, name=f"Grupa {key}", members=members,
-                                                        blue_card_id=ids[key])["id"])
+        ids[f"group:{key}"] = UUID(
+            services.groups.open(chair, name=f"Grupa {key}", members=members, blue_card_id=ids[key])["id"]
+        )
 
     def meeting(key: str, day: str) -> None:
         clock.now = at(day) - timedelta(hours=2)  # scheduled early that morning, held at nine
@@ -68,13 +80,22 @@ def crafted_year(services, world, clock) -> dict[str, UUID]:
 
     def signal(who: str, key: str, kind: str, observed: str, recorded: str, **extra) -> UUID:
         go(recorded)
-        made, _ = services.children.record_signal(u[who], ids[key], kind=kind, observed_at=at(observed),
-                                                  details="obserwacja", **extra)
+        made, _ = services.children.record_signal(
+            u[who], ids[key], kind=kind, observed_at=at(observed), details="obserwacja", **extra
+        )
         return UUID(made["id"])
 
     go("2024-11-25")
-    for key, given in (("A", "Ala"), ("A2", "Alicja"), ("B", "Bartek"), ("C", "Celina"), ("D", "Darek"),
-                       ("E", "Ewa"), ("F", "Franek"), ("G", "Gosia")):
+    for key, given in (
+        ("A", "Ala"),
+        ("A2", "Alicja"),
+        ("B", "Bartek"),
+        ("C", "Celina"),
+        ("D", "Darek"),
+        ("E", "Ewa"),
+        ("F", "Franek"),
+        ("G", "Gosia"),
+    ):
         child(key, given)
 
     # Card 0 (F): closed in 2024; only its post-closure monitoring (to June 2025) reaches into 2025.
@@ -94,8 +115,9 @@ def crafted_year(services, world, clock) -> dict[str, UUID]:
     group("card1", "2024-12-18")
     meeting("card1", "2024-12-20")
     go("2025-01-10")
-    services.blue_cards.record_form_c(u["case_worker"], ids["card1"], victim=str(ids["A"]), assessment="ocena",
-                                      help_plan="plan")
+    services.blue_cards.record_form_c(
+        u["case_worker"], ids["card1"], victim=str(ids["A"]), assessment="ocena", help_plan="plan"
+    )
     # Card 5 (E): forwarded next day, group the day after, first meeting in two days: nothing late.
     card("card5", "police", "2025-02-03", ["E"])
     forward("card5", "2025-02-04")
@@ -120,13 +142,15 @@ def crafted_year(services, world, clock) -> dict[str, UUID]:
     go("2025-05-05")
     behaviour = signal("school", "B", "behaviour_change", "2025-05-05", "2025-05-21")
     go("2025-05-22")
-    services.children.correct_signal(u["school"], ids["B"], behaviour, kind="welfare_concern",
-                                     reason="lepsza kategoria")
+    services.children.correct_signal(
+        u["school"], ids["B"], behaviour, kind="welfare_concern", reason="lepsza kategoria"
+    )
     go("2025-06-02")
     services.blue_cards.start_monitoring(chair, ids["card2"])
     go("2025-06-03")
-    services.blue_cards.record_form_c(u["case_worker"], ids["card2"], victim=str(ids["B"]), assessment="ocena",
-                                      help_plan="plan")
+    services.blue_cards.record_form_c(
+        u["case_worker"], ids["card2"], victim=str(ids["B"]), assessment="ocena", help_plan="plan"
+    )
     retracted = signal("day_centre", "G", "day_centre_attendance_drop", "2025-06-10", "2025-06-10")
     go("2025-06-12")
     services.children.retract_signal(u["day_centre"], ids["G"], retracted, reason="pomyłka")
@@ -135,10 +159,14 @@ def crafted_year(services, world, clock) -> dict[str, UUID]:
     go("2025-07-01")
     services.children.merge(chair, ids["A2"], ids["A"], reason="duplikat")
     go("2025-09-10")
-    plan = {"main_goal": "bezpieczny dom", "next_evaluation": date(2025, 12, 1),
-            "actions": [{"party": "family", "description": "wizyta", "due": date(2025, 10, 1)}]}
-    ids["plan"] = UUID(services.help_plans.draw(u["family_assistant"], child_ids=[ids["G"]], household="rodzina G",
-                                                plan=plan)["id"])
+    plan = {
+        "main_goal": "bezpieczny dom",
+        "next_evaluation": date(2025, 12, 1),
+        "actions": [{"party": "family", "description": "wizyta", "due": date(2025, 10, 1)}],
+    }
+    ids["plan"] = UUID(
+        services.help_plans.draw(u["family_assistant"], child_ids=[ids["G"]], household="rodzina G", plan=plan)["id"]
+    )
     meeting("card2", "2025-09-15")
     team_meeting("2025-10-01")
 
@@ -193,17 +221,27 @@ def test_a_crafted_year_gives_the_figures_counted_by_hand(services, world, recor
     report = services.reports.programme(chair, YEAR_START, YEAR_END)
     assert as_dict(report) == EXPECTED_2025
     assert report["signals_by_agency_kind"] == {"health": 1, "police": 1, "school": 2}
-    assert report["signals_by_kind"] == {"domestic_intervention": 1, "injury_treated": 1,
-                                         "unexplained_absence": 1, "welfare_concern": 1}
+    assert report["signals_by_kind"] == {
+        "domestic_intervention": 1,
+        "injury_treated": 1,
+        "unexplained_absence": 1,
+        "welfare_concern": 1,
+    }
     breaches = {b["kind"]: b for b in report["deadline_breaches"]}
     form_a = breaches["form_a_to_chair"]
     assert (form_a["due"], form_a["breached"], form_a["still_open_overdue"]) == (3, 2, 0)
     assert (form_a["median_delay_working_days"], form_a["worst_delay_working_days"]) == (5, 6)
-    assert (breaches["chair_to_group"]["due"], breaches["chair_to_group"]["breached"],
-            breaches["chair_to_group"]["still_open_overdue"]) == (3, 1, 1)
+    assert (
+        breaches["chair_to_group"]["due"],
+        breaches["chair_to_group"]["breached"],
+        breaches["chair_to_group"]["still_open_overdue"],
+    ) == (3, 1, 1)
     assert breaches["chair_to_group"]["worst_delay_working_days"] == 23
-    assert (breaches["first_group_meeting"]["due"], breaches["first_group_meeting"]["breached"],
-            breaches["first_group_meeting"]["median_delay_working_days"]) == (2, 1, 3)
+    assert (
+        breaches["first_group_meeting"]["due"],
+        breaches["first_group_meeting"]["breached"],
+        breaches["first_group_meeting"]["median_delay_working_days"],
+    ) == (2, 1, 3)
     assert report["final"] is True
     assert report["recorded_by"] == "2026-01-01T00:00:00+01:00"
 
@@ -228,7 +266,9 @@ def test_the_cases_behind_the_figures(services, world, recorded_by_clock):
     assert {c["id"] for c in cases("cards_closed:violence_ceased_plan_done")} == {str(ids["card1"])}
     late = {c["blue_card_id"]: c for c in cases("deadline_breaches:form_a_to_chair")}
     assert {k: (v["state"], v["delay_working_days"]) for k, v in late.items()} == {
-        str(ids["card2"]): ("late", 6), str(ids["card3"]): ("late", 4)}
+        str(ids["card2"]): ("late", 6),
+        str(ids["card3"]): ("late", 4),
+    }
     open_group = cases("deadline_breaches:chair_to_group")
     # Opened late in January 2026, but as the 2025 report stands it was still not done.
     assert [(c["blue_card_id"], c["state"], c["met_on"]) for c in open_group] == [(str(ids["card3"]), "overdue", None)]
@@ -262,9 +302,16 @@ def test_the_monthly_statistics(services, world, recorded_by_clock):
         "2025-11": {"health": 1, "police": 0, "school": 0},
     }
     assert {k: m["cards_started"] for k, m in months.items() if m["cards_started"]} == {
-        "2025-02": 1, "2025-04": 1, "2025-11": 1, "2025-12": 1}
-    assert monthly["totals"] == {"signals": 4, "signals_by_agency_kind": {"health": 1, "police": 1, "school": 2},
-                                 "cards_started": 4}
+        "2025-02": 1,
+        "2025-04": 1,
+        "2025-11": 1,
+        "2025-12": 1,
+    }
+    assert monthly["totals"] == {
+        "signals": 4,
+        "signals_by_agency_kind": {"health": 1, "police": 1, "school": 2},
+        "cards_started": 4,
+    }
 
 
 @pytest.mark.parametrize("batch_size", [500, 3])
@@ -280,5 +327,6 @@ def test_rebuild_from_zero_equals_the_live_report(services, world, recorded_by_c
         follower.rebuild()
     assert services.followers["programme"].view.dump() == live_rows
     rebuilt = services.reports.programme(chair, YEAR_START, YEAR_END)
-    assert {k: v for k, v in rebuilt.items() if k != "computed_at"} == \
-        {k: v for k, v in live.items() if k != "computed_at"}
+    assert {k: v for k, v in rebuilt.items() if k != "computed_at"} == {
+        k: v for k, v in live.items() if k != "computed_at"
+    }

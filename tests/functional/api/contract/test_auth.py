@@ -61,8 +61,13 @@ def test_the_bearer_scheme_is_case_insensitive(client, world):
 def test_me_tells_who_the_token_belongs_to(client, world):
     school = world.users["school"]
     me = client.get(f"{API}/me", headers=school.headers).json
-    assert me == {"user_id": str(school.id), "municipality_id": str(world.municipality_id),
-                  "agency_id": str(world.agencies["school"]), "agency_kind": "school", "role": "submitter"}
+    assert me == {
+        "user_id": str(school.id),
+        "municipality_id": str(world.municipality_id),
+        "agency_id": str(world.agencies["school"]),
+        "agency_kind": "school",
+        "role": "submitter",
+    }
 
 
 def test_a_replaced_token_stops_working_and_the_new_one_works(client, world):
@@ -113,9 +118,11 @@ def test_a_non_json_body_without_a_token_is_still_401(client):
 
 # --- 403: the role may not ------------------------------------------------------------------
 
+
 def test_a_school_may_not_create_agencies(client, world):
-    response = client.post(f"{API}/agencies", headers=world.users["school"].headers,
-                           json={"kind": "school", "name": "SP 2"})
+    response = client.post(
+        f"{API}/agencies", headers=world.users["school"].headers, json={"kind": "school", "name": "SP 2"}
+    )
     assert response.status_code == 403
     assert response.json["error"] == "forbidden"
 
@@ -126,8 +133,9 @@ def test_an_admin_may_not_read_a_child(client, world, child_id):
     assert "admin" in response.json["message"]
 
 
-@pytest.mark.parametrize("path", ["/children/{child}/signals", "/children/{child}/events",
-                                  "/children?pesel=44051401359"])
+@pytest.mark.parametrize(
+    "path", ["/children/{child}/signals", "/children/{child}/events", "/children?pesel=44051401359"]
+)
 def test_an_admin_may_not_read_any_child_data(client, world, child_id, path):
     response = client.get(API + path.format(child=child_id), headers=world.users["admin"].headers)
     assert response.status_code == 403
@@ -139,8 +147,9 @@ def test_an_admin_may_not_register_a_child(client, world):
 
 
 def test_an_auditor_may_not_post_a_signal(client, world, child_id):
-    response = client.post(f"{API}/children/{child_id}/signals", headers=world.users["auditor"].headers,
-                           json=signal_body())
+    response = client.post(
+        f"{API}/children/{child_id}/signals", headers=world.users["auditor"].headers, json=signal_body()
+    )
     assert response.status_code == 403
 
 
@@ -153,6 +162,9 @@ def test_an_auditor_may_not_register_a_child(client, world):
 def test_only_a_coordinator_may_merge(client, world, label):
     source = register_child(client, world.users["school"])["id"]
     target = register_child(client, world.users["school"], given_name="Alicja")["id"]
-    response = client.post(f"{API}/children/{source}/merge", headers=world.users[label].headers,
-                           json={"target_id": target, "reason": "same child"})
+    response = client.post(
+        f"{API}/children/{source}/merge",
+        headers=world.users[label].headers,
+        json={"target_id": target, "reason": "same child"},
+    )
     assert response.status_code == 403

@@ -15,18 +15,19 @@ def find(client, member, **query):
 
 
 def merge(client, member, source_id: str, target_id: str, reason: str = "the same child"):
-    return client.post(f"{API}/children/{source_id}/merge", headers=member.headers,
-                       json={"target_id": target_id, "reason": reason})
+    return client.post(
+        f"{API}/children/{source_id}/merge", headers=member.headers, json={"target_id": target_id, "reason": reason}
+    )
 
 
 # --- registering -------------------------------------------------------------------------
+
 
 def test_a_registered_child_answers_201_with_its_id_and_can_be_read(client, world):
     created = register_child(client, world.users["case_worker"], given_name="Łucja", family_name="Wójcik")
     read = client.get(f"{API}/children/{created['id']}", headers=world.users["case_worker"].headers)
     assert read.status_code == 200
-    assert (read.json["id"], read.json["given_name"], read.json["family_name"]) == (
-        created["id"], "Łucja", "Wójcik")
+    assert (read.json["id"], read.json["given_name"], read.json["family_name"]) == (created["id"], "Łucja", "Wójcik")
     assert "Łucja" in read.get_data(as_text=True)
 
 
@@ -37,8 +38,9 @@ def test_a_school_registers_its_pupil_at_its_own_school(client, world):
 
 def test_a_pesel_registered_twice_is_a_conflict_naming_the_existing_record(client, world):
     first = register_child(client, world.users["school"], pesel=PESEL)
-    again = client.post(f"{API}/children", headers=world.users["police"].headers,
-                        json=child_body(given_name="Alicja", pesel=PESEL))
+    again = client.post(
+        f"{API}/children", headers=world.users["police"].headers, json=child_body(given_name="Alicja", pesel=PESEL)
+    )
     assert again.status_code == 409
     assert again.json["details"]["existing_id"] == first["id"]
 
@@ -56,21 +58,22 @@ def test_missing_required_fields_are_each_named(client, world):
 
 
 def test_an_unknown_field_is_named(client, world):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           json=child_body(nickname="Ala"))
+    response = client.post(f"{API}/children", headers=world.users["school"].headers, json=child_body(nickname="Ala"))
     assert field_errors(response) == {"nickname": ["Unknown field."]}
 
 
 @pytest.mark.parametrize("value", ["2015-02-30", "03.04.2015", "tomorrow", ""])
 def test_an_invalid_date_of_birth_is_named(client, world, value):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           json=child_body(date_of_birth=value))
+    response = client.post(
+        f"{API}/children", headers=world.users["school"].headers, json=child_body(date_of_birth=value)
+    )
     assert list(field_errors(response)) == ["date_of_birth"]
 
 
 def test_a_future_date_of_birth_is_refused(client, world):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           json=child_body(date_of_birth="2026-03-04"))
+    response = client.post(
+        f"{API}/children", headers=world.users["school"].headers, json=child_body(date_of_birth="2026-03-04")
+    )
     assert field_errors(response) == {"date_of_birth": ["must not be in the future"]}
 
 
@@ -81,26 +84,38 @@ def test_a_pesel_with_a_bad_checksum_is_named(client, world):
 
 
 def test_a_pesel_for_another_birth_date_is_named(client, world):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           json=child_body(date_of_birth="2015-04-04", pesel=PESEL))
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["school"].headers,
+        json=child_body(date_of_birth="2015-04-04", pesel=PESEL),
+    )
     assert field_errors(response) == {"pesel": ["encodes a different date of birth than date_of_birth"]}
 
 
 def test_several_bad_fields_are_named_together(client, world):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           json={"given_name": "", "date_of_birth": "2015-13-01", "pesel": "123", "x": 1})
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["school"].headers,
+        json={"given_name": "", "date_of_birth": "2015-13-01", "pesel": "123", "x": 1},
+    )
     assert set(field_errors(response)) == {"given_name", "family_name", "date_of_birth", "pesel", "x"}
 
 
 def test_a_school_id_that_is_not_a_school_is_refused(client, world):
-    response = client.post(f"{API}/children", headers=world.users["case_worker"].headers,
-                           json=child_body(school_id=str(world.agencies["police"])))
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["case_worker"].headers,
+        json=child_body(school_id=str(world.agencies["police"])),
+    )
     assert list(field_errors(response)) == ["school_id"]
 
 
 def test_a_school_of_another_municipality_is_refused(client, world, other_world):
-    response = client.post(f"{API}/children", headers=world.users["case_worker"].headers,
-                           json=child_body(school_id=str(other_world.agencies["school"])))
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["case_worker"].headers,
+        json=child_body(school_id=str(other_world.agencies["school"])),
+    )
     assert list(field_errors(response)) == ["school_id"]
 
 
@@ -112,9 +127,11 @@ def test_registering_lists_likely_duplicates(client, world):
 
 # --- reading and isolation ---------------------------------------------------------------
 
+
 def test_an_unknown_child_is_not_found(client, world):
-    response = client.get(f"{API}/children/00000000-0000-0000-0000-000000000000",
-                          headers=world.users["case_worker"].headers)
+    response = client.get(
+        f"{API}/children/00000000-0000-0000-0000-000000000000", headers=world.users["case_worker"].headers
+    )
     assert response.status_code == 404
     assert response.json["error"] == "not_found"
 
@@ -134,8 +151,11 @@ def test_another_municipality_cannot_see_that_a_child_exists(client, world, othe
 
 def test_another_municipality_cannot_post_a_signal_about_a_child(client, world, other_world):
     child = register_child(client, world.users["school"])
-    response = client.post(f"{API}/children/{child['id']}/signals", headers=other_world.users["school"].headers,
-                           json={"kind": "injury_observed", "observed_at": "2026-03-02T08:00:00+01:00"})
+    response = client.post(
+        f"{API}/children/{child['id']}/signals",
+        headers=other_world.users["school"].headers,
+        json={"kind": "injury_observed", "observed_at": "2026-03-02T08:00:00+01:00"},
+    )
     assert response.status_code == 404
     assert [e["type"] for e in events(client, world.users["case_worker"], child["id"])] == ["Registered"]
 
@@ -149,6 +169,7 @@ def test_another_municipality_cannot_find_a_child_by_pesel_or_name(client, world
 
 
 # --- looking up --------------------------------------------------------------------------
+
 
 def test_a_child_is_found_by_pesel(client, world):
     child = register_child(client, world.users["school"], pesel=PESEL)
@@ -181,17 +202,20 @@ def test_an_unknown_query_parameter_is_named(client, world):
 
 def test_a_name_spelled_without_diacritics_matches(client, world):
     child = register_child(client, world.users["police"], given_name="Łukasz", family_name="Wiśniewski")
-    found = find(client, world.users["school"], given_name="Lukasz", family_name="Wisniewski",
-                 date_of_birth="2015-04-03").json
+    found = find(
+        client, world.users["school"], given_name="Lukasz", family_name="Wisniewski", date_of_birth="2015-04-03"
+    ).json
     assert [m["id"] for m in found["matches"]] == [child["id"]]
     assert found["matches"][0]["match"] == "exact"
 
 
 def test_a_swapped_day_and_month_is_a_likely_duplicate(client, world):
-    child = register_child(client, world.users["police"], given_name="Łukasz", family_name="Wiśniewski",
-                           date_of_birth="2015-04-03")
-    found = find(client, world.users["school"], given_name="Lukasz", family_name="Wisniewski",
-                 date_of_birth="2015-03-04").json
+    child = register_child(
+        client, world.users["police"], given_name="Łukasz", family_name="Wiśniewski", date_of_birth="2015-04-03"
+    )
+    found = find(
+        client, world.users["school"], given_name="Lukasz", family_name="Wisniewski", date_of_birth="2015-03-04"
+    ).json
     assert found["matches"] == []
     [likely] = found["likely_duplicates"]
     assert (likely["id"], likely["match"], likely["reason"]) == (child["id"], "likely", "near date of birth")
@@ -199,16 +223,18 @@ def test_a_swapped_day_and_month_is_a_likely_duplicate(client, world):
 
 def test_a_misspelled_name_on_the_same_day_is_a_likely_duplicate(client, world):
     child = register_child(client, world.users["police"], given_name="Łukasz", family_name="Wiśniewski")
-    found = find(client, world.users["school"], given_name="Lukas", family_name="Wisnewski",
-                 date_of_birth="2015-04-03").json
+    found = find(
+        client, world.users["school"], given_name="Lukas", family_name="Wisnewski", date_of_birth="2015-04-03"
+    ).json
     assert [d["id"] for d in found["likely_duplicates"]] == [child["id"]]
     assert found["likely_duplicates"][0]["reason"] == "same date of birth"
 
 
 def test_swapped_given_and_family_names_are_a_likely_duplicate(client, world):
     child = register_child(client, world.users["police"], given_name="Jan", family_name="Kowalski")
-    found = find(client, world.users["school"], given_name="Kowalski", family_name="Jan",
-                 date_of_birth="2015-04-03").json
+    found = find(
+        client, world.users["school"], given_name="Kowalski", family_name="Jan", date_of_birth="2015-04-03"
+    ).json
     assert [d["id"] for d in found["likely_duplicates"]] == [child["id"]]
 
 
@@ -226,8 +252,11 @@ def test_a_look_up_at_the_ends_of_the_calendar_finds_nothing(client, world, date
 
 
 def test_a_name_with_control_characters_is_refused(client, world):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           json=child_body(given_name="Ala\x00", family_name="Kot\u200b"))
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["school"].headers,
+        json=child_body(given_name="Ala\x00", family_name="Kot\u200b"),
+    )
     assert set(field_errors(response)) == {"given_name", "family_name"}
 
 
@@ -237,6 +266,7 @@ def test_an_admin_may_not_look_children_up(client, world):
 
 
 # --- merging -----------------------------------------------------------------------------
+
 
 def two_records(client, world) -> tuple[str, str]:
     source = register_child(client, world.users["school"], given_name="Lukasz", family_name="Wisniewski")
@@ -273,8 +303,9 @@ def test_a_signal_posted_to_the_old_id_lands_on_the_surviving_record(client, wor
 def test_a_merged_record_no_longer_shows_up_in_look_ups(client, world):
     source, target = two_records(client, world)
     merge(client, world.users["coordinator"], source, target)
-    found = find(client, world.users["school"], given_name="Lukasz", family_name="Wisniewski",
-                 date_of_birth="2015-04-03").json
+    found = find(
+        client, world.users["school"], given_name="Lukasz", family_name="Wisniewski", date_of_birth="2015-04-03"
+    ).json
     assert [m["id"] for m in found["matches"] + found["likely_duplicates"]] == [target]
 
 

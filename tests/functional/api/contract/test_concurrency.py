@@ -44,5 +44,4 @@ def test_concurrent_retries_with_one_key_record_one_signal(app, client, world):
     responses = post_together(app, school, child_id, [signal_body()] * THREADS, ["row-42"] * THREADS)
     assert [r.status_code for r in responses] == [201] * THREADS, [r.json for r in responses]
     assert len({r.json["id"] for r in responses}) == 1
-    assert [e["type"] for e in events(client, world.users["coordinator"], child_id)] == [
-        "Registered", "SignalRecorded"]
+    assert [e["type"] for e in events(client, world.users["coordinator"], child_id)] == ["Registered", "SignalRecorded"]

@@ -62,8 +62,9 @@ def test_an_agency_cannot_be_placed_in_another_municipality(client, world, other
 
 
 def test_an_admin_creates_a_user_and_sees_its_token_once(client, world):
-    created = create_user(client, world.users["admin"], role="submitter", name="Pedagog",
-                          agency_id=str(world.agencies["school"]))
+    created = create_user(
+        client, world.users["admin"], role="submitter", name="Pedagog", agency_id=str(world.agencies["school"])
+    )
     assert created.status_code == 201, created.json
     token = created.json["token"]
     me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).json
@@ -126,8 +127,9 @@ def test_a_user_cannot_choose_a_municipality(client, world, other_world):
 
 
 def test_an_unknown_agency_for_a_user_is_refused(client, world):
-    response = create_user(client, world.users["admin"], role="submitter",
-                           agency_id="00000000-0000-0000-0000-000000000000")
+    response = create_user(
+        client, world.users["admin"], role="submitter", agency_id="00000000-0000-0000-0000-000000000000"
+    )
     assert list(field_errors(response)) == ["agency_id"]
 
 
@@ -156,14 +158,16 @@ def test_a_non_admin_is_refused_before_the_agency_is_looked_up(client, world, ot
 
 
 def test_a_non_admin_is_refused_before_the_user_is_looked_up(client, world):
-    response = client.post(f"{API}/users/00000000-0000-0000-0000-000000000000/token",
-                           headers=world.users["school"].headers)
+    response = client.post(
+        f"{API}/users/00000000-0000-0000-0000-000000000000/token", headers=world.users["school"].headers
+    )
     assert response.status_code == 403
 
 
 def test_replacing_the_token_of_an_unknown_user_is_not_found(client, world):
-    response = client.post(f"{API}/users/00000000-0000-0000-0000-000000000000/token",
-                           headers=world.users["admin"].headers)
+    response = client.post(
+        f"{API}/users/00000000-0000-0000-0000-000000000000/token", headers=world.users["admin"].headers
+    )
     assert response.status_code == 404
 
 

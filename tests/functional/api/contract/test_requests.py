@@ -10,22 +10,34 @@ from tests.functional.api.contract.worlds import lazy_world
 
 
 def test_a_non_json_body_is_refused_with_415(client, world):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           data="given_name=Ala&family_name=Kot", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["school"].headers,
+        data="given_name=Ala&family_name=Kot",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 415
     assert response.json["error"] == "unsupported_media_type"
 
 
 def test_a_csv_body_posted_as_a_signal_is_refused_with_415(client, world):
     child = client.post(f"{API}/children", headers=world.users["school"].headers, json=child_body()).json
-    response = client.post(f"{API}/children/{child['id']}/signals", headers=world.users["school"].headers,
-                           data="kind,observed_at\n", content_type="text/csv")
+    response = client.post(
+        f"{API}/children/{child['id']}/signals",
+        headers=world.users["school"].headers,
+        data="kind,observed_at\n",
+        content_type="text/csv",
+    )
     assert response.status_code == 415
 
 
 def test_malformed_json_is_a_client_error_naming_the_request(client, world):
-    response = client.post(f"{API}/children", headers=world.users["school"].headers,
-                           data='{"given_name": "Ala",', content_type="application/json")
+    response = client.post(
+        f"{API}/children",
+        headers=world.users["school"].headers,
+        data='{"given_name": "Ala",',
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert "_request" in response.json["errors"]
 
@@ -38,16 +50,18 @@ def test_a_json_array_instead_of_an_object_is_refused(client, world):
 @pytest.fixture
 def small_app(tmp_path, clock):
     """An app that accepts bodies of at most 1000 bytes."""
-    services = build(Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "small"),
-                                        "SAFEHUB_MAX_BODY_BYTES": "1000"}), clock=clock)
+    services = build(
+        Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "small"), "SAFEHUB_MAX_BODY_BYTES": "1000"}), clock=clock
+    )
     yield create_app(services=services), lazy_world(services)
     services.close()
 
 
 def test_an_oversized_body_is_refused_with_413(small_app):
     app, world = small_app
-    response = app.test_client().post(f"{API}/children", headers=world.users["school"].headers,
-                                      json=child_body(given_name="A" * 2000))
+    response = app.test_client().post(
+        f"{API}/children", headers=world.users["school"].headers, json=child_body(given_name="A" * 2000)
+    )
     assert response.status_code == 413
     assert response.json["error"] == "request_entity_too_large"
 
@@ -87,11 +101,18 @@ def test_the_openapi_document_lists_the_paths(client):
     response = client.get(f"{API}/openapi.json")
     assert response.status_code == 200
     paths = response.json["paths"]
-    for path in ("/api/v1/agencies", "/api/v1/users", "/api/v1/users/{user_id}/token", "/api/v1/children",
-                 "/api/v1/children/{child_id}", "/api/v1/children/{child_id}/merge",
-                 "/api/v1/children/{child_id}/signals", "/api/v1/children/{child_id}/events",
-                 "/api/v1/children/{child_id}/signals/{signal_id}/corrections",
-                 "/api/v1/children/{child_id}/signals/{signal_id}/retraction"):
+    for path in (
+        "/api/v1/agencies",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}/token",
+        "/api/v1/children",
+        "/api/v1/children/{child_id}",
+        "/api/v1/children/{child_id}/merge",
+        "/api/v1/children/{child_id}/signals",
+        "/api/v1/children/{child_id}/events",
+        "/api/v1/children/{child_id}/signals/{signal_id}/corrections",
+        "/api/v1/children/{child_id}/signals/{signal_id}/retraction",
+    ):
         assert path in paths, path
     assert set(paths["/api/v1/children/{child_id}/signals"]) >= {"get", "post"}
     assert response.json["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

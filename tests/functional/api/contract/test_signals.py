@@ -20,16 +20,17 @@ def child_id(client, world) -> str:
 
 
 def correct(client, member, child_id: str, signal_id: str, **body):
-    return client.post(f"{API}/children/{child_id}/signals/{signal_id}/corrections", headers=member.headers,
-                       json=body)
+    return client.post(f"{API}/children/{child_id}/signals/{signal_id}/corrections", headers=member.headers, json=body)
 
 
 def retract(client, member, child_id: str, signal_id: str, reason: str = "wrong pupil"):
-    return client.post(f"{API}/children/{child_id}/signals/{signal_id}/retraction", headers=member.headers,
-                       json={"reason": reason})
+    return client.post(
+        f"{API}/children/{child_id}/signals/{signal_id}/retraction", headers=member.headers, json={"reason": reason}
+    )
 
 
 # --- submitting --------------------------------------------------------------------------
+
 
 def test_a_signal_answers_201_with_its_id_and_provenance(client, world, child_id):
     school = world.users["school"]
@@ -38,9 +39,16 @@ def test_a_signal_answers_201_with_its_id_and_provenance(client, world, child_id
     signal = response.json
     assert signal["id"]
     assert (signal["child_id"], signal["kind"], signal["days"], signal["details"]) == (
-        child_id, "missed_remote_learning", 3, "brak logowań")
+        child_id,
+        "missed_remote_learning",
+        3,
+        "brak logowań",
+    )
     assert (signal["agency_id"], signal["agency_kind"], signal["author_id"]) == (
-        str(world.agencies["school"]), "school", str(school.id))
+        str(world.agencies["school"]),
+        "school",
+        str(school.id),
+    )
     assert signal["observed_at"] == "2026-03-02T07:00:00+00:00"
     assert signal["recorded_at"]
 
@@ -81,17 +89,20 @@ def test_missing_required_fields_are_each_named(client, world, child_id):
     assert set(field_errors(response)) == {"kind", "observed_at"}
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("kind", "alien_abduction"),
-    ("severity", "apocalyptic"),
-    ("observed_at", "yesterday"),
-    ("observed_at", "2026-02-30T10:00:00+01:00"),
-    ("days", 0),
-    ("days", 367),
-    ("days", "3"),
-    ("details", "x" * 10_001),
-    ("colour", "red"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("kind", "alien_abduction"),
+        ("severity", "apocalyptic"),
+        ("observed_at", "yesterday"),
+        ("observed_at", "2026-02-30T10:00:00+01:00"),
+        ("days", 0),
+        ("days", 367),
+        ("days", "3"),
+        ("details", "x" * 10_001),
+        ("colour", "red"),
+    ],
+)
 def test_a_bad_field_is_named(client, world, child_id, field, value):
     body = {"kind": "missed_remote_learning", field: value}
     response = post_signal(client, world.users["school"], child_id, **body)
@@ -126,6 +137,7 @@ def test_a_signal_about_an_unknown_child_is_not_found(client, world):
 
 
 # --- idempotency ---------------------------------------------------------------------------
+
 
 def test_a_retry_with_the_same_key_returns_the_first_signal_and_records_nothing(client, world, child_id):
     school = world.users["school"]
@@ -163,6 +175,7 @@ def test_a_malformed_key_is_named(client, world, child_id):
 
 
 # --- need to know ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def two_agencies(client, world, child_id) -> dict[str, str]:
@@ -208,6 +221,7 @@ def test_signals_are_listed_oldest_observation_first(client, world, child_id):
 
 
 # --- corrections and retractions ---------------------------------------------------------------
+
 
 def test_a_correction_is_a_new_event_and_the_signal_reads_corrected(client, world, child_id):
     school = world.users["school"]
@@ -279,17 +293,20 @@ def test_another_agency_may_not_correct_or_retract(client, world, child_id):
 
 def test_a_colleague_of_the_same_agency_may_correct(client, world, services, child_id):
     signal = record_signal(client, world.users["school"], child_id)
-    colleague = services.directory.create_user(None, role="submitter", name="Teacher",
-                                               agency_id=world.agencies["school"])
+    colleague = services.directory.create_user(
+        None, role="submitter", name="Teacher", agency_id=world.agencies["school"]
+    )
     headers = {"Authorization": f"Bearer {colleague['token']}"}
-    response = client.post(f"{API}/children/{child_id}/signals/{signal['id']}/corrections", headers=headers,
-                           json={"details": "bruise on the left arm"})
+    response = client.post(
+        f"{API}/children/{child_id}/signals/{signal['id']}/corrections",
+        headers=headers,
+        json={"details": "bruise on the left arm"},
+    )
     assert response.status_code == 201, response.json
 
 
 def test_correcting_an_unknown_signal_is_not_found(client, world, child_id):
-    response = correct(client, world.users["school"], child_id, "00000000-0000-0000-0000-000000000000",
-                       severity="low")
+    response = correct(client, world.users["school"], child_id, "00000000-0000-0000-0000-000000000000", severity="low")
     assert response.status_code == 404
 
 
@@ -306,6 +323,7 @@ def test_another_municipality_cannot_correct_a_signal(client, world, other_world
 
 # --- history as of a moment ------------------------------------------------------------------------
 
+
 def test_as_of_shows_the_history_as_it_stood_then(client, world, child_id):
     reader = world.users["coordinator"]
     registered_at = events(client, reader, child_id)[0]["recorded_at"]
@@ -319,12 +337,18 @@ def test_as_of_before_the_record_existed_is_empty(client, world, child_id):
 
 
 def test_a_bad_as_of_is_named(client, world, child_id):
-    response = client.get(f"{API}/children/{child_id}/events", headers=world.users["coordinator"].headers,
-                          query_string={"as_of": "last tuesday"})
+    response = client.get(
+        f"{API}/children/{child_id}/events",
+        headers=world.users["coordinator"].headers,
+        query_string={"as_of": "last tuesday"},
+    )
     assert list(field_errors(response)) == ["as_of"]
 
 
 def test_a_mistyped_history_parameter_is_named(client, world, child_id):
-    response = client.get(f"{API}/children/{child_id}/events", headers=world.users["coordinator"].headers,
-                          query_string={"asof": "2026-01-01T00:00:00+00:00"})
+    response = client.get(
+        f"{API}/children/{child_id}/events",
+        headers=world.users["coordinator"].headers,
+        query_string={"asof": "2026-01-01T00:00:00+00:00"},
+    )
     assert field_errors(response) == {"asof": ["Unknown field."]}

@@ -32,10 +32,12 @@ def lazy_world(services: Services, name: str = "Gmina Testowa") -> World:
     def member(label: str) -> Member:
         agency_kind, role = PEOPLE[label]
         agency_id = world.agencies[agency_kind] if agency_kind else None
-        created = services.directory.create_user(None, role=role, name=label, agency_id=agency_id,
-                                                 municipality_id=municipality_id)
-        return Member(UUID(created["id"]), created["token"], services.directory.authenticate(created["token"]),
-                      agency_id)
+        created = services.directory.create_user(
+            None, role=role, name=label, agency_id=agency_id, municipality_id=municipality_id
+        )
+        return Member(
+            UUID(created["id"]), created["token"], services.directory.authenticate(created["token"]), agency_id
+        )
 
     world.agencies = _OnDemand(agency)
     world.users = _OnDemand(member)
