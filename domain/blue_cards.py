@@ -16,8 +16,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.agencies import Role, require_name
-from domain.children import check_text
 from domain.errors import Conflict, Forbidden, InvalidInput
+from domain.field_checks import check_text
 
 #: Agency kinds whose users may fill in form A (social welfare, GKRPA, police, education, health).
 INITIATING_AGENCY_KINDS = frozenset({"ops", "gkrpa", "police", "school", "health"})

@@ -15,8 +15,8 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.agencies import require_name
-from domain.children import check_text
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.field_checks import check_text
 
 MAX_TEXT = 20_000
 MAX_MEMBERS = 40

@@ -13,8 +13,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.children import check_text
 from domain.errors import InvalidInput, NotFound
+from domain.field_checks import check_text
 
 PARTIES = ("family", "family_assistant", "social_worker", "agency")
 RESULTS = ("done", "partly_done", "not_done")

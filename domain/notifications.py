@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import is_holiday
-from domain.children import check_text
 from domain.errors import Conflict, InvalidInput
+from domain.field_checks import check_text
 
 DEFAULT_POLICY_FILE = "school_days.toml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -13,8 +13,8 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.children import check_text
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.field_checks import check_text
 
 _NAMESPACE = UUID("0b7d3c55-9a61-4c1e-8f4e-2d6a1f3c9b70")
 MAX_TEXT = 2_000

@@ -1,7 +1,8 @@
 """Use cases for children and their signals: register, find, record, correct, merge, read.
 
 Every method takes the calling Actor, asks the access policy first, and returns plain
-values, so the HTTP layer and the CLI never touch an aggregate.
+values, so the HTTP layer and the CLI never touch an aggregate. The keys and the
+likely-duplicate search behind ``register`` and ``find`` are in ``services.usecases.child_search``.
 """
 
 from __future__ import annotations
@@ -9,21 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from domain.access import Action, Actor, ChildAccess, category_of, require
 from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.history import fold_signals
-from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity
 from domain.indexes import IdempotencyRecord, Pointer
 from services.adapters.event_store import SafehubStore, retry_on_conflict
-from services.adapters.tokens import keyed_digest
 from services.usecases.base import UseCase
+from services.usecases.child_search import ChildSearch
 from services.usecases.directory import Directory
 from services.usecases.gate import ChildGate
-from services.usecases.loading import bucket, find, load, pointed
+from services.usecases.loading import bucket, find, load
 from services.usecases.presenters import child_view, event_view, signal_view, without_text
 
 MAX_MERGE_HOPS = 10
@@ -47,6 +47,8 @@ class ChildRecords(UseCase):
         super().__init__(store, clock, timezone, gate=gate)
         self.directory = directory
         self.secret = secret
+        #: The PESEL and birth-date keys and the likely-duplicate search (services.usecases.child_search).
+        self.search = ChildSearch(store, secret)
         #: Called inside a signal's save with (actor, child, the recorded event, intervention);
         #: each returns aggregates to save atomically with the signal and fields for the answer.
         self.signal_hooks: list[SignalHook] = []
@@ -88,7 +90,7 @@ class ChildRecords(UseCase):
 
         def attempt() -> Child:
             if pesel:
-                self._refuse_known_pesel(actor.municipality_id, pesel)
+                self.search.refuse_known_pesel(actor.municipality_id, pesel)
             child = build()
             listing = bucket(self.store, self.dob_key(actor.municipality_id, date_of_birth))
             listing.add(child.id)
@@ -97,7 +99,7 @@ class ChildRecords(UseCase):
             return child
 
         child = retry_on_conflict(attempt)
-        duplicates = [d for d in self._similar(child) if d["id"] != str(child.id)]
+        duplicates = [d for d in self.search.similar(child) if d["id"] != str(child.id)]
         return {**child_view(child), "likely_duplicates": duplicates}
 
     def find(
@@ -119,8 +121,7 @@ class ChildRecords(UseCase):
             return {"matches": [child_view(child)] if child else [], "likely_duplicates": []}
         if not (given_name and family_name and date_of_birth):
             raise InvalidInput({"query": ["give either pesel, or given_name, family_name and date_of_birth together"]})
-        probe = _Probe(actor.municipality_id, given_name, family_name, date_of_birth)
-        candidates = self._similar(probe)
+        candidates = self.search.matching(actor.municipality_id, given_name, family_name, date_of_birth)
         for found in candidates:
             self._gate.read(actor, [found["id"]], "search")
         exact = [c for c in candidates if c["match"] == "exact"]
@@ -341,43 +342,15 @@ class ChildRecords(UseCase):
 
     def pesel_key(self, municipality_id: UUID, pesel: str) -> str:
         """The pointer key of a PESEL: a keyed digest, so the store never holds the number in clear."""
-        return "pesel:" + keyed_digest(self.secret, str(municipality_id), pesel)
+        return self.search.pesel_key(municipality_id, pesel)
 
     def dob_key(self, municipality_id: UUID, dob: date) -> str:
         """The listing key of children born on a day (for likely-duplicate checks), keyed like the PESEL."""
-        return "dob:" + keyed_digest(self.secret, str(municipality_id), dob.isoformat())
+        return self.search.dob_key(municipality_id, dob)
 
     def by_pesel(self, municipality_id: UUID, pesel: str) -> Child | None:
         """The child registered with this PESEL in the municipality, if any."""
-        return pointed(self.store, self.pesel_key(municipality_id, pesel))
-
-    def _refuse_known_pesel(self, municipality_id: UUID, pesel: str) -> None:
-        existing = self.by_pesel(municipality_id, pesel)
-        if existing is not None:
-            raise Conflict("a child with this PESEL is already registered", existing_id=str(existing.id))
-
-    def _similar(self, probe: Child | _Probe) -> list[dict]:
-        """Children with the same or a near birth date and a similar name, best first."""
-        found: dict[UUID, dict] = {}
-        for dob in _near_dates(probe.date_of_birth):
-            listing = bucket(self.store, self.dob_key(probe.municipality_id, dob))
-            for ref in listing.refs:
-                other = self.store.repository.get(ref)
-                if other.merged_into is not None or other.erased:
-                    continue
-                score = name_similarity(probe.given_name, probe.family_name, other.given_name, other.family_name)
-                exact = dob == probe.date_of_birth and is_same_name(
-                    probe.given_name, probe.family_name, other.given_name, other.family_name
-                )
-                if exact or score >= LIKELY_DUPLICATE:
-                    reason = "same date of birth" if dob == probe.date_of_birth else "near date of birth"
-                    found[ref] = {
-                        **child_view(other),
-                        "similarity": round(score, 3),
-                        "match": "exact" if exact else "likely",
-                        "reason": reason,
-                    }
-        return sorted(found.values(), key=lambda c: (c["match"] != "exact", -c["similarity"]))
+        return self.search.by_pesel(municipality_id, pesel)
 
 
 def _guarded_signal(access: ChildAccess, state: object) -> dict:
@@ -389,29 +362,6 @@ def _guarded_signal(access: ChildAccess, state: object) -> dict:
         view["corrections"] = [without_text(c) for c in view["corrections"]]
         view["withheld_category"] = category_of(view["kind"])
     return view
-
-
-class _Probe:
-    """The fields of a look-up, shaped like a child for the similarity search."""
-
-    def __init__(self, municipality_id: UUID, given_name: str, family_name: str, date_of_birth: date):
-        self.municipality_id = municipality_id
-        self.given_name = given_name
-        self.family_name = family_name
-        self.date_of_birth = date_of_birth
-
-
-def _near_dates(dob: date) -> list[date]:
-    """The birth date and the typing slips seen in registers: a day off, day and month swapped."""
-    dates = [dob]
-    for days in (-1, 1):
-        try:
-            dates.append(dob + timedelta(days=days))
-        except OverflowError:  # 0001-01-01 or 9999-12-31: there is no day beyond
-            pass
-    if dob.day <= 12 and dob.day != dob.month:
-        dates.append(dob.replace(month=dob.day, day=dob.month))
-    return dates
 
 
 def _fingerprint(

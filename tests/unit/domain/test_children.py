@@ -5,8 +5,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.children import CLOCK_SKEW, Child
+from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.field_checks import CLOCK_SKEW
 from domain.pesel import make_pesel
 
 TODAY = date(2026, 3, 3)

@@ -1,0 +1,98 @@
+"""Finding a child's record: the keyed PESEL pointer, the birth-date listings and similar names.
+
+Split from ``services.usecases.children`` so the ChildRecords use case reads as the
+permission-checked operations on a record, and this module as the look-up machinery they
+share: the keys under which the store indexes children without holding a PESEL or a birth
+date in clear, and the likely-duplicate search (a day off, day and month swapped, a name
+spelt a little differently). ChildRecords builds one ``ChildSearch`` from its own store and
+secret; nothing here checks permissions or writes the read audit, the caller does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+from domain.children import Child
+from domain.errors import Conflict
+from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity
+from services.adapters.event_store import SafehubStore
+from services.adapters.tokens import keyed_digest
+from services.usecases.loading import bucket, pointed
+from services.usecases.presenters import child_view
+
+
+class ChildSearch:
+    """Looks children up by PESEL, or by name and date of birth, in one store."""
+
+    def __init__(self, store: SafehubStore, secret: bytes):
+        self.store = store
+        self.secret = secret
+
+    def pesel_key(self, municipality_id: UUID, pesel: str) -> str:
+        """The pointer key of a PESEL: a keyed digest, so the store never holds the number in clear."""
+        return "pesel:" + keyed_digest(self.secret, str(municipality_id), pesel)
+
+    def dob_key(self, municipality_id: UUID, dob: date) -> str:
+        """The listing key of children born on a day (for likely-duplicate checks), keyed like the PESEL."""
+        return "dob:" + keyed_digest(self.secret, str(municipality_id), dob.isoformat())
+
+    def by_pesel(self, municipality_id: UUID, pesel: str) -> Child | None:
+        """The child registered with this PESEL in the municipality, if any."""
+        return pointed(self.store, self.pesel_key(municipality_id, pesel))
+
+    def refuse_known_pesel(self, municipality_id: UUID, pesel: str) -> None:
+        """Refuse a second registration of a PESEL, naming the record that has it."""
+        existing = self.by_pesel(municipality_id, pesel)
+        if existing is not None:
+            raise Conflict("a child with this PESEL is already registered", existing_id=str(existing.id))
+
+    def matching(self, municipality_id: UUID, given_name: str, family_name: str, date_of_birth: date) -> list[dict]:
+        """Children matching a look-up by name and date of birth, exact matches first."""
+        return self.similar(_Probe(municipality_id, given_name, family_name, date_of_birth))
+
+    def similar(self, probe: Child | _Probe) -> list[dict]:
+        """Children with the same or a near birth date and a similar name, best first."""
+        found: dict[UUID, dict] = {}
+        for dob in _near_dates(probe.date_of_birth):
+            listing = bucket(self.store, self.dob_key(probe.municipality_id, dob))
+            for ref in listing.refs:
+                other = self.store.repository.get(ref)
+                if other.merged_into is not None or other.erased:
+                    continue
+                score = name_similarity(probe.given_name, probe.family_name, other.given_name, other.family_name)
+                exact = dob == probe.date_of_birth and is_same_name(
+                    probe.given_name, probe.family_name, other.given_name, other.family_name
+                )
+                if exact or score >= LIKELY_DUPLICATE:
+                    reason = "same date of birth" if dob == probe.date_of_birth else "near date of birth"
+                    found[ref] = {
+                        **child_view(other),
+                        "similarity": round(score, 3),
+                        "match": "exact" if exact else "likely",
+                        "reason": reason,
+                    }
+        return sorted(found.values(), key=lambda c: (c["match"] != "exact", -c["similarity"]))
+
+
+class _Probe:
+    """The fields of a look-up, shaped like a child for the similarity search."""
+
+    def __init__(self, municipality_id: UUID, given_name: str, family_name: str, date_of_birth: date):
+        self.municipality_id = municipality_id
+        self.given_name = given_name
+        self.family_name = family_name
+        self.date_of_birth = date_of_birth
+
+
+def _near_dates(dob: date) -> list[date]:
+    """The birth date and the typing slips seen in registers: a day off, day and month swapped."""
+    dates = [dob]
+    for days in (-1, 1):
+        try:
+            dates.append(dob + timedelta(days=days))
+        except OverflowError:  # 0001-01-01 or 9999-12-31: there is no day beyond
+            pass
+    if dob.day <= 12 and dob.day != dob.month:
+        dates.append(dob.replace(month=dob.day, day=dob.month))
+    return dates
