@@ -3,6 +3,7 @@
 The chair opens a group with its members (the core: an OPS social worker and a police
 officer); members and the chair schedule and minute its meetings. A decision stores the
 event-store position at the moment it was recorded: what the group could know then.
+The answers (a group, its meetings, its actions) are built in ``group_views``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from domain.blue_cards import BlueCard
 from domain.children import Child
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.groups import TeamCalendar, WorkingGroup
-from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.adapters.event_store import retry_on_conflict
 from services.usecases.base import UseCase
 from services.usecases.blue_cards import is_chair
+from services.usecases.group_views import action_views, group_view, meeting_views
 from services.usecases.loading import bucket, find, listed, load
-from services.usecases.presenters import plain
 
 _META = ("originator_id", "originator_version", "timestamp", "originator_topic")
 
@@ -194,7 +195,7 @@ class WorkingGroups(UseCase):
     def meetings(self, actor: Actor, group_id: UUID) -> list[dict]:
         """The group's meetings with attendance, minutes, decisions and actions, by date."""
         group = self.readable(actor, group_id)
-        return _meetings(self.store, group)
+        return meeting_views(self.store, group)
 
     def meeting(self, actor: Actor, group_id: UUID, meeting_id: UUID) -> dict:
         """One meeting."""
@@ -206,7 +207,7 @@ class WorkingGroups(UseCase):
     def actions(self, actor: Actor, group_id: UUID) -> list[dict]:
         """Every action the group gave, with whether it is done."""
         group = self.readable(actor, group_id)
-        return _actions(self.store, group)
+        return action_views(self.store, group)
 
     # --- the team's own meetings ------------------------------------------------------------
 
@@ -214,7 +215,7 @@ class WorkingGroups(UseCase):
         """The interdisciplinary team's meetings, by date."""
         require(actor, Action.READ_TEAM_AGENDA)
         calendar = self._team_calendar(actor)
-        return _meetings(self.store, calendar) if calendar else []
+        return meeting_views(self.store, calendar) if calendar else []
 
     def schedule_team_meeting(self, actor: Actor, *, scheduled_for: datetime, place: str = "") -> dict:
         """The chair puts a team meeting in the calendar."""
@@ -369,80 +370,3 @@ class WorkingGroups(UseCase):
 
     def _view(self, group: WorkingGroup) -> dict:
         return group_view(self.store, group)
-
-
-def group_view(store: SafehubStore, group: WorkingGroup) -> dict:
-    """Present a group."""
-    return {
-        "id": str(group.id),
-        "municipality_id": str(group.municipality_id),
-        "name": group.name,
-        "blue_card_id": str(group.blue_card_id) if group.blue_card_id else None,
-        "child_ids": [str(c) for c in group.child_ids],
-        "members": plain(group.members),
-        "opened_at": group.created_on.isoformat(),
-        "meetings": len(group.meetings),
-        "version": group.version,
-    }
-
-
-def _meetings(store: SafehubStore, group: WorkingGroup | TeamCalendar) -> list[dict]:
-    meetings: dict[str, dict] = {}
-    for e in store.events.get(group.id):
-        if isinstance(e, (WorkingGroup.MeetingScheduled, TeamCalendar.MeetingScheduled)):
-            meetings[str(e.meeting_id)] = {
-                "id": str(e.meeting_id),
-                "group_id": str(group.id),
-                "scheduled_for": e.scheduled_for.isoformat(),
-                "place": e.place,
-                "scheduled_by": str(e.scheduled_by),
-                "held": False,
-                "held_on": None,
-                "attendees": [],
-                "minutes": None,
-                "decisions": [],
-                "actions": [],
-            }
-        elif isinstance(e, (WorkingGroup.MeetingHeld, TeamCalendar.MeetingHeld)):
-            meetings[str(e.meeting_id)].update(
-                held=True,
-                held_on=e.held_on.isoformat(),
-                attendees=plain(e.attendees),
-                minutes=e.minutes,
-                minutes_recorded_at=e.timestamp.isoformat(),
-            )
-        elif isinstance(e, (WorkingGroup.DecisionRecorded, TeamCalendar.DecisionRecorded)):
-            meetings[str(e.meeting_id)]["decisions"].append(
-                {
-                    "id": str(e.decision_id),
-                    "text": e.text,
-                    "knowledge_position": e.knowledge_position,
-                    "recorded_at": e.timestamp.isoformat(),
-                    "recorded_by": str(e.recorded_by),
-                }
-            )
-    for action in _actions(store, group) if isinstance(group, WorkingGroup) else []:
-        if action["meeting_id"] in meetings:
-            meetings[action["meeting_id"]]["actions"].append(action)
-    return sorted(meetings.values(), key=lambda m: (m["scheduled_for"], m["id"]))
-
-
-def _actions(store: SafehubStore, group: WorkingGroup) -> list[dict]:
-    actions: dict[str, dict] = {}
-    for e in store.events.get(group.id):
-        if isinstance(e, WorkingGroup.ActionAssigned):
-            actions[str(e.action_id)] = {
-                "id": str(e.action_id),
-                "meeting_id": str(e.meeting_id) if e.meeting_id else None,
-                "description": e.description,
-                "owner_user_id": str(e.owner_user_id) if e.owner_user_id else None,
-                "owner_agency_id": str(e.owner_agency_id) if e.owner_agency_id else None,
-                "due_on": e.due_on.isoformat(),
-                "assigned_at": e.timestamp.isoformat(),
-                "done": False,
-                "done_at": None,
-                "note": None,
-            }
-        elif isinstance(e, WorkingGroup.ActionDone):
-            actions[str(e.action_id)].update(done=True, done_at=e.timestamp.isoformat(), note=e.note)
-    return list(actions.values())
