@@ -4,7 +4,8 @@ An agenda is a separate use case from the deadline list: besides the procedure's
 items it weighs each child's new signals, risk-band changes, current band, "pieces join"
 with no open card and overdue help-plan actions, under the procedure policy's weights,
 and it opens child data (through the group's gate and read audit). What it reads about the
-children, and keeps between reads, is in ``services.usecases.agenda_cache``.
+children, and keeps between reads, is in ``services.usecases.agenda_cache``; the rules that
+turn it into reasons and weights are in ``services.usecases.agenda_items``.
 """
 
 from __future__ import annotations
@@ -16,22 +17,25 @@ from domain.access import Action, Actor, may, require
 from domain.errors import InvalidInput
 from domain.groups import TeamCalendar
 from domain.procedure import ProcedurePolicy
-from domain.risk import assess, counted
 from domain.risk_policy import RiskPolicy
-from domain.signals import CATALOGUE
 from projections.children import ChildrenView
 from projections.risk import RiskView
 from projections.timeline import TimelineView
 from projections.views import from_ts, ts
 from services.adapters.event_store import SafehubStore
-from services.usecases.agenda_cache import FAMILY_CACHE_SIZE, KnownFamilies, RecentRows, RiskSignals
+from services.usecases.agenda_cache import FAMILY_CACHE_SIZE, KnownFamilies, RecentRows
+from services.usecases.agenda_items import (
+    band_reasons,
+    case_label,
+    deadline_reason,
+    help_plan_reasons,
+    risk_reasons,
+    signal_reasons,
+)
 from services.usecases.base import UseCase
-from services.usecases.deadlines import Deadlines, as_iso, item_view
+from services.usecases.deadlines import Deadlines, as_iso
 from services.usecases.groups import WorkingGroups
 from services.usecases.help_plans import HelpPlans
-
-_SERIOUS = frozenset({"high", "critical"})
-_BAND_ORDER = ("low", "medium", "high", "review_now")
 
 
 class Agendas(UseCase):
@@ -217,86 +221,14 @@ class Agendas(UseCase):
     ) -> dict:
         family = known.family(child_id)
         root, ids = family["root"], family["records"]
+        weights = self.policy.weights
         reasons = [
-            *self._signal_reasons(known.fresh_signals(root), since, since_label, language),
-            *self._band_reasons(root, known.band_history(root), since, since_label),
-            *self._risk_reasons(known.risk_signals(root), now, ids, open_card_children),
-            *self._help_plan_reasons(actor, ids, self.policy.weights, known),
+            *signal_reasons(known.fresh_signals(root), since, since_label, language, weights),
+            *band_reasons(root, known.band_history(root), since, since_label, weights),
+            *risk_reasons(known.risk_signals(root), now, ids, open_card_children, weights, self.risk_policy),
+            *self._help_plan_reasons(actor, ids, weights, known),
         ]
         return {"subject": {"type": "child", "id": root, "label": family["name"]}, "reasons": reasons}
-
-    def _signal_reasons(self, fresh: list[dict], since: str | None, since_label: str, language: str) -> list[dict]:
-        """The family's new signals, weighed by how many are high or critical."""
-        if not fresh:
-            return []
-        weights = self.policy.weights
-        serious = [e for e in fresh if e["severity"] in _SERIOUS]
-        kinds = ", ".join(sorted({_label(kind, language) for kind in {e["kind"] for e in fresh}}))
-        agencies = sorted({e["kind_of_agency"] or "" for e in fresh})
-        head = f"{len(fresh)} new signal(s) since {since_label}" if since else f"{len(fresh)} signal(s) on record"
-        return [
-            _reason(
-                "new_signals",
-                len(serious) * weights["new_signal_high"] + (len(fresh) - len(serious)) * weights["new_signal"],
-                f"{head} from {', '.join(agencies)}: {kinds}"
-                + (f" ({len(serious)} high or critical)" if serious else ""),
-                [dict(e["ref"]) for e in fresh],
-            )
-        ]
-
-    def _band_reasons(self, root: str, history: list[dict], since: str | None, since_label: str) -> list[dict]:
-        """The net change of the child's risk band since then (a rise undone is not news)."""
-        changes = [c for c in history if since is None or c["at"] > since]
-        if not changes:
-            return []
-        start, end = changes[0]["from_band"], changes[-1]["to_band"]
-        if start == end:
-            return []
-        code = "band_raised" if _BAND_ORDER.index(end) > _BAND_ORDER.index(start) else "band_lowered"
-        via = " via " + ", ".join(c["from_band"] for c in changes[1:]) if len(changes) > 1 else ""
-        when = f" since {since_label}" if since else ""
-        return [
-            _reason(
-                code,
-                self.policy.weights[code],
-                f"risk band moved from {start} to {end}{via}{when} "
-                f"(score {changes[-1]['score']}, policy {changes[-1]['policy_version']})",
-                [
-                    {"type": "risk_band_change", "id": f"{root}:{c['position']}", "position": c["position"]}
-                    for c in changes
-                ],
-            )
-        ]
-
-    def _risk_reasons(
-        self, signals: RiskSignals, now: datetime, ids: list[str], open_card_children: set[str]
-    ) -> list[dict]:
-        """The child's current band when high or above, and pieces that join with no open card."""
-        weights = self.policy.weights
-        reasons = []
-        assessment = assess(signals.signals, now, self.risk_policy, explain=False)
-        if assessment.band in ("high", "review_now"):
-            code = "band_review_now" if assessment.band == "review_now" else "band_high"
-            reasons.append(
-                _reason(
-                    code,
-                    weights[code],
-                    f"current risk band: {assessment.band} (score {assessment.score:.2f})",
-                    signals.refs_of(counted(signals.signals, now, self.risk_policy)),
-                )
-            )
-        if assessment.pieces_join is not None and not (set(ids) & open_card_children):
-            pj = assessment.pieces_join
-            reasons.append(
-                _reason(
-                    "pieces_join_no_card",
-                    weights["pieces_join_no_card"],
-                    f"signals from {len(pj.agency_ids)} agencies ({', '.join(pj.agency_kinds)}) within "
-                    f"{pj.window_days} days and no open Blue Card",
-                    signals.refs_of(pj.signal_ids),
-                )
-            )
-        return reasons
 
     def overdue_by_record(self, actor: Actor, records: list[str]) -> dict[str, list[dict]] | None:
         """Each record's overdue help-plan actions (oldest due first), or None for a reader who may
@@ -320,21 +252,7 @@ class Agendas(UseCase):
     ) -> list[dict]:
         """Overdue actions of the child's help plans, for readers who may see help plans."""
         by_record = known.overdue(ids) if known is not None else self.overdue_by_record(actor, ids)
-        if by_record is None:
-            return []
-        overdue = {a["id"]: a for i in ids for a in by_record.get(i, [])}
-        if not overdue:
-            return []
-        actions = sorted(overdue.values(), key=lambda a: a["due"])
-        parties = ", ".join(sorted({a["party"] for a in actions}))
-        return [
-            _reason(
-                "help_plan_action_overdue",
-                weights["help_plan_action_overdue"],
-                f"{len(actions)} help-plan action(s) overdue ({parties}), the oldest due {actions[0]['due']}",
-                [{"type": "help_plan_action", "id": a["id"], "help_plan_id": a["help_plan_id"]} for a in actions],
-            )
-        ]
+        return help_plan_reasons(by_record, ids, weights)
 
     # --- cases ---------------------------------------------------------------------------
 
@@ -367,7 +285,7 @@ class Agendas(UseCase):
         reasons = [
             reason
             for row in sorted(rows.values(), key=lambda r: (r["due_on"], r["item_id"]))
-            if (reason := self._deadline_reason(row, today, since_day)) is not None
+            if (reason := deadline_reason(row, today, since_day, self.policy)) is not None
         ]
         card = card_ids[0] if card_ids else None
         children = view.card_children(card) if card else group.get("child_ids", [])
@@ -375,66 +293,13 @@ class Agendas(UseCase):
             "subject": {
                 "type": "case",
                 "id": card or group.get("group_id"),
-                "label": _case_label(group, card, children, known),
+                "label": case_label(group, card, children, known),
                 "blue_card_id": card,
                 "group_id": group.get("group_id"),
                 "child_ids": children,
             },
             "reasons": reasons,
         }
-
-    def _deadline_reason(self, row: dict, today: date, since_day: date | None) -> dict | None:
-        """Why a deadline item is on the agenda (overdue, due soon, done late since then), or None."""
-        weights = self.policy.weights
-        item = item_view(row, today, self.policy)
-        ref = [{"type": "deadline", "id": item["id"], "position": row["opened_position"]}]
-        what = item["description"] if item["kind"] == "action" else item["label"]
-        late_by = f"{item['delay_working_days']} working day(s)"
-        if item["state"] == "overdue" and item["kind"] == "action":
-            return _reason(
-                "action_overdue",
-                weights["action_overdue"],
-                f"action overdue by {late_by}: {what} (due {item['due_on']})",
-                ref,
-            )
-        if item["state"] == "overdue":
-            return _reason(
-                "deadline_breached",
-                weights["deadline_breached"],
-                f"deadline breached by {late_by}: {what} (due {item['due_on']})",
-                ref,
-            )
-        if item["state"] == "due_soon" and item["kind"] == "monitoring_review":
-            return _reason(
-                "review_due", weights["review_due"], f"post-closure monitoring review due {item['due_on']}", ref
-            )
-        if item["state"] == "due_soon":
-            return _reason("deadline_due", weights["deadline_due"], f"due {item['due_on']}: {what}", ref)
-        if item["state"] == "late" and (since_day is None or item["met_on"] >= since_day.isoformat()):
-            return _reason(
-                "deadline_met_late",
-                weights["deadline_met_late"],
-                f"done {late_by} late: {what} (due {item['due_on']}, done {item['met_on']})",
-                [{**ref[0], "met_position": row["met_position"]}],
-            )
-        return None
-
-
-def _case_label(group: dict, card: str | None, children: list[str], known: KnownFamilies) -> str:
-    """The group's name; a card no group works on yet is named after its children."""
-    if group.get("name"):
-        return group["name"]
-    names = ", ".join(n for n in (known.family(c)["name"] for c in children) if n)
-    return f"Blue Card: {names}" if names else f"Blue Card {card}"
-
-
-def _reason(code: str, weight: int, text: str, refs: list[dict]) -> dict:
-    return {"code": code, "weight": weight, "text": text, "refs": refs}
-
-
-def _label(kind: str | None, language: str) -> str:
-    row = CATALOGUE.get(kind or "")
-    return row.label(language) if row else (kind or "")
 
 
 def _meeting(row: dict) -> dict:
