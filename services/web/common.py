@@ -104,3 +104,10 @@ def local_now() -> datetime:
 def form_text(name: str, limit: int = 20_000) -> str:
     """A trimmed form field, cut at a sane length."""
     return request.form.get(name, "").strip()[:limit]
+
+
+def display_name(child: dict) -> str:
+    """The child's name, or a plain note when the personal data were erased."""
+    if child.get("erased") or not child.get("given_name"):
+        return _("(personal data erased)")
+    return f"{child['given_name']} {child['family_name']}"

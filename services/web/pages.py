@@ -18,7 +18,7 @@ from services.api.imports import EXAMPLE
 from services.http.context import services
 from services.web import forms, i18n
 from services.web.chart import risk_chart
-from services.web.common import local_now
+from services.web.common import display_name, local_now
 from services.web.signin import person, signed_in
 
 blp = Blueprint("pages", __name__)
@@ -67,13 +67,6 @@ def _name(svc, actor, child_id: str) -> dict:
     except DomainError:
         return {"id": child_id, "name": _("(not available)")}
     return {"id": child_id, "name": display_name(child), "date_of_birth": child.get("date_of_birth")}
-
-
-def display_name(child: dict) -> str:
-    """The child's name, or a plain note when the personal data were erased."""
-    if child.get("erased") or not child.get("given_name"):
-        return _("(personal data erased)")
-    return f"{child['given_name']} {child['family_name']}"
 
 
 def _next_meetings(svc, actor, groups: list[dict]) -> list[dict]:

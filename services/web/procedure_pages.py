@@ -14,7 +14,7 @@ from domain.signals import CATALOGUE
 from services.http.context import services
 from services.web import i18n
 from services.web.agenda_text import describe
-from services.web.pages import display_name
+from services.web.common import display_name
 from services.web.signin import person, signed_in
 
 blp = Blueprint("procedure", __name__)
