@@ -113,7 +113,7 @@ class HelpPlans(UseCase):
     def list_plans(self, actor: Actor, child_id: UUID | None = None) -> list[dict]:
         """List the municipality's plans, or one child's, newest first."""
         require(actor, Action.READ_HELP_PLAN)
-        key = f"help_plans:child:{child_id}" if child_id else f"help_plans:{actor.municipality_id}"
+        key = self._listing(actor, child_id)
         plans = [self._plan(actor, ref) for ref in listed(self.store, key)]
         return [self._summary(p) for p in sorted(plans, key=lambda p: p.created_on, reverse=True)]
 
@@ -124,7 +124,7 @@ class HelpPlans(UseCase):
         Each row names the plan, the children and the party that owes the action.
         """
         require(actor, Action.READ_HELP_PLAN)
-        key = f"help_plans:child:{child_id}" if child_id else f"help_plans:{actor.municipality_id}"
+        key = self._listing(actor, child_id)
         return self.overdue_actions_of_plans(actor, listed(self.store, key), today=today)
 
     def overdue_actions_of_plans(
@@ -158,6 +158,17 @@ class HelpPlans(UseCase):
         require(actor, Action.WRITE_HELP_PLAN)
         if actor.agency_kind != AgencyKind.OPS.value:
             raise Forbidden("help plans are drawn up by the social-welfare centre (OPS)")
+
+    def _listing(self, actor: Actor, child_id: UUID | None) -> str:
+        """The listing of one child's plans (a child of the caller's municipality) or of all of them.
+
+        The child is checked first: a child of another municipality reads as unknown, whether
+        or not it has plans (the listing is keyed by the child alone).
+        """
+        if child_id is None:
+            return f"help_plans:{actor.municipality_id}"
+        load(self.store, Child, child_id, actor, "child")
+        return f"help_plans:child:{child_id}"
 
     def _plan(self, actor: Actor, plan_id: UUID) -> HelpPlan:
         return load(self.store, HelpPlan, plan_id, actor, "help plan")

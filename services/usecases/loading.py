@@ -42,7 +42,8 @@ def load(store: SafehubStore, cls: type[T], aggregate_id: UUID, actor: Actor | N
     aggregate = find(store, aggregate_id, cls)
     elsewhere = aggregate is not None and actor is not None and actor.municipality_id != aggregate.municipality_id  # type: ignore[attr-defined]
     if aggregate is None or elsewhere:
-        raise NotFound(f"{label} {aggregate_id} not found")  # the same words: an id from elsewhere teaches nothing
+        # The same words either way, and never the id: an id met in a listing is no caller's to learn.
+        raise NotFound(f"{label} not found")
     return aggregate
 
 

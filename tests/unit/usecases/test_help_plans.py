@@ -168,3 +168,16 @@ def test_another_municipality_does_not_see_the_plan(help_plans, gate, other_worl
     with pytest.raises(NotFound):
         help_plans.get(other_world.actor("coordinator"), UUID(plan["id"]))
     assert gate.reads == []
+
+
+def test_another_municipalitys_child_reads_as_unknown_whether_or_not_it_has_plans(
+    help_plans, other_world, family, plan
+):
+    """The listings are keyed by the child alone: the child is checked before they are read."""
+    stranger = other_world.actor("coordinator")
+    for child_id in family:
+        with pytest.raises(NotFound) as refused:
+            help_plans.list_plans(stranger, child_id)
+        assert plan["id"] not in str(refused.value)
+        with pytest.raises(NotFound):
+            help_plans.overdue_actions(stranger, child_id)
