@@ -7,17 +7,15 @@ role that the tests need, so API tests read as what a person does.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 
-from domain.access import Actor
 from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
+from tests.worlds import World, make_world
 
 
 class Clock:
@@ -78,63 +76,12 @@ def client(app):
     return app.test_client()
 
 
-@dataclass
-class Member:
-    """A user of the test world: its id, token and the Actor the policy sees."""
-
-    id: UUID
-    token: str
-    actor: Actor
-    agency_id: UUID | None
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-@dataclass
-class World:
-    municipality_id: UUID
-    agencies: dict[str, UUID] = field(default_factory=dict)
-    users: dict[str, Member] = field(default_factory=dict)
-
-
-#: Who is who in a test world: label -> (agency kind or None, role).
-PEOPLE = {
-    "admin": (None, "admin"),
-    "auditor": (None, "auditor"),
-    "school": ("school", "submitter"),
-    "police": ("police", "submitter"),
-    "health": ("health", "submitter"),
-    "day_centre": ("day_centre", "submitter"),
-    "case_worker": ("ops", "case_worker"),
-    "family_assistant": ("ops", "family_assistant"),
-    "coordinator": ("team", "coordinator"),
-}
-
-
-def make_world(services: Services, name: str = "Gmina Testowa") -> World:
-    """One municipality, an agency per kind, and users named by what they are."""
-    municipality_id = UUID(services.directory.create_municipality(name)["id"])
-    world = World(municipality_id)
-    for kind in ("school", "police", "ops", "court_curator", "health", "gkrpa", "pcpr", "day_centre", "ngo", "team"):
-        world.agencies[kind] = UUID(services.directory.create_agency(None, municipality_id, kind, f"{kind} 1")["id"])
-    for label, (agency_kind, role) in PEOPLE.items():
-        agency_id = world.agencies[agency_kind] if agency_kind else None
-        created = services.directory.create_user(
-            None, role=role, name=label, agency_id=agency_id, municipality_id=municipality_id
-        )
-        actor = services.directory.authenticate(created["token"])
-        world.users[label] = Member(UUID(created["id"]), created["token"], actor, agency_id)
-    return world
-
-
 @pytest.fixture
 def world(services: Services) -> World:
-    return make_world(services)
+    return make_world(services.directory)
 
 
 @pytest.fixture
 def other_world(services: Services) -> World:
     """A second municipality in the same deployment, for isolation tests."""
-    return make_world(services, "Gmina Sąsiednia")
+    return make_world(services.directory, "Gmina Sąsiednia")

@@ -36,9 +36,9 @@ from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
 from services.runtime.projecting import PULL_TASK
-from tests.conftest import World, make_world
 from tests.integration.conftest import CeleryProcesses
 from tests.servers import CeleryProcess, RedisServer, wait_for
+from tests.worlds import World, make_world
 
 API = "/api/v1"
 #: Short, so a lock orphaned by a killed worker is taken over within the test.
@@ -353,7 +353,7 @@ def _json(text: str) -> list[Any]:
 def test_signals_posted_through_the_api_reach_the_timeline_via_the_worker(database_url, deploy):
     deployment = deploy(database_url)
     services = deployment.services
-    world = make_world(services)
+    world = make_world(services.directory)
     client = api_client(services)
     child_id = post_child(client, world)
     assert set(deployment.positions().values()) == {0}, "in celery mode the web process never projects"
@@ -393,7 +393,7 @@ def test_signals_posted_through_the_api_reach_the_timeline_via_the_worker(databa
 def test_a_worker_killed_mid_batch_resumes_and_equals_a_rebuild(postgres_deploy):
     deployment = postgres_deploy()
     services = deployment.services
-    world = make_world(services)
+    world = make_world(services.directory)
     history = write_history(services, world, children=KILL_CHILDREN, signals_per_child=20)
     assert history.recorded == 20 * KILL_CHILDREN
     head = deployment.head()
@@ -432,7 +432,7 @@ def test_a_worker_child_past_its_memory_ceiling_is_replaced_and_nothing_is_lost(
     # runs in a new child (the default ceiling is 512 MiB; the worker soaks at ~240 MiB).
     deployment = postgres_deploy(SAFEHUB_WORKER_MAX_MEMORY_MIB="1")
     services = deployment.services
-    world = make_world(services)
+    world = make_world(services.directory)
     worker = deployment.start_worker()
     history = History([])
     for round_ in range(3):
@@ -455,7 +455,7 @@ def test_a_worker_child_past_its_memory_ceiling_is_replaced_and_nothing_is_lost(
 def test_with_redis_stopped_writes_succeed_and_the_projections_catch_up_later(postgres_deploy):
     deployment = postgres_deploy(SAFEHUB_READ_WAIT_SECONDS="1")
     services = deployment.services
-    world = make_world(services)
+    world = make_world(services.directory)
     client = api_client(services)
     deployment.start_worker()
     deployment.start_beat()
@@ -503,7 +503,7 @@ def test_with_redis_stopped_writes_succeed_and_the_projections_catch_up_later(po
 def test_duplicate_and_late_nudges_are_harmless(postgres_deploy):
     deployment = postgres_deploy()
     services = deployment.services
-    world = make_world(services)
+    world = make_world(services.directory)
     history = write_history(services, world, children=40, signals_per_child=10)
     deployment.start_worker(concurrency=4)  # four pool processes pulling at once: the lock decides
 
@@ -573,7 +573,7 @@ def test_two_pullers_at_once_never_apply_an_event_twice(postgres_url, tmp_path):
     services.projector.stop()
     second_view = None
     try:
-        world = make_world(services)
+        world = make_world(services.directory)
         school = world.users["school"].actor
         child_id = UUID(
             services.children.register(school, given_name="Ala", family_name="Kot", date_of_birth=date(2015, 4, 3))[

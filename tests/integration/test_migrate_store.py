@@ -23,9 +23,9 @@ from services.adapters.event_store import open_store
 from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
-from tests.conftest import make_world
 from tests.e2e.test_embedded_server import Server, free_port
 from tests.servers import REPO_ROOT
+from tests.worlds import make_world
 
 pytestmark = pytest.mark.postgres
 
@@ -77,7 +77,7 @@ def test_migrate_store_copies_the_log_exactly_and_a_postgres_server_serves_the_s
     settings = Settings.from_env({"SAFEHUB_DATA_DIR": str(data_dir)})
     services = build(settings)
     try:
-        world = make_world(services)
+        world = make_world(services.directory)
         school, police = world.users["school"].actor, world.users["police"].actor
         observed = datetime.now(UTC) - timedelta(days=2)
         children = []

@@ -14,7 +14,7 @@ from uuid import UUID
 from projections.timeline import TimelineView
 from services.bootstrap import build
 from services.config import Settings
-from tests.conftest import make_world
+from tests.worlds import make_world
 
 
 def test_a_batch_slower_than_the_idle_timeout_commits(postgres_url, tmp_path, monkeypatch):
@@ -22,7 +22,7 @@ def test_a_batch_slower_than_the_idle_timeout_commits(postgres_url, tmp_path, mo
         Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var"), "SAFEHUB_DATABASE_URL": postgres_url})
     )
     try:
-        world = make_world(services)
+        world = make_world(services.directory)
         school = world.users["school"]
         child = UUID(
             services.children.register(

@@ -21,8 +21,9 @@ from domain.pesel import make_pesel
 from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
-from tests.conftest import Clock, World
+from tests.conftest import Clock
 from tests.threads import at_once
+from tests.worlds import World
 
 THREADS = 8
 OBSERVED = datetime(2026, 3, 2, 8, 0, tzinfo=timezone(timedelta(hours=1)))

@@ -21,7 +21,7 @@ from domain.signals import kinds_for_agency
 from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
-from tests.conftest import make_world
+from tests.worlds import make_world
 
 AGENCY_USERS = ("school", "police", "health", "day_centre", "case_worker")
 
@@ -95,7 +95,7 @@ def main() -> None:
     if args.database_url:
         env["SAFEHUB_DATABASE_URL"] = args.database_url
     svc = build(Settings.from_env(env))
-    world = make_world(svc)
+    world = make_world(svc.directory)
     started = time.perf_counter()
     big = generate(svc, world, args.events, args.big_child_events)
     head = svc.store.recorder.max_notification_id()

@@ -39,9 +39,9 @@ from domain.groups import MAX_CHILDREN
 from domain.signals import kinds_for_agency
 from services.bootstrap import build
 from services.config import Settings
-from tests.conftest import make_world
 from tests.perf import floors
 from tests.servers import PostgresServer, free_port
+from tests.worlds import make_world
 
 MODES = {
     "quick": {"ingest_requests": 160, "import_rows": 1_000, "stores": (5_000, 15_000), "reads": 30},
@@ -188,7 +188,7 @@ def grow_team(svc, rng: random.Random) -> str:
     """A municipality whose team's agenda discusses 50 children (row 5): three working groups
     of 20, 20 and 10 children with ordinary histories, one of them 1,000 events long (as in the
     group of row 5). Returns its coordinator's token."""
-    world = make_world(svc, "Gmina Agendowa")
+    world = make_world(svc.directory, "Gmina Agendowa")
     children: list[str] = []
     grow(
         svc,
@@ -469,7 +469,7 @@ class Progress(dict):
 def run_backend(backend: Backend, mode: dict, workdir: Path, voivodeship: bool) -> dict:
     rng = random.Random(2026)
     svc = build(Settings.from_env(backend.env()))
-    world = make_world(svc)
+    world = make_world(svc.directory)
     big: dict = {}
     result: dict = Progress(backend=backend.name)
     small, large = mode["stores"]
@@ -546,7 +546,7 @@ def run_voivodeship(backend: Backend, rng: random.Random, big: dict) -> dict:
         built = json.loads(built_file.read_text())
     else:
         svc = build(Settings.from_env(backend.env()))
-        world = make_world(svc, "Województwo")
+        world = make_world(svc.directory, "Województwo")
         started = time.perf_counter()
         voivodeship_big: dict = {}
         before = svc.store.recorder.max_notification_id() or 0

@@ -221,11 +221,11 @@ def test_the_store_growing_past_its_limit_is_a_507_without_root(tmp_path: Path, 
     from services.app import create_app
     from services.bootstrap import build
     from services.config import Settings
-    from tests.conftest import make_world
+    from tests.worlds import make_world
 
     settings = Settings.from_env({"SAFEHUB_DATA_DIR": str(tmp_path / "var")})
     services = build(settings, clock=clock)
-    world = make_world(services)
+    world = make_world(services.directory)
     school = world.users["school"]
     child = services.children.register(
         school.actor, given_name="Ola", family_name="Nowicka", date_of_birth=date(2015, 5, 14)

@@ -18,7 +18,7 @@ from domain.pesel import make_pesel
 from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
-from tests.conftest import make_world
+from tests.worlds import make_world
 
 API = "/api/v1"
 CHILD = {"given_name": "Ola", "family_name": "Nowicka", "date_of_birth": "2015-05-14"}
@@ -46,7 +46,7 @@ def test_an_oversized_body_is_413_json_before_it_is_read(tmp_path, clock):
     try:
         app = create_app(services=services)
         client = app.test_client()
-        school = make_world(services).users["school"]
+        school = make_world(services.directory).users["school"]
         big = {**CHILD, "given_name": "A" * 5000}
         for answer in (
             client.post(f"{API}/children", headers=school.headers, json=big),

@@ -26,7 +26,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.demo.world import load_demo
-from tests.conftest import PEOPLE, Clock
+from tests.conftest import Clock
+from tests.worlds import PEOPLE
 
 API = "/api/v1"
 INTERVENTION = {

@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode, checks
 
-from tests.conftest import World
+from tests.worlds import World
 
 #: Examples per operation (and per kind of data): enough to find the obvious, bounded in time.
 EXAMPLES = 8

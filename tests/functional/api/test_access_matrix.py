@@ -30,7 +30,8 @@ import pytest
 from services.app import create_app
 from services.bootstrap import build
 from services.config import Settings
-from tests.conftest import Clock, make_world
+from tests.conftest import Clock
+from tests.worlds import make_world
 
 ROLES = ("admin", "auditor", "school", "police", "health", "case_worker", "family_assistant", "coordinator", "other")
 PUBLIC = {
@@ -470,7 +471,7 @@ def scene(tmp_path_factory):
     app = create_app(services=services)
     app.config["TESTING"] = True
     client = app.test_client()
-    world, other = make_world(services), make_world(services, "Gmina Sąsiednia")
+    world, other = make_world(services.directory), make_world(services.directory, "Gmina Sąsiednia")
     users = {**world.users, "other": other.users["coordinator"]}
 
     def call(method: str, path: str, who: str, body: object = None):

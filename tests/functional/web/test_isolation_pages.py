@@ -11,8 +11,9 @@ import pytest
 
 from domain.access import Actor
 from services.demo.world import load_demo
-from tests.conftest import PEOPLE, Clock
+from tests.conftest import Clock
 from tests.functional.web.conftest import Browser
+from tests.worlds import PEOPLE
 
 PAGE_BLUEPRINTS = ("pages.", "procedure.", "signin.")
 

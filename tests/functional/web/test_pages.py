@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from services.web.catalogue import compiled, extracted, load
-from tests.conftest import make_world
+from tests.worlds import make_world
 
 
 def test_an_administrator_is_refused_a_child_page(browser, kacper):
@@ -19,7 +19,7 @@ def test_an_administrator_is_refused_a_child_page(browser, kacper):
 
 
 def test_another_municipality_s_child_does_not_exist(browser, services, kacper):
-    other = make_world(services, "Gmina Sąsiednia")
+    other = make_world(services.directory, "Gmina Sąsiednia")
 
     services.accounts.set_password(other.users["coordinator"].id, "correct horse battery", "other-coordinator")
     browser.sign_in("other-coordinator")

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.signals import kinds_for_agency
 from services.bootstrap import Services
-from tests.conftest import World
+from tests.worlds import World
 
 SUBMITTERS = ("school", "police", "health", "day_centre", "case_worker")
 

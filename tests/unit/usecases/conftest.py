@@ -10,7 +10,7 @@ decides group membership from what the test declares, and with a clock the test 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -29,6 +29,7 @@ from services.usecases.erasure import Erasure
 from services.usecases.groups import WorkingGroups
 from services.usecases.help_plans import HelpPlans
 from services.usecases.time_cards import TimeCards
+from tests.worlds import World, make_world
 
 ZONE = "Europe/Warsaw"
 SECRET = b"unit-test-secret"
@@ -173,57 +174,6 @@ def erasure(store: SafehubStore, children: ChildRecords) -> Erasure:
 
 
 # --- the world ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Member:
-    """A user of the test world: its id, its (first) token and the Actor the policy sees."""
-
-    id: UUID
-    token: str
-    actor: Actor
-    agency_id: UUID | None
-
-
-@dataclass
-class World:
-    municipality_id: UUID
-    agencies: dict[str, UUID] = field(default_factory=dict)
-    users: dict[str, Member] = field(default_factory=dict)
-
-    def actor(self, label: str) -> Actor:
-        return self.users[label].actor
-
-
-AGENCY_KINDS = ("school", "police", "ops", "health", "day_centre", "team")
-#: label -> (agency kind or None, role)
-PEOPLE = {
-    "admin": (None, "admin"),
-    "auditor": (None, "auditor"),
-    "school": ("school", "submitter"),
-    "police": ("police", "submitter"),
-    "health": ("health", "submitter"),
-    "day_centre": ("day_centre", "submitter"),
-    "case_worker": ("ops", "case_worker"),
-    "family_assistant": ("ops", "family_assistant"),
-    "coordinator": ("team", "coordinator"),
-}
-
-
-def make_world(directory: Directory, name: str) -> World:
-    """One municipality, an agency per kind the tests use, and a user per label."""
-    world = World(UUID(directory.create_municipality(name)["id"]))
-    for kind in AGENCY_KINDS:
-        world.agencies[kind] = UUID(directory.create_agency(None, world.municipality_id, kind, f"{kind} 1")["id"])
-    for label, (kind, role) in PEOPLE.items():
-        agency_id = world.agencies[kind] if kind else None
-        created = directory.create_user(
-            None, role=role, name=label, agency_id=agency_id, municipality_id=world.municipality_id
-        )
-        actor = directory.authenticate(created["token"])
-        assert actor is not None
-        world.users[label] = Member(UUID(created["id"]), created["token"], actor, agency_id)
-    return world
 
 
 @pytest.fixture

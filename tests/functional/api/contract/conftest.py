@@ -18,8 +18,9 @@ import pytest
 from services.app import create_app
 from services.bootstrap import Services, build
 from services.config import Settings
-from tests.conftest import Clock, World
+from tests.conftest import Clock
 from tests.functional.api.contract.worlds import lazy_world
+from tests.worlds import World
 
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 

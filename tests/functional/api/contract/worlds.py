@@ -6,7 +6,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from services.bootstrap import Services
-from tests.conftest import PEOPLE, Member, World
+from tests.worlds import PEOPLE, Member, World
 
 
 class _OnDemand(dict):
