@@ -153,7 +153,9 @@ def _wire(
 ) -> Services:
     """Build the use cases on the opened store and views; each read of child data passes the gate."""
     zone = settings.timezone
-    risk_policy = load_policy(settings.risk_policy_path)
+    # The policies as build_followers read them: the views and the use cases judge by the same files.
+    risk_policy = followers["risk"].view.policy  # type: ignore[attr-defined]
+    procedure_policy = followers["deadlines"].view.policy  # type: ignore[attr-defined]
 
     def catch_up() -> None:
         projector.before_read(store.recorder.max_notification_id() or 0)
@@ -179,9 +181,7 @@ def _wire(
     notifications = Notifications(store, followers, projector, clock, settings.school_days_path, gate=gate)
     children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
     groups = WorkingGroups(store, clock, zone, gate=gate)
-    deadlines = Deadlines(
-        store, followers, projector, clock, load_procedure_policy(settings.procedure_policy_path), help_plans
-    )
+    deadlines = Deadlines(store, followers, projector, clock, procedure_policy, help_plans)
     agendas = Agendas(store, deadlines, groups, risk_policy, help_plans)
     agendas.limit_read_cache(settings.read_cache_rows)
     embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates and reminds
