@@ -10,12 +10,18 @@ Denial of service: anyone who knows a login can keep it locked. The lock is shor
 per login (not per address, which a botnet evades), a locked login is refused before its
 password is checked (no argon2 work to amplify), and unknown logins are counted the same
 way so the answer never tells which logins exist. Rows past their window are pruned.
+
+What is typed into the login field is not always a login: people type their password
+there often enough. So the table never holds the text: a row is keyed by an HMAC of the
+lower-cased login with the deployment's secret (``tokens.keyed_digest``), which every
+worker computes alike and nobody can reverse by guessing without the secret. A table of
+an older release, keyed by the login in clear, is dropped when the log opens (its rows
+were only lockout counters), and SQLite overwrites deleted rows (``secure_delete``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,14 +29,16 @@ from pathlib import Path
 import psycopg
 
 from projections.schema_lock import schema_lock_if
+from services.adapters.side_table import SideTable
+from services.adapters.tokens import keyed_digest
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-#: Longest login stored; longer input is cut so the table cannot be stuffed with huge keys.
-MAX_KEY = 64
+#: Longest login digested; longer input is cut so a huge field costs nothing more to hash.
+MAX_KEY = 200
 
 _DDL = (
-    "CREATE TABLE IF NOT EXISTS safehub_sign_in_failures (login TEXT PRIMARY KEY, "
+    "CREATE TABLE IF NOT EXISTS safehub_sign_in_failures (login_digest TEXT PRIMARY KEY, "
     "failures INTEGER NOT NULL, first_at TEXT NOT NULL, locked_until TEXT)"
 )
 
@@ -38,7 +46,7 @@ _DDL = (
 #: concurrent attempts each see their own number. Every SET reads the row as it was.
 _COUNT = (
     "INSERT INTO safehub_sign_in_failures VALUES (?, 1, ?, CASE WHEN 1 >= ? THEN ? END) "
-    "ON CONFLICT (login) DO UPDATE SET "
+    "ON CONFLICT (login_digest) DO UPDATE SET "
     "failures = CASE WHEN safehub_sign_in_failures.first_at < ? THEN 1 ELSE safehub_sign_in_failures.failures + 1 END, "
     "first_at = CASE WHEN safehub_sign_in_failures.first_at < ? THEN ? ELSE safehub_sign_in_failures.first_at END, "
     "locked_until = CASE WHEN (CASE WHEN safehub_sign_in_failures.first_at < ? THEN 1 "
@@ -66,29 +74,45 @@ class Counted:
         return self.number > self.limit
 
 
-class FailureLog:
-    """Count failures per login and answer whether a login is locked now."""
+class FailureLog(SideTable):
+    """Count failures per login (by its keyed digest) and answer whether a login is locked now."""
 
     def __init__(
         self,
         *,
+        secret: bytes,
         sqlite_path: Path | None = None,
         postgres_url: str | None = None,
         max_failures: int = MAX_FAILURES,
         lock_minutes: int = LOCK_MINUTES,
     ):
-        self.sqlite_path = sqlite_path
-        self.postgres_url = postgres_url
+        super().__init__(sqlite_path=sqlite_path, postgres_url=postgres_url)
+        if not secret:
+            raise ValueError("FailureLog needs the deployment secret to digest logins")
+        self.secret = secret
         self.max_failures = max_failures
         self.window = timedelta(minutes=lock_minutes)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | psycopg.Connection | None = None
         with schema_lock_if(postgres_url):
+            self._drop_clear_logins()
             self._execute(_DDL)
+
+    def _drop_clear_logins(self) -> None:
+        """An older release keyed the rows by the login as typed: drop that table (counters only)."""
+        try:
+            self._execute("SELECT login FROM safehub_sign_in_failures WHERE 1 = 0")
+        except (sqlite3.OperationalError, psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable):
+            return  # no table yet, or already keyed by digest
+        self._execute("DROP TABLE safehub_sign_in_failures")
+
+    def _key(self, login: str) -> str:
+        """The row's key: an HMAC of the lower-cased login, never the text typed."""
+        return keyed_digest(self.secret, "sign-in failure", login.strip().lower()[:MAX_KEY])
 
     def locked_until(self, login: str, now: datetime) -> datetime | None:
         """When the login's lock ends, or None if it may try now."""
-        rows = self._execute("SELECT locked_until FROM safehub_sign_in_failures WHERE login = ?", (_key(login),))
+        rows = self._execute(
+            "SELECT locked_until FROM safehub_sign_in_failures WHERE login_digest = ?", (self._key(login),)
+        )
         if rows and rows[0][0] and datetime.fromisoformat(rows[0][0]) > now:
             return datetime.fromisoformat(rows[0][0])
         return None
@@ -106,7 +130,7 @@ class FailureLog:
         any past it are refused. The lock runs for the window from that attempt; by its end
         the window's first failure is stale, so counting starts again from one.
         """
-        key, stamp, stale = _key(login), now.isoformat(), (now - self.window).isoformat()
+        key, stamp, stale = self._key(login), now.isoformat(), (now - self.window).isoformat()
         until = (now + self.window).isoformat()
         rows = self._execute(
             _COUNT, (key, stamp, self.max_failures, until, stale, stale, stamp, stale, self.max_failures, until)
@@ -118,7 +142,7 @@ class FailureLog:
 
     def succeed(self, login: str) -> None:
         """Forget the failures of a login that signed in."""
-        self._execute("DELETE FROM safehub_sign_in_failures WHERE login = ?", (_key(login),))
+        self._execute("DELETE FROM safehub_sign_in_failures WHERE login_digest = ?", (self._key(login),))
 
     def prune(self, now: datetime) -> None:
         """Drop rows whose window and lock are both over."""
@@ -127,40 +151,3 @@ class FailureLog:
             "DELETE FROM safehub_sign_in_failures WHERE first_at < ? AND (locked_until IS NULL OR locked_until < ?)",
             (stale, now.isoformat()),
         )
-
-    # --- storage ----------------------------------------------------------------------
-
-    def _execute(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._run(sql, params)
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                self._conn = None  # the server went away: reconnect once
-                return self._run(sql, params)
-
-    def _run(self, sql: str, params: tuple) -> list[tuple]:
-        if self._conn is None:
-            if self.postgres_url:
-                self._conn = psycopg.connect(self.postgres_url, autocommit=True, connect_timeout=5)
-            else:
-                if self.sqlite_path is None:
-                    raise ValueError("FailureLog needs sqlite_path or postgres_url")
-                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(
-                    self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
-                )
-        if self.postgres_url:
-            cursor = self._conn.execute(sql.replace("?", "%s"), params)
-            return list(cursor.fetchall()) if cursor.description else []
-        return self._conn.execute(sql, params).fetchall()
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-
-def _key(login: str) -> str:
-    return login.strip().lower()[:MAX_KEY]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from services.api.schema_kit import Blueprint
 from services.api.schemas import (
     AgencyCreateSchema,
     AgencySchema,
@@ -48,13 +48,17 @@ class AgencyItem(MethodView):
 class Users(MethodView):
     @blp.response(200, UserSchema(many=True))
     def get(self):
-        """List the users of your municipality (administrators only)."""
+        """List the users of your municipality (administrator and auditor)."""
         return services().directory.list_users(current_actor())
 
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserWithTokenSchema)
     def post(self, body: dict):
-        """Create a user; the response carries its API token, shown only this once."""
+        """Create a user. An administrator gets its token (shown once); a reader waits for approval.
+
+        For a role that reads child data the answer holds no token, only the requester's half
+        of a setup code (``setup_code``); see ``/users/{id}/approval`` and ``/activation``.
+        """
         actor = current_actor()
         return services().directory.create_user(
             actor,
@@ -69,7 +73,7 @@ class Users(MethodView):
 class UserItem(MethodView):
     @blp.response(200, UserSchema)
     def get(self, user_id: UUID):
-        """Return one user (administrators only)."""
+        """Return one user with who requested and who approved its access (administrator and auditor)."""
         return services().directory.get_user(current_actor(), user_id)
 
 
@@ -77,8 +81,16 @@ class UserItem(MethodView):
 class UserToken(MethodView):
     @blp.response(201, UserWithTokenSchema)
     def post(self, user_id: UUID):
-        """Issue a new token for the user; the old one stops working at once."""
+        """Issue a new token for an administrator; a reader makes their own (``/me/token``) or is reset."""
         return services().directory.issue_token(current_actor(), user_id)
+
+
+@blp.route("/me/token")
+class MyToken(MethodView):
+    @blp.response(201, UserWithTokenSchema)
+    def post(self):
+        """Replace your own API token; the new one is shown only in this answer, the old one stops at once."""
+        return services().directory.own_token(current_actor())
 
 
 @blp.route("/me")

@@ -85,7 +85,12 @@ def create_user(
     password: str | None,
     as_json: bool,
 ) -> None:
-    """Create a user and print its API token (shown only this once); optionally a web sign-in."""
+    """Create a user and print its API token (shown only this once); optionally a web sign-in.
+
+    The operator at the server's console acts at once, with no second approval: this is
+    where the first coordinator and the auditor come from. Readers an administrator adds
+    later through the API wait until the coordinator (the auditor, for an auditor) approves.
+    """
     svc = services_from_env()
     if (login is None) != (password is None):
         fail("give --login and --password together")
@@ -132,7 +137,7 @@ def set_password(user_id: str, login: str | None, password: str) -> None:
 @click.option("--user", "user_id", required=True)
 @click.option("--json", "as_json", is_flag=True)
 def issue_token(user_id: str, as_json: bool) -> None:
-    """Replace a user's API token and print the new one."""
+    """Replace a user's API token and print the new one (the operator's; the event names no issuer)."""
     try:
         fresh = services_from_env().directory.issue_token(None, UUID(user_id))
     except DomainError as e:
@@ -140,4 +145,40 @@ def issue_token(user_id: str, as_json: bool) -> None:
     emit(as_json, fresh, f"token: {fresh['token']}")
 
 
-COMMANDS = (init, create_municipality, create_agency, create_user, set_password, issue_token)
+@click.command("deactivate-user")
+@click.option("--user", "user_id", required=True)
+@click.option("--reason", required=True, help="why (kept in the user's history)")
+def deactivate_user(user_id: str, reason: str) -> None:
+    """Deactivate a user: their API token and page sessions stop working at once."""
+    try:
+        done = services_from_env().access_grants.deactivate(None, UUID(user_id), reason)
+    except (DomainError, ValueError) as e:
+        fail(str(e))
+    click.echo(f"user {done['id']} deactivated")
+
+
+@click.command("approve-access")
+@click.option("--user", "user_id", required=True)
+def approve_access(user_id: str) -> None:
+    """Approve a waiting access as the operator, when no other coordinator (auditor) can.
+
+    Prints the approver's half of the setup code: hand it to the person yourself; with the
+    half the administrator was shown they claim their own token (POST /api/v1/activation).
+    """
+    try:
+        done = services_from_env().access_grants.approve(None, UUID(user_id))
+    except (DomainError, ValueError) as e:
+        fail(str(e))
+    click.echo(f"access approved for {done['name']}\napproval code: {done['approval_code']}")
+
+
+COMMANDS = (
+    init,
+    create_municipality,
+    create_agency,
+    create_user,
+    set_password,
+    issue_token,
+    deactivate_user,
+    approve_access,
+)

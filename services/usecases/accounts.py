@@ -20,6 +20,7 @@ from domain.agencies import User
 from domain.errors import Conflict, InvalidInput
 from domain.indexes import Pointer
 from services.adapters.event_store import SafehubStore, retry_on_conflict
+from services.adapters.sessions import SessionLog
 from services.adapters.sign_in_failures import FailureLog
 from services.usecases.base import UseCase
 from services.usecases.directory import Directory
@@ -58,11 +59,18 @@ class Accounts(UseCase):
     """Set passwords and sign people in."""
 
     def __init__(
-        self, store: SafehubStore, directory: Directory, failures: FailureLog | None, clock: Callable[[], datetime]
+        self,
+        store: SafehubStore,
+        directory: Directory,
+        failures: FailureLog | None,
+        clock: Callable[[], datetime],
+        sessions: SessionLog | None = None,
     ):
         super().__init__(store, clock)
         self.directory = directory
         self.failures = failures
+        #: The page sessions kept on the server (None where no pages are served, e.g. unit tests).
+        self.sessions = sessions
 
     def set_password(self, user_id: UUID, password: str, login: str | None = None) -> dict:
         """Give an existing user a login (optional) and a password; operators do this from the CLI."""
@@ -86,7 +94,10 @@ class Accounts(UseCase):
             self.store.save(user, *extra)
             return {"id": str(user.id), "login": user.login}
 
-        return retry_on_conflict(attempt)
+        answer = retry_on_conflict(attempt)
+        if self.sessions is not None:  # a new password ends every page session on the server
+            self.sessions.end_all(user_id, self.clock())
+        return answer
 
     def sign_in(self, login: str, password: str) -> SignInResult:
         """Check the password unless the login is locked; count failures; never log the password."""
@@ -110,7 +121,7 @@ class Accounts(UseCase):
             ok = _HASHER.verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD]) and stored is not None
         except (VerificationError, InvalidHashError):
             ok = False
-        if not ok or user is None or not user.active:  # already counted above
+        if not ok or user is None or not user.may_act:  # already counted above; may_act: active, not awaiting approval
             return SignInResult(None, "locked" if locks_at else "invalid", locks_at)
         if self.failures is not None:
             self.failures.succeed(login)
@@ -119,9 +130,25 @@ class Accounts(UseCase):
     def session_actor(self, user_id: UUID, stamp: str) -> Actor | None:
         """The actor behind a session, or None once the user is deactivated or the password changed."""
         user = find(self.store, user_id, User)
-        if user is None or not user.active or password_stamp(user) != stamp:
+        if user is None or not user.may_act or password_stamp(user) != stamp:
             return None
         return self.directory.actor_for(user)
+
+    def open_session(self, result: SignInResult) -> str:
+        """Start a server-side page session after a successful sign-in; return its id for the cookie."""
+        if self.sessions is None or result.actor is None or result.password_stamp is None:
+            raise ValueError("a session needs the session table and a successful sign-in")
+        return self.sessions.start(result.actor.user_id, result.password_stamp, self.clock())
+
+    def session_person(self, session_id: str) -> Actor | None:
+        """The actor behind a page session: alive on the server, the user active, the password unchanged."""
+        live = self.sessions.alive(session_id, self.clock()) if self.sessions is not None else None
+        return None if live is None else self.session_actor(live.user_id, live.password_stamp)
+
+    def end_session(self, session_id: str) -> None:
+        """Sign-out: end the session on the server, so a copied cookie opens nothing."""
+        if self.sessions is not None:
+            self.sessions.end(session_id, self.clock())
 
     def display(self, user_id: UUID) -> dict:
         """The signed-in person's name and agency, for the page header."""

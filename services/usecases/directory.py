@@ -2,6 +2,11 @@
 
 Listings use a Bucket per municipality; look-ups of tokens use a Pointer from the token's
 hash, so authenticating a request is two aggregate reads and needs no side table.
+
+The administrator runs this directory and must stay blind to child data: a user it
+creates with a role that reads child data gets no token, only the requester's half of a
+setup code, and waits for a second person's approval (services/usecases/access_grants.py);
+nobody but the user (or the operator at the server's console) makes a reader's token.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from collections.abc import Callable
 from uuid import UUID
 
 from domain.access import Action, Actor, require, require_same_municipality
-from domain.agencies import Agency, AgencyKind, Municipality, User
-from domain.errors import InvalidInput, NotFound
+from domain.agencies import READING_ROLES, Agency, AgencyKind, Municipality, Role, User
+from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.indexes import Pointer
 from services.adapters.event_store import retry_on_conflict
 from services.adapters.tokens import new_token, token_hash
@@ -77,9 +82,16 @@ class Directory(UseCase):
         agency_id: UUID | None = None,
         municipality_id: UUID | None = None,
     ) -> dict:
-        """Register a user and return it with its API token, the only time it is shown."""
+        """Register a user and return it with its API token, the only time it is shown.
+
+        ``actor`` None is the operator's CLI: the user acts at once (the first coordinator
+        and the auditor come from there). A reading user created by a person gets no token:
+        the answer carries ``setup_code``, the requester's half of what the user needs once a
+        coordinator (the auditor, for an auditor) has approved the grant.
+        """
         if actor is not None:
             require(actor, Action.MANAGE_DIRECTORY)
+        agency = None
         if agency_id is not None:
             agency = self._get_field(Agency, agency_id, "agency_id")
             if municipality_id is not None and municipality_id != agency.municipality_id:
@@ -91,37 +103,60 @@ class Directory(UseCase):
         if actor is not None:
             require_same_municipality(actor, municipality_id)
         self._get(Municipality, municipality_id)
-        token = new_token()
-        digest = token_hash(token)
+        kind = agency.kind if agency is not None else None
+        User.register(municipality_id, agency_id, kind, role, name, "")  # validate before touching the store
+        waits = actor is not None and role in READING_ROLES
+        token, code = (None, new_token()) if waits else (new_token(), None)
 
         def build() -> list:
-            user = User.register(municipality_id, agency_id, role, name, digest)
-            return [user, Pointer(key="token:" + digest, ref=user.id)]
+            if token is None:
+                user = User.register(municipality_id, agency_id, kind, role, name, "")
+                user.request_access(actor.user_id, "new user", token_hash(code))  # type: ignore[union-attr]
+                return [user, Pointer(key="setup:" + token_hash(code), ref=user.id)]
+            user = User.register(municipality_id, agency_id, kind, role, name, token_hash(token))
+            return [user, Pointer(key="token:" + token_hash(token), ref=user.id)]
 
         user = self._list_under(f"users:{municipality_id}", build)
-        return {**user_view(user), "token": token}
+        return {**user_view(user), "token": token, "setup_code": code}
 
     def list_users(self, actor: Actor) -> list[dict]:
-        """List the users of the administrator's municipality."""
-        require(actor, Action.MANAGE_DIRECTORY)
+        """List the users of the caller's municipality (the administrator's and the auditor's)."""
+        require_user_reader(actor)
         return [user_view(self._get(User, i)) for i in listed(self.store, f"users:{actor.municipality_id}")]
 
     def get_user(self, actor: Actor, user_id: UUID) -> dict:
-        """Return one user of the administrator's municipality."""
-        require(actor, Action.MANAGE_DIRECTORY)
+        """Return one user, with who requested and who approved its access (for the auditor too)."""
+        require_user_reader(actor)
         user = self._get(User, user_id)
         require_same_municipality(actor, user.municipality_id)
         return user_view(user)
 
     def issue_token(self, actor: Actor | None, user_id: UUID) -> dict:
-        """Replace a user's token (a lost or leaked one stops working at once)."""
+        """Replace a user's token (a lost or leaked one stops working at once).
+
+        The administrator may do it only for a user who reads no child data (another
+        administrator); a reader's token would let it read as that reader. ``actor`` None is
+        the operator at the server's console, who holds the store's keys anyway.
+        """
         if actor is not None:
             require(actor, Action.MANAGE_DIRECTORY)
         user = self._get(User, user_id)
         if actor is not None:
             require_same_municipality(actor, user.municipality_id)
+            if user.role in READING_ROLES:
+                raise Forbidden(
+                    "a user who reads child data makes their own token (POST /api/v1/me/token); "
+                    "for a lost one, the administrator starts a reset (POST /api/v1/users/{id}/reset)"
+                )
+        return self._replace_token(user, actor.user_id if actor is not None else None)
+
+    def own_token(self, actor: Actor) -> dict:
+        """Replace the caller's own token; the new one is shown only in this answer."""
+        return self._replace_token(self._get(User, actor.user_id), actor.user_id)
+
+    def _replace_token(self, user: User, issued_by: UUID | None) -> dict:
         token = new_token()
-        user.issue_token(token_hash(token))
+        user.issue_token(token_hash(token), issued_by)
         self.store.save(user, Pointer(key="token:" + token_hash(token), ref=user.id))
         return {**user_view(user), "token": token}
 
@@ -138,7 +173,7 @@ class Directory(UseCase):
         digest = token_hash(token)
         pointer = find(self.store, Pointer.create_id("token:" + digest), Pointer)
         user = find(self.store, pointer.ref, User) if pointer is not None else None
-        if user is None or not user.active or user.token_hash != digest:
+        if user is None or not user.may_act or user.token_hash != digest:
             return None
         agency = self.store.repository.get(user.agency_id) if user.agency_id else None
         actor = Actor(user.id, user.municipality_id, user.agency_id, agency.kind if agency else None, user.role)
@@ -202,8 +237,20 @@ def agency_view(a: Agency) -> dict:
     }
 
 
+def require_user_reader(actor: Actor) -> None:
+    """The directory of people is the administrator's to run and the auditor's to check."""
+    if actor.role not in (Role.ADMIN.value, Role.AUDITOR.value):
+        raise Forbidden(f"role '{actor.role}' may not read the users")
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def user_view(u: User) -> dict:
-    """Present a user as plain values (never its token hash)."""
+    """Present a user as plain values (never a hash): who asked for its access and who approved it."""
+    grant = u.grant
+    deactivation = u.deactivation or {}
     return {
         "id": str(u.id),
         "municipality_id": str(u.municipality_id),
@@ -211,5 +258,18 @@ def user_view(u: User) -> dict:
         "role": u.role,
         "name": u.name,
         "active": u.active,
+        "access": "pending" if u.pending else "approved",
+        "grant": None
+        if grant is None
+        else {
+            "requested_by": str(grant["requested_by"]),
+            "requested_at": grant["requested_at"].isoformat(),
+            "reason": grant["reason"],
+            "approved_by": _text(grant["approved_by"]),
+            "approved_at": grant["approved_at"].isoformat() if grant["approved_at"] else None,
+        },
+        "credential_issued_by": _text(u.token_issued_by),
+        "deactivated_by": _text(deactivation.get("by")),
+        "deactivation_reason": deactivation.get("reason"),
         "created_at": u.created_on.isoformat(),
     }

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from domain.access import Action, Actor, may
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.http.context import services
+from services.http.errors import size_text
 from services.web import i18n
 from services.web.signin import person
 
@@ -27,6 +28,7 @@ NAV = [
     ("procedure.deadlines", lazy_gettext("Deadlines"), Action.READ_DEADLINES),
     ("procedure.blue_cards", lazy_gettext("Blue Cards"), Action.READ_PROCEDURE),
     ("procedure.help_plans", lazy_gettext("Help plans"), Action.READ_HELP_PLAN),
+    ("account.my_account", lazy_gettext("My account"), None),
 ]
 
 
@@ -89,6 +91,13 @@ def register_errors(blp: Blueprint) -> None:
         if exc.code == 400 and exc.description == "csrf":
             return error_page(
                 400, _("The form has expired"), _("Please go back, reload the page and send the form again.")
+            )
+        if exc.code == 413:  # only an import may send a file; the limit is its own (services/app.py)
+            size = size_text(services().settings.import_size_limit)
+            return error_page(
+                413,
+                _("The file is too large"),
+                _("The file is too large: at most %(size)s. Split it into smaller files.", size=size),
             )
         return error_page(exc.code or 500, str(exc.name), _("The request could not be handled."))
 

@@ -1,20 +1,21 @@
 """Sign-in, sign-out, the language switch, and who is signed in (``person()``).
 
-The session holds the user id, a fingerprint of the password hash and the sign-in time:
-a new password, a deactivated user or eight hours end it. The session never
-authenticates the JSON API (which wants a bearer token), so a page session cannot be
-used to script the API from another site.
+The signed cookie carries only a random session id (and the CSRF token and language);
+the server's session table (services/adapters/sessions.py) says whose session it is and
+whether it is still alive. Sign-out ends it there, so a copy of the cookie taken before
+sign-out opens nothing; a new password or a deactivation ends every session of the
+user, and eight hours end any session. The session never authenticates the JSON API
+(which wants a bearer token), so a page session cannot be used to script the API from
+another site.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
-from uuid import UUID
 
 from flask import (
     Blueprint,
@@ -36,7 +37,6 @@ from services.web.i18n import COOKIE, LANGUAGES
 
 blp = Blueprint("signin", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 log = logging.getLogger("safehub.web")
-SESSION_SECONDS = 8 * 3600
 
 
 def accounts() -> Accounts:
@@ -48,11 +48,9 @@ def person() -> Actor | None:
     """The signed-in person's Actor, or None."""
     if "web_actor" in g:
         return g.web_actor
-    actor = None
-    uid, stamp, at = session.get("uid"), session.get("pw"), session.get("at", 0)
-    if uid and stamp and time.time() - at < SESSION_SECONDS:
-        actor = accounts().session_actor(UUID(uid), stamp)
-    if actor is None and uid:
+    sid = session.get("sid")
+    actor = accounts().session_person(sid) if isinstance(sid, str) else None
+    if actor is None and "sid" in session:
         _forget()
     g.web_actor = actor
     if actor is not None:
@@ -92,6 +90,13 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _end_session() -> None:
+    """End the cookie's server-side session, if it has one."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        accounts().end_session(sid)
+
+
 def _forget() -> None:
     lang = session.get("lang")
     session.clear()
@@ -119,16 +124,18 @@ def sign_in():
             login=login,
             locked_until=result.locked_until,
         ), status
+    _end_session()
     _forget()
     session.permanent = True
-    session.update(uid=str(result.actor.user_id), pw=result.password_stamp, at=int(time.time()))
+    session["sid"] = accounts().open_session(result)
     csrf.renew()
     return redirect(_safe_next(request.form.get("next")))
 
 
 @blp.route("/sign-out", methods=["POST"])
 def sign_out():
-    """End the session (POST with the CSRF token, so no other site can sign a person out)."""
+    """End the session on the server (POST with the CSRF token, so no other site can sign a person out)."""
+    _end_session()
     _forget()
     return redirect(url_for("signin.sign_in"))
 

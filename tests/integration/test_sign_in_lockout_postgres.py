@@ -13,7 +13,8 @@ pytestmark = pytest.mark.postgres
 
 def test_failures_counted_by_two_workers_lock_the_login_for_both(postgres_url):
     now = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
-    first, second = FailureLog(postgres_url=postgres_url), FailureLog(postgres_url=postgres_url)
+    first = FailureLog(secret=b"test secret", postgres_url=postgres_url)
+    second = FailureLog(secret=b"test secret", postgres_url=postgres_url)
     try:
         assert [(first if n % 2 else second).fail("Anna.Nowak", now) for n in range(4)] == [None] * 4
         assert first.locked_until("anna.nowak", now) is None

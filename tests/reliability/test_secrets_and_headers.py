@@ -41,8 +41,15 @@ def test_tokens_are_never_stored_or_logged_in_clear(tmp_path: Path, web_servers)
         "POST", f"{API}/users", admin_token, {"role": "submitter", "name": "Nowa pedagog", "agency_id": school_agency}
     )
     assert created.status == 201, created.body
-    tokens.append(created.body["token"])
-    reissued = server.call("POST", f"{API}/users/{created.body['id']}/token", admin_token)
+    # A reader made by the administrator: two halves of a setup code, then a token of its own (issue 20).
+    approved = server.call("POST", f"{API}/users/{created.body['id']}/approval", users["coordinator"])
+    assert approved.status == 200, approved.body
+    codes = {"setup_code": created.body["setup_code"], "approval_code": approved.body["approval_code"]}
+    first = server.call("POST", f"{API}/activation", None, codes)
+    assert first.status == 201, first.body
+    tokens.extend([*codes.values(), first.body["token"]])
+    created.body["token"] = first.body["token"]
+    reissued = server.call("POST", f"{API}/me/token", first.body["token"])
     assert reissued.status in (200, 201), reissued.body
     tokens.append(reissued.body["token"])
     child = server.call(

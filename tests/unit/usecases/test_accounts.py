@@ -28,7 +28,7 @@ def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def failures() -> Iterator[FailureLog]:
-    log = FailureLog(sqlite_path=Path(":memory:"), max_failures=3, lock_minutes=15)
+    log = FailureLog(secret=b"test secret", sqlite_path=Path(":memory:"), max_failures=3, lock_minutes=15)
     yield log
     log.close()
 

@@ -55,10 +55,25 @@ def test_another_municipalitys_agency_reads_as_not_found(directory, world, other
         directory.get_agency(other_world.actor("school"), world.agencies["school"])
 
 
-def test_a_new_users_token_authenticates_as_that_user(directory, world):
+def test_a_reader_created_by_the_admin_waits_with_no_token(directory, world):
     created = directory.create_user(
         world.actor("admin"), role="case_worker", name="Anna Nowak", agency_id=world.agencies["ops"]
     )
+    assert (created["token"], created["access"]) == (None, "pending")
+    assert created["grant"]["requested_by"] == str(world.users["admin"].id)
+    assert directory.authenticate(created["setup_code"]) is None
+
+
+def test_an_administrator_created_by_the_admin_acts_at_once(directory, world):
+    created = directory.create_user(
+        world.actor("admin"), role="admin", name="Drugi", municipality_id=world.municipality_id
+    )
+    assert created["access"] == "approved" and created["setup_code"] is None
+    assert directory.authenticate(created["token"]).role == "admin"
+
+
+def test_a_new_users_token_from_the_operator_authenticates_as_that_user(directory, world):
+    created = directory.create_user(None, role="case_worker", name="Anna Nowak", agency_id=world.agencies["ops"])
     actor = directory.authenticate(created["token"])
     assert actor is not None
     assert (actor.user_id, actor.municipality_id, actor.agency_id, actor.agency_kind, actor.role) == (
@@ -84,10 +99,28 @@ def test_an_unknown_token_authenticates_nobody(directory, world):
 
 def test_a_replaced_token_stops_working_and_the_new_one_works(directory, world):
     school = world.users["school"]
-    issued = directory.issue_token(world.actor("admin"), school.id)
+    issued = directory.own_token(world.actor("school"))
     assert directory.authenticate(school.token) is None
     actor = directory.authenticate(issued["token"])
     assert actor is not None and actor.user_id == school.id
+    assert issued["credential_issued_by"] == str(school.id)
+
+
+def test_the_admin_replaces_only_an_administrators_token_and_the_operator_any(directory, world):
+    with pytest.raises(Forbidden, match="me/token"):
+        directory.issue_token(world.actor("admin"), world.users["coordinator"].id)
+    assert directory.authenticate(world.users["coordinator"].token) is not None
+    by_operator = directory.issue_token(None, world.users["coordinator"].id)
+    assert by_operator["credential_issued_by"] is None
+    assert directory.authenticate(by_operator["token"]).user_id == world.users["coordinator"].id
+
+
+def test_the_auditor_reads_the_users_and_a_field_role_does_not(directory, world):
+    assert {u["id"] for u in directory.list_users(world.actor("auditor"))} >= {str(world.users["school"].id)}
+    with pytest.raises(Forbidden):
+        directory.list_users(world.actor("coordinator"))
+    with pytest.raises(Forbidden):
+        directory.get_user(world.actor("school"), world.users["school"].id)
 
 
 def test_authentication_names_the_aggregates_it_read_with_their_versions(directory, world, store):
@@ -134,3 +167,30 @@ def test_school_of_accepts_only_a_school_of_the_municipality(directory, world, o
 
 def test_municipalities_are_listed_once_each(directory, store, world, other_world):
     assert listed(store, MUNICIPALITIES_KEY) == [world.municipality_id, other_world.municipality_id]
+
+
+def test_pending_grants_are_listed_to_who_approves_them_and_deactivation_follows_the_roles(store, directory, world):
+    from services.usecases.access_grants import AccessGrants
+
+    grants = AccessGrants(store)
+    admin = world.actor("admin")
+    worker = directory.create_user(admin, role="case_worker", name="Nowa", agency_id=world.agencies["ops"])
+    auditor = directory.create_user(admin, role="auditor", name="Nowy IOD", municipality_id=world.municipality_id)
+    assert [r["name"] for r in grants.pending(world.actor("coordinator"))] == ["Nowa"]
+    assert [r["name"] for r in grants.pending(world.actor("auditor"))] == ["Nowy IOD"]
+    assert {r["name"] for r in grants.pending(admin)} == {"Nowa", "Nowy IOD"}
+    with pytest.raises(Forbidden):
+        grants.pending(world.actor("school"))
+    with pytest.raises(Forbidden):
+        grants.deactivate(world.actor("coordinator"), UUID(auditor["id"]), "nie")
+    done = grants.deactivate(world.actor("coordinator"), UUID(worker["id"]), "rezygnacja")
+    assert (done["active"], done["deactivated_by"]) == (False, str(world.users["coordinator"].id))
+    assert [r["name"] for r in grants.pending(world.actor("coordinator"))] == []
+
+
+def test_a_blank_reset_reason_changes_nothing(store, directory, world):
+    from services.usecases.access_grants import AccessGrants
+
+    with pytest.raises(InvalidInput):
+        AccessGrants(store).reset(world.actor("admin"), world.users["school"].id, "   ")
+    assert directory.authenticate(world.users["school"].token) is not None

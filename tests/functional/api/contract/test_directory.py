@@ -62,19 +62,26 @@ def test_an_agency_cannot_be_placed_in_another_municipality(client, world, other
 
 
 def test_an_admin_creates_a_user_and_sees_its_token_once(client, world):
-    created = create_user(
-        client, world.users["admin"], role="submitter", name="Pedagog", agency_id=str(world.agencies["school"])
-    )
+    created = create_user(client, world.users["admin"], role="admin", name="Drugi administrator")
     assert created.status_code == 201, created.json
     token = created.json["token"]
     me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).json
     assert me["user_id"] == created.json["id"]
-    assert (me["role"], me["agency_kind"]) == ("submitter", "school")
+    assert (me["role"], me["agency_kind"]) == ("admin", None)
+
+
+def test_a_reader_created_by_the_admin_gets_no_token_only_the_requesters_half_of_a_setup_code(client, world):
+    created = create_user(
+        client, world.users["admin"], role="submitter", name="Pedagog", agency_id=str(world.agencies["school"])
+    )
+    assert created.status_code == 201, created.json
+    assert (created.json["token"], created.json["access"]) == (None, "pending")
+    assert created.json["setup_code"]
 
 
 def test_tokens_and_hashes_are_never_listed(client, world):
     admin, school = world.users["admin"], world.users["school"]
-    token = create_user(client, admin).json["token"]
+    token = create_user(client, admin, role="admin").json["token"]
     listing = client.get(f"{API}/users", headers=admin.headers)
     assert listing.status_code == 200
     assert len(listing.json) == 3
@@ -146,8 +153,9 @@ def test_an_agency_of_another_municipality_reads_as_unknown(client, world, other
 def test_only_an_admin_manages_users(client, world, label):
     member = world.users[label]
     assert create_user(client, member).status_code == 403
-    assert client.get(f"{API}/users", headers=member.headers).status_code == 403
-    assert client.get(f"{API}/users/{member.id}", headers=member.headers).status_code == 403
+    reads = 200 if label == "auditor" else 403  # the auditor checks who was given access, and by whom
+    assert client.get(f"{API}/users", headers=member.headers).status_code == reads
+    assert client.get(f"{API}/users/{member.id}", headers=member.headers).status_code == reads
 
 
 def test_a_non_admin_is_refused_before_the_agency_is_looked_up(client, world, other_world):
