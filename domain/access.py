@@ -51,6 +51,7 @@ class Action(str, Enum):
     READ_RISK = "read_risk"
     VERIFY_HISTORY = "verify_history"
     ERASE_CHILD = "erase_child"
+    APPROVE_ERASURE = "approve_erasure"
     MERGE_CHILDREN = "merge_children"
     FILL_FORM_A = "fill_form_a"
     READ_PROCEDURE = "read_procedure"
@@ -88,8 +89,12 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ_RISK: _CHILD_READERS,
     # Verifying the chain reads no personal data; it is the auditor's (and the DPO's) job.
     Action.VERIFY_HISTORY: frozenset({Role.AUDITOR}),
-    # Erasure destroys keys: the administrator manages keys, the coordinator acts for the team.
-    Action.ERASE_CHILD: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Erasure is irreversible: the coordinator asks for the team, and a second, different
+    # person who answers for the data (another coordinator, the auditor) approves it, unless
+    # retention is due by the policy (domain/retention.py). The administrator never erases:
+    # managing keys is not deciding about a child's record.
+    Action.ERASE_CHILD: frozenset({Role.COORDINATOR}),
+    Action.APPROVE_ERASURE: frozenset({Role.COORDINATOR, Role.AUDITOR}),
     Action.MERGE_CHILDREN: frozenset({Role.COORDINATOR}),
     # Blue Card procedure: the agency kind (initiating services) is checked by the domain,
     # group membership by the use case; the coordinator (team chair) runs the procedure.
@@ -111,9 +116,14 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     # The team's agenda and meetings span every child of the municipality: the chair's
     # work (and the auditor's), not every case worker's.
     Action.READ_TEAM_AGENDA: frozenset({Role.COORDINATOR, Role.AUDITOR}),
-    # The programme report's figures are counts without personal data; the cases behind a
-    # figure span the whole municipality, so they are the chair's and the auditor's.
-    Action.READ_PROGRAMME_REPORT: _CHILD_READERS,
+    # The programme report's figures hold no names, but they are counts over every agency,
+    # for any period down to one day, recomputed on each request: a figure that moves when
+    # another agency records a signal tells whoever watches it that something was recorded
+    # (and, with what they know, about whom). Suppressing small cells would not stop that:
+    # two overlapping periods, or the same period an hour apart, differ by exactly the one
+    # new entry. So the report is refused below those who may read every case anyway (the
+    # chair and the auditor); the cases behind a figure are theirs too.
+    Action.READ_PROGRAMME_REPORT: frozenset({Role.COORDINATOR, Role.AUDITOR}),
     Action.READ_PROGRAMME_CASES: frozenset({Role.COORDINATOR, Role.AUDITOR}),
     # Who read a child's record: the auditor for all; the coordinator and the child's own
     # agency for that child (checked in child_access / the use case).
@@ -217,6 +227,19 @@ class ChildAccess:
             return True
         category = category_of(kind)
         return category is None or self.policy.allows(category, self.actor.agency_kind)
+
+    def closed_category(self, agency_id: UUID | str | None, *kinds: str | None) -> str | None:
+        """The data category that withholds an entry's text, judged by every kind that governs it.
+
+        An entry of a signal is governed by the signal's current kind (not the kind its own
+        event carried); a replay to a past instant also by the kind it had then, and the
+        stricter wins, so no correction, either way, opens a text that one of them closes.
+        None when the reader may read the text.
+        """
+        for kind in kinds:
+            if not self.sees_details(agency_id, kind):
+                return category_of(kind)
+        return None
 
     def _own(self, agency_id: UUID | str) -> bool:
         return self.actor.agency_id is not None and str(self.actor.agency_id) == str(agency_id)

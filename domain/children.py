@@ -88,6 +88,13 @@ class Child(Aggregate):
         author_id: UUID
         author_role: str
 
+    class ErasureRequested(Aggregate.Event):
+        """A coordinator asked to erase; a second person approves (the author of the ``Erased`` that follows)."""
+
+        requested_by: UUID
+        ground: str
+        reference: str
+
     @event(Registered)
     def __init__(
         self,
@@ -339,6 +346,30 @@ class Child(Aggregate):
 
     # --- erasure -----------------------------------------------------------------------
 
+    #: The pending erasure request (requested_by, ground, reference); once erased, who asked and who approved.
+    erasure_request: dict | None = None  # class defaults: records erased or asked before the field existed
+    erasure_decision: dict | None = None
+
+    def refuse_if_not_erasable(self) -> None:
+        """Refuse a new erasure request: the record is erased already, or one awaits approval."""
+        if self.erased:
+            raise Conflict("the record was already erased")
+        if self.erasure_request is not None:
+            raise Conflict("an erasure of this record is already awaiting approval by a second person")
+
+    def request_erasure(self, *, ground: str, reference: str, requested_by: UUID) -> None:
+        """Record a request to erase; nothing is destroyed until a second person approves it."""
+        self.refuse_if_not_erasable()
+        if ground not in ERASURE_GROUNDS:
+            raise InvalidInput.one("ground", f"must be one of: {', '.join(ERASURE_GROUNDS)}")
+        self._erasure_requested(
+            requested_by=requested_by, ground=ground, reference=check_text("reference", reference, 200, required=True)
+        )
+
+    @event(ErasureRequested)
+    def _erasure_requested(self, requested_by: UUID, ground: str, reference: str) -> None:
+        self.erasure_request = {"requested_by": requested_by, "ground": ground, "reference": reference}
+
     def erase(self, *, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
         """Record that the child's personal data is to be destroyed, and on what ground."""
         if self.erased:
@@ -355,6 +386,9 @@ class Child(Aggregate):
     @event(Erased)
     def _erased(self, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
         self.erased = True
+        asked = self.erasure_request or {"requested_by": author_id}
+        self.erasure_decision = {**asked, "ground": ground, "reference": reference, "approved_by": author_id}
+        self.erasure_request = None
         self.given_name = self.family_name = self.pesel = None
         self.date_of_birth = None
 

@@ -1,13 +1,18 @@
-"""Erasing a child's personal data by destroying its keys (crypto-shredding)."""
+"""Erasing a child's personal data by destroying its keys (crypto-shredding), decided by two people.
+
+A coordinator asks (202, pending); a second, different person (another coordinator or
+the auditor) approves, which erases. Only ``retention_expired``, when the retention
+policy says the period has ended, erases on one coordinator's request (200).
+"""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from services.api.schemas_erasure import ErasedSchema, ErasureSchema
+from services.api.schema_kit import Blueprint
+from services.api.schemas_erasure import ErasedSchema, ErasureApprovalSchema, ErasureSchema
 from services.http.auth import current_actor
 from services.http.context import services
 
@@ -17,8 +22,18 @@ blp = Blueprint("erasure", __name__, url_prefix="/api/v1/children", description=
 @blp.route("/<uuid:child_id>/erasure")
 class ChildErasure(MethodView):
     @blp.arguments(ErasureSchema)
+    @blp.response(202, ErasedSchema)
+    @blp.alt_response(200, schema=ErasedSchema, description="erased at once: retention_expired and due")
+    def post(self, body: dict, child_id: UUID):
+        """Ask to erase the child's personal data; a second person approves before anything is destroyed."""
+        answer = services().erasure.request(current_actor(), child_id, **body)
+        return answer, 200 if answer["erased"] else 202
+
+
+@blp.route("/<uuid:child_id>/erasure/approval")
+class ChildErasureApproval(MethodView):
+    @blp.arguments(ErasureApprovalSchema)
     @blp.response(200, ErasedSchema)
     def post(self, body: dict, child_id: UUID):
-        """Erase the child's personal data for good; the event skeleton and the hash chain remain."""
-        svc = services()
-        return svc.erasure.erase(current_actor(), child_id, **body)
+        """Approve the pending erasure (not its asker): the personal data is destroyed for good; the skeleton stays."""
+        return services().erasure.approve(current_actor(), child_id)

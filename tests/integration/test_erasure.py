@@ -45,7 +45,7 @@ def story(client, world, clock):
     return child
 
 
-def erase(client, who, child):
+def ask(client, who, child):
     return client.post(
         f"/api/v1/children/{child}/erasure",
         headers=who.headers,
@@ -53,10 +53,18 @@ def erase(client, who, child):
     )
 
 
+def erase(client, world, child, asker="coordinator", approver="auditor"):
+    """The coordinator asks, a second person (the auditor) approves: then the record is erased."""
+    asked = ask(client, world.users[asker], child)
+    if asked.status_code != 202:
+        return asked
+    return client.post(f"/api/v1/children/{child}/erasure/approval", headers=world.users[approver].headers, json={})
+
+
 def test_after_erasure_no_personal_data_is_readable_and_the_skeleton_stays(client, world, story, services):
     coordinator = world.users["coordinator"]
     services.followers.catch_up()
-    answer = erase(client, coordinator, story)
+    answer = erase(client, world, story)
     assert answer.status_code == 200, answer.json
     assert answer.json["keys_destroyed"] == 1
 
@@ -64,7 +72,7 @@ def test_after_erasure_no_personal_data_is_readable_and_the_skeleton_stays(clien
     assert record["erased"] is True and record["given_name"] is None and record["date_of_birth"] is None
     events = client.get(f"/api/v1/children/{story}/events", headers=coordinator.headers).json
     assert NAME not in str(events) and TEXT not in str(events)
-    assert [e["type"] for e in events][-1] == "Erased"
+    assert [e["type"] for e in events][-2:] == ["ErasureRequested", "Erased"]
     timeline = client.get(f"/api/v1/children/{story}/timeline", headers=coordinator.headers).json
     assert NAME not in str(timeline) and TEXT not in str(timeline)
     kinds = [e["kind"] for e in timeline["entries"] if e["type"] == "signal"]
@@ -80,7 +88,8 @@ def test_after_erasure_no_personal_data_is_readable_and_the_skeleton_stays(clien
 
 
 def test_the_destroyed_key_is_really_gone_and_nothing_more_can_be_recorded(client, world, story, services):
-    erase(client, world.users["admin"], story)
+    assert ask(client, world.users["admin"], story).status_code == 403  # the administrator never erases
+    erase(client, world, story)
     from uuid import UUID
 
     assert services.store.keys.is_destroyed(UUID(story))
@@ -95,7 +104,7 @@ def test_the_destroyed_key_is_really_gone_and_nothing_more_can_be_recorded(clien
         json={"kind": "behaviour_change", "observed_at": "2026-03-01T10:00:00+01:00"},
     )
     assert late.status_code == 409
-    again = erase(client, world.users["coordinator"], story)  # a retry finishes a half-done erasure
+    again = ask(client, world.users["coordinator"], story)  # a retry finishes a half-done erasure
     assert again.status_code == 200 and again.json["keys_destroyed"] == 0
 
 
@@ -104,7 +113,7 @@ def test_a_fresh_process_cannot_read_it_either(client, world, story, services, s
 
     from services.bootstrap import build
 
-    erase(client, world.users["coordinator"], story)
+    erase(client, world, story)
     other = build(settings)
     try:
         child = other.store.repository.get(UUID(story))
@@ -115,9 +124,9 @@ def test_a_fresh_process_cannot_read_it_either(client, world, story, services, s
         other.close()
 
 
-@pytest.mark.parametrize("who", ["school", "police", "case_worker", "auditor"])
-def test_only_the_coordinator_or_the_administrator_may_erase(client, world, story, who):
-    assert erase(client, world.users[who], story).status_code == 403
+@pytest.mark.parametrize("who", ["school", "police", "case_worker", "auditor", "admin"])
+def test_only_the_coordinator_may_ask_for_an_erasure(client, world, story, who):
+    assert ask(client, world.users[who], story).status_code == 403
 
 
 def test_erasure_needs_a_ground_and_a_reference(client, world, story):
@@ -128,7 +137,12 @@ def test_erasure_needs_a_ground_and_a_reference(client, world, story):
 
 
 def test_another_municipality_cannot_erase(client, world, other_world, story):
-    assert erase(client, other_world.users["coordinator"], story).status_code == 404
+    assert ask(client, other_world.users["coordinator"], story).status_code == 404
+    assert ask(client, world.users["coordinator"], story).status_code == 202
+    approval = client.post(
+        f"/api/v1/children/{story}/erasure/approval", headers=other_world.users["auditor"].headers, json={}
+    )
+    assert approval.status_code == 404
 
 
 def test_what_the_child_told_the_police_is_erased_with_the_child(client, world, services, clock):
@@ -154,7 +168,7 @@ def test_what_the_child_told_the_police_is_erased_with_the_child(client, world, 
     notices = client.get("/api/v1/notifications", headers=school.headers).json
     assert notices[0]["intervention"]["child_said"] == INTERVENTION["child_said"]
 
-    erase(client, world.users["coordinator"], child)
+    assert erase(client, world, child).status_code == 200
     after = client.get(f"/api/v1/notifications/{notices[0]['id']}", headers=school.headers)
     assert after.status_code == 200, after.json
     assert after.json["intervention"] is None and after.json["details"] is None
