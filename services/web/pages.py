@@ -14,8 +14,10 @@ from marshmallow import ValidationError
 from domain.access import Action, require
 from domain.errors import DomainError, Forbidden, InvalidInput
 from domain.signals import CATALOGUE, SEVERITIES, kinds_for_agency
+from services.adapters.rate_limits import RateLimited
 from services.api.imports import EXAMPLE
 from services.http.context import services
+from services.http.errors import size_text
 from services.web import forms, i18n
 from services.web.chart import risk_chart
 from services.web.common import display_name, local_now
@@ -81,15 +83,22 @@ def _next_meetings(svc, actor, groups: list[dict]) -> list[dict]:
     return sorted(upcoming, key=lambda m: m["scheduled_for"])[:8]
 
 
-@blp.route("/children")
+@blp.route("/children", methods=["GET", "POST"])
 @signed_in
 def find_child():
-    """Look a child up by PESEL, or by name and date of birth (as the API's search)."""
+    """Look a child up by PESEL, or by name and date of birth (as the API's search).
+
+    The search is posted (with the CSRF token): a PESEL in a URL would stay in the browser's
+    history, the proxies' and the server's logs and the next page's Referer. A query string
+    is never read, so an old bookmark with ``?pesel=`` shows the empty form.
+    """
     actor, svc = _actor(), services()
     require(actor, Action.FIND_CHILD)
-    args = request.args
+    args = request.form if request.method == "POST" else {}
     result, errors = None, {}
     given = forms.as_body(args, forms.CHILD_QUERY_FIELDS)
+    if request.method == "POST" and not given:
+        errors = {"query": [_("Give the PESEL, or all three: given name, family name and date of birth.")]}
     if given:
         values = forms.child_values(forms.CHILD_QUERY, given, errors)
         if not errors:
@@ -239,6 +248,7 @@ def import_csv():
         raise Forbidden("only a user of an agency can import signals")
     report, errors, status = None, {}, 200
     query: dict = {}
+    headers: dict[str, str] = {}
     if request.method == "POST":
         try:  # the checkbox is the API's query parameter, loaded as the API loads it
             query = forms.IMPORT_QUERY.load(forms.as_body(request.form, ("dry_run",)))
@@ -256,13 +266,19 @@ def import_csv():
                 report = svc.imports.import_csv(actor, data, idempotency_key=key, dry_run=query["dry_run"])
             except InvalidInput as e:
                 errors, status = forms.field_errors(e), 422
-    return render_template(
+            except RateLimited as e:
+                errors, status = {"file": [forms.too_many_imports(e)]}, 429
+                headers["Retry-After"] = str(e.retry_after)
+    page = render_template(
         "web/import.html",
         report=report,
         errors=errors,
         key=secrets.token_urlsafe(16),
         dry_run=query.get("dry_run", False),
-    ), status
+        max_rows=svc.settings.import_max_rows,
+        max_size=size_text(svc.settings.import_size_limit),
+    )
+    return page, status, headers
 
 
 @blp.route("/import/example.csv")

@@ -11,7 +11,8 @@ PESEL = make_pesel(date(2015, 4, 3), 4321)
 
 
 def find(client, member, **query):
-    return client.get(f"{API}/children", headers=member.headers, query_string=query)
+    """The search by POST (a PESEL never travels in a URL)."""
+    return client.post(f"{API}/children/search", headers=member.headers, json=query)
 
 
 def merge(client, member, source_id: str, target_id: str, reason: str = "the same child"):
@@ -198,6 +199,18 @@ def test_a_name_without_a_birth_date_is_not_a_look_up(client, world):
 def test_an_unknown_query_parameter_is_named(client, world):
     response = find(client, world.users["police"], pesel=PESEL, surname="Kot")
     assert field_errors(response) == {"surname": ["Unknown field."]}
+    in_url = client.get(f"{API}/children", headers=world.users["police"].headers, query_string={"surname": "Kot"})
+    assert field_errors(in_url) == {"surname": ["Unknown field."]}
+
+
+def test_the_search_by_name_may_still_use_the_query_string(client, world):
+    register_child(client, world.users["school"])
+    found = client.get(
+        f"{API}/children",
+        headers=world.users["police"].headers,
+        query_string={"given_name": "Ala", "family_name": "Kot", "date_of_birth": "2015-04-03"},
+    )
+    assert found.status_code == 200 and len(found.json["matches"]) == 1
 
 
 def test_a_name_spelled_without_diacritics_matches(client, world):
