@@ -80,6 +80,18 @@ class DeadlineQueries(ViewMixin):
             )
         ]
 
+    def children_of_cards(self, municipality_id: str) -> dict[str, list[str]]:
+        """Every card of the municipality with the children it names as victims (one query for a list)."""
+        rows = self.query(
+            "SELECT cc.card_id, cc.child_id FROM deadline_card_children cc JOIN deadline_cards c"
+            " ON c.card_id = cc.card_id WHERE c.municipality_id = ? ORDER BY cc.card_id, cc.child_id",
+            (municipality_id,),
+        )
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["card_id"], []).append(row["child_id"])
+        return found
+
     def group(self, group_id: str) -> dict | None:
         """One group's row, with its children and members decoded."""
         rows = self.query("SELECT * FROM deadline_groups WHERE group_id = ?", (group_id,))

@@ -5,11 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.api.blue_cards import answer
 from services.api.groups import AGENDA_HTML_DOC, agenda_answer
-from services.api.schema_kit import request_language
+from services.api.schema_kit import Blueprint, request_language
 from services.api.schemas_procedure import (
     AgendaSchema,
     DeadlineListSchema,
@@ -32,7 +31,12 @@ class DeadlineList(MethodView):
     @blp.arguments(DeadlineQuerySchema, location="query", unknown=None)
     @blp.response(200, DeadlineListSchema)
     def get(self, query: dict):
-        """What is due, overdue, met and met late (counted in Polish working days)."""
+        """What is due, overdue, met and met late (counted in Polish working days).
+
+        Only the cases the caller may read, by the detail endpoints' rule: the coordinator and
+        the auditor see the municipality; others a group's items as its member, a card's where
+        they may read the card, and help-plan actions of the plans they may read. Each child
+        shown is written to the read audit (view ``deadlines``)."""
         return answer(services().deadlines.list(current_actor(), **query))
 
 

@@ -6,10 +6,9 @@ from uuid import UUID
 
 from flask import make_response, render_template
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.api.blue_cards import answer
-from services.api.schema_kit import request_language
+from services.api.schema_kit import Blueprint, request_language
 from services.api.schemas_procedure import (
     ActionCreateSchema,
     ActionSchema,

@@ -36,6 +36,7 @@ from services.usecases.base import UseCase
 from services.usecases.deadlines import Deadlines, as_iso
 from services.usecases.groups import WorkingGroups
 from services.usecases.help_plans import HelpPlans
+from services.usecases.list_reads import log_children
 
 
 class Agendas(UseCase):
@@ -49,7 +50,7 @@ class Agendas(UseCase):
         risk_policy: RiskPolicy,
         help_plans: HelpPlans | None = None,
     ):
-        super().__init__(store, deadlines.clock)
+        super().__init__(store, deadlines.clock, gate=groups.gate)
         self.deadlines = deadlines
         self.groups = groups
         self.risk_policy = risk_policy
@@ -136,13 +137,15 @@ class Agendas(UseCase):
             self._child_item(child_id, ts(since_moment), now, language, open_card_children, since_label, actor, known)
             for child_id in sorted(candidates)
         ]
+        items = [i for i in items if i["reasons"]]
+        log_children(self.gate, actor, _children_shown(items, known), "team_agenda", caught_up=True)
         return {
             "kind": "team",
             "municipality_id": municipality,
             "since": since_moment.isoformat(),
             "since_reason": since_reason,
             "next_meeting": self._next_meeting(calendar, now),
-            **self._finish([i for i in items if i["reasons"]], now),
+            **self._finish(items, now),
         }
 
     def _open_group(self, actor: Actor, group_id: UUID) -> None:
@@ -300,6 +303,19 @@ class Agendas(UseCase):
             },
             "reasons": reasons,
         }
+
+
+def _children_shown(items: list[dict], known: KnownFamilies) -> list[str]:
+    """The children an agenda shows: each child item's records (its family's), each case's children."""
+    records = {f["root"]: f["records"] for f in known.families.values()}
+    found: list[str] = []
+    for item in items:
+        subject = item["subject"]
+        if subject["type"] == "child":
+            found += records.get(subject["id"]) or [subject["id"]]
+        else:
+            found += subject.get("child_ids") or []
+    return found
 
 
 def _meeting(row: dict) -> dict:

@@ -5,6 +5,13 @@ projection stores due dates and completions). Reminders are events: ``remind`` r
 one ``Reminder`` per item and stage, whose id derives from both, so running it twice (a
 beat tick and the CLI at once) raises nothing twice. Projections never write events; this
 service does. The agendas built on these items live in ``services.usecases.agendas``.
+
+The list follows the detail endpoints: the coordinator and the auditor see every item of
+the municipality; anyone else sees a group's items as a member of that group, and a card's
+procedure items where the card's own endpoint lets them read the card (its filing agency,
+its group). A filter naming a group or a card asks that group's or card's own check, so it
+answers exactly as the detail endpoint does. Each answer logs a read of the children of
+the cases (and help plans) it shows.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.access import Action, Actor, may, require, require_same_municipality
+from domain.access import Action, Actor, may, require
+from domain.agencies import Role
 from domain.calendar import working_days_between
 from domain.errors import InvalidInput
 from domain.groups import Reminder
@@ -25,8 +33,10 @@ from projections.deadlines import DeadlinesView
 from projections.runner import Followers
 from projections.views import from_ts
 from services.adapters.event_store import SafehubStore
-from services.usecases.base import UseCase
+from services.usecases.base import Gate, UseCase
+from services.usecases.groups import WorkingGroups
 from services.usecases.help_plans import HelpPlans
+from services.usecases.list_reads import log_children
 
 log = logging.getLogger("safehub.deadlines")
 
@@ -40,6 +50,8 @@ _LABELS = {
     "monitoring_review": "post-closure monitoring review",
     "action": "action",
 }
+#: Roles that read every case of the municipality (the detail endpoints' rule).
+_WHOLE_MUNICIPALITY = frozenset({Role.COORDINATOR.value, Role.AUDITOR.value})
 
 
 def item_state(row: dict, today: date, policy: ProcedurePolicy) -> tuple[str, int]:
@@ -85,6 +97,40 @@ def as_iso(text: str | None) -> str | None:
     return from_ts(text).isoformat() if text else None
 
 
+class _Cases:
+    """Which groups and cards one reader may read, and each case's children, from one read of each table.
+
+    The same rule as the detail endpoints (``WorkingGroups.readable``, the Blue Card's own
+    check): the chair and the auditor read every case; anyone else a group they sit on, and
+    a card their agency filed or whose group they sit on. A group's actions are the group's
+    alone; the procedure's items (form A, the chair, the first meeting, reviews) are the card's.
+    """
+
+    def __init__(self, view: DeadlinesView, actor: Actor, municipality: str):
+        groups = view.groups(municipality)
+        cards = view.cards(municipality)
+        self.everything = actor.role in _WHOLE_MUNICIPALITY
+        user, agency = str(actor.user_id), str(actor.agency_id) if actor.agency_id else None
+        self.groups = {g["group_id"] for g in groups if any(m.get("user_id") == user for m in g["members"])}
+        self.cards = {c["card_id"] for c in cards if agency is not None and c["agency_id"] == agency}
+        self.cards |= {c["card_id"] for c in cards if c["group_id"] in self.groups}
+        self.group_children = {g["group_id"]: list(g["child_ids"]) for g in groups}
+        self.card_children = view.children_of_cards(municipality)
+
+    def shows(self, row: dict) -> bool:
+        """Whether the reader may see this item."""
+        if self.everything:
+            return True
+        if row["group_id"] in self.groups:
+            return True
+        return row["kind"] != "action" and row["card_id"] in self.cards
+
+    def children(self, row: dict) -> list[str]:
+        """The children of the item's case: its group's and its card's."""
+        found = self.group_children.get(row["group_id"] or "", [])
+        return found + self.card_children.get(row["card_id"] or "", [])
+
+
 class Deadlines(UseCase):
     """What is due and overdue, per team and per group; reminders for what became overdue."""
 
@@ -96,13 +142,21 @@ class Deadlines(UseCase):
         clock: Callable[[], datetime],
         policy: ProcedurePolicy,
         help_plans: HelpPlans | None = None,
+        *,
+        gate: Gate | None = None,
+        groups: WorkingGroups | None = None,
+        card_check: Callable[[Actor, UUID], object] | None = None,
     ):
-        super().__init__(store, clock)
+        super().__init__(store, clock, gate=gate)
         self.followers = followers
         self.projector = projector
         self.policy = policy
         #: Overdue help-plan actions join the deadline list (they belong to no group).
         self.help_plans = help_plans
+        #: The group's own read check (``WorkingGroups.readable``): a ``group_id`` filter answers as it does.
+        self.groups = groups
+        #: The card's own read check (the Blue Card endpoint's): a ``blue_card_id`` filter answers as it does.
+        self.card_check = card_check
 
     @property
     def view(self) -> DeadlinesView:
@@ -123,20 +177,23 @@ class Deadlines(UseCase):
         require(actor, Action.READ_DEADLINES)
         if state is not None and state not in STATES:
             raise InvalidInput.one("state", f"must be one of: {', '.join(STATES)}")
+        self._check_filters(actor, group_id, blue_card_id)
         self.catch_up()
-        if group_id is not None:
-            self._check_group(actor, group_id)
         today = self.today()
+        municipality = str(actor.municipality_id)
         rows = self.view.items(
-            municipality_id=str(actor.municipality_id),
+            municipality_id=municipality,
             group_id=str(group_id) if group_id else None,
             card_id=str(blue_card_id) if blue_card_id else None,
         )
-        items = [item_view(r, today, self.policy) for r in rows]
+        cases = _Cases(self.view, actor, municipality)
+        shown = [(item_view(r, today, self.policy), cases.children(r)) for r in rows if cases.shows(r)]
         if group_id is None and blue_card_id is None:
-            items += self._help_plan_items(actor, today)
+            shown += [(i, i["child_ids"]) for i in self._help_plan_items(actor, today)]
         if state is not None:
-            items = [i for i in items if i["state"] == state]
+            shown = [(i, children) for i, children in shown if i["state"] == state]
+        items = [i for i, _ in shown]
+        log_children(self.gate, actor, [c for _, children in shown for c in children], "deadlines", caught_up=True)
         return {
             "as_of": today.isoformat(),
             "policy_version": self.policy.version,
@@ -145,12 +202,16 @@ class Deadlines(UseCase):
             "items": items,
         }
 
-    def _check_group(self, actor: Actor, group_id: UUID) -> None:
-        """Refuse a group the read model does not know, or one of another municipality."""
-        group = self.view.group(str(group_id))
-        if group is None:
-            raise InvalidInput.one("group_id", "no such working group in this municipality")
-        require_same_municipality(actor, UUID(group["municipality_id"]))
+    def _check_filters(self, actor: Actor, group_id: UUID | None, blue_card_id: UUID | None) -> None:
+        """A filter naming a group or card the caller may not read answers as that group's or card's endpoint."""
+        if group_id is not None:
+            if self.groups is None:
+                raise RuntimeError("Deadlines.groups is wired by services.bootstrap")
+            self.groups.readable(actor, group_id)
+        if blue_card_id is not None:
+            if self.card_check is None:
+                raise RuntimeError("Deadlines.card_check is wired by services.bootstrap")
+            self.card_check(actor, blue_card_id)
 
     def _per_group(self, actor: Actor, items: list[dict]) -> list[dict]:
         """How many items each group (and no group: ``""``) has in each state, in order of first item."""
@@ -193,7 +254,7 @@ class Deadlines(UseCase):
                 "party": a["party"],
                 "child_ids": a["child_ids"],
             }
-            for a in self.help_plans.overdue_actions(actor, today=today)
+            for a in self.help_plans.overdue_actions(actor, today=today, logged=False)
         ]
 
     def remind(self, now: datetime | None = None) -> dict:

@@ -3,7 +3,9 @@
 The chair opens a group with its members (the core: an OPS social worker and a police
 officer); members and the chair schedule and minute its meetings. A decision stores the
 event-store position at the moment it was recorded: what the group could know then.
-The answers (a group, its meetings, its actions) are built in ``group_views``.
+The answers (a group, its meetings, its actions) are built in ``group_views``. A group
+reads as not found to anyone but its members, the chair and the auditor, and every answer
+showing its work (writes' answers too) logs a read of its children: the work is about them.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from domain.access import Action, Actor, require
 from domain.agencies import Agency, Role, User
 from domain.blue_cards import BlueCard
 from domain.children import Child
-from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.groups import TeamCalendar, WorkingGroup
 from services.adapters.event_store import retry_on_conflict
 from services.usecases.base import UseCase
 from services.usecases.blue_cards import is_chair
 from services.usecases.group_views import action_views, group_view, meeting_views
+from services.usecases.list_reads import log_children
 from services.usecases.loading import bucket, find, listed, load
 
 _META = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -75,19 +78,23 @@ class WorkingGroups(UseCase):
             self.store.save(group, *([card] if card else []), listing)
             return group
 
-        return self._view(retry_on_conflict(attempt))
+        group = retry_on_conflict(attempt)
+        log_children(self.gate, actor, group.child_ids, "working_group")
+        return group_view(self.store, group)
 
     def get(self, actor: Actor, group_id: UUID) -> dict:
         """One group, to its members, the chair and the auditor."""
         group = self.readable(actor, group_id)
         self.audited(actor, group.child_ids, "working_group")
-        return self._view(group)
+        return group_view(self.store, group)
 
     def list(self, actor: Actor) -> list[dict]:
         """The groups the caller sits on (all of them for the chair and the auditor)."""
         require(actor, Action.READ_PROCEDURE)
         groups = (self.store.repository.get(i) for i in listed(self.store, f"groups:{actor.municipality_id}"))
-        return [self._view(g) for g in groups if self._may_read(actor, g)]
+        shown = [g for g in groups if self._may_read(actor, g)]
+        log_children(self.gate, actor, [c for g in shown for c in g.child_ids], "working_groups")
+        return [group_view(self.store, g) for g in shown]
 
     # --- meetings --------------------------------------------------------------------
 
@@ -183,31 +190,45 @@ class WorkingGroups(UseCase):
                 assigned_by=actor.user_id,
             ),
         )
-        return next(a for a in self.actions(actor, group_id) if a["id"] == str(action_id))
+        return self._action(actor, group_id, action_id)
 
     def mark_action_done(self, actor: Actor, group_id: UUID, action_id: UUID, *, note: str = "") -> dict:
         """Record an action as carried out."""
         self._change(
             actor, group_id, lambda g: g.mark_action_done(action_id=action_id, note=note, done_by=actor.user_id)
         )
-        return next(a for a in self.actions(actor, group_id) if a["id"] == str(action_id))
+        return self._action(actor, group_id, action_id)
 
     def meetings(self, actor: Actor, group_id: UUID) -> list[dict]:
         """The group's meetings with attendance, minutes, decisions and actions, by date."""
         group = self.readable(actor, group_id)
-        return meeting_views(self.store, group)
+        found = meeting_views(self.store, group)
+        if found:  # a group that never met shows nothing about its children
+            self.audited(actor, group.child_ids, "group_meetings")
+        return found
 
     def meeting(self, actor: Actor, group_id: UUID, meeting_id: UUID) -> dict:
-        """One meeting."""
-        for m in self.meetings(actor, group_id):
+        """One meeting (also the answer to scheduling, minuting and deciding)."""
+        group = self.readable(actor, group_id)
+        for m in meeting_views(self.store, group):
             if m["id"] == str(meeting_id):
+                self.audited(actor, group.child_ids, "group_meeting")
                 return m
-        raise NotFound(f"meeting {meeting_id} is not on this group")
+        raise NotFound("meeting not found")
 
     def actions(self, actor: Actor, group_id: UUID) -> list[dict]:
         """Every action the group gave, with whether it is done."""
         group = self.readable(actor, group_id)
-        return action_views(self.store, group)
+        found = action_views(self.store, group)
+        if found:
+            self.audited(actor, group.child_ids, "group_actions")
+        return found
+
+    def _action(self, actor: Actor, group_id: UUID, action_id: UUID) -> dict:
+        """One action, as the answer to assigning it or marking it done."""
+        group = self.readable(actor, group_id)
+        self.audited(actor, group.child_ids, "group_action")
+        return next(a for a in action_views(self.store, group) if a["id"] == str(action_id))
 
     # --- the team's own meetings ------------------------------------------------------------
 
@@ -296,17 +317,27 @@ class WorkingGroups(UseCase):
     # --- helpers -------------------------------------------------------------------------
 
     def readable(self, actor: Actor, group_id: UUID) -> WorkingGroup:
-        """The group, if the caller may read it."""
+        """The group, if the caller may read it; a group the caller may not read is not found.
+
+        Every list filtered by a group (the deadlines, the agenda) asks this, so it answers
+        exactly as the group's own endpoint does, and never tells whether the group exists.
+        """
         require(actor, Action.READ_PROCEDURE)
         group = load(self.store, WorkingGroup, group_id, actor, "working group")
         if not self._may_read(actor, group):
-            raise Forbidden("only the group's members, the chair and the auditor read a group")
+            raise NotFound("working group not found")
         return group
 
     def _existing(self, actor: Actor, group_id: UUID) -> None:
-        """Answer 404 for another municipality's group before looking at the request's other ids."""
+        """Answer 404 for a group the caller does not work on before looking at the request's other ids."""
         require(actor, Action.RECORD_GROUP_WORK)
-        load(self.store, WorkingGroup, group_id, actor, "working group")
+        self._workable(actor, load(self.store, WorkingGroup, group_id, actor, "working group"))
+
+    @staticmethod
+    def _workable(actor: Actor, group: WorkingGroup) -> None:
+        """The group's members and the chair record its work; to others it is not found, as when reading."""
+        if not (is_chair(actor) or group.is_member(actor.user_id)):
+            raise NotFound("working group not found")
 
     @staticmethod
     def _may_read(actor: Actor, group: WorkingGroup) -> bool:
@@ -317,8 +348,7 @@ class WorkingGroups(UseCase):
 
         def attempt() -> None:
             group = load(self.store, WorkingGroup, group_id, actor, "working group")
-            if not (is_chair(actor) or group.is_member(actor.user_id)):
-                raise Forbidden("only the group's members and the chair record the group's work")
+            self._workable(actor, group)
             change(group)
             self.store.save(group)
 
@@ -367,6 +397,3 @@ class WorkingGroups(UseCase):
             "user_id": str(user_id) if user_id else None,
             "name": given.get("name") or "",
         }
-
-    def _view(self, group: WorkingGroup) -> dict:
-        return group_view(self.store, group)

@@ -2,6 +2,12 @@
 
 Overdue actions (due date passed, not evaluated done) are what the agendas and deadline
 lists need: :meth:`HelpPlans.overdue_actions` returns them per child.
+
+One rule for a plan, in its own endpoint and in every list: the coordinator and the
+auditor read every plan of the municipality; anyone else with the role reads a plan kept
+by their own agency (the one that drew it up or revised it) or one of a child whose working
+group they sit on. To others a plan reads as one that does not exist. Every answer that
+shows a plan (writes' answers too) logs a read of the children it names.
 """
 
 from __future__ import annotations
@@ -10,13 +16,14 @@ from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
-from domain.access import Action, Actor, require
-from domain.agencies import Agency, AgencyKind
+from domain.access import Action, Actor, Grounds, require
+from domain.agencies import Agency, AgencyKind, Role
 from domain.children import Child
-from domain.errors import Forbidden, InvalidInput
+from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.help_plans import HelpPlan
 from services.adapters.event_store import retry_on_conflict
 from services.usecases.base import UseCase
+from services.usecases.list_reads import log_children
 from services.usecases.loading import bucket, find, listed, load
 
 MAX_MERGE_HOPS = 10
@@ -56,7 +63,7 @@ class HelpPlans(UseCase):
             self.store.save(created, *buckets)
             return created
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt))
 
     def revise(self, actor: Actor, plan_id: UUID, *, plan: dict, reason: str) -> dict:
         """Record a new version of the plan; the earlier versions stay readable."""
@@ -64,14 +71,14 @@ class HelpPlans(UseCase):
         self._check_agencies(actor, plan)
 
         def attempt() -> HelpPlan:
-            found = self._plan(actor, plan_id)
+            found = self._readable(actor, plan_id)
             found.revise(
                 plan=plan, reason=reason, author_id=actor.user_id, agency_id=actor.agency_id, today=self.today()
             )
             self.store.save(found)
             return found
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt))
 
     def evaluate(
         self,
@@ -87,7 +94,7 @@ class HelpPlans(UseCase):
         self._require_ops(actor)
 
         def attempt() -> HelpPlan:
-            found = self._plan(actor, plan_id)
+            found = self._readable(actor, plan_id)
             found.evaluate(
                 held_on=held_on,
                 results=results,
@@ -99,33 +106,41 @@ class HelpPlans(UseCase):
             self.store.save(found)
             return found
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt))
 
     # --- reading -------------------------------------------------------------------
 
     def get(self, actor: Actor, plan_id: UUID, version: int | None = None) -> dict:
         """Return the plan as it stands (or an earlier ``version``) with the list of versions."""
         require(actor, Action.READ_HELP_PLAN)
-        plan = self._plan(actor, plan_id)
+        plan = self._readable(actor, plan_id)
         self.audited(actor, plan.child_ids, "help_plan")
         return self._view(plan, version)
 
     def list_plans(self, actor: Actor, child_id: UUID | None = None) -> list[dict]:
-        """List the municipality's plans, or one child's, newest first."""
+        """List the plans the caller may read (the municipality's, or one child's), newest first."""
         require(actor, Action.READ_HELP_PLAN)
         key = self._listing(actor, child_id)
-        plans = [self._plan(actor, ref) for ref in listed(self.store, key)]
+        plans = self._visible(actor, listed(self.store, key))
+        log_children(self.gate, actor, [c for p in plans for c in p.child_ids], "help_plans")
         return [self._summary(p) for p in sorted(plans, key=lambda p: p.created_on, reverse=True)]
 
-    def overdue_actions(self, actor: Actor, child_id: UUID | None = None, today: date | None = None) -> list[dict]:
+    def overdue_actions(
+        self, actor: Actor, child_id: UUID | None = None, today: date | None = None, *, logged: bool = True
+    ) -> list[dict]:
         """Actions past their due date and not evaluated done, per child, oldest due first.
 
-        With ``child_id``, only that child's plans; otherwise every plan of the municipality.
-        Each row names the plan, the children and the party that owes the action.
+        With ``child_id``, only that child's plans; otherwise every plan of the municipality
+        the caller may read. Each row names the plan, the children and the party that owes
+        the action. ``logged=False`` is for a caller that shows the rows in its own answer
+        and logs the read itself (the deadline list).
         """
         require(actor, Action.READ_HELP_PLAN)
         key = self._listing(actor, child_id)
-        return self.overdue_actions_of_plans(actor, listed(self.store, key), today=today)
+        rows = self.overdue_actions_of_plans(actor, listed(self.store, key), today=today)
+        if logged:
+            log_children(self.gate, actor, [c for r in rows for c in r["child_ids"]], "help_plan_overdue_actions")
+        return rows
 
     def overdue_actions_of_plans(
         self, actor: Actor, plan_ids: Iterable[UUID | str], today: date | None = None
@@ -134,13 +149,13 @@ class HelpPlans(UseCase):
 
         For a caller that found the plans of many children at once (the agendas ask the
         ``children`` read model which plans name the group's children, in one query),
-        instead of opening each child's listing one by one.
+        instead of opening each child's listing one by one. Only plans the caller may read;
+        the caller shows the rows in its own answer and logs that read.
         """
         require(actor, Action.READ_HELP_PLAN)
         today = today or self.today()
         rows = []
-        for ref in dict.fromkeys(UUID(str(p)) for p in plan_ids):
-            plan = self._plan(actor, ref)
+        for plan in self._visible(actor, dict.fromkeys(UUID(str(p)) for p in plan_ids)):
             for action in plan.overdue_actions(today):
                 rows.append(
                     {
@@ -172,6 +187,50 @@ class HelpPlans(UseCase):
 
     def _plan(self, actor: Actor, plan_id: UUID) -> HelpPlan:
         return load(self.store, HelpPlan, plan_id, actor, "help plan")
+
+    def _readable(self, actor: Actor, plan_id: UUID) -> HelpPlan:
+        """The plan, if the caller may read it; otherwise not found, as a plan that does not exist."""
+        plan = self._plan(actor, plan_id)
+        if not (self._by_office(actor, plan) or self._by_membership(actor, plan)):
+            raise NotFound("help plan not found")
+        return plan
+
+    def _visible(self, actor: Actor, plan_ids: Iterable[UUID]) -> list[HelpPlan]:
+        """The listed plans the caller may read (the same rule as :meth:`_readable`)."""
+        shown, caught_up = [], False
+        for plan in (self._plan(actor, ref) for ref in plan_ids):
+            if self._by_office(actor, plan):
+                shown.append(plan)
+                continue
+            if self._by_membership(actor, plan, caught_up=caught_up):
+                shown.append(plan)
+            caught_up = True  # the first membership question caught the projections up
+        return shown
+
+    def _by_office(self, actor: Actor, plan: HelpPlan) -> bool:
+        """The chair and the auditor read every plan; an agency reads the plans it keeps."""
+        if actor.role in (Role.COORDINATOR.value, Role.AUDITOR.value):
+            return True
+        return actor.agency_id is not None and str(actor.agency_id) in self._keepers(plan)
+
+    def _by_membership(self, actor: Actor, plan: HelpPlan, *, caught_up: bool = False) -> bool:
+        """A member of a working group on one of the plan's children reads it."""
+        if self.gate is None:
+            raise RuntimeError("HelpPlans.gate is wired by services.bootstrap")
+        return self.gate.open(actor, plan.child_ids, caught_up=caught_up).grounds is Grounds.GROUP_MEMBERSHIP
+
+    def _keepers(self, plan: HelpPlan) -> set[str]:
+        """The agencies that drew the plan up or revised it (its events carry them)."""
+        return {
+            str(e.agency_id)
+            for e in self.store.events.get(plan.id)
+            if isinstance(e, HelpPlan.Drawn | HelpPlan.Revised) and e.agency_id
+        }
+
+    def _answer(self, actor: Actor, plan: HelpPlan) -> dict:
+        """A write's answer: the whole plan, so its children's read is logged like a read of the plan."""
+        self.audited(actor, plan.child_ids, "help_plan")
+        return self._view(plan)
 
     def _survivor(self, actor: Actor, child_id: UUID, index: int) -> UUID:
         """The child's record (or the record it was merged into), refusing unknown children by field."""

@@ -1,4 +1,10 @@
-"""Use cases for family assistants' monthly time cards and the monthly service reports."""
+"""Use cases for family assistants' monthly time cards and the monthly service reports.
+
+A card's entries name the families met (children, a help plan's household): every answer
+that shows entries (a card, the month's cards, the totals per family, the service report,
+and each write's answer) logs a read of the children it names. The assistant reads its
+own cards; the coordinator and the auditor every card of the municipality.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from domain.help_plans import HelpPlan
 from domain.time_cards import TimeCard, check_month
 from services.adapters.event_store import retry_on_conflict
 from services.usecases.base import UseCase
+from services.usecases.list_reads import log_children
 from services.usecases.loading import bucket, find, listed
 
 
@@ -83,7 +90,7 @@ class TimeCards(UseCase):
             self.store.save(card)
             return card
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt))
 
     def remove_entry(self, actor: Actor, card_id: UUID, entry_id: UUID, reason: str) -> dict:
         """Take back an entry made in error, saying why."""
@@ -112,13 +119,15 @@ class TimeCards(UseCase):
     def get(self, actor: Actor, card_id: UUID) -> dict:
         """Return a card with its entries and totals."""
         card = self._readable(actor, card_id)
-        self.audited(actor, [c for e in card.entries.values() for c in e.get("child_ids", [])], "time_card")
+        log_children(self.gate, actor, _children(card), "time_card")
         return self._view(card)
 
     def list_cards(self, actor: Actor, month: str) -> list[dict]:
         """The month's cards: an assistant sees its own, the coordinator and auditor every one."""
         require(actor, Action.READ_TIME_CARDS)
-        return [self._view(c) for c in self._month(actor, check_month(month))]
+        cards = self._month(actor, check_month(month))
+        log_children(self.gate, actor, [c for card in cards for c in _children(card)], "time_cards")
+        return [self._view(c) for c in cards]
 
     def totals(self, actor: Actor, month: str) -> dict:
         """Monthly totals per assistant and per family (over the cards the caller may read)."""
@@ -130,6 +139,7 @@ class TimeCards(UseCase):
                 row = families.setdefault(key, {**self._family_label(card, key), "minutes": 0})
                 row["minutes"] += minutes
         per_family = [{**row, "hours": hours(row["minutes"])} for row in families.values()]
+        log_children(self.gate, actor, [c for row in per_family for c in row["child_ids"]], "time_card_totals")
         per_assistant = [
             {
                 "card_id": str(c.id),
@@ -153,6 +163,7 @@ class TimeCards(UseCase):
     def report(self, actor: Actor, card_id: UUID) -> dict:
         """The monthly service report per family (karta realizacji usługi asystenta rodziny)."""
         card = self._readable(actor, card_id)
+        log_children(self.gate, actor, _children(card), "time_card_report")
         families: dict[str, list[dict]] = {}
         for entry in card.sorted_entries():
             families.setdefault(entry["family"], []).append(entry)
@@ -182,7 +193,7 @@ class TimeCards(UseCase):
             self.store.save(card)
             return card
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt))
 
     def _find(self, card_id: UUID) -> TimeCard | None:
         return find(self.store, card_id, TimeCard)
@@ -194,13 +205,15 @@ class TimeCards(UseCase):
     def _card(self, actor: Actor, card_id: UUID) -> TimeCard:
         card = self._find(card_id)
         if card is None:
-            raise NotFound(f"time card {card_id} not found")
+            raise NotFound("time card not found")
         require_same_municipality(actor, card.municipality_id)
         return card
 
     def _own(self, actor: Actor, card_id: UUID) -> TimeCard:
         card = self._card(actor, card_id)
         if card.assistant_id != actor.user_id:
+            if actor.role == Role.FAMILY_ASSISTANT.value:
+                raise NotFound("time card not found")  # another assistant's card reads as none at all
             raise Forbidden("only the assistant whose card it is may change it")
         return card
 
@@ -208,7 +221,9 @@ class TimeCards(UseCase):
         require(actor, Action.READ_TIME_CARDS)
         card = self._card(actor, card_id)
         if actor.role == Role.FAMILY_ASSISTANT.value and card.assistant_id != actor.user_id:
-            raise Forbidden("an assistant reads only its own cards")
+            # Alike for another assistant's card and no card: its id (which is derived from the
+            # assistant and the month) confirms nothing.
+            raise NotFound("time card not found")
         return card
 
     def _month(self, actor: Actor, month: str) -> list[TimeCard]:
@@ -250,6 +265,11 @@ class TimeCards(UseCase):
         user = self._get(user_id)
         return user.name if isinstance(user, User) else ""
 
+    def _answer(self, actor: Actor, card: TimeCard) -> dict:
+        """A write's answer: the whole card, so the read of the families on it is logged."""
+        log_children(self.gate, actor, _children(card), "time_card")
+        return self._view(card)
+
     def _view(self, card: TimeCard) -> dict:
         by_family = card.minutes_by_family()
         return {
@@ -267,3 +287,8 @@ class TimeCards(UseCase):
                 "hours": hours(card.total_minutes()),
             },
         }
+
+
+def _children(card: TimeCard) -> list[str]:
+    """The children the card's entries name, in the order they first appear."""
+    return list(dict.fromkeys(str(c) for e in card.sorted_entries() for c in e.get("child_ids") or []))

@@ -119,7 +119,7 @@ def test_the_agenda_prints(client, world, scenario):
 
 
 def test_who_may_read_an_agenda(client, world, other_world, scenario):
-    for who, status in (("health", 403), ("admin", 403), ("auditor", 200), ("coordinator", 200)):
+    for who, status in (("health", 404), ("admin", 403), ("auditor", 200), ("coordinator", 200)):
         assert client.get(f"{scenario['base']}/agenda", headers=world.users[who].headers).status_code == status
     assert client.get(f"{scenario['base']}/agenda", headers=other_world.users["coordinator"].headers).status_code == 404
     refused = client.get(
@@ -313,11 +313,13 @@ def test_agenda_names_follow_merges_and_an_erased_child_is_never_named_again(
         == "Blue Card: Julka Wiśniewska"
     )
 
-    erased = client.post(
+    asked = client.post(
         f"/api/v1/children/{julia}/erasure",
         headers=coordinator.headers,
         json={"ground": "authorised_request", "reference": "ZI.4420.3.2026"},
     )
+    assert asked.status_code == 202, asked.json  # a second person approves the coordinator's request
+    erased = client.post(f"/api/v1/children/{julia}/erasure/approval", headers=u["auditor"].headers, json={})
     assert erased.status_code == 200, erased.json
     body = agenda(client, u["school"], scenario)
     assert labels(body) == {kacper: "Kacper Wiśniewski", julia: None}

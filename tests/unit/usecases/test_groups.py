@@ -91,11 +91,18 @@ def test_an_unknown_card_is_refused_naming_the_field(groups, world):
 
 
 def test_reading_a_group_is_audited_and_only_for_members_and_the_chair(groups, gate, world, child, group):
-    groups.get(world.actor("police"), group)
-    assert [(r.view, r.child_ids) for r in gate.reads] == [("working_group", (str(child),))]
-    with pytest.raises(Forbidden):
+    police = world.actor("police")
+    groups.get(police, group)
+    assert [(r.view, r.child_ids) for r in gate.reads if r.user_id == police.user_id] == [
+        ("working_group", (str(child),))
+    ]
+    with pytest.raises(NotFound, match=r"^working group not found$"):  # not on it: as if it did not exist
         groups.get(world.actor("school"), group)
-    assert [g["id"] for g in groups.list(world.actor("police"))] == [str(group)]
+    assert [g["id"] for g in groups.list(police)] == [str(group)]
+    assert [(r.view, r.child_ids) for r in gate.reads if r.user_id == police.user_id][-1] == (
+        "working_groups",
+        (str(child),),
+    )
     assert groups.list(world.actor("school")) == []
 
 
@@ -128,7 +135,7 @@ def test_a_decision_waits_for_the_minutes_and_keeps_its_knowledge_position(group
 
 
 def test_only_members_and_the_chair_record_the_groups_work(groups, world, group, clock):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match=r"^working group not found$"):
         groups.schedule_meeting(world.actor("school"), group, scheduled_for=clock() + timedelta(days=1))
 
 
