@@ -6,8 +6,8 @@ from uuid import UUID
 
 from flask import jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from services.api.schema_kit import Blueprint
 from services.api.schemas_procedure import (
     BlueCardQuerySchema,
     BlueCardSchema,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import make_response, render_template, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.api.blue_cards import answer
+from services.api.schema_kit import Blueprint
 from services.api.schemas_reports import (
     CasesQuerySchema,
     CasesSchema,
@@ -32,7 +32,11 @@ class ProgrammeReport(MethodView):
     @blp.arguments(ProgrammeQuerySchema, location="query", unknown=None)
     @blp.response(200, ProgrammeReportSchema)
     def get(self, query: dict):
-        """The Krasnystaw-style indicators for a period, counted from what was recorded by its end."""
+        """The Krasnystaw-style indicators for a period, counted from what was recorded by its end.
+
+        For the chair and the auditor only: counts over every agency, for a period as short
+        as a day, move the moment another agency records something (see ``usecases.reports``).
+        """
         report = services().reports.programme(current_actor(), query["start"], query["end"])
         fmt = query.get("format") or _negotiated()
         if fmt == "csv":
@@ -63,7 +67,7 @@ class Monthly(MethodView):
     @blp.arguments(MonthlyQuerySchema, location="query", unknown=None)
     @blp.response(200, MonthlySchema)
     def get(self, query: dict):
-        """Signals per month per agency kind and Blue Cards started per month, for the start page."""
+        """Signals per month per agency kind and Blue Cards started per month (the chair and the auditor)."""
         return answer(services().reports.monthly(current_actor(), query["year"]))
 
 

@@ -12,6 +12,7 @@ from domain.agencies import AGENCY_KINDS, ROLES
 from domain.pesel import pesel_problem
 from domain.signals import CATALOGUE, SEVERITIES
 from services.api.schema_kit import WARSAW, StrictSchema, iso, when, withheld
+from services.api.schemas_access import UserSchema, UserWithTokenSchema  # noqa: F401 - the directory's, re-exported
 from services.api.schemas_family import InterventionSchema  # beside the notifications it feeds
 
 # --- errors ---------------------------------------------------------------------------
@@ -48,20 +49,6 @@ class UserCreateSchema(StrictSchema):
     agency_id = fields.UUID(load_default=None, allow_none=True)
 
 
-class UserSchema(Schema):
-    id = fields.UUID(required=True)
-    municipality_id = fields.UUID(required=True)
-    agency_id = fields.UUID(allow_none=True)
-    role = fields.String(required=True)
-    name = fields.String(required=True)
-    active = fields.Boolean()
-    created_at = iso()
-
-
-class UserWithTokenSchema(UserSchema):
-    token = fields.String(required=True, metadata={"description": "shown once; store it safely"})
-
-
 class MeSchema(Schema):
     user_id = fields.UUID(required=True)
     municipality_id = fields.UUID(required=True)
@@ -95,6 +82,14 @@ class ChildQuerySchema(StrictSchema):
     date_of_birth = fields.Date()
 
 
+class ChildNameQuerySchema(StrictSchema):
+    """The search by name and birth date in a query string: a PESEL is searched only in a body."""
+
+    given_name = fields.String(validate=validate.Length(min=1, max=100))
+    family_name = fields.String(validate=validate.Length(min=1, max=100))
+    date_of_birth = fields.Date()
+
+
 class ChildSchema(Schema):
     id = fields.UUID(required=True)
     municipality_id = fields.UUID(required=True)
@@ -106,7 +101,6 @@ class ChildSchema(Schema):
     registered_at = iso()
     merged_into = fields.UUID(allow_none=True)
     merged_from = fields.List(fields.UUID())
-    version = fields.Integer()
     erased = fields.Boolean(metadata={"description": "personal data erased (crypto-shredded)"})
 
 
@@ -116,13 +110,26 @@ class ChildCandidateSchema(ChildSchema):
     reason = fields.String()
 
 
+class LikelyDuplicateSchema(Schema):
+    """Another record that nearly matches: enough to recognise it, and the look is logged."""
+
+    id = fields.UUID(required=True)
+    given_name = fields.String(allow_none=True)
+    family_name = fields.String(allow_none=True)
+    date_of_birth = iso("date", allow_none=True)
+    erased = fields.Boolean()
+    similarity = fields.Float()
+    match = fields.String(metadata={"description": "likely"})
+    reason = fields.String()
+
+
 class ChildRegisteredSchema(ChildSchema):
-    likely_duplicates = fields.List(fields.Nested(ChildCandidateSchema))
+    likely_duplicates = fields.List(fields.Nested(LikelyDuplicateSchema))
 
 
 class ChildSearchSchema(Schema):
     matches = fields.List(fields.Nested(ChildCandidateSchema))
-    likely_duplicates = fields.List(fields.Nested(ChildCandidateSchema))
+    likely_duplicates = fields.List(fields.Nested(LikelyDuplicateSchema))
 
 
 class MergeSchema(StrictSchema):
@@ -219,7 +226,9 @@ class EventsQuerySchema(StrictSchema):
 class EventSchema(Schema):
     type = fields.String(required=True)
     child_id = fields.UUID(required=True)
-    version = fields.Integer(required=True)
+    version = fields.Integer(
+        metadata={"description": "position in the record; only to readers who see every agency's entries"}
+    )
     recorded_at = iso(required=True)
     data = fields.Dict(required=True)
     withheld_category = withheld()

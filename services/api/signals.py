@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.access import Action, require
 from domain.signals import CATALOGUE
+from services.api.schema_kit import Blueprint
 from services.api.schemas import (
     IdempotencyHeaderSchema,
     SignalCorrectionSchema,

@@ -6,9 +6,8 @@ from uuid import UUID
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from services.api.schema_kit import request_language
+from services.api.schema_kit import Blueprint, request_language
 from services.api.schemas import RiskQuerySchema, RiskSchema, TimelineQuerySchema, TimelineSchema
 from services.http.auth import current_actor
 from services.http.context import services

@@ -3,7 +3,10 @@
 The coordinator (the team's chair) receives forms, assigns groups and closes cards; the
 group's members record forms C and D, monitoring and reviews; an initiating service fills
 in form A. Every refusal says why: 403 for who may not, 409 for a step out of order, 422
-for a bad field.
+for a bad field; a card the caller takes no part in reads as one that does not exist (404
+"blue card not found"), so a known or guessed id confirms nothing. Every answer carries
+the card (its children, places and people): each is logged in the read audit as a
+``blue_card`` read of the card's children, the step named in the line's detail.
 """
 
 from __future__ import annotations
@@ -82,16 +85,15 @@ class BlueCards(UseCase):
             self.store.save(card, listing)
             return card
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt), "form_a")
 
     # --- reading -----------------------------------------------------------------------
 
     def get(self, actor: Actor, card_id: UUID) -> dict:
         """One card, to those who take part in it (and the chair and the auditor)."""
         require(actor, Action.READ_PROCEDURE)
-        card = self._readable(actor, card_id)
-        self.audited(actor, card.child_victim_ids, "blue_card")
-        return self._view(card)
+        card = self.readable(actor, card_id)
+        return self._answer(actor, card, "")
 
     def list(self, actor: Actor, status: str | None = None) -> list[dict]:
         """The cards the caller may see, oldest first."""
@@ -112,6 +114,7 @@ class BlueCards(UseCase):
         return self._step(
             actor,
             card_id,
+            "form_b",
             self._may_read,
             lambda card: card.hand_form_b(victim=victim, handed_by=actor.user_id, note=note),
         )
@@ -124,7 +127,7 @@ class BlueCards(UseCase):
             return is_chair(a) or (a.agency_id is not None and a.agency_id == card.agency_id)
 
         return self._step(
-            actor, card_id, may, lambda card: card.forward_to_chair(forwarded_by=actor.user_id, note=note)
+            actor, card_id, "forward", may, lambda card: card.forward_to_chair(forwarded_by=actor.user_id, note=note)
         )
 
     def assign_group(self, actor: Actor, card_id: UUID, group_id: UUID) -> dict:
@@ -143,7 +146,7 @@ class BlueCards(UseCase):
             self.store.save(card, group)
             return card
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt), "group")
 
     def record_form_c(self, actor: Actor, card_id: UUID, *, victim: str, assessment: str, help_plan: str) -> dict:
         """Form C: the group's assessment and help plan, made with the victim."""
@@ -151,6 +154,7 @@ class BlueCards(UseCase):
         return self._step(
             actor,
             card_id,
+            "form_c",
             self._group_worker,
             lambda card: card.record_form_c(
                 victim=victim, assessment=assessment, help_plan=help_plan, recorded_by=actor.user_id
@@ -165,6 +169,7 @@ class BlueCards(UseCase):
         return self._step(
             actor,
             card_id,
+            "form_d",
             self._group_worker,
             lambda card: card.record_form_d(
                 perpetrator=perpetrator, assessment=assessment, actions=actions, recorded_by=actor.user_id
@@ -175,7 +180,11 @@ class BlueCards(UseCase):
         """The group starts monitoring the family while the plan runs."""
         require(actor, Action.RECORD_GROUP_WORK)
         return self._step(
-            actor, card_id, self._group_worker, lambda card: card.start_monitoring(started_by=actor.user_id, note=note)
+            actor,
+            card_id,
+            "monitoring",
+            self._group_worker,
+            lambda card: card.start_monitoring(started_by=actor.user_id, note=note),
         )
 
     def close(self, actor: Actor, card_id: UUID, *, reason: str, note: str = "") -> dict:
@@ -184,6 +193,7 @@ class BlueCards(UseCase):
         return self._step(
             actor,
             card_id,
+            "closure",
             lambda a, c: True,
             lambda card: card.close(reason=reason, note=note, closed_by=actor.user_id),
         )
@@ -194,6 +204,7 @@ class BlueCards(UseCase):
         return self._step(
             actor,
             card_id,
+            "review",
             self._group_worker,
             lambda card: card.record_review(
                 outcome=outcome, violence_recurred=violence_recurred, recorded_by=actor.user_id
@@ -203,17 +214,31 @@ class BlueCards(UseCase):
     # --- helpers -------------------------------------------------------------------------
 
     def _step(
-        self, actor: Actor, card_id: UUID, may: Callable[[Actor, BlueCard], bool], change: Callable[[BlueCard], None]
+        self,
+        actor: Actor,
+        card_id: UUID,
+        name: str,
+        may: Callable[[Actor, BlueCard], bool],
+        change: Callable[[BlueCard], None],
     ) -> dict:
+        """One step: 404 to whoever may not read the card, 403 to a reader the step is not for."""
+
         def attempt() -> BlueCard:
-            card = load(self.store, BlueCard, card_id, actor, "blue card")
+            card = self.readable(actor, card_id)
             if not may(actor, card):
                 raise Forbidden("you take no part in this card's procedure")
             change(card)
             self.store.save(card)
             return card
 
-        return self._view(retry_on_conflict(attempt))
+        return self._answer(actor, retry_on_conflict(attempt), name)
+
+    def _answer(self, actor: Actor, card: BlueCard, step: str) -> dict:
+        """The card as the answer carries it, its read logged for each child named on it."""
+        if self.gate is None:
+            raise RuntimeError("BlueCards.gate is wired by services.bootstrap")
+        self.gate.read(actor, card.child_victim_ids, "blue_card", detail=step)
+        return self._view(card)
 
     def _group(self, card: BlueCard) -> WorkingGroup | None:
         return self.store.repository.get(card.group_id) if card.group_id else None
@@ -233,10 +258,11 @@ class BlueCards(UseCase):
         group = self._group(card)
         return group is not None and group.is_member(actor.user_id)
 
-    def _readable(self, actor: Actor, card_id: UUID) -> BlueCard:
+    def readable(self, actor: Actor, card_id: UUID) -> BlueCard:
+        """The card, if the caller takes part in it; otherwise it reads as one that does not exist."""
         card = load(self.store, BlueCard, card_id, actor, "blue card")
         if not self._may_read(actor, card):
-            raise Forbidden("only the filling agency, the card's group, the chair and the auditor read a card")
+            raise NotFound("blue card not found")
         return card
 
     def _view(self, card: BlueCard) -> dict:

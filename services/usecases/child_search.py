@@ -75,6 +75,22 @@ class ChildSearch:
         return sorted(found.values(), key=lambda c: (c["match"] != "exact", -c["similarity"]))
 
 
+#: What a likely duplicate shows of another record: enough to recognise the child (the name
+#: and date of birth the searcher typed nearly the same) and its id to use it instead.
+RECOGNISABLE = ("id", "given_name", "family_name", "date_of_birth", "erased", "similarity", "match", "reason")
+
+
+def recognisable(candidate: dict) -> dict:
+    """A likely duplicate as a searcher or registrant sees it: no PESEL, school, history or merges.
+
+    Whoever registers a child or searches by name has typed a name and a birth date; a
+    record that nearly matches is shown so they can tell whether it is the same child, and
+    the read is logged. Its PESEL, school and merges would tell them more about another
+    child than telling the two apart needs (finding 2 of issue 20).
+    """
+    return {k: candidate[k] for k in RECOGNISABLE if k in candidate}
+
+
 class _Probe:
     """The fields of a look-up, shaped like a child for the similarity search."""
 

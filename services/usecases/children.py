@@ -3,6 +3,12 @@
 Every method takes the calling Actor, asks the access policy first, and returns plain
 values, so the HTTP layer and the CLI never touch an aggregate. The keys and the
 likely-duplicate search behind ``register`` and ``find`` are in ``services.usecases.child_search``.
+
+Every answer that tells the caller something it did not write itself leaves a read-audit
+line: a search (``search``), the record a registration collides with or nearly matches
+(``duplicate_check``), a merge's surviving record (``identity``, detail ``merge``). A
+signal written, corrected or retracted answers with the caller's own agency's signal only,
+so it logs nothing.
 """
 
 from __future__ import annotations
@@ -13,18 +19,18 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-from domain.access import Action, Actor, ChildAccess, category_of, require
+from domain.access import Action, Actor, require
 from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.history import fold_signals
 from domain.indexes import IdempotencyRecord, Pointer
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.usecases.base import UseCase
-from services.usecases.child_search import ChildSearch
+from services.usecases.child_search import ChildSearch, recognisable
 from services.usecases.directory import Directory
 from services.usecases.gate import ChildGate
 from services.usecases.loading import bucket, find, load
-from services.usecases.presenters import child_view, event_view, signal_view, without_text
+from services.usecases.presenters import child_view, guarded_signal, readable_history, signal_view
 
 MAX_MERGE_HOPS = 10
 #: A hook run inside a signal's save: (actor, child, recorded event, intervention) -> (aggregates, fields).
@@ -65,7 +71,15 @@ class ChildRecords(UseCase):
         pesel: str | None = None,
         school_id: UUID | None = None,
     ) -> dict:
-        """Open a child's record; a PESEL already on file is refused with the existing id."""
+        """Open a child's record; a PESEL already on file is refused with the existing id.
+
+        What the registrant learns of other records is a read and is logged
+        (``duplicate_check``): the id of the record that holds the PESEL (it needs it to add
+        its signal there instead), and of each likely duplicate only what recognises it (the
+        name and the date of birth, which it has just typed nearly the same), never its
+        PESEL, school or history (``child_search.recognisable``). The new record itself
+        is what the registrant just typed: echoing it back is no read.
+        """
         require(actor, Action.REGISTER_CHILD)
         if school_id is None and actor.agency_kind == "school":
             school_id = actor.agency_id
@@ -98,8 +112,15 @@ class ChildRecords(UseCase):
             self.store.save(child, listing, *extra)
             return child
 
-        child = retry_on_conflict(attempt)
-        duplicates = [d for d in self.search.similar(child) if d["id"] != str(child.id)]
+        try:
+            child = retry_on_conflict(attempt)
+        except Conflict as refused:
+            if refused.details.get("existing_id"):
+                self._gate.read(actor, [str(refused.details["existing_id"])], "duplicate_check")
+            raise
+        duplicates = [recognisable(d) for d in self.search.similar(child) if d["id"] != str(child.id)]
+        for duplicate in duplicates:
+            self._gate.read(actor, [duplicate["id"]], "duplicate_check")
         return {**child_view(child), "likely_duplicates": duplicates}
 
     def find(
@@ -125,7 +146,8 @@ class ChildRecords(UseCase):
         for found in candidates:
             self._gate.read(actor, [found["id"]], "search")
         exact = [c for c in candidates if c["match"] == "exact"]
-        return {"matches": exact, "likely_duplicates": [c for c in candidates if c["match"] != "exact"]}
+        likely = [recognisable(c) for c in candidates if c["match"] != "exact"]
+        return {"matches": exact, "likely_duplicates": likely}
 
     def get(self, actor: Actor, child_id: UUID) -> dict:
         """Return a child's identity record."""
@@ -203,7 +225,7 @@ class ChildRecords(UseCase):
         for record_id in family:
             states.update(fold_signals(self.store.events.get(record_id)))
         visible = [s for s in states.values() if access.sees_entry(s.agency_id)]
-        answer = [_guarded_signal(access, s) for s in sorted(visible, key=lambda s: (s.observed_at, s.version))]
+        answer = [guarded_signal(access, s) for s in sorted(visible, key=lambda s: (s.observed_at, s.version))]
         self._gate.logged(
             access, family, "signals", withheld=[a["withheld_category"] for a in answer if a.get("withheld_category")]
         )
@@ -212,11 +234,16 @@ class ChildRecords(UseCase):
     def correct_signal(
         self, actor: Actor, child_id: UUID, signal_id: UUID, *, reason: str = "", **changes: object
     ) -> dict:
-        """Record a correction by the signal's own agency; the original stays in history."""
+        """Record a correction by the signal's own agency; the original stays in history.
+
+        Another agency's signal answers exactly like no signal (404 "signal not found"), so
+        a guessed id confirms nothing about what other agencies recorded.
+        """
         require(actor, Action.SUBMIT_SIGNAL)
 
         def attempt() -> None:
             child = self.load_child(actor, child_id)
+            _require_own_signal(actor, child, signal_id)
             child.correct_signal(
                 signal_id=signal_id,
                 agency_id=actor.agency_id,
@@ -232,11 +259,12 @@ class ChildRecords(UseCase):
         return self._signal_now(child_id, signal_id)
 
     def retract_signal(self, actor: Actor, child_id: UUID, signal_id: UUID, *, reason: str) -> dict:
-        """Withdraw a signal with a reason; it stays visible as retracted."""
+        """Withdraw a signal with a reason; it stays visible as retracted (404 alike for another agency's)."""
         require(actor, Action.SUBMIT_SIGNAL)
 
         def attempt() -> None:
             child = self.load_child(actor, child_id)
+            _require_own_signal(actor, child, signal_id)
             child.retract_signal(
                 signal_id=signal_id,
                 reason=reason,
@@ -265,30 +293,19 @@ class ChildRecords(UseCase):
             self.store.save(source, target)
             return target
 
-        return child_view(retry_on_conflict(attempt))
+        target = retry_on_conflict(attempt)
+        self._answered(actor, [source_id, target.id], "identity", detail="merge")
+        return child_view(target)
 
     def events(self, actor: Actor, child_id: UUID, as_of: datetime | None = None) -> list[dict]:
-        """Return the raw stored history the caller may see, optionally as it stood at ``as_of``."""
+        """Return the raw stored history the caller may see, optionally as it stood at ``as_of``.
+
+        Each signal's events are judged by its current category (``presenters.readable_history``).
+        """
         require(actor, Action.READ_HISTORY)
         child = self.load_child(actor, child_id)
         access = self._gate.open(actor, [child.id])
-        visible, kinds, withheld = [], {}, []
-        for e in self.store.events.get(child.id):
-            if as_of is not None and e.timestamp > as_of:
-                break
-            signal_id = getattr(e, "signal_id", None)
-            if isinstance(e, Child.SignalRecorded):
-                kinds[signal_id] = e.kind
-            agency_id = None if isinstance(e, Child.Registered) else getattr(e, "agency_id", None)
-            if not access.sees_entry(agency_id):
-                continue
-            view = event_view(e)
-            kind = getattr(e, "kind", None) or kinds.get(signal_id)
-            if not access.sees_details(agency_id, kind):
-                view["data"] = {k: v for k, v in view["data"].items() if k not in ("details", "reason")}
-                view["withheld_category"] = category_of(kind)
-                withheld.append(view["withheld_category"])
-            visible.append(view)
+        visible, withheld = readable_history(list(self.store.events.get(child.id)), access, as_of)
         self._gate.logged(
             access, [child.id], "events", withheld=withheld, detail=f"as_of={as_of.isoformat()}" if as_of else ""
         )
@@ -324,6 +341,11 @@ class ChildRecords(UseCase):
             pending.extend(record.merged_from)
         return family
 
+    def _answered(self, actor: Actor, child_ids: list, view: str, *, detail: str = "") -> None:
+        """Log the record a write answers with: grounds from the views as they stand (a write waits for no catch-up)."""
+        access = self._gate.open(actor, child_ids, caught_up=True)
+        self._gate.logged(access, child_ids, view, detail=detail)
+
     def _replay(self, actor: Actor, key: str, fingerprint: str) -> dict | None:
         record = find(self.store, IdempotencyRecord.create_id(key), IdempotencyRecord)
         if record is None:
@@ -353,15 +375,11 @@ class ChildRecords(UseCase):
         return self.search.by_pesel(municipality_id, pesel)
 
 
-def _guarded_signal(access: ChildAccess, state: object) -> dict:
-    """A signal as the reader may receive it: its text withheld where its category is closed."""
-    view = signal_view(state)  # type: ignore[arg-type]
-    if not access.sees_details(view["agency_id"], view["kind"]):
-        view["details"] = None
-        view["retraction_reason"] = None
-        view["corrections"] = [without_text(c) for c in view["corrections"]]
-        view["withheld_category"] = category_of(view["kind"])
-    return view
+def _require_own_signal(actor: Actor, child: Child, signal_id: UUID) -> None:
+    """Another agency's signal and a made-up id answer alike, naming neither."""
+    signal = child.signals.get(str(signal_id))
+    if signal is None or actor.agency_id is None or signal["agency_id"] != str(actor.agency_id):
+        raise NotFound("signal not found")
 
 
 def _fingerprint(

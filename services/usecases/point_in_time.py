@@ -8,6 +8,7 @@ database, so a past timeline reads exactly like a live one did at that moment.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -44,6 +45,31 @@ def replay_timeline(events: list, agencies: list[dict]) -> TimelineView:
     view.add_agencies(agencies)
     view.apply_batch([(e, n) for n, e in enumerate(events, start=1)], len(events))
     return view
+
+
+def signal_kinds(events: Iterable) -> dict[str, str]:
+    """Each signal's kind at the end of these events, its corrections applied.
+
+    The kind decides the signal's data category, and the category decides who reads its
+    text: every event of a signal (recorded, corrected, retracted) is judged by the kind the
+    signal has now, not the kind that event carried, so a correction to ``health_referral``
+    closes the text recorded under the first kind too (finding 4 of issue 20).
+    """
+    kinds: dict[str, str] = {}
+    for event in events:
+        if isinstance(event, Child.SignalRecorded):
+            kinds[str(event.signal_id)] = event.kind
+        elif isinstance(event, Child.SignalCorrected) and event.kind:
+            kinds[str(event.signal_id)] = event.kind
+    return kinds
+
+
+def current_signal_kinds(store: SafehubStore, record_ids: Iterable[UUID | str]) -> dict[str, str]:
+    """The kinds the signals of these records have now (for a replay judged by today's category too)."""
+    kinds: dict[str, str] = {}
+    for record in record_ids:
+        kinds.update(signal_kinds(store.events.get(UUID(str(record)))))
+    return kinds
 
 
 def risk_signals(events: list) -> list[RiskSignal]:

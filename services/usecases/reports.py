@@ -6,8 +6,16 @@ time) and, for the deadline breaches the 2024 national audit asked about, from t
 working days under the procedure policy. Only what the store held by the end of the
 period counts (the recorded-time cut-off), so a report for a closed period gives the same
 figures whenever it is run; the answer says when it was computed and up to which log
-position. The aggregate figures hold no personal data; the drill-down lists case ids and
-is only for those who may see every case of the municipality.
+position.
+
+Who reads them: the chair (coordinator) and the auditor only, the figures as well as the
+drill-down. The figures hold no names, but for a period as short as a day, recomputed on
+every request, they move the moment another agency records something: a submitter
+watching ``signals_by_kind`` learns that a health signal was just recorded. Suppressing
+small cells does not close that (two overlapping periods, or the same one an hour apart,
+differ by exactly the new entry), so the rule is refusal below those who may read every
+case anyway (``domain.access`` READ_PROGRAMME_REPORT). The drill-down names cases: it
+writes a ``programme_cases`` read-audit line for each child behind the listed cases.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -24,7 +33,7 @@ from projections.deadlines import DeadlinesView
 from projections.programme import ProgrammeView
 from projections.programme_figures import INDICATORS, Figures, figures
 from projections.runner import Followers
-from services.usecases.base import UseCase
+from services.usecases.base import Gate, UseCase
 from services.usecases.deadlines import Deadlines, item_state
 
 #: The statutory steps whose breaches the report counts (the 2024 audit's three questions).
@@ -41,8 +50,8 @@ _BREACH_PREFIX = "deadline_breaches:"
 class ProgrammeReports(UseCase):
     """The programme report (``programme``), its drill-down (``cases``) and ``monthly`` statistics."""
 
-    def __init__(self, followers: Followers, deadlines: Deadlines):
-        super().__init__(deadlines.store, deadlines.clock)
+    def __init__(self, followers: Followers, deadlines: Deadlines, *, gate: Gate | None = None):
+        super().__init__(deadlines.store, deadlines.clock, gate=gate)
         self.followers = followers
         self.deadlines = deadlines
 
@@ -60,7 +69,7 @@ class ProgrammeReports(UseCase):
         """Every indicator for ``start``..``end`` (inclusive) in the caller's municipality."""
         require(actor, Action.READ_PROGRAMME_REPORT)
         check_period(start, end)
-        figs, breaches, meta = self._compute(actor, start, end)
+        figs, breaches, meta, _ = self._compute(actor, start, end)
         indicators = [
             {"key": key, "label": label, "counts": unit, "value": figs.count(key)}
             for key, (label, unit) in INDICATORS.items()
@@ -82,10 +91,11 @@ class ProgrammeReports(UseCase):
         if indicator not in known:
             raise InvalidInput.one("indicator", f"unknown indicator '{indicator}'; known: {', '.join(known)}")
         check_period(start, end)
-        figs, breaches, meta = self._compute(actor, start, end)
+        figs, breaches, meta, facts = self._compute(actor, start, end)
         if indicator.startswith(_BREACH_PREFIX):
             kind = indicator.removeprefix(_BREACH_PREFIX)
             rows = [r for r in breaches[kind] if r["breached"]]
+            self._log_cases(actor, rows, facts)
             return {
                 **meta,
                 "indicator": indicator,
@@ -96,6 +106,7 @@ class ProgrammeReports(UseCase):
             }
         label, unit = INDICATORS[indicator]
         listed = sorted(figs.cases[indicator].values(), key=lambda c: c["id"])
+        self._log_cases(actor, listed, facts)
         return {**meta, "indicator": indicator, "label": label, "counts": unit, "value": len(listed), "cases": listed}
 
     def monthly(self, actor: Actor, year: int) -> dict:
@@ -103,7 +114,7 @@ class ProgrammeReports(UseCase):
         require(actor, Action.READ_PROGRAMME_REPORT)
         if not 2000 <= year <= 2100:
             raise InvalidInput.one("year", "must be between 2000 and 2100")
-        figs, _, meta = self._compute(actor, date(year, 1, 1), date(year, 12, 31), with_deadlines=False)
+        figs, _, meta, _ = self._compute(actor, date(year, 1, 1), date(year, 12, 31), with_deadlines=False)
         kinds = sorted(figs.signals_by_agency_kind)
         months = []
         for month in range(1, 13):
@@ -133,7 +144,7 @@ class ProgrammeReports(UseCase):
 
     def _compute(
         self, actor: Actor, start: date, end: date, with_deadlines: bool = True
-    ) -> tuple[Figures, dict[str, list[dict]], dict]:
+    ) -> tuple[Figures, dict[str, list[dict]], dict, list[dict]]:
         self.deadlines.catch_up()
         now = self.deadlines.clock()
         zone = self.deadlines.policy.zone
@@ -155,7 +166,21 @@ class ProgrammeReports(UseCase):
             "view_position": self.view.position(),
             "policy_version": self.deadlines.policy.version,
         }
-        return figs, breaches, meta
+        return figs, breaches, meta, facts
+
+    def _log_cases(self, actor: Actor, rows: list[dict], facts: list[dict]) -> None:
+        """Log a ``programme_cases`` read of every child behind the listed cases (cards, groups, plans, signals)."""
+        behind = _children_by_case(facts)
+        refs: set[str] = set()
+        for row in rows:
+            for key, value in row.items():
+                if key in ("id", "blue_card_id", "group_id") and isinstance(value, str):
+                    refs.add(value)
+                elif key.endswith("_ids") and isinstance(value, list):
+                    refs.update(str(v) for v in value)
+        children = sorted({child for ref in refs for child in behind.get(ref, ())})
+        if children:
+            self.audited(actor, children, "programme_cases")
 
     def _breaches(
         self, municipality: str, facts: list[dict], start: date, end: date, recorded_by: datetime
@@ -192,6 +217,26 @@ class ProgrammeReports(UseCase):
                 }
             )
         return out
+
+
+#: Facts whose ``person_id`` is a child of the case named by their ``subject_id``.
+_CHILD_FACTS = frozenset({"signal", "group_child", "plan_child", "card_victim"})
+
+
+def _children_by_case(facts: list[dict]) -> dict[str, set[str]]:
+    """Case id (card, group, plan, signal, child) -> the children it is about, from the facts."""
+    behind: dict[str, set[str]] = defaultdict(set)
+    for f in facts:
+        person = f["person_id"]
+        if f["kind"] in _CHILD_FACTS and person and not person.startswith("adult:"):
+            behind[f["subject_id"]].add(person)
+            behind[person].add(person)
+        elif f["kind"] == "child_merged" and f["other_id"]:
+            behind[f["other_id"]].add(f["other_id"])
+    for f in facts:  # a group working on a card works on the card's children
+        if f["kind"] in ("group_opened", "group_card") and f["other_id"]:
+            behind[f["subject_id"]] |= behind.get(f["other_id"], set())
+    return behind
 
 
 def check_period(start: date, end: date) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
-from domain.access import Action, Actor, ChildAccess, category_of, require, require_same_municipality
+from domain.access import Action, Actor, ChildAccess, require
 from domain.children import Child
 from domain.errors import NotFound
 from domain.risk import assess
@@ -23,7 +23,7 @@ from services.adapters.event_store import SafehubStore
 from services.usecases.base import UseCase
 from services.usecases.gate import ChildGate
 from services.usecases.loading import load
-from services.usecases.point_in_time import family_events, replay_timeline, risk_signals
+from services.usecases.point_in_time import current_signal_kinds, family_events, replay_timeline, risk_signals
 from services.usecases.presenters import without_text
 
 #: The views a timeline or risk read uses (entries, score, grounds): they catch up before it.
@@ -211,17 +211,7 @@ class ChildViews(UseCase):
         self.gate.logged(access, ids, "risk")
         root = members[0]["root_id"] if members else str(child_id)
         assessment = assess(self.risk_view.signals_of(root), self.clock(), self.policy)
-        history = [
-            {
-                "at": from_ts(h["at"]).isoformat(),
-                "from_band": h["from_band"],
-                "to_band": h["to_band"],
-                "score": h["score"],
-                "policy_version": h["policy_version"],
-                "position": h["position"],
-            }
-            for h in self.risk_view.band_history(root)
-        ]
+        history = [_band(h) for h in self.risk_view.band_history(root)]
         return {
             "child_id": root,
             "requested_id": str(child_id),
@@ -249,7 +239,7 @@ class ChildViews(UseCase):
             rows = view.entries(ids, since=ts(since) if since else None, until=ts(until) if until else None, **filters)
         finally:
             view.datastore.close()
-        entries = _visible(rows, access, language)
+        entries = _visible(rows, access, language, current_signal_kinds(self.store, ids))
         self.gate.logged(access, ids, "timeline", withheld=_withheld(entries), detail=f"as_of={as_of.isoformat()}")
         return {
             "child_id": str(child_id),
@@ -269,18 +259,7 @@ class ChildViews(UseCase):
         access.require_full("risk score")
         self.gate.logged(access, ids, "risk", detail=f"as_of={as_of.isoformat()}")
         assessment = assess(risk_signals(events), as_of, self.policy)
-        history = [
-            {
-                "at": from_ts(h["at"]).isoformat(),
-                "from_band": h["from_band"],
-                "to_band": h["to_band"],
-                "score": h["score"],
-                "policy_version": h["policy_version"],
-                "position": h["position"],
-            }
-            for h in self.risk_view.band_history(str(child_id))
-            if from_ts(h["at"]) <= as_of
-        ]
+        history = [_band(h) for h in self.risk_view.band_history(str(child_id)) if from_ts(h["at"]) <= as_of]
         return {
             "child_id": str(child_id),
             "requested_id": str(child_id),
@@ -294,7 +273,7 @@ class ChildViews(UseCase):
         self._prepare(actor, child_id)
         events = family_events(self.store, child_id, as_of)
         if not events:
-            raise NotFound(f"child {child_id} was not yet registered at {as_of.isoformat()}")
+            raise NotFound(f"the child was not yet registered at {as_of.isoformat()}")  # no id echoed
         return events
 
     def _replayed(self, events: list) -> dict:
@@ -320,7 +299,8 @@ class ChildViews(UseCase):
         else:
             child = load(self.store, Child, child_id, None, "child")
             municipality_id = child.municipality_id
-        require_same_municipality(actor, municipality_id)
+        if actor.municipality_id != municipality_id:  # the very words of an unknown id: nothing to tell apart
+            raise NotFound("child not found")
         return {"head": head, "caught_up": caught_up, "members": members, "positions": positions}
 
     def _freshness(self, prepared: dict, ids: list[str], members: list[dict]) -> dict:
@@ -339,20 +319,36 @@ class ChildViews(UseCase):
         }
 
 
-def _visible(rows: list[dict], access: ChildAccess, language: str) -> list[dict]:
-    """The entries the reader may receive, with text withheld where its data category is closed to them."""
+def _visible(rows: list[dict], access: ChildAccess, language: str, now_kinds: dict | None = None) -> list[dict]:
+    """The entries the reader may receive, with text withheld where its data category is closed to them.
+
+    A live row carries its signal's current kind (the view applies corrections). A replayed
+    row carries the kind as of then; ``now_kinds`` (signal id -> kind now) adds today's, and
+    the stricter of the two governs. A reader who does not see every entry gets milestone
+    ids without the record's version (its gaps would count the hidden entries).
+    """
     entries = []
     for row in rows:
         if not access.sees_entry(row["agency_id"]):
             continue
         entry = _entry(row, language)
-        if not access.sees_details(row["agency_id"], row["kind"]):
+        if row["entry_type"] != "signal" and not access.full:
+            entry["id"] = ":".join(x for x in (row["child_id"], row["entry_type"], row["related_child_id"]) if x)
+        kinds = (row["kind"], (now_kinds or {}).get(row["entry_id"]))
+        closed = access.closed_category(row["agency_id"], *kinds)
+        if closed:
             entry["details"] = None
             entry["retraction_reason"] = None
             entry["corrections"] = [without_text(c) for c in entry["corrections"]]
-            entry["withheld_category"] = category_of(row["kind"])
+            entry["withheld_category"] = closed
         entries.append(entry)
     return entries
+
+
+def _band(h: dict) -> dict:
+    """One change of the risk band as the answer shows it."""
+    keys = ("from_band", "to_band", "score", "policy_version", "position")
+    return {"at": from_ts(h["at"]).isoformat(), **{k: h[k] for k in keys}}
 
 
 def _json(value: object) -> str:

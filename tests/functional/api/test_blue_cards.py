@@ -70,7 +70,7 @@ def test_the_whole_procedure_with_every_refused_step(client, world, other_world,
 
     # Who may read it.
     assert client.get(f"/api/v1/blue-cards/{card_id}", headers=u["admin"].headers).status_code == 403
-    assert client.get(f"/api/v1/blue-cards/{card_id}", headers=school.headers).status_code == 403
+    refused(client.get(f"/api/v1/blue-cards/{card_id}", headers=school.headers), 404, "blue card not found")
     assert (
         client.get(f"/api/v1/blue-cards/{card_id}", headers=other_world.users["coordinator"].headers).status_code == 404
     )
@@ -86,7 +86,7 @@ def test_the_whole_procedure_with_every_refused_step(client, world, other_world,
     )
     refused(step(client, coordinator, card_id, "form-c", victim=child, assessment="x", help_plan="y"), 409, "group")
     refused(open_group(client, world, card_id), 409, "not been forwarded")
-    refused(step(client, school, card_id, "forward"), 403, "no part")
+    refused(step(client, school, card_id, "forward"), 404, "blue card not found")  # no part in it yet
 
     # Form B to a named victim.
     refused(step(client, police, card_id, "form-b", victim="Ktoś Inny"), 422, "victim")
@@ -121,7 +121,7 @@ def test_the_whole_procedure_with_every_refused_step(client, world, other_world,
     assert client.get(f"/api/v1/blue-cards/{card_id}", headers=school.headers).status_code == 200
 
     # Forms C and D by the group's members.
-    refused(step(client, u["health"], card_id, "form-c", victim=child, assessment="a", help_plan="p"), 403, "no part")
+    refused(step(client, u["health"], card_id, "form-c", victim=child, assessment="a", help_plan="p"), 404, "not found")
     refused(step(client, coordinator, card_id, "closure", reason="violence_ceased_plan_done"), 409, "form C")
     form_c = step(
         client,
@@ -191,8 +191,8 @@ def test_meetings_minutes_decisions_and_actions(client, world, child, clock):
     refused(client.post(f"{base}/meetings", headers=coordinator.headers, json={"scheduled_for": past}), 422, "past")
     refused(
         client.post(f"{base}/meetings", headers=u["health"].headers, json={"scheduled_for": "2026-03-05T10:00:00"}),
-        403,
-        "members",
+        404,
+        "working group not found",
     )
     meeting = client.post(
         f"{base}/meetings",
@@ -261,7 +261,7 @@ def test_meetings_minutes_decisions_and_actions(client, world, child, clock):
     listed = client.get(f"{base}/meetings", headers=u["school"].headers).json
     assert listed[0]["decisions"][0]["text"] == "Dzielnicowy odwiedzi rodzinę."
     assert listed[0]["actions"][0]["done"] is True
-    assert client.get(f"{base}/meetings", headers=u["health"].headers).status_code == 403
+    assert client.get(f"{base}/meetings", headers=u["health"].headers).status_code == 404  # not on it: not found
     assert client.get(f"{base}/meetings", headers=u["admin"].headers).status_code == 403
 
 

@@ -160,9 +160,11 @@ def test_the_agency_that_owns_the_case_sees_who_looked_at_its_child(client, worl
     assert get(client, world.users["admin"], "audit/reads").status_code == 403
 
 
-def test_the_agency_that_opened_the_blue_card_owns_the_case_too(client, world, pupil):
+def test_filing_a_blue_card_gives_no_standing_but_sitting_on_the_group_does(client, world, pupil):
     child, _ = pupil
     fill_form_a(client, world.users["police"], [child])
+    assert get(client, world.users["police"], "audit/reads", child_id=child).status_code == 403
+    open_group(client, world, child_ids=[child])
     assert get(client, world.users["police"], "audit/reads", child_id=child).status_code == 200
 
 

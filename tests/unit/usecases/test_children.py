@@ -243,9 +243,10 @@ def test_a_correction_is_a_new_event_and_the_original_stays_in_history(children,
 
 def test_only_the_submitting_agency_corrects_or_retracts_a_signal(children, clock, world, child):
     signal_id = signal(children, clock, world.actor("school"), child)
-    with pytest.raises(Forbidden):
+    # Another agency's signal answers like no signal at all: a guessed id confirms nothing.
+    with pytest.raises(NotFound, match=r"^signal not found$"):
         children.correct_signal(world.actor("case_worker"), child, signal_id, reason="nie", details="x")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match=r"^signal not found$"):
         children.retract_signal(world.actor("case_worker"), child, signal_id, reason="nie")
 
 
