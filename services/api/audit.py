@@ -1,14 +1,13 @@
-"""Audit: verify that nobody rewrote the stored history, and see who read a child's record."""
+"""Audit: verify that nobody rewrote the stored history or the read log, and see who read a child's record."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.access import Action, require
 from services.adapters.integrity import verify
-from services.api.schemas import VerifyQuerySchema, VerifySchema
-from services.api.schemas_audit import ReadsQuerySchema, ReadsSchema
+from services.api.schema_kit import Blueprint
+from services.api.schemas_audit import AuditVerifyQuerySchema, AuditVerifySchema, ReadsQuerySchema, ReadsSchema
 from services.http.auth import current_actor
 from services.http.context import services
 
@@ -17,16 +16,21 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audi
 
 @blp.route("/verify")
 class Verify(MethodView):
-    @blp.arguments(VerifyQuerySchema, location="query")
-    @blp.response(200, VerifySchema)
+    @blp.arguments(AuditVerifyQuerySchema, location="query")
+    @blp.response(200, AuditVerifySchema)
     def get(self, query: dict):
-        """Recompute the hash chain over every stored event; name the first broken link.
+        """Recompute the hash chains over every stored event and your municipality's read log.
 
-        Pass ``expect_head`` (a head hash recorded at an earlier verification) to also
-        detect a truncated or wholly rewritten tail.
+        Names the first broken link of each. Pass ``expect_head`` (``expect_reads_head``),
+        a head recorded at an earlier verification, to also detect a truncated or wholly
+        rewritten tail of the events (of the read log).
         """
-        require(current_actor(), Action.VERIFY_HISTORY)
-        return verify(services().store.recorder, query.get("expect_head"))
+        actor = current_actor()
+        require(actor, Action.VERIFY_HISTORY)
+        svc = services()
+        report = verify(svc.store.recorder, query.get("expect_head"))
+        reads = svc.read_audit.verify(actor, query.get("expect_reads_head"))
+        return {**report, "intact": report["intact"] and reads["intact"], "reads": reads}
 
 
 @blp.route("/reads")
@@ -34,10 +38,13 @@ class Reads(MethodView):
     @blp.arguments(ReadsQuerySchema, location="query", unknown=None)
     @blp.response(200, ReadsSchema)
     def get(self, query: dict):
-        """Every read of child data: who, when, which child, which view, on what grounds; newest first.
+        """Who read a child's record: who, when, which child, on what grounds; newest first.
 
-        The auditor lists all reads in the municipality; the coordinator and the agency that
-        owns a child's case (it registered the child or opened its Blue Card) list the reads
-        of that child (``child_id`` required).
+        The auditor lists all reads in the municipality, each line whole (with the view,
+        the withheld categories and the detail). The coordinator, the agency that
+        registered the child, the child's school and the members of its working group list
+        the reads of that child (``child_id`` required): who looked, from which agency,
+        when and on what grounds, and nothing of what the record holds. Filing a form A
+        or a signal about a child gives no standing.
         """
         return services().read_audit.list(current_actor(), **query)

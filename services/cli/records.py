@@ -21,23 +21,41 @@ def audit() -> None:
 @click.option("--expect-head", default=None, help="a head hash kept from an earlier verification")
 @click.option("--json", "as_json", is_flag=True)
 def audit_verify(expect_head: str | None, as_json: bool) -> None:
-    """Recompute the hash chain over every stored event; exit 1 if it is broken."""
+    """Recompute the hash chains over every stored event and every municipality's read log; exit 1 if one is broken."""
     from services.adapters.integrity import verify
 
     svc = services_from_env()  # keep a reference: the store closes its pool when collected
     report = verify(svc.store.recorder, expect_head)
+    reads = svc.read_audit.verify_all()
+    intact = report["intact"] and all(chain["intact"] for chain in reads)
     if as_json:
-        click.echo(json.dumps(report))
-    elif report["intact"]:
-        click.echo(f"intact: {report['count']} events, head {report['head']}")
+        click.echo(json.dumps({**report, "intact": intact, "events_intact": report["intact"], "reads": reads}))
     else:
-        broken = report["first_broken"]
-        click.echo(
-            f"BROKEN at notification {broken['notification_id']}: {broken['problem']} "
-            f"({report['count']} events verified before it)"
-        )
-    if not report["intact"] or report.get("expected_head_found") is False:
+        if report["intact"]:
+            click.echo(f"intact: {report['count']} events, head {report['head']}")
+        else:
+            broken = report["first_broken"]
+            click.echo(
+                f"BROKEN at notification {broken['notification_id']}: {broken['problem']} "
+                f"({report['count']} events verified before it)"
+            )
+        for chain in reads:
+            click.echo(_read_chain_line(chain))
+    if not intact or report.get("expected_head_found") is False:
         sys.exit(1)
+
+
+def _read_chain_line(chain: dict) -> str:
+    """One municipality's read log, as ``audit verify`` prints it."""
+    legacy = f", {chain['legacy']} legacy lines from before the chain (not verifiable)" if chain["legacy"] else ""
+    where = f"read log of municipality {chain['municipality_id']}"
+    if chain["intact"]:
+        return f"intact: {where}: {chain['count']} lines{legacy}, head {chain['head']}"
+    broken = chain["first_broken"]
+    place = f"line {broken['seq']}" if broken["seq"] is not None else f"read {broken['read_id']}"
+    if broken["seq"] is not None and broken["read_id"]:
+        place += f" (read {broken['read_id']})"
+    return f"BROKEN {where} at {place}: {broken['problem']} ({chain['count']} lines verified before it{legacy})"
 
 
 @audit.command("export")
