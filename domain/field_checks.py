@@ -8,6 +8,7 @@ builds any aggregate, need not reach into the Child module for a field rule.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from domain.agencies import require_name
@@ -18,6 +19,15 @@ from domain.pesel import birth_date_from_pesel, pesel_problem
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_DETAILS = 10_000
 MAX_REASON = 2_000
+#: What a text holding half of a UTF-16 pair is told (JSON can spell one: "\ud800").
+UNPAIRED_SURROGATE = "must not contain an unpaired surrogate (not valid text)"
+#: A surrogate code point left in a Python string is always unpaired: decoders join the pairs.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def has_unpaired_surrogate(text: str) -> bool:
+    """True when ``text`` holds a code point no UTF-8 encoder (and so no store) can write."""
+    return _SURROGATE.search(text) is not None
 
 
 def check_identity(
@@ -47,8 +57,11 @@ def check_identity(
 
 
 def check_text(field: str, value: str, max_length: int, required: bool = False) -> str:
-    """Refuse oversized text (and blank text where a reason is required)."""
+    """Refuse oversized text (and blank text where a reason is required), and text that
+    cannot be stored: the schemas refuse it first, this keeps every other caller honest."""
     value = value.strip()
+    if has_unpaired_surrogate(value):
+        raise InvalidInput.one(field, UNPAIRED_SURROGATE)
     if required and not value:
         raise InvalidInput.one(field, "must not be blank")
     if len(value) > max_length:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_smorest import Api
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from services.api import (
+    access_grants,
     audit,
     children,
     directory,
@@ -30,15 +31,19 @@ from services.bootstrap import Services, build
 from services.config import Settings
 from services.http import ops
 from services.http.auth import current_actor
-from services.http.errors import register_error_handlers
+from services.http.errors import register_error_handlers, size_text
 from services.web.app import init_web
 
 #: Requests whose bodies must be JSON (the CSV import adds its own rule later).
 _JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: Endpoints that take a file instead of JSON.
 _FILE_PATHS = frozenset({"/api/v1/signals/import"})
+#: The endpoints that take a CSV import (the API's and the page's): a tighter size limit.
+_IMPORT_ENDPOINTS = frozenset({"imports.Import", "pages.import_csv"})
 #: Paths under ``/api/v1`` anyone may read: the API description and its interactive docs.
 _PUBLIC_PREFIXES = ("/api/v1/openapi.json", "/api/v1/docs")
+#: The one write without a bearer token: a person claims their first token with both setup codes.
+_PUBLIC_PATHS = frozenset({"/api/v1/activation"})
 
 
 class SafehubApi(Api):
@@ -76,6 +81,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     api = SafehubApi(app)
     for module in (
         directory,
+        access_grants,
         children,
         signals,
         timelines,
@@ -102,6 +108,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.escalator.start()
     app.before_request(_authenticate)
     app.before_request(_require_json_bodies)
+    app.before_request(_limit_imports)  # app-level: before the pages' CSRF check reads the form
     logging.getLogger("safehub").setLevel(logging.INFO)
     return app
 
@@ -112,6 +119,7 @@ def _authenticate() -> None:
         request.method != "OPTIONS"
         and request.path.startswith("/api/v1/")
         and not request.path.startswith(_PUBLIC_PREFIXES)
+        and request.path not in _PUBLIC_PATHS
     ):
         current_actor()
 
@@ -121,3 +129,17 @@ def _require_json_bodies() -> None:
     if request.method in _JSON_METHODS and request.path.startswith("/api/v1/") and request.path not in _FILE_PATHS:
         if request.content_length and not request.is_json:
             raise UnsupportedMediaType("send the body as application/json")
+
+
+def _limit_imports() -> None:
+    """Hold an import to its own size limit, refused from the declared length before the body is read.
+
+    A body sent without a length (chunked) is cut by werkzeug at the same limit as it is read.
+    """
+    if request.endpoint in _IMPORT_ENDPOINTS and request.method == "POST":
+        limit = current_app.extensions["safehub"].settings.import_size_limit
+        request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            raise RequestEntityTooLarge(
+                f"the file is too large: at most {size_text(limit)}; split it into smaller files"
+            )

@@ -42,6 +42,8 @@ class Settings:
     escalate_seconds: float = 60.0
     #: The Blue Card procedure policy (deadlines, reviews, agenda weights); None: the shipped default.
     procedure_policy_path: str | None = None
+    #: When a record's retention ends (domain/retention.py); None: the shipped conservative default.
+    retention_policy_path: str | None = None
     #: Embedded mode: how often the web process raises deadline reminders (0 turns it off).
     remind_seconds: float = 300.0
     #: prometheus-client's multiprocess directory (several gunicorn workers share counters there).
@@ -65,6 +67,15 @@ class Settings:
     #: The pages' session cookie travels only over HTTPS. Default on with PostgreSQL (production
     #: sits behind TLS), off for the embedded mode on plain-http localhost; SAFEHUB_COOKIE_SECURE overrides.
     cookie_secure: bool = False
+    #: The CSV import's hard limits: the file's size (refused before it is read), its data rows
+    #: (refused while it is parsed) and how many imports, dry runs included, one user may start
+    #: a minute (counted in the database, shared by every worker).
+    import_max_bytes: int = 4 * 1024 * 1024
+    import_max_rows: int = 10_000
+    imports_per_minute: int = 10
+    #: The embedded server closes a connection that sent or received nothing for this long,
+    #: a request head it never finished included (waitress's channel_timeout).
+    idle_connection_seconds: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -83,6 +94,7 @@ class Settings:
             "pull_lock_seconds": int(env.get("SAFEHUB_PULL_LOCK_SECONDS", "60")),
             "risk_policy_path": env.get("SAFEHUB_RISK_POLICY") or None,
             "procedure_policy_path": env.get("SAFEHUB_PROCEDURE_POLICY") or None,
+            "retention_policy_path": env.get("SAFEHUB_RETENTION_POLICY") or None,
             "remind_seconds": float(env.get("SAFEHUB_REMIND_SECONDS", "300")),
             "school_days_path": env.get("SAFEHUB_SCHOOL_DAYS") or None,
             "escalate_seconds": float(env.get("SAFEHUB_ESCALATE_SECONDS", "60")),
@@ -94,6 +106,10 @@ class Settings:
             "read_cache_rows": int(env.get("SAFEHUB_READ_CACHE_ROWS", "20000")),
             "worker_max_memory_mib": int(env.get("SAFEHUB_WORKER_MAX_MEMORY_MIB", "512")),
             "create_tables": env.get("SAFEHUB_CREATE_TABLES", "y").strip().lower() not in ("n", "no", "0", "false"),
+            "import_max_bytes": int(env.get("SAFEHUB_IMPORT_MAX_BYTES", str(4 * 1024 * 1024))),
+            "import_max_rows": int(env.get("SAFEHUB_IMPORT_MAX_ROWS", "10000")),
+            "imports_per_minute": int(env.get("SAFEHUB_IMPORTS_PER_MINUTE", "10")),
+            "idle_connection_seconds": int(env.get("SAFEHUB_IDLE_CONNECTION_SECONDS", "30")),
             "cookie_secure": env.get("SAFEHUB_COOKIE_SECURE", "y" if env.get("SAFEHUB_DATABASE_URL") else "n")
             .strip()
             .lower()
@@ -104,6 +120,11 @@ class Settings:
         if values["projection_mode"] not in ("inprocess", "celery"):
             raise ValueError("SAFEHUB_PROJECTIONS must be 'inprocess' or 'celery'")
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def import_size_limit(self) -> int:
+        """The bytes an import may send: its own limit, never more than any body's."""
+        return min(self.import_max_bytes, self.max_body_bytes)
 
     @property
     def uses_postgres(self) -> bool:

@@ -4,6 +4,10 @@ Polish spreadsheets write semicolons and Windows-1250; web exports write UTF-8 w
 without a BOM and commas. Column names may be Polish or English. Each data row keeps its
 line number so the report can point at it; a blank line is skipped, a short (truncated)
 line is kept and refused later with a reason.
+
+A file has at most ``MAX_ROWS`` data rows (the caller may set fewer): parsing stops at the
+first row past it, so a file of a million rows costs what a file of the limit costs. Its
+size in bytes is the web layer's to refuse, before the body is read (services/app.py).
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ COLUMNS = {
     "details": "details",
 }
 REQUIRED = ("kind", "observed_at")
-MAX_ROWS = 200_000
+#: A school's export for a month is a few thousand rows; a dry run of this many takes seconds.
+MAX_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,14 +74,14 @@ def decode(data: bytes) -> str:
         return data.decode("cp1250", errors="replace")
 
 
-def parse(data: bytes) -> list[Row]:
-    """Split the file into rows keyed by field; refuse a file whose header cannot be used."""
+def parse(data: bytes, max_rows: int = MAX_ROWS) -> list[Row]:
+    """Split the file into rows keyed by field; refuse a file whose header cannot be used,
+    or that has more than ``max_rows`` data rows (without reading past the first one too many)."""
     text = decode(data)
-    lines = text.splitlines()
-    header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_line is None:
+    first = next((line for line in io.StringIO(text) if line.strip()), None)
+    if first is None:
         raise InvalidInput.one("file", "is empty")
-    delimiter = max(";,\t", key=lambda d: lines[header_line].count(d))
+    delimiter = max(";,\t", key=first.count)
     # strict: a quote left open by a truncated last line is an error, not a value.
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     header: list[str] | None = None
@@ -96,8 +101,8 @@ def parse(data: bytes) -> list[Row]:
         if header is None:
             header = _fields(record)
             continue
-        if len(rows) >= MAX_ROWS:
-            raise InvalidInput.one("file", f"has more than {MAX_ROWS} rows; split it")
+        if len(rows) >= max_rows:
+            raise InvalidInput.one("file", f"has more than {max_rows} rows; split it into files of at most {max_rows}")
         values = {field: cell.strip() for field, cell in zip(header, record, strict=False) if field}
         rows.append(Row(reader.line_num, values, complete=len(record) >= len(header)))
     if header is None:

@@ -23,6 +23,10 @@ SEALED = "_sealed"
 _SNAPSHOT_FIELDS = {get_topic(cls): fields for cls, fields in PERSONAL_SNAPSHOT_FIELDS.items()}
 
 
+class UnstorableText(ValueError):
+    """An event reached the store with text that cannot be encoded: a bug in an input check."""
+
+
 class SealingMapper(Mapper):
     """A Mapper that seals the fields ``domain.personal_data`` names, per subject."""
 
@@ -31,7 +35,21 @@ class SealingMapper(Mapper):
         self.keys = keys
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        """Seal personal fields, then store as usual."""
+        """Seal personal fields, then store as usual.
+
+        Text no encoder can write (an unpaired surrogate) is refused by the input schemas and
+        the domain's text checks long before this; should any slip past them, the failure
+        names the event type (never the text) so the missing check is found at once.
+        """
+        try:
+            return self._to_stored_event(domain_event)
+        except UnicodeEncodeError as e:
+            raise UnstorableText(
+                f"{type(domain_event).__name__} holds text no store can encode (an unpaired surrogate); "
+                "an input check should have refused it"
+            ) from e
+
+    def _to_stored_event(self, domain_event: Any) -> StoredEvent:
         state = dict(vars(domain_event))
         subject = state["originator_id"]
         if isinstance(domain_event, Snapshot) and domain_event.topic in _SNAPSHOT_FIELDS:

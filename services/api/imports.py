@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
 from domain.errors import InvalidInput
+from services.api.schema_kit import Blueprint
 from services.api.schemas import IdempotencyHeaderSchema, ImportQuerySchema, ImportReportSchema
 from services.http.auth import current_actor
 from services.http.context import services
@@ -52,6 +52,8 @@ class Import(MethodView):
     @blp.arguments(ImportQuerySchema(), location="query")
     @blp.doc(requestBody=_CSV_BODY)
     @blp.response(201, ImportReportSchema)
+    @blp.alt_response(413, description="the file is larger than SAFEHUB_IMPORT_MAX_BYTES (4 MiB by default)")
+    @blp.alt_response(429, description="past SAFEHUB_IMPORTS_PER_MINUTE imports by you this minute; see Retry-After")
     def post(self, headers: dict, query: dict):
         """Import signals from a CSV export; every row is accepted, a duplicate, or rejected with reasons.
 

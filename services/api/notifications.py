@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from services.api.schema_kit import Blueprint
 from services.api.schemas_family import AcknowledgementSchema, NotificationQuerySchema, NotificationSchema
 from services.http.auth import current_actor
 from services.http.context import services

@@ -28,7 +28,10 @@ class SwotSchema(StrictSchema):
 
 
 class PlanActionInSchema(StrictSchema):
-    id = fields.String(metadata={"description": "on a revision: the id of an action kept from the current version"})
+    id = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "on a revision: the id of an action kept from the current version"},
+    )
     party = fields.String(
         required=True,
         validate=validate.OneOf(PARTIES),
@@ -75,9 +78,10 @@ class HelpPlanRevisionSchema(StrictSchema):
 class HelpPlanEvaluationSchema(StrictSchema):
     held_on = fields.Date(required=True)
     results = fields.Dict(
-        keys=fields.String(),
+        keys=fields.String(validate=validate.Length(min=1, max=100)),
         values=fields.String(validate=validate.OneOf(RESULTS)),
         required=True,
+        validate=_ITEMS,
         metadata={"description": "action id -> done, partly_done or not_done"},
     )
     situation = fields.String(
@@ -89,7 +93,7 @@ class HelpPlanEvaluationSchema(StrictSchema):
 
 
 class HelpPlanQuerySchema(StrictSchema):
-    version = fields.Integer(strict=False, validate=validate.Range(min=1))
+    version = fields.Integer(strict=False, validate=validate.Range(min=1, max=10_000))
 
 
 class HelpPlanListQuerySchema(StrictSchema):

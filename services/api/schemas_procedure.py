@@ -10,6 +10,8 @@ from services.usecases.deadlines import STATES
 
 _TEXT = validate.Length(max=10_000)
 _NAME = validate.Length(min=1, max=200)
+#: The people one form or group names: a family, never a register (checked before any is read).
+_PEOPLE = validate.Length(max=20)
 
 
 # --- Blue Cards -------------------------------------------------------------------------
@@ -29,10 +31,11 @@ class FormASchema(StrictSchema):
     child_victim_ids = fields.List(
         fields.UUID(),
         load_default=list,
+        validate=_PEOPLE,
         metadata={"description": "children (their records in this municipality) who are victims"},
     )
-    adult_victims = fields.List(fields.String(validate=_NAME), load_default=list)
-    perpetrators = fields.List(fields.String(validate=_NAME), required=True)
+    adult_victims = fields.List(fields.String(validate=_NAME), load_default=list, validate=_PEOPLE)
+    perpetrators = fields.List(fields.String(validate=_NAME), required=True, validate=_PEOPLE)
 
 
 class BlueCardQuerySchema(StrictSchema):
@@ -122,7 +125,7 @@ class GroupCreateSchema(StrictSchema):
         allow_none=True,
         metadata={"description": "the card this group works on; it is assigned to the card in the same step"},
     )
-    child_ids = fields.List(fields.UUID(), load_default=list)
+    child_ids = fields.List(fields.UUID(), load_default=list, validate=_PEOPLE)
     members = fields.List(fields.Nested(MemberInSchema), required=True, validate=validate.Length(min=2, max=40))
 
 
@@ -227,8 +230,12 @@ class MeetingSchema(Schema):
 
 
 class DeadlineQuerySchema(StrictSchema):
-    group_id = fields.UUID()
-    blue_card_id = fields.UUID()
+    group_id = fields.UUID(
+        metadata={"description": "one group's items; a group the caller may not read answers as the group itself does"}
+    )
+    blue_card_id = fields.UUID(
+        metadata={"description": "one card's items; a card the caller may not read answers as the card itself does"}
+    )
     state = fields.String(validate=validate.OneOf(STATES))
 
 

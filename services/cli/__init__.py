@@ -7,11 +7,25 @@ from __future__ import annotations
 
 import click
 
+from domain.field_checks import has_unpaired_surrogate
 from services.cli import directory, records, running, upkeep
 from services.config import Settings
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group, refusing arguments that are not text before any command runs.
+
+    Argument bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape): no
+    store can encode them, so they are a usage error here, not a traceback from the store.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if any(has_unpaired_surrogate(arg) for arg in args):
+            raise click.UsageError("an argument is not valid UTF-8 text; check the terminal's encoding", ctx)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """safehub: multi-agency child-protection data sharing."""
     from services.runtime.logs import configure_logging

@@ -2,8 +2,9 @@
 
 A domain refusal becomes a 4xx with the reason; a malformed request names each field; a
 store that cannot be reached is a 503 with ``Retry-After`` (PostgreSQL down: at once, see
-services.api.availability); a full disk is a 507 saying nothing was saved; anything else
-is a bug, logged with its traceback and answered with a bare 500.
+services.api.availability); a caller past a per-user rate is a 429 with ``Retry-After``; a
+full disk is a 507 saying nothing was saved; anything else is a bug, logged with its
+traceback and answered with a bare 500.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.adapters.breaker import PAUSE_SECONDS, StoreBreaker
+from services.adapters.rate_limits import RateLimited
 
 log = logging.getLogger("safehub.api")
 #: What SQLite (and the OS) say when the disk or the database file cannot grow.
@@ -77,6 +79,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Conflict)
     def conflict(exc: Conflict):
         return error_body(409, "conflict", str(exc), details=exc.details)
+
+    @app.errorhandler(RateLimited)
+    def too_many(exc: RateLimited):
+        response = error_body(429, "too_many_requests", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(IntegrityError)
     def integrity(exc: IntegrityError):
@@ -169,6 +177,14 @@ def register_error_handlers(app: Flask) -> None:
     def bug(exc: Exception):
         log.exception("unhandled error")
         return error_body(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def size_text(limit: int) -> str:
+    """A byte count as people read it (4 MiB, 512 KiB, 100 bytes), the same in every language."""
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if limit >= size:
+            return f"{limit / size:.3g} {unit}"
+    return f"{limit} bytes"
 
 
 def _breaker(app: Flask) -> StoreBreaker | None:

@@ -23,9 +23,11 @@ from domain.pesel import pesel_problem
 from domain.signals import CATALOGUE, SEVERITIES, check_submittable
 from services.adapters.csv_import import Row
 from services.adapters.event_store import SafehubStore
+from services.adapters.tokens import keyed_digest
 from services.usecases.children import ChildRecords
 from services.usecases.loading import bucket
 
+#: The namespace of the name-based ids signals were imported under before they were keyed.
 _SIGNAL_IDS = UUID("3b0c8f0e-9a57-4c1e-8d4f-6a2f1f2d7c11")
 _LABELS = {k.label_pl.lower(): k.code for k in CATALOGUE.values()} | {
     k.label_en.lower(): k.code for k in CATALOGUE.values()
@@ -80,22 +82,21 @@ class ImportBatch:
             fields = self._fields(row.values)
             self._check_signal(fields)  # before a pupil is registered for it
             child, registered = self._child(fields)
-            signal_id = uuid5(
-                _SIGNAL_IDS,
-                "|".join(
-                    str(x)
-                    for x in (
-                        self.actor.agency_id,
-                        child.id,
-                        fields["kind"],
-                        fields["observed_at"].isoformat(),
-                        fields["days"],
-                        fields["details"],
-                    )
-                ),
+            name = "|".join(
+                str(x)
+                for x in (
+                    self.actor.agency_id,
+                    child.id,
+                    fields["kind"],
+                    fields["observed_at"].isoformat(),
+                    fields["days"],
+                    fields["details"],
+                )
             )
-            result.update(child_id=str(child.id), signal_id=str(signal_id), registered_child=registered)
-            if str(signal_id) in child.signals:
+            signal_id = self._signal_id(name)
+            earlier = next((i for i in (signal_id, uuid5(_SIGNAL_IDS, name)) if str(i) in child.signals), None)
+            result.update(child_id=str(child.id), signal_id=str(earlier or signal_id), registered_child=registered)
+            if earlier is not None:
                 return {**result, "status": "duplicate"}
             child.record_signal(
                 kind=fields["kind"],
@@ -115,6 +116,16 @@ class ImportBatch:
             return {"row": row.line, "status": "rejected", "errors": e.errors}
         except DomainError as e:
             return {"row": row.line, "status": "rejected", "errors": {"_row": [str(e)]}}
+
+    def _signal_id(self, name: str) -> UUID:
+        """The row's signal id: the same row gives the same id (a re-import finds it), nobody can compute it.
+
+        Keyed with the deployment's secret: a name-based UUID of the agency, child, kind
+        and date could be computed by anyone who knows them, and tried against another
+        agency's signal. Signals imported before carry the name-based id (``_SIGNAL_IDS``),
+        which ``take`` still recognises so re-importing an old file adds nothing.
+        """
+        return UUID(hex=keyed_digest(self.records.secret, "imported-signal", name)[:32], version=4)
 
     def aggregates(self) -> list:
         """Everything to save, in one transaction."""
@@ -286,8 +297,10 @@ def _kind(text: str) -> str:
 def _days(text: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # isdigit alone takes "²", which int() refuses
         raise ValueError("must be a whole number of days")
+    if len(text.lstrip("0")) > 3:  # past 366 whatever it is: never convert thousands of digits
+        raise ValueError("must be between 1 and 366")
     return int(text)
 
 

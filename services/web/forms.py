@@ -17,6 +17,7 @@ from marshmallow import ValidationError, validate
 
 from domain.errors import InvalidInput
 from domain.signals import CATALOGUE
+from services.adapters.rate_limits import RateLimited
 from services.api.schema_kit import WARSAW
 from services.api.schemas import (
     ChildCreateSchema,
@@ -209,7 +210,28 @@ def idempotency_key(text: str) -> str | None:
 
 
 def field_errors(exc: InvalidInput) -> dict[str, list[str]]:
-    return {k: [i18n.domain_message(m) for m in v] for k, v in exc.errors.items()}
+    return {k: [_limit_message(m) or i18n.domain_message(m) for m in v] for k, v in exc.errors.items()}
+
+
+#: The import's row limit as the parser words it (services/adapters/csv_import.py).
+_TOO_MANY_ROWS = re.compile(r"has more than (\d+) rows; split it into files of at most \d+")
+
+
+def _limit_message(text: str) -> str | None:
+    """The page's words for a hard limit the use case refused (its English carries the number)."""
+    found = _TOO_MANY_ROWS.fullmatch(text)
+    if found:
+        return _("The file has more than %(n)s rows; split it into files of at most %(n)s.", n=found[1])
+    return None
+
+
+def too_many_imports(exc: RateLimited) -> str:
+    """The page's words for an import refused by the per-user rate."""
+    return _(
+        "Too many imports in a short time (at most %(n)s a minute). Try again in %(s)s s.",
+        n=exc.limit,
+        s=exc.retry_after,
+    )
 
 
 IMPORT_QUERY = ImportQuerySchema()

@@ -82,7 +82,13 @@ class Backend:
         self.url = pg.url(pg.create_database("bench")) if pg else None
 
     def env(self) -> dict[str, str]:
-        env = {"SAFEHUB_DATA_DIR": str(self.data_dir), "SAFEHUB_MAX_BODY_BYTES": str(64 * 1024 * 1024)}
+        env = {
+            "SAFEHUB_DATA_DIR": str(self.data_dir),
+            "SAFEHUB_MAX_BODY_BYTES": str(64 * 1024 * 1024),
+            # The full mode imports 100,000 rows at once: past the default import limits on purpose.
+            "SAFEHUB_IMPORT_MAX_BYTES": str(64 * 1024 * 1024),
+            "SAFEHUB_IMPORT_MAX_ROWS": "200000",
+        }
         if self.url:
             env["SAFEHUB_DATABASE_URL"] = self.url
         return env

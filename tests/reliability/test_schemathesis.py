@@ -53,7 +53,7 @@ def real_ids(services, world: World) -> dict[str, str]:
     return {
         "child_id": child["id"],
         "agency_id": str(world.agencies["school"]),
-        "user_id": str(world.users["school"].id),
+        "user_id": str(world.users["day_centre"].id),  # not a caller here: it may be deactivated or reset
     }
 
 
