@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from domain.access import load_category_policy
 from domain.procedure import load_procedure_policy
+from domain.retention import load_retention_policy
 from domain.risk_policy import load_policy
 from projections.deadlines import DeadlinesView
 from projections.registry import VIEWS
@@ -24,11 +26,14 @@ from projections.timeline import TimelineView
 from projections.views import open_view
 from services.adapters.breaker import StoreBreaker
 from services.adapters.event_store import SafehubStore, open_store
+from services.adapters.rate_limits import RateLimits
 from services.adapters.read_log import ReadLogTable
+from services.adapters.sessions import SessionLog
 from services.adapters.sign_in_failures import FailureLog
 from services.config import Settings
 from services.runtime.periodic import Periodic
 from services.runtime.projecting import CeleryNudger, InProcessProjector
+from services.usecases.access_grants import AccessGrants
 from services.usecases.accounts import Accounts
 from services.usecases.agendas import Agendas
 from services.usecases.blue_cards import BlueCards
@@ -68,6 +73,7 @@ class Services:
     gate: ChildGate
     directory: Directory
     known_tokens: KnownTokens
+    access_grants: AccessGrants
     accounts: Accounts
     children: ChildRecords
     imports: SignalImports
@@ -99,6 +105,10 @@ class Services:
         self.read_audit.table.datastore.close()
         if self.accounts.failures is not None:
             self.accounts.failures.close()
+        if self.accounts.sessions is not None:
+            self.accounts.sessions.close()
+        if self.imports.rates is not None:
+            self.imports.rates.close()
         self.store.close()
 
 
@@ -137,10 +147,26 @@ def _projector(settings: Settings, followers: Followers) -> InProcessProjector |
 
 
 def _failure_log(settings: Settings) -> FailureLog:
-    """Failed sign-ins, shared by every web worker: beside the key store, or in PostgreSQL."""
+    """Failed sign-ins, shared by every web worker: beside the key store, or in PostgreSQL.
+
+    Keyed by an HMAC of the login with the deployment secret, never the text typed."""
     if settings.database_url:
-        return FailureLog(postgres_url=settings.database_url)
-    return FailureLog(sqlite_path=settings.data_dir / "signin.sqlite")
+        return FailureLog(secret=settings.resolved_secret(), postgres_url=settings.database_url)
+    return FailureLog(secret=settings.resolved_secret(), sqlite_path=settings.data_dir / "signin.sqlite")
+
+
+def _rate_limits(settings: Settings) -> RateLimits:
+    """Per-user rates (the CSV import's), shared by every web worker like the sign-in failures."""
+    if settings.database_url:
+        return RateLimits(postgres_url=settings.database_url)
+    return RateLimits(sqlite_path=settings.data_dir / "rate_limits.sqlite")
+
+
+def _session_log(settings: Settings) -> SessionLog:
+    """Page sessions kept on the server (revocable), shared by every web worker like the failure log."""
+    if settings.database_url:
+        return SessionLog(postgres_url=settings.database_url)
+    return SessionLog(sqlite_path=settings.data_dir / "sessions.sqlite")
 
 
 def _wire(
@@ -160,11 +186,11 @@ def _wire(
     def catch_up() -> None:
         projector.before_read(store.recorder.max_notification_id() or 0)
 
-    def card_agencies(child_id: str) -> set[str]:
-        catch_up()
-        return followers["deadlines"].view.card_agencies(child_id)  # type: ignore[attr-defined]
+    def group_member(user_id: UUID, child_id: UUID) -> bool:
+        catch_up()  # a group opened a moment ago counts
+        return followers["memberships"].view.is_member(str(user_id), [str(child_id)])  # type: ignore[attr-defined]
 
-    read_audit = ReadAudit(read_log, store, clock, case_agencies=card_agencies)
+    read_audit = ReadAudit(read_log, store, clock, group_member=group_member)
     gate = ChildGate(
         lambda: followers["memberships"].view,  # type: ignore[arg-type,return-value]
         catch_up,
@@ -181,7 +207,19 @@ def _wire(
     notifications = Notifications(store, followers, projector, clock, settings.school_days_path, gate=gate)
     children.signal_hooks.append(notifications.on_signal)  # notices are saved with the signal
     groups = WorkingGroups(store, clock, zone, gate=gate)
-    deadlines = Deadlines(store, followers, projector, clock, procedure_policy, help_plans)
+    blue_cards = BlueCards(store, clock, zone, gate=gate)
+    # A deadline list filtered by a group or a card answers as that group's or card's own endpoint.
+    deadlines = Deadlines(
+        store,
+        followers,
+        projector,
+        clock,
+        procedure_policy,
+        help_plans,
+        gate=gate,
+        groups=groups,
+        card_check=blue_cards.readable,  # the card endpoint's own check, not a copy of its rule
+    )
     agendas = Agendas(store, deadlines, groups, risk_policy, help_plans)
     agendas.limit_read_cache(settings.read_cache_rows)
     embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates and reminds
@@ -194,20 +232,29 @@ def _wire(
         gate=gate,
         directory=directory,
         known_tokens=KnownTokens(directory, store),
-        accounts=Accounts(store, directory, _failure_log(settings), clock),
+        access_grants=AccessGrants(store, clock),
+        accounts=Accounts(store, directory, _failure_log(settings), clock, sessions=_session_log(settings)),
         children=children,
-        imports=SignalImports(store, children, clock, zone),
-        erasure=Erasure(store, children),
+        imports=SignalImports(
+            store,
+            children,
+            clock,
+            zone,
+            rates=_rate_limits(settings),
+            per_minute=settings.imports_per_minute,
+            max_rows=settings.import_max_rows,
+        ),
+        erasure=Erasure(store, children, load_retention_policy(settings.retention_policy_path)),
         caseload=Caseload(children, lambda: followers["timeline"].view, catch_up),  # type: ignore[arg-type,return-value]
         views=views,
         help_plans=help_plans,
         time_cards=time_cards,
         notifications=notifications,
-        blue_cards=BlueCards(store, clock, zone, gate=gate),
+        blue_cards=blue_cards,
         groups=groups,
         deadlines=deadlines,
         agendas=agendas,
-        reports=ProgrammeReports(followers, deadlines),
+        reports=ProgrammeReports(followers, deadlines, gate=gate),
         breaker=_breaker(settings, store, followers, read_log),
         escalator=(
             Periodic("safehub-escalations", settings.escalate_seconds, notifications.escalate_overdue)

@@ -227,7 +227,7 @@ def test_the_local_stack_serves_two_agencies_and_keeps_everything_across_a_resta
     stack.run("up")
     again = wait_for(fresh_timeline, 60, "the timeline after the restart")
     assert again["entries"] == timeline["entries"]  # type: ignore[index]
-    code, found, _ = stack.call("GET", f"/api/v1/children?pesel={PESEL}", tokens["school"])
+    code, found, _ = stack.call("POST", "/api/v1/children/search", tokens["school"], {"pesel": PESEL})
     assert code == 200 and [c["id"] for c in found["matches"]] == [child_id], found  # type: ignore[index]
     stack.run("down")
 

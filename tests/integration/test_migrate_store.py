@@ -139,7 +139,7 @@ def test_migrate_store_copies_the_log_exactly_and_a_postgres_server_serves_the_s
             assert status == 200, timeline
             assert timeline["entries"] == entries
         status, found = server.call(
-            "GET", f"/children?pesel={make_pesel(date(2014, 1, 2), 1001)}", world.users["school"].token
+            "POST", "/children/search", world.users["school"].token, {"pesel": make_pesel(date(2014, 1, 2), 1001)}
         )
         assert status == 200 and [c["id"] for c in found["matches"]] == [str(children[1])], found
         status, signal = server.call(

@@ -80,28 +80,70 @@ entry(
     post(lambda i: "/api/v1/agencies", lambda i: {"kind": "ngo", "name": f"Fundacja {uuid4().hex[:6]}"}),
 )
 entry("GET", "/api/v1/agencies/<uuid:agency_id>", "AAAAAAAAH", get(lambda i: f"/api/v1/agencies/{i['school_agency']}"))
-entry("GET", "/api/v1/users", "ADDDDDDDD", get(lambda i: "/api/v1/users"))
+# The auditor reads the directory of people too: who was given access, by whom, approved by whom.
+entry("GET", "/api/v1/users", "AADDDDDDD", get(lambda i: "/api/v1/users"))
 entry(
     "POST",
     "/api/v1/users",
     "ADDDDDDDD",
     post(lambda i: "/api/v1/users", lambda i: {"role": "auditor", "name": f"Audytor {uuid4().hex[:6]}"}),
 )
-entry("GET", "/api/v1/users/<uuid:user_id>", "ADDDDDDDD", get(lambda i: f"/api/v1/users/{i['spare_user']}"))
+entry("GET", "/api/v1/users/<uuid:user_id>", "AADDDDDDD", get(lambda i: f"/api/v1/users/{i['spare_user']}"))
+# Only an administrator's token is minted by another (an administrator); a reader makes their own.
 entry(
     "POST",
     "/api/v1/users/<uuid:user_id>/token",
     "ADDDDDDDD",
-    post(lambda i: f"/api/v1/users/{i['spare_user']}/token", lambda i: {}),
+    post(lambda i: f"/api/v1/users/{i['spare_admin']}/token", lambda i: {}),
+)
+# Access grants: the administrator requests, the coordinator (the auditor for auditors) approves.
+entry("GET", "/api/v1/access-requests", "AADDDDDAO", get(lambda i: "/api/v1/access-requests"))
+entry(
+    "POST",
+    "/api/v1/users/<uuid:user_id>/approval",
+    "DDDDDDDAH",
+    post(lambda i: f"/api/v1/users/{i['pending_user']}/approval", lambda i: {}),
+)
+entry(
+    "POST",
+    "/api/v1/users/<uuid:user_id>/reset",
+    "ADDDDDDDD",
+    post(lambda i: f"/api/v1/users/{i['reset_user']}/reset", lambda i: {"reason": "zgubiony token"}),
+)
+# The administrator deactivates anyone, the coordinator field staff (the second call meets 409).
+entry(
+    "POST",
+    "/api/v1/users/<uuid:user_id>/deactivation",
+    "ADDDDDDAH",
+    post(lambda i: f"/api/v1/users/{i['leaving_user']}/deactivation", lambda i: {"reason": "odejście z pracy"}),
+)
+# No bearer token needed: wrong codes answer 422 to anyone.
+entry(
+    "POST",
+    "/api/v1/activation",
+    ALL,
+    post(lambda i: "/api/v1/activation", lambda i: {"setup_code": "sh_wrong", "approval_code": "sh_wrong"}),
 )
 
 # --- audit ------------------------------------------------------------------------------
 entry("GET", "/api/v1/audit/verify", "DADDDDDDD", get(lambda i: "/api/v1/audit/verify"))
-# The school registered the child and the police opened its Blue Card: both own the case.
-entry("GET", "/api/v1/audit/reads", "DAAADDDAH", get(lambda i: "/api/v1/audit/reads", child_id="{child}"))
+# Standing: the coordinator, the school (it registered the child) and the group (school, police, case worker).
+entry("GET", "/api/v1/audit/reads", "DAAADADAH", get(lambda i: "/api/v1/audit/reads", child_id="{child}"))
 
 # --- children and signals ---------------------------------------------------------------
-entry("GET", "/api/v1/children", "DAAAAAAAO", get(lambda i: "/api/v1/children", pesel="{pesel}"))
+# A PESEL is searched by POST only (never in a URL); the query string searches by name and birth date.
+entry(
+    "GET",
+    "/api/v1/children",
+    "DAAAAAAAO",
+    get(lambda i: "/api/v1/children", given_name="Kacper", family_name="Wiśniewski", date_of_birth="2014-03-12"),
+)
+entry(
+    "POST",
+    "/api/v1/children/search",
+    "DAAAAAAAO",
+    post(lambda i: "/api/v1/children/search", lambda i: {"pesel": i["pesel"]}),
+)
 entry(
     "POST",
     "/api/v1/children",
@@ -138,7 +180,7 @@ entry(
 entry(
     "POST",
     "/api/v1/children/<uuid:child_id>/signals/<uuid:signal_id>/corrections",
-    "DDADDDDDH",
+    "DDAHHHHHH",  # another agency's signal reads as no signal
     post(
         lambda i: f"/api/v1/children/{i['child']}/signals/{i['school_signal']}/corrections",
         lambda i: {"severity": "medium", "reason": "ponowna ocena"},
@@ -147,7 +189,7 @@ entry(
 entry(
     "POST",
     "/api/v1/children/<uuid:child_id>/signals/<uuid:signal_id>/retraction",
-    "DDADDDDDH",
+    "DDAHHHHHH",
     post(
         lambda i: f"/api/v1/children/{i['child']}/signals/{i['spare_signal']}/retraction",
         lambda i: {"reason": "wpis do niewłaściwego dziecka"},
@@ -162,14 +204,22 @@ entry(
         lambda i: {"target_id": i["original"], "reason": "to samo dziecko"},
     ),
 )
+# Erasure: the coordinator asks (202, pending), a second person approves; the administrator never erases.
 entry(
     "POST",
     "/api/v1/children/<uuid:child_id>/erasure",
-    "ADDDDDDAH",
+    "DDDDDDDAH",
     post(
         lambda i: f"/api/v1/children/{i['to_erase']}/erasure",
         lambda i: {"ground": "authorised_request", "reference": "DPO/2026/7"},
     ),
+)
+# The auditor approves the coordinator's request (the coordinator then meets an erased record: 200, nothing changes).
+entry(
+    "POST",
+    "/api/v1/children/<uuid:child_id>/erasure/approval",
+    "DADDDDDAH",
+    post(lambda i: f"/api/v1/children/{i['to_erase']}/erasure/approval", lambda i: {}),
 )
 entry(
     "POST",
@@ -205,17 +255,18 @@ entry(
         },
     ),
 )
-entry("GET", "/api/v1/blue-cards/<uuid:card_id>", "DAAADADAH", get(lambda i: CARD.format(**i)))
+# A card the caller takes no part in reads as one that does not exist (health, the assistant).
+entry("GET", "/api/v1/blue-cards/<uuid:card_id>", "DAAAHAHAH", get(lambda i: CARD.format(**i)))
 entry(
     "POST",
     "/api/v1/blue-cards/<uuid:card_id>/form-b",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: CARD.format(**i) + "/form-b", lambda i: {"victim": "Anna"}),
 )
 entry(
     "POST",
     "/api/v1/blue-cards/<uuid:card_id>/forward",
-    "DDDADDDAH",
+    "DDDAHDHAH",
     post(lambda i: CARD.format(**i) + "/forward", lambda i: {}),
 )
 entry(
@@ -227,19 +278,19 @@ entry(
 entry(
     "POST",
     "/api/v1/blue-cards/<uuid:card_id>/form-c",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: CARD.format(**i) + "/form-c", lambda i: {"victim": "Anna", "assessment": "x", "help_plan": "y"}),
 )
 entry(
     "POST",
     "/api/v1/blue-cards/<uuid:card_id>/form-d",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: CARD.format(**i) + "/form-d", lambda i: {"perpetrator": "Jan", "assessment": "x"}),
 )
 entry(
     "POST",
     "/api/v1/blue-cards/<uuid:card_id>/monitoring",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: CARD.format(**i) + "/monitoring", lambda i: {}),
 )
 entry(
@@ -251,7 +302,7 @@ entry(
 entry(
     "POST",
     "/api/v1/blue-cards/<uuid:card_id>/reviews",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: CARD.format(**i) + "/reviews", lambda i: {"outcome": "bez zmian"}),
 )
 
@@ -264,30 +315,30 @@ entry(
     "DDDDDDDAO",
     post(lambda i: "/api/v1/working-groups", lambda i: {"name": "Grupa", "members": i["members"]}),
 )
-entry("GET", "/api/v1/working-groups/<uuid:group_id>", "DAAADADAH", get(lambda i: GROUP.format(**i)))
-entry("GET", "/api/v1/working-groups/<uuid:group_id>/agenda", "DAAADADAH", get(lambda i: GROUP.format(**i) + "/agenda"))
+entry("GET", "/api/v1/working-groups/<uuid:group_id>", "DAAAHAHAH", get(lambda i: GROUP.format(**i)))
+entry("GET", "/api/v1/working-groups/<uuid:group_id>/agenda", "DAAAHAHAH", get(lambda i: GROUP.format(**i) + "/agenda"))
 entry(
     "GET",
     "/api/v1/working-groups/<uuid:group_id>/meetings",
-    "DAAADADAH",
+    "DAAAHAHAH",
     get(lambda i: GROUP.format(**i) + "/meetings"),
 )
 entry(
     "POST",
     "/api/v1/working-groups/<uuid:group_id>/meetings",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: GROUP.format(**i) + "/meetings", lambda i: {"scheduled_for": "2026-03-20T10:00:00"}),
 )
 entry(
     "GET",
     "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>",
-    "DAAADADAH",
+    "DAAAHAHAH",
     get(lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}"),
 )
 entry(
     "POST",
     "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>/minutes",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(
         lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}/minutes",
         lambda i: {"minutes": "Posiedzenie.", "attendees": [{"agency_id": i["ops_agency"]}]},
@@ -296,16 +347,16 @@ entry(
 entry(
     "POST",
     "/api/v1/working-groups/<uuid:group_id>/meetings/<uuid:meeting_id>/decisions",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: GROUP.format(**i) + f"/meetings/{i['meeting']}/decisions", lambda i: {"text": "Wizyta."}),
 )
 entry(
-    "GET", "/api/v1/working-groups/<uuid:group_id>/actions", "DAAADADAH", get(lambda i: GROUP.format(**i) + "/actions")
+    "GET", "/api/v1/working-groups/<uuid:group_id>/actions", "DAAAHAHAH", get(lambda i: GROUP.format(**i) + "/actions")
 )
 entry(
     "POST",
     "/api/v1/working-groups/<uuid:group_id>/actions",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(
         lambda i: GROUP.format(**i) + "/actions",
         lambda i: {
@@ -318,7 +369,7 @@ entry(
 entry(
     "POST",
     "/api/v1/working-groups/<uuid:group_id>/actions/<uuid:action_id>/done",
-    "DDAADADAH",
+    "DDAAHAHAH",
     post(lambda i: GROUP.format(**i) + f"/actions/{i['action']}/done", lambda i: {"note": "Zrobione."}),
 )
 entry("GET", "/api/v1/team/meetings", "DADDDDDAO", get(lambda i: "/api/v1/team/meetings"))
@@ -440,11 +491,11 @@ entry(
 )
 
 # --- reports ---------------------------------------------------------------------------------
-# The figures are counts with no personal data; the cases behind a figure are the chair's and the auditor's.
+# Counts over every agency that move with each new entry: the chair's and the auditor's, like the cases.
 entry(
     "GET",
     "/api/v1/reports/programme",
-    "DAAAAAAAO",
+    "DADDDDDAO",
     get(lambda i: "/api/v1/reports/programme", **{"from": "2026-01-01", "to": "2026-12-31"}),
 )
 entry(
@@ -457,7 +508,10 @@ entry(
         **{"from": "2026-01-01", "to": "2026-12-31"},
     ),
 )
-entry("GET", "/api/v1/reports/monthly", "DAAAAAAAO", get(lambda i: "/api/v1/reports/monthly", year="2026"))
+entry("GET", "/api/v1/reports/monthly", "DADDDDDAO", get(lambda i: "/api/v1/reports/monthly", year="2026"))
+
+# Last of all: each reader replaces its own token, so no row after it may use the old ones.
+entry("POST", "/api/v1/me/token", ALL, post(lambda i: "/api/v1/me/token", lambda i: {}))
 
 START = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 INTERVENTION = {"police_reference": "RSD-1/26", "place": "ul. Polna 3", "child_present": True}
@@ -573,6 +627,13 @@ def scene(tmp_path_factory):
         },
     )["entries"][-1]["id"]
     spare_user = call("POST", "/api/v1/users", "admin", {"role": "auditor", "name": "Zapasowy"})["id"]
+    school_agency = str(world.agencies["school"])
+
+    def reader(name: str) -> str:
+        return call("POST", "/api/v1/users", "admin", {"role": "submitter", "name": name, "agency_id": school_agency})[
+            "id"
+        ]
+
     ids.update(
         card=card,
         group=group,
@@ -583,6 +644,10 @@ def scene(tmp_path_factory):
         time_card=time_card,
         time_entry=time_entry,
         spare_user=spare_user,
+        spare_admin=call("POST", "/api/v1/users", "admin", {"role": "admin", "name": "Zapasowy admin"})["id"],
+        pending_user=reader("Oczekujący"),
+        reset_user=reader("Do resetu"),
+        leaving_user=reader("Odchodzący"),
         members=members,
         plan_body=plan_body(world),
         duplicate=new_child("Ola"),

@@ -80,7 +80,7 @@ def test_request_log_lines_are_json_without_personal_data(client, world, caplog)
             headers=world.users["school"].headers,
             json={"kind": "behaviour_change", "observed_at": "2026-03-01T08:00:00", "details": "Płacze TAJNE"},
         )
-        client.get(f"/api/v1/children?pesel={pesel}", headers=world.users["school"].headers)
+        client.post("/api/v1/children/search", headers=world.users["school"].headers, json={"pesel": pesel})
     formatter = JsonFormatter("web")
     lines = [formatter.format(r) for r in caplog.records if r.name.startswith("safehub")]
     assert any(json.loads(line).get("request_id") == "r-1" and json.loads(line)["status"] == 201 for line in lines)

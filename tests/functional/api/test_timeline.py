@@ -238,5 +238,5 @@ def test_after_a_merge_the_survivor_lists_every_signal_and_the_pesel_finds_it(cl
     )
     listed = client.get(f"/api/v1/children/{kept}/signals", headers=coordinator.headers).json
     assert [s["id"] for s in listed] == [first, second]
-    found = client.get("/api/v1/children", headers=school.headers, query_string={"pesel": pesel}).json
+    found = client.post("/api/v1/children/search", headers=school.headers, json={"pesel": pesel}).json
     assert [c["id"] for c in found["matches"]] == [kept]

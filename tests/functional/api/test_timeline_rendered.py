@@ -126,11 +126,13 @@ def test_an_erasure_drops_the_kept_text(client, world, services, story):
         client, police, child, "domestic_intervention", "2026-02-25T10:00:00+01:00", details="tekst do wymazania"
     )
     assert "tekst do wymazania" in str(read(client, services, coordinator, child))
-    erased = client.post(
+    asked = client.post(
         f"/api/v1/children/{child}/erasure",
         headers=coordinator.headers,
         json={"ground": "authorised_request", "reference": "ZI.4420.17.2026"},
     )
+    assert asked.status_code == 202, asked.json  # a second person approves the coordinator's request
+    erased = client.post(f"/api/v1/children/{child}/erasure/approval", headers=world.users["auditor"].headers, json={})
     assert erased.status_code == 200, erased.json
     body = read(client, services, coordinator, child)
     assert "tekst do wymazania" not in str(body) and "erased" in [e["type"] for e in body["entries"]]

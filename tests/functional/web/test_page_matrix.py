@@ -19,7 +19,7 @@ import pytest
 from tests.functional.api.test_access_matrix import ROLES, row, scene  # noqa: F401 - the shared scene fixture
 from tests.functional.web.conftest import PASSWORD, csrf_of
 
-OPEN_TO_ALL = {"/", "/sign-in", "/sign-out", "/language", "/assets/<path:filename>"}
+OPEN_TO_ALL = {"/", "/sign-in", "/sign-out", "/language", "/activation", "/assets/<path:filename>"}
 
 Request = Callable[[dict], tuple[str, dict | None, dict]]
 PAGES: dict[tuple[str, str], tuple[str, Request]] = {}
@@ -38,7 +38,10 @@ def form(path_of: Callable[[dict], str], data: Callable[[dict], dict]) -> Reques
 
 
 page("GET", "/start", "A" * 9, at(lambda i: "/start"))
-page("GET", "/children", "DAAAAAAAO", at(lambda i: "/children", q="Kacper"))
+page("GET", "/children", "DAAAAAAAO", at(lambda i: "/children"))
+# The search is posted (a PESEL never travels in a URL); the coordinator of another
+# municipality finds nothing of this one.
+page("POST", "/children", "DAAAAAAAO", form(lambda i: "/children", lambda i: {"pesel": i["pesel"]}))
 page(
     "POST",
     "/children/new",
@@ -93,20 +96,31 @@ page(
     form(lambda i: f"/notifications/{i['notice']}", lambda i: {"note": "przyjęto"}),
 )
 page("GET", "/groups", "DAAAAAAAO", at(lambda i: "/groups"))
-page("GET", "/groups/<uuid:group_id>", "DAAADADAH", at(lambda i: f"/groups/{i['group']}"))
+page("GET", "/groups/<uuid:group_id>", "DAAAHAHAH", at(lambda i: f"/groups/{i['group']}"))
 page(
     "GET",
     "/groups/<uuid:group_id>/meetings/<uuid:meeting_id>",
-    "DAAADADAH",
+    "DAAAHAHAH",
     at(lambda i: f"/groups/{i['group']}/meetings/{i['meeting']}"),
 )
-page("GET", "/groups/<uuid:group_id>/agenda", "DAAADADAH", at(lambda i: f"/groups/{i['group']}/agenda"))
+page("GET", "/groups/<uuid:group_id>/agenda", "DAAAHAHAH", at(lambda i: f"/groups/{i['group']}/agenda"))
 page("GET", "/team/agenda", "DADDDDDAO", at(lambda i: "/team/agenda"))
 page("GET", "/deadlines", "DADDDAAAO", at(lambda i: "/deadlines"))
 page("GET", "/blue-cards", "DAAAAAAAO", at(lambda i: "/blue-cards"))
-page("GET", "/blue-cards/<uuid:card_id>", "DAAADADAH", at(lambda i: f"/blue-cards/{i['card']}"))
+page("GET", "/blue-cards/<uuid:card_id>", "DAAAHAHAH", at(lambda i: f"/blue-cards/{i['card']}"))  # no part: no card
 page("GET", "/help-plans", "DADDDAAAO", at(lambda i: "/help-plans"))
 page("GET", "/help-plans/<uuid:plan_id>", "DADDDAAAH", at(lambda i: f"/help-plans/{i['plan']}"))
+
+# The person's own account; the approver's list of access requests (directory data only).
+page("GET", "/account", "A" * 9, at(lambda i: "/account"))
+page("POST", "/account/token", "A" * 9, form(lambda i: "/account/token", lambda i: {}))
+page("GET", "/access-requests", "AADDDDDAO", at(lambda i: "/access-requests"))
+page(
+    "POST",
+    "/access-requests/<uuid:user_id>",
+    "DDDDDDDAH",
+    form(lambda i: f"/access-requests/{i['pending_user']}", lambda i: {}),
+)
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,8 @@ def test_families_names_and_plans_match_the_records_and_a_rebuild_equals_live(se
     clock.now = clock.now.replace(year=2026, month=3, day=2)
     family = services.help_plans.draw(assistant, child_ids=[ids[6], ids[7]], household="Testowi", plan=_plan(world))
     alone = services.help_plans.draw(assistant, child_ids=[ids[7]], plan=_plan(world))
-    services.erasure.erase(coordinator, ids[8], ground="authorised_request", reference="ZI.1")
+    services.erasure.request(coordinator, ids[8], ground="authorised_request", reference="ZI.1")
+    services.erasure.approve(world.users["auditor"].actor, ids[8])  # a second person
     services.followers.catch_up()
     view = follower.view
 

@@ -32,7 +32,8 @@ from tests.unit.projections.history import generate
 
 def erase_first(services, world, ids: list[UUID]) -> UUID:
     erasure = services.erasure
-    erasure.erase(world.users["coordinator"].actor, ids[-1], ground="authorised_request", reference="ZI.1")
+    erasure.request(world.users["coordinator"].actor, ids[-1], ground="authorised_request", reference="ZI.1")
+    erasure.approve(world.users["auditor"].actor, ids[-1])  # a second person
     return ids[-1]
 
 

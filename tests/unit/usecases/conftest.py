@@ -20,6 +20,7 @@ from eventsourcing.cryptography import AESCipher
 
 from domain.access import Actor, ChildAccess, child_access, load_category_policy
 from domain.pesel import make_pesel
+from domain.retention import load_retention_policy
 from services.adapters.event_store import SafehubStore
 from services.adapters.keys import SubjectKeys
 from services.usecases.blue_cards import BlueCards
@@ -170,7 +171,7 @@ def groups(store: SafehubStore, clock: Clock, gate: FakeGate) -> WorkingGroups:
 
 @pytest.fixture
 def erasure(store: SafehubStore, children: ChildRecords) -> Erasure:
-    return Erasure(store, children)
+    return Erasure(store, children, load_retention_policy())
 
 
 # --- the world ----------------------------------------------------------------------------

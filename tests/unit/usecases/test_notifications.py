@@ -115,6 +115,7 @@ def test_only_the_recipient_acknowledges_and_only_once(notifications, notified, 
 
 
 def test_the_police_details_are_erased_with_the_child(notifications, notified, erasure, world, child):
-    erasure.erase(world.actor("coordinator"), child, ground="authorised_request", reference="SR 1/26")
+    erasure.request(world.actor("coordinator"), child, ground="authorised_request", reference="SR 1/26")
+    erasure.approve(world.actor("auditor"), child)  # a second person
     notice = notifications.get(world.actor("school"), notified["school"])
     assert (notice["intervention"], notice["details"], notice["child"]["erased"]) == (None, None, True)
