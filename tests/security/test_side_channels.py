@@ -127,9 +127,13 @@ def test_another_assistants_time_card_reads_as_no_card_at_all(client, world, ser
     headers = {"Authorization": f"Bearer {colleague['token']}"}
     theirs = client.get(f"/api/v1/time-cards/{made.json['id']}", headers=headers)
     none = client.get(f"/api/v1/time-cards/{uuid4()}", headers=headers)
-    assert (theirs.status_code, theirs.json["message"]) == (none.status_code, none.json["message"]) == (
-        404,
-        "time card not found",
+    assert (
+        (theirs.status_code, theirs.json["message"])
+        == (none.status_code, none.json["message"])
+        == (
+            404,
+            "time card not found",
+        )
     )
     changed = client.post(f"/api/v1/time-cards/{made.json['id']}/submission", headers=headers)
     assert (changed.status_code, changed.json["message"]) == (404, "time card not found")
