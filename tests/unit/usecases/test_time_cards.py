@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.errors import Conflict, Forbidden, InvalidInput
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.usecases.time_cards import TimeCards
 from tests.unit.usecases.conftest import register_child
 
@@ -132,9 +132,10 @@ def test_another_assistants_card_is_not_theirs_to_change_or_read(time_cards, dir
     other = directory.authenticate(
         directory.create_user(None, role="family_assistant", name="Druga", agency_id=world.agencies["ops"])["token"]
     )
-    with pytest.raises(Forbidden):
+    # Another assistant's card reads as no card at all: its id is derived from the assistant and the month.
+    with pytest.raises(NotFound, match=r"^time card not found$"):
         add(time_cards, other, card, child)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match=r"^time card not found$"):
         time_cards.get(other, card)
     assert time_cards.list_cards(other, MONTH) == []
 
