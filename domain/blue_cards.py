@@ -6,6 +6,13 @@ the chair of the interdisciplinary team, who assigns a diagnostic and support gr
 group makes form C with the victim and form D with the suspected perpetrator, monitors,
 and the card is closed for one of the two legal reasons, after which the family is
 reviewed at the configured intervals. Each step refuses to run out of order, saying why.
+
+Every adult on form A is a ``Person`` (domain/persons.py) with a key of their own; the
+card holds their ids. The card's texts (place, description, the notes and assessments of
+every step) are sealed under the keys of all the persons it concerns, children and
+adults (domain/personal_data.py), so erasing any one of them closes them: each step's
+event carries those ids (``subject_ids``). Events of cards recorded before (version 1)
+name adults as plain text and carry no subject ids; they read as they were stored.
 """
 
 from __future__ import annotations
@@ -45,6 +52,19 @@ def check_initiating(agency_kind: str | None, role: str) -> None:
         )
 
 
+class StepEvent(Aggregate.Event):
+    """A step of the card: its texts are sealed under the keys of every person the card concerns."""
+
+    subject_ids: list[UUID]
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        """Version 1 named no persons: its texts were stored as they are."""
+        state["subject_ids"] = []
+
+
 def _names(field: str, values: list[str]) -> list[str]:
     if len(values) > MAX_PEOPLE:
         raise InvalidInput.one(field, f"must list at most {MAX_PEOPLE} people")
@@ -73,13 +93,23 @@ class BlueCard(Aggregate):
         child_victim_ids: list[UUID]
         adult_victims: list[str]
         perpetrators: list[str]
+        adult_victim_ids: list[UUID]
+        perpetrator_ids: list[UUID]
 
-    class FormBHanded(Aggregate.Event):
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Cards filled before adults were persons keep their names as written (legacy fields)."""
+            state["adult_victim_ids"] = []
+            state["perpetrator_ids"] = []
+
+    class FormBHanded(StepEvent):
         victim: str
         handed_by: UUID
         note: str
 
-    class ForwardedToChair(Aggregate.Event):
+    class ForwardedToChair(StepEvent):
         forwarded_by: UUID
         note: str
 
@@ -87,28 +117,28 @@ class BlueCard(Aggregate):
         group_id: UUID
         assigned_by: UUID
 
-    class FormCRecorded(Aggregate.Event):
+    class FormCRecorded(StepEvent):
         victim: str
         assessment: str
         help_plan: str
         recorded_by: UUID
 
-    class FormDRecorded(Aggregate.Event):
+    class FormDRecorded(StepEvent):
         perpetrator: str
         assessment: str
         actions: str
         recorded_by: UUID
 
-    class MonitoringStarted(Aggregate.Event):
+    class MonitoringStarted(StepEvent):
         started_by: UUID
         note: str
 
-    class Closed(Aggregate.Event):
+    class Closed(StepEvent):
         reason: str
         note: str
         closed_by: UUID
 
-    class MonitoringReviewRecorded(Aggregate.Event):
+    class MonitoringReviewRecorded(StepEvent):
         outcome: str
         violence_recurred: bool
         recorded_by: UUID
@@ -128,6 +158,8 @@ class BlueCard(Aggregate):
         child_victim_ids: list[UUID],
         adult_victims: list[str],
         perpetrators: list[str],
+        adult_victim_ids: list[UUID],
+        perpetrator_ids: list[UUID],
     ):
         self.municipality_id = municipality_id
         self.filled_by = filled_by
@@ -136,6 +168,8 @@ class BlueCard(Aggregate):
         self.child_victim_ids = list(child_victim_ids)
         self.adult_victims = list(adult_victims)
         self.perpetrators = list(perpetrators)
+        self.adult_victim_ids = list(adult_victim_ids)
+        self.perpetrator_ids = list(perpetrator_ids)
         self.status = "filled"
         self.forwarded = False
         self.group_id: UUID | None = None
@@ -158,11 +192,19 @@ class BlueCard(Aggregate):
         place: str,
         description: str,
         child_victim_ids: list[UUID],
-        adult_victims: list[str],
-        perpetrators: list[str],
+        adult_victims: list[str] | None = None,
+        perpetrators: list[str] | None = None,
+        adult_victim_ids: list[UUID] | None = None,
+        perpetrator_ids: list[UUID] | None = None,
         today: date,
     ) -> BlueCard:
-        """Open the procedure; every victim and suspected perpetrator is named."""
+        """Open the procedure; every victim and suspected perpetrator is named.
+
+        Adults are named by their ``Person`` ids (registered in the same save); names as
+        text (``adult_victims``, ``perpetrators``) are what cards of version 1 held.
+        """
+        adult_victims, perpetrators = list(adult_victims or []), list(perpetrators or [])
+        adult_victim_ids, perpetrator_ids = list(adult_victim_ids or []), list(perpetrator_ids or [])
         check_initiating(agency_kind, author_role)
         errors: dict[str, list[str]] = {}
         if filled_on > today:
@@ -171,11 +213,14 @@ class BlueCard(Aggregate):
             errors["filled_on"] = [f"must be within the last {MAX_FORM_AGE_DAYS} days"]
         if incident_date > filled_on:
             errors["incident_date"] = ["must not be after the day form A was filled in"]
-        if not child_victim_ids and not adult_victims:
+        if not child_victim_ids and not adult_victims and not adult_victim_ids:
             errors["victims"] = ["name at least one victim (a child by child_id or an adult by name)"]
         if len(set(child_victim_ids)) != len(child_victim_ids):
             errors["child_victim_ids"] = ["lists the same child twice"]
-        if not perpetrators:
+        for field, ids in (("adult_victims", adult_victim_ids), ("perpetrators", perpetrator_ids)):
+            if len(ids) > MAX_PEOPLE:
+                errors[field] = [f"must list at most {MAX_PEOPLE} people"]
+        if not perpetrators and not perpetrator_ids:
             errors["perpetrators"] = ["name every suspected perpetrator"]
         if errors:
             raise InvalidInput(errors)
@@ -192,13 +237,23 @@ class BlueCard(Aggregate):
             child_victim_ids=list(child_victim_ids),
             adult_victims=_names("adult_victims", adult_victims),
             perpetrators=_names("perpetrators", perpetrators),
+            adult_victim_ids=adult_victim_ids,
+            perpetrator_ids=perpetrator_ids,
         )
 
     # --- the steps -------------------------------------------------------------------
 
     def victim_names(self) -> list[str]:
-        """How victims are named in forms B and C: a child by its id, an adult by name."""
-        return [str(c) for c in self.child_victim_ids] + self.adult_victims
+        """How victims are named in forms B and C: by id (a child, an adult person), or by name (version 1)."""
+        return [str(c) for c in [*self.child_victim_ids, *self.adult_victim_ids]] + self.adult_victims
+
+    def perpetrator_names(self) -> list[str]:
+        """How perpetrators are named in form D: a person by id, or by name (version 1)."""
+        return [str(p) for p in self.perpetrator_ids] + self.perpetrators
+
+    def subject_ids(self) -> list[UUID]:
+        """Every person the card's texts concern: the children, the adult victims, the perpetrators."""
+        return [*self.child_victim_ids, *self.adult_victim_ids, *self.perpetrator_ids]
 
     def hand_form_b(self, *, victim: str, handed_by: UUID, note: str = "") -> None:
         """Record that form B (information for the victim) was handed to a named victim."""
@@ -256,8 +311,10 @@ class BlueCard(Aggregate):
         self._refuse_if_closed()
         self._require_group("form D")
         cleaned = " ".join(perpetrator.split())
-        if cleaned not in self.perpetrators:
-            raise InvalidInput.one("perpetrator", f"is not named on form A (named: {', '.join(self.perpetrators)})")
+        if cleaned not in self.perpetrator_names():
+            raise InvalidInput.one(
+                "perpetrator", "is not named on form A (use the person's id or the name as written on form A)"
+            )
         self._form_d(
             perpetrator=cleaned,
             assessment=check_text("assessment", assessment, MAX_TEXT, required=True),
@@ -314,6 +371,12 @@ class BlueCard(Aggregate):
 
     # --- helpers ---------------------------------------------------------------------
 
+    def trigger_event(self, event_class: type, **kwargs: object) -> None:
+        """Every step's event names the persons its texts concern: their keys seal those texts."""
+        if issubclass(event_class, StepEvent):
+            kwargs.setdefault("subject_ids", self.subject_ids())
+        super().trigger_event(event_class, **kwargs)
+
     @property
     def is_open(self) -> bool:
         """True until the card is closed."""
@@ -332,6 +395,6 @@ class BlueCard(Aggregate):
         if cleaned not in self.victim_names():
             raise InvalidInput.one(
                 "victim",
-                "is not a victim named on form A (use the child's id or the adult's name as written on form A)",
+                "is not a victim named on form A (use the child's or the adult's id, or the name as written on form A)",
             )
         return cleaned

@@ -200,7 +200,8 @@ class ProgrammeView(ViewMixin):
             c, e, position, 0, "card_filled", municipality_id=municipality, day=e.filled_on, agency_kind=e.agency_kind
         )
         victims = [str(child) for child in e.child_victim_ids]
-        victims += [adult_key(municipality, name) for name in e.adult_victims]
+        victims += [adult_key(municipality, name) for name in e.adult_victims]  # cards of version 1
+        victims += [f"adult:{person}" for person in e.adult_victim_ids]  # adults as persons: one per id
         for n, victim in enumerate(victims, start=1):
             self._fact(
                 c, e, position, n, "card_victim", municipality_id=municipality, person_id=victim, day=e.filled_on

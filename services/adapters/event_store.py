@@ -23,9 +23,11 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Tr
 
 from domain.children import Child
 from domain.indexes import Bucket
+from domain.personal_data import PERSON_AGGREGATES
 from services.adapters.aggregate_cache import AggregateCache, CopyUnderLockRepository
 from services.adapters.group_commit import GroupCommit
 from services.adapters.keys import ReusedAESCipher, SubjectKeys
+from services.adapters.ledger import ErasureLedger
 from services.adapters.sealing import SealingMapper
 from services.adapters.transcoding import DateAsISO, QuickJSONTranscoder, UUIDAsHexQuick
 from services.config import Settings
@@ -95,12 +97,14 @@ class SafehubStore(Application):
         )
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save atomically; first create, in one go, the keys of children new in this save."""
+        """Save atomically; first create, in one go, the keys of persons (children, adults) new in this save."""
         if self.keys is not None:
             new = [
                 o.id
                 for o in objs
-                if isinstance(o, Child) and o.pending_events and isinstance(o.pending_events[0], Child.Registered)
+                if type(o) in PERSON_AGGREGATES
+                and o.pending_events
+                and isinstance(o.pending_events[0], PERSON_AGGREGATES[type(o)])
             ]
             if new:
                 self.keys.ensure(new)
@@ -240,10 +244,16 @@ def open_store(settings: Settings) -> SafehubStore:
 
 
 def open_keys(settings: Settings) -> SubjectKeys:
-    """The per-subject key store: beside the embedded store, or in the same PostgreSQL."""
+    """The per-subject key store: beside the embedded store, or in the same PostgreSQL.
+
+    Its keys are wrapped by the key-wrapping key, held outside both (services/adapters/keys.py),
+    and each erasure is written to the erasure ledger a restore replays.
+    """
+    ledger = ErasureLedger(settings.erasure_ledger_path)
+    wrapping = {"wrapping_key": settings.resolved_wrapping_key(), "ledger": ledger}
     if settings.database_url:
-        return SubjectKeys(settings.resolved_cipher_key(), postgres_url=settings.database_url)
-    return SubjectKeys(settings.resolved_cipher_key(), sqlite_path=settings.data_dir / KEYS_FILE)
+        return SubjectKeys(settings.resolved_cipher_key(), postgres_url=settings.database_url, **wrapping)
+    return SubjectKeys(settings.resolved_cipher_key(), sqlite_path=settings.data_dir / KEYS_FILE, **wrapping)
 
 
 def retry_on_conflict(attempt: Callable[[], T], on_conflict: Callable[[], Any] | None = None) -> T:

@@ -37,3 +37,26 @@ class ChildErasureApproval(MethodView):
     def post(self, body: dict, child_id: UUID):
         """Approve the pending erasure (not its asker): the personal data is destroyed for good; the skeleton stays."""
         return services().erasure.approve(current_actor(), child_id)
+
+
+#: Adults named in a case (victims, suspected perpetrators) are persons with keys of their own.
+person_blp = Blueprint("person_erasure", __name__, url_prefix="/api/v1/persons", description="Erasure of an adult")
+
+
+@person_blp.route("/<uuid:person_id>/erasure")
+class PersonErasure(MethodView):
+    @person_blp.arguments(ErasureSchema)
+    @person_blp.response(202, ErasedSchema)
+    def post(self, body: dict, person_id: UUID):
+        """Ask to erase an adult's personal data (authorised_request only); a second person approves."""
+        answer = services().person_erasure.request(current_actor(), person_id, **body)
+        return answer, 200 if answer["erased"] else 202
+
+
+@person_blp.route("/<uuid:person_id>/erasure/approval")
+class PersonErasureApproval(MethodView):
+    @person_blp.arguments(ErasureApprovalSchema)
+    @person_blp.response(200, ErasedSchema)
+    def post(self, body: dict, person_id: UUID):
+        """Approve the pending erasure (not its asker): the person's key is destroyed; every text about them closes."""
+        return services().person_erasure.approve(current_actor(), person_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from domain.blue_cards import CLOSURE_REASONS
 from services.api.schema_kit import StrictSchema, iso, when
@@ -15,6 +17,30 @@ _PEOPLE = validate.Length(max=20)
 
 
 # --- Blue Cards -------------------------------------------------------------------------
+
+
+class AdultSchema(StrictSchema):
+    """An adult on form A with more than a name; each becomes a person with a key of their own."""
+
+    name = fields.String(required=True, validate=_NAME)
+    date_of_birth = fields.Date(load_default=None, allow_none=True)
+    relation = fields.String(load_default="", validate=validate.Length(max=200))
+    address = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class AdultField(fields.Field):
+    """An adult as a name (as before) or as an object (``AdultSchema``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | dict:
+        if isinstance(value, str):
+            _NAME(value)
+            return value
+        if isinstance(value, dict):
+            return AdultSchema().load(value)
+        raise ValidationError("must be a name or an object with a name")
+
+
+_ADULT = {"description": "a name as written, or {name, date_of_birth, relation, address}"}
 
 
 class FormASchema(StrictSchema):
@@ -34,8 +60,8 @@ class FormASchema(StrictSchema):
         validate=_PEOPLE,
         metadata={"description": "children (their records in this municipality) who are victims"},
     )
-    adult_victims = fields.List(fields.String(validate=_NAME), load_default=list, validate=_PEOPLE)
-    perpetrators = fields.List(fields.String(validate=_NAME), required=True, validate=_PEOPLE)
+    adult_victims = fields.List(AdultField(metadata=_ADULT), load_default=list, validate=_PEOPLE)
+    perpetrators = fields.List(AdultField(metadata=_ADULT), required=True, validate=_PEOPLE)
 
 
 class BlueCardQuerySchema(StrictSchema):
@@ -50,7 +76,7 @@ class FormBSchema(NoteSchema):
     victim = fields.String(
         required=True,
         validate=_NAME,
-        metadata={"description": "the child's id or the adult's name as written on form A"},
+        metadata={"description": "the child's or the adult's id, or the adult's name as written on form A"},
     )
 
 
@@ -86,6 +112,16 @@ class StepSchema(Schema):
     data = fields.Dict()
 
 
+class PersonSchema(Schema):
+    id = fields.UUID(required=True)
+    role = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    relation = fields.String(allow_none=True)
+    date_of_birth = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    erased = fields.Boolean()
+
+
 class BlueCardSchema(Schema):
     id = fields.UUID(required=True)
     municipality_id = fields.UUID()
@@ -95,11 +131,14 @@ class BlueCardSchema(Schema):
     agency_id = fields.UUID(allow_none=True)
     agency_kind = fields.String(allow_none=True)
     incident_date = iso("date")
-    place = fields.String()
-    description = fields.String()
+    place = fields.String(allow_none=True, metadata={"description": "None once a person on the card is erased"})
+    description = fields.String(allow_none=True, metadata={"description": "None once a person on the card is erased"})
     child_victim_ids = fields.List(fields.UUID())
-    adult_victims = fields.List(fields.String())
-    perpetrators = fields.List(fields.String())
+    adult_victims = fields.List(fields.String(allow_none=True), metadata={"description": "None: an erased person"})
+    perpetrators = fields.List(fields.String(allow_none=True), metadata={"description": "None: an erased person"})
+    adult_victim_ids = fields.List(fields.UUID())
+    perpetrator_ids = fields.List(fields.UUID())
+    persons = fields.List(fields.Nested(PersonSchema))
     forwarded = fields.Boolean()
     group_id = fields.UUID(allow_none=True)
     forms_b = fields.List(fields.String())

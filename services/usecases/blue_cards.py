@@ -7,6 +7,10 @@ for a bad field; a card the caller takes no part in reads as one that does not e
 "blue card not found"), so a known or guessed id confirms nothing. Every answer carries
 the card (its children, places and people): each is logged in the read audit as a
 ``blue_card`` read of the card's children, the step named in the line's detail.
+
+Each adult on form A is registered as a ``Person`` (own key) in the same save as the card;
+the card names them by id and the answers name them from their own records, so an erased
+adult reads as None, as do the card's texts sealed under the keys of everyone on it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from domain.groups import WorkingGroup
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.usecases.base import UseCase
 from services.usecases.loading import bucket, listed, load
+from services.usecases.persons import person_view, persons_of, register_adults, resolve
 from services.usecases.presenters import plain
 
 
@@ -45,11 +50,15 @@ class BlueCards(UseCase):
         place: str,
         description: str,
         child_victim_ids: list[UUID] | None = None,
-        adult_victims: list[str] | None = None,
-        perpetrators: list[str] | None = None,
+        adult_victims: list[str | dict] | None = None,
+        perpetrators: list[str | dict] | None = None,
         filled_on: date | None = None,
     ) -> dict:
-        """Open the procedure on reasonable suspicion; no consent is needed."""
+        """Open the procedure on reasonable suspicion; no consent is needed.
+
+        Adults come as names or as objects (name, date of birth, relation, address); each
+        becomes a person saved with the card.
+        """
         require(actor, Action.FILL_FORM_A)
         child_victim_ids = list(child_victim_ids or [])
         for i, child_id in enumerate(child_victim_ids):
@@ -59,8 +68,10 @@ class BlueCards(UseCase):
                 raise InvalidInput.one(f"child_victim_ids[{i}]", "no such child in this municipality") from None
         today = self.today()
 
-        def build() -> BlueCard:
-            return BlueCard.fill_form_a(
+        def build() -> tuple[BlueCard, list]:
+            victims = register_adults(actor, adult_victims or [], "adult_victim", "adult_victims", today)
+            accused = register_adults(actor, perpetrators or [], "perpetrator", "perpetrators", today)
+            card = BlueCard.fill_form_a(
                 municipality_id=actor.municipality_id,
                 filled_by=actor.user_id,
                 agency_id=actor.agency_id,
@@ -71,18 +82,19 @@ class BlueCards(UseCase):
                 place=place,
                 description=description,
                 child_victim_ids=child_victim_ids,
-                adult_victims=list(adult_victims or []),
-                perpetrators=list(perpetrators or []),
+                adult_victim_ids=[p.id for p in victims],
+                perpetrator_ids=[p.id for p in accused],
                 today=today,
             )
+            return card, [*victims, *accused]
 
         build()  # validate before touching the store
 
         def attempt() -> BlueCard:
-            card = build()
+            card, persons = build()
             listing = bucket(self.store, f"blue_cards:{actor.municipality_id}")
             listing.add(card.id)
-            self.store.save(card, listing)
+            self.store.save(card, *persons, listing)
             return card
 
         return self._answer(actor, retry_on_conflict(attempt), "form_a")
@@ -116,7 +128,7 @@ class BlueCards(UseCase):
             card_id,
             "form_b",
             self._may_read,
-            lambda card: card.hand_form_b(victim=victim, handed_by=actor.user_id, note=note),
+            lambda card: card.hand_form_b(victim=self._person(card, victim), handed_by=actor.user_id, note=note),
         )
 
     def forward(self, actor: Actor, card_id: UUID, *, note: str = "") -> dict:
@@ -142,7 +154,11 @@ class BlueCards(UseCase):
                 raise InvalidInput.one("group_id", "no such working group in this municipality") from None
             card.assign_group(group_id=group.id, assigned_by=actor.user_id)
             if group.blue_card_id != card.id:
-                group.attach_card(blue_card_id=card.id, attached_by=actor.user_id)
+                group.attach_card(
+                    blue_card_id=card.id,
+                    attached_by=actor.user_id,
+                    subject_ids=[*card.child_victim_ids, *card.adult_victim_ids, *card.perpetrator_ids],
+                )
             self.store.save(card, group)
             return card
 
@@ -157,7 +173,10 @@ class BlueCards(UseCase):
             "form_c",
             self._group_worker,
             lambda card: card.record_form_c(
-                victim=victim, assessment=assessment, help_plan=help_plan, recorded_by=actor.user_id
+                victim=self._person(card, victim),
+                assessment=assessment,
+                help_plan=help_plan,
+                recorded_by=actor.user_id,
             ),
         )
 
@@ -172,7 +191,10 @@ class BlueCards(UseCase):
             "form_d",
             self._group_worker,
             lambda card: card.record_form_d(
-                perpetrator=perpetrator, assessment=assessment, actions=actions, recorded_by=actor.user_id
+                perpetrator=self._person(card, perpetrator),
+                assessment=assessment,
+                actions=actions,
+                recorded_by=actor.user_id,
             ),
         )
 
@@ -240,6 +262,11 @@ class BlueCards(UseCase):
         self.gate.read(actor, card.child_victim_ids, "blue_card", detail=step)
         return self._view(card)
 
+    def _person(self, card: BlueCard, written: str) -> str:
+        """An adult named by the name written on form A is recorded by their person id (no name in the step)."""
+        ids = [*card.adult_victim_ids, *card.perpetrator_ids]
+        return resolve(dict(zip(map(str, ids), persons_of(self.store, ids), strict=True)), written)
+
     def _group(self, card: BlueCard) -> WorkingGroup | None:
         return self.store.repository.get(card.group_id) if card.group_id else None
 
@@ -270,7 +297,7 @@ class BlueCards(UseCase):
 
 
 def card_view(store: SafehubStore, card: BlueCard) -> dict:
-    """Present a card with its steps as recorded."""
+    """Present a card with its steps as recorded; an erased person's name and the sealed texts read None."""
     steps = []
     first: BlueCard.FormAFilled | None = None
     for e in store.events.get(card.id):
@@ -291,6 +318,9 @@ def card_view(store: SafehubStore, card: BlueCard) -> dict:
         )
     if first is None:
         raise Conflict("the card's form A is missing from its history")
+    ids = [*card.adult_victim_ids, *card.perpetrator_ids]
+    persons = [person_view(i, p) for i, p in zip(ids, persons_of(store, ids), strict=True)]
+    named = {p["id"]: p["name"] for p in persons}
     return {
         "id": str(card.id),
         "municipality_id": str(card.municipality_id),
@@ -303,8 +333,11 @@ def card_view(store: SafehubStore, card: BlueCard) -> dict:
         "place": first.place,
         "description": first.description,
         "child_victim_ids": [str(c) for c in card.child_victim_ids],
-        "adult_victims": card.adult_victims,
-        "perpetrators": card.perpetrators,
+        "adult_victims": card.adult_victims + [named[str(i)] for i in card.adult_victim_ids],
+        "perpetrators": card.perpetrators + [named[str(i)] for i in card.perpetrator_ids],
+        "adult_victim_ids": [str(i) for i in card.adult_victim_ids],
+        "perpetrator_ids": [str(i) for i in card.perpetrator_ids],
+        "persons": persons,
         "forwarded": card.forwarded,
         "group_id": str(card.group_id) if card.group_id else None,
         "forms_b": card.forms_b,

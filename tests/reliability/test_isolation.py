@@ -100,6 +100,7 @@ class ForeignMunicipality:
             "child_id": [c["id"] for c in demo.children],
             "signal_id": [s["id"] for s in get(f"/children/{child}/signals", chair)],
             "blue_card_id": [c["id"] for c in get("/blue-cards", chair)],
+            "person_id": [p for c in get("/blue-cards", chair) for p in c["adult_victim_ids"] + c["perpetrator_ids"]],
             "group_id": [g["id"] for g in groups],
             "group_meeting_id": [m["id"] for m in get(f"/working-groups/{group}/meetings", chair)],
             "action_id": [a["id"] for a in get(f"/working-groups/{group}/actions", chair)],
