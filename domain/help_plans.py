@@ -4,6 +4,12 @@ A plan (SWOT, main goal, long- and short-term goals, an action schedule with one
 per party, the date of the next evaluation) is drawn up for a family or a single child.
 A revision is a new version; every earlier version stays readable. An evaluation marks
 actions done, partly done or not done and describes the family's situation.
+
+The texts (household, SWOT, goals, action descriptions, a revision's reason, the situation)
+travel in their own event fields, apart from the plan's skeleton (actions' ids, parties and
+due dates, the next evaluation), and each event names the children it concerns: the texts
+are sealed under those children's keys (``domain.personal_data``), so erasing a child leaves
+them None while the dates, counts and results stay readable.
 """
 
 from __future__ import annotations
@@ -23,6 +29,48 @@ MAX_ITEM = 2_000
 MAX_ITEMS = 100
 MAX_SITUATION = 20_000
 MAX_CHILDREN = 20
+MAX_PERSONS = 20
+TEXT_KEYS = ("swot", "main_goal", "long_term_goals", "short_term_goals")
+
+
+def split_plan(plan: dict) -> tuple[dict, dict]:
+    """Part a plan into its skeleton (actions without descriptions, the next evaluation) and its texts.
+
+    The texts are sealed under the children's keys; the skeleton keeps due dates and
+    counts readable after an erasure.
+    """
+    skeleton = {
+        "actions": [{k: v for k, v in a.items() if k != "description"} for a in plan["actions"]],
+        "next_evaluation": plan["next_evaluation"],
+    }
+    texts = {k: plan.get(k) for k in TEXT_KEYS}
+    texts["actions"] = {a["id"]: a.get("description") for a in plan["actions"]}
+    return skeleton, texts
+
+
+def join_plan(skeleton: dict, texts: dict | None) -> dict:
+    """A plan's skeleton with its texts; texts that were erased (None) read as None."""
+    texts = texts or {}
+    descriptions = texts.get("actions") or {}
+    return {
+        **{k: texts.get(k) for k in TEXT_KEYS},
+        "actions": [{**a, "description": descriptions.get(a["id"])} for a in skeleton["actions"]],
+        "next_evaluation": skeleton["next_evaluation"],
+    }
+
+
+def _split_v1(state: dict) -> None:
+    """Upcasting: a version-1 event carried the whole plan; part it as version 2 does."""
+    state["plan"], state["texts"] = split_plan(state["plan"])
+
+
+def check_persons(person_ids: list[UUID]) -> list[UUID]:
+    """The adults a plan names (parents, household members): different persons, a bounded number."""
+    if len(person_ids) > MAX_PERSONS:
+        raise InvalidInput.one("person_ids", f"must name at most {MAX_PERSONS} persons")
+    if len(set(person_ids)) != len(person_ids):
+        raise InvalidInput.one("person_ids", "names a person twice")
+    return list(person_ids)
 
 
 def check_plan(
@@ -106,38 +154,78 @@ class HelpPlan(Aggregate):
     """One family's (or child's) work plan, every version of it, and its evaluations."""
 
     class Drawn(Aggregate.Created):
+        """Version 2: the texts apart from the skeleton, sealed under ``child_ids`` and ``person_ids``."""
+
+        class_version = 2
         municipality_id: UUID
         child_ids: list[UUID]
-        household: str
+        person_ids: list[UUID]
+        household: str | None
         plan: dict
+        texts: dict | None
         author_id: UUID
         agency_id: UUID
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """A version-1 plan carried its texts inside ``plan`` and named no adults."""
+            _split_v1(state)
+            state["person_ids"] = []
 
     class Revised(Aggregate.Event):
+        """Version 2: texts apart from the skeleton, and the children they concern (``subject_ids``)."""
+
+        class_version = 2
         plan: dict
-        reason: str
+        texts: dict | None
+        reason: str | None
         author_id: UUID
         agency_id: UUID
+        subject_ids: list[UUID]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Version 1 carried the whole plan and named no children (it was stored unsealed)."""
+            _split_v1(state)
+            state["subject_ids"] = []
 
     class Evaluated(Aggregate.Event):
+        """Version 2: names the children the situation concerns (``subject_ids``)."""
+
+        class_version = 2
         held_on: date
         plan_version: int
         results: dict
-        situation: str
+        situation: str | None
         next_evaluation: date | None
         author_id: UUID
+        subject_ids: list[UUID]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Version 1 named no children (it was stored unsealed)."""
+            state["subject_ids"] = []
 
     @event(Drawn)
     def __init__(
-        self, municipality_id: UUID, child_ids: list[UUID], household: str, plan: dict, author_id: UUID, agency_id: UUID
+        self,
+        municipality_id: UUID,
+        child_ids: list[UUID],
+        person_ids: list[UUID],
+        household: str | None,
+        plan: dict,
+        texts: dict | None,
+        author_id: UUID,
+        agency_id: UUID,
     ):
         self.municipality_id = municipality_id
         self.child_ids = list(child_ids)
+        self.person_ids = [UUID(str(p)) for p in person_ids]
         self.household = household
         self.versions: list[dict] = []
         self.evaluations: list[dict] = []
         self.next_evaluation = ""
-        self._add_version(plan, "", author_id)
+        self._add_version(plan, texts, "", author_id)
 
     @classmethod
     def draw(
@@ -150,8 +238,13 @@ class HelpPlan(Aggregate):
         author_id: UUID,
         agency_id: UUID,
         today: date,
+        person_ids: list[UUID] | None = None,
     ) -> HelpPlan:
-        """Validate and draw up a plan for the given children (one child, or a family)."""
+        """Validate and draw up a plan for the given children (one child, or a family).
+
+        ``person_ids`` are the adults the plan names (parents, household members): the plan's
+        texts are sealed under their keys too, so erasing one of them closes the texts.
+        """
         if not child_ids:
             raise InvalidInput.one("child_ids", "name at least one child")
         if len(child_ids) > MAX_CHILDREN:
@@ -159,14 +252,22 @@ class HelpPlan(Aggregate):
         if len(set(child_ids)) != len(child_ids):
             raise InvalidInput.one("child_ids", "names a child twice")
         household = check_text("household", household, MAX_ITEM)
+        skeleton, texts = split_plan(check_plan(plan, today))
         return cls(
             municipality_id=municipality_id,
             child_ids=list(child_ids),
+            person_ids=check_persons(list(person_ids or [])),
             household=household,
-            plan=check_plan(plan, today),
+            plan=skeleton,
+            texts=texts,
             author_id=author_id,
             agency_id=agency_id,
         )
+
+    @property
+    def subject_ids(self) -> list[UUID]:
+        """The persons the plan's texts concern (its children and the adults it names): their keys seal them."""
+        return [*self.child_ids, *self.person_ids]
 
     @property
     def current(self) -> dict:
@@ -182,17 +283,27 @@ class HelpPlan(Aggregate):
     def revise(self, *, plan: dict, reason: str, author_id: UUID, agency_id: UUID, today: date) -> None:
         """Adapt the plan to new circumstances: a new version; the old one is kept."""
         keep = {a["id"] for a in self.current["actions"]}
-        content = check_plan(plan, today, keep)
+        skeleton, texts = split_plan(check_plan(plan, today, keep))
         self._revised(
-            plan=content,
+            plan=skeleton,
+            texts=texts,
             reason=check_text("reason", reason, MAX_ITEM, required=True),
             author_id=author_id,
             agency_id=agency_id,
+            subject_ids=self.subject_ids,
         )
 
     @event(Revised)
-    def _revised(self, plan: dict, reason: str, author_id: UUID, agency_id: UUID) -> None:
-        self._add_version(plan, reason, author_id)
+    def _revised(
+        self,
+        plan: dict,
+        texts: dict | None,
+        reason: str | None,
+        author_id: UUID,
+        agency_id: UUID,
+        subject_ids: list[UUID],
+    ) -> None:
+        self._add_version(plan, texts, reason, author_id)
 
     def evaluate(
         self,
@@ -231,6 +342,7 @@ class HelpPlan(Aggregate):
             situation=situation,
             next_evaluation=next_evaluation,
             author_id=author_id,
+            subject_ids=self.subject_ids,
         )
 
     @event(Evaluated)
@@ -239,9 +351,10 @@ class HelpPlan(Aggregate):
         held_on: date,
         plan_version: int,
         results: dict,
-        situation: str,
+        situation: str | None,
         next_evaluation: date | None,
         author_id: UUID,
+        subject_ids: list[UUID],
     ) -> None:
         self.evaluations.append(
             {
@@ -256,8 +369,10 @@ class HelpPlan(Aggregate):
         if next_evaluation is not None:
             self.next_evaluation = next_evaluation.isoformat()
 
-    def _add_version(self, plan: dict, reason: str, author_id: UUID) -> None:
-        self.versions.append({**plan, "version": len(self.versions) + 1, "reason": reason, "author_id": str(author_id)})
+    def _add_version(self, plan: dict, texts: dict | None, reason: str | None, author_id: UUID) -> None:
+        self.versions.append(
+            {**join_plan(plan, texts), "version": len(self.versions) + 1, "reason": reason, "author_id": str(author_id)}
+        )
         self.next_evaluation = plan["next_evaluation"]
 
     # --- reading -----------------------------------------------------------------

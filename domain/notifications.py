@@ -168,8 +168,17 @@ class Notification(Aggregate):
         channel: str
 
     class Acknowledged(Aggregate.Event):
+        """Version 2: names the child, whose key seals the note (``subject_ids``)."""
+
+        class_version = 2
         user_id: UUID
-        note: str
+        note: str | None
+        subject_ids: list[UUID]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Version 1 named no child (it was stored unsealed)."""
+            state["subject_ids"] = []
 
     class Escalated(Aggregate.Event):
         team_agency_ids: list[UUID]
@@ -263,10 +272,10 @@ class Notification(Aggregate):
         if self.acknowledged:
             raise Conflict("the notice was already acknowledged")
         self.deliver(user_id)
-        self._acknowledged(user_id=user_id, note=check_text("note", note, _LONG))
+        self._acknowledged(user_id=user_id, note=check_text("note", note, _LONG), subject_ids=[self.child_id])
 
     @event(Acknowledged)
-    def _acknowledged(self, user_id: UUID, note: str) -> None:
+    def _acknowledged(self, user_id: UUID, note: str | None, subject_ids: list[UUID]) -> None:
         self.acknowledged = True
 
     def escalate(self, now: datetime, team_agency_ids: list[UUID], withdrawn: bool = False) -> bool:

@@ -4,6 +4,10 @@ One card per assistant per month: entries of date, from-to time, hours, place an
 for one family each; the assistant submits it and the coordinator accepts it or returns
 it with a reason. Impossible entries (end before start, overlapping times, a day of
 another month or of the future, anything after acceptance) are refused naming the field.
+
+An entry's place, topic and participants (and a removal's reason) are about the family met:
+they are sealed under the keys of the entry's children (``domain.personal_data``), so an
+erasure leaves them None while the dates and hours stay.
 """
 
 from __future__ import annotations
@@ -66,15 +70,24 @@ class TimeCard(Aggregate):
         start: str
         end: str
         minutes: int
-        place: str
-        topic: str
-        participants: str
+        place: str | None
+        topic: str | None
+        participants: str | None
         help_plan_id: UUID | None
         child_ids: list[UUID]
 
     class EntryRemoved(Aggregate.Event):
+        """Version 2: names the removed entry's children, whose keys seal the reason (``subject_ids``)."""
+
+        class_version = 2
         entry_id: UUID
-        reason: str
+        reason: str | None
+        subject_ids: list[UUID]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Version 1 named no children (it was stored unsealed)."""
+            state["subject_ids"] = []
 
     class Submitted(Aggregate.Event):
         author_id: UUID
@@ -174,9 +187,9 @@ class TimeCard(Aggregate):
         start: str,
         end: str,
         minutes: int,
-        place: str,
-        topic: str,
-        participants: str,
+        place: str | None,
+        topic: str | None,
+        participants: str | None,
         help_plan_id: UUID | None,
         child_ids: list[UUID],
     ) -> None:
@@ -199,10 +212,14 @@ class TimeCard(Aggregate):
         self._refuse_unless_editable("entry_id")
         if str(entry_id) not in self.entries:
             raise NotFound(f"entry {entry_id} is not on this card")
-        self._entry_removed(entry_id=entry_id, reason=check_text("reason", reason, MAX_TEXT, required=True))
+        self._entry_removed(
+            entry_id=entry_id,
+            reason=check_text("reason", reason, MAX_TEXT, required=True),
+            subject_ids=[UUID(c) for c in self.entries[str(entry_id)]["child_ids"]],
+        )
 
     @event(EntryRemoved)
-    def _entry_removed(self, entry_id: UUID, reason: str) -> None:
+    def _entry_removed(self, entry_id: UUID, reason: str | None, subject_ids: list[UUID]) -> None:
         del self.entries[str(entry_id)]
 
     # --- submission and the coordinator's decision --------------------------------------

@@ -60,6 +60,12 @@ class HelpPlanCreateSchema(StrictSchema):
         validate=validate.Length(min=1, max=20),
         metadata={"description": "one child, or the children of a family"},
     )
+    person_ids = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "the adults the plan names (parents, household members), as registered persons"},
+    )
     household = fields.String(
         load_default="",
         validate=_TEXT,
@@ -151,7 +157,11 @@ class HelpPlanSchema(Schema):
     id = fields.UUID(required=True)
     municipality_id = fields.UUID()
     child_ids = fields.List(fields.UUID())
-    household = fields.String()
+    person_ids = fields.List(fields.UUID())
+    household = fields.String(
+        allow_none=True,
+        metadata={"description": "null (as every text of the plan) once a person it concerns is erased"},
+    )
     version = fields.Integer(metadata={"description": "the version shown"})
     current_version = fields.Integer()
     plan = fields.Nested(PlanContentOutSchema)

@@ -134,7 +134,7 @@ def deadline_reason(row: dict, today: date, since_day: date | None, policy: Proc
     weights = policy.weights
     item = item_view(row, today, policy)
     ref = [{"type": "deadline", "id": item["id"], "position": row["opened_position"]}]
-    what = item["description"] if item["kind"] == "action" else item["label"]
+    what = (item["description"] if item["kind"] == "action" else None) or item["label"]  # an erased text: its kind
     late_by = f"{item['delay_working_days']} working day(s)"
     if item["state"] == "overdue" and item["kind"] == "action":
         return _reason(
@@ -169,7 +169,9 @@ def case_label(group: dict, card: str | None, children: list[str], known: KnownF
     if group.get("name"):
         return group["name"]
     names = ", ".join(n for n in (known.family(c)["name"] for c in children) if n)
-    return f"Blue Card: {names}" if names else f"Blue Card {card}"
+    if names or card is None:  # a group with its name erased and no card: nothing left to name it by
+        return f"Blue Card: {names}" if names else ""
+    return f"Blue Card {card}"
 
 
 def _reason(code: str, weight: int, text: str, refs: list[dict]) -> dict:

@@ -27,8 +27,6 @@ from services.usecases.group_views import action_views, group_view, meeting_view
 from services.usecases.list_reads import log_children
 from services.usecases.loading import bucket, find, listed, load
 
-_META = ("originator_id", "originator_version", "timestamp", "originator_topic")
-
 
 class WorkingGroups(UseCase):
     """Working groups and their meetings."""
@@ -56,13 +54,14 @@ class WorkingGroups(UseCase):
 
         def attempt() -> WorkingGroup:
             card = None
-            all_children = list(children)
+            all_children, adults = list(children), []
             if blue_card_id is not None:
                 try:
                     card = load(self.store, BlueCard, blue_card_id, actor, "blue card")
                 except NotFound:
                     raise InvalidInput.one("blue_card_id", "no such blue card in this municipality") from None
                 all_children += [c for c in card.child_victim_ids if c not in all_children]
+                adults = list(dict.fromkeys([*card.adult_victim_ids, *card.perpetrator_ids]))
             group = WorkingGroup.open(
                 municipality_id=actor.municipality_id,
                 name=name,
@@ -70,6 +69,7 @@ class WorkingGroups(UseCase):
                 child_ids=all_children,
                 members=resolved,
                 opened_by=actor.user_id,
+                person_ids=adults,  # the card's adults: their keys seal the group's texts too
             )
             if card is not None:
                 card.assign_group(group_id=group.id, assigned_by=actor.user_id)

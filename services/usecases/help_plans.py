@@ -21,6 +21,7 @@ from domain.agencies import Agency, AgencyKind, Role
 from domain.children import Child
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.help_plans import HelpPlan
+from domain.persons import Person
 from services.adapters.event_store import retry_on_conflict
 from services.usecases.base import UseCase
 from services.usecases.list_reads import log_children
@@ -34,10 +35,23 @@ class HelpPlans(UseCase):
 
     # --- writing -------------------------------------------------------------------
 
-    def draw(self, actor: Actor, *, child_ids: list[UUID], plan: dict, household: str = "") -> dict:
-        """Draw up a plan for one child or a family (children of the caller's municipality)."""
+    def draw(
+        self,
+        actor: Actor,
+        *,
+        child_ids: list[UUID],
+        plan: dict,
+        household: str = "",
+        person_ids: list[UUID] | None = None,
+    ) -> dict:
+        """Draw up a plan for one child or a family (children, and adults named, of the caller's municipality).
+
+        The plan's texts are sealed under the keys of its children and of the adults it
+        names (``person_ids``), so erasing any of them closes the texts.
+        """
         self._require_ops(actor)
         survivors = [self._survivor(actor, child_id, i) for i, child_id in enumerate(child_ids)]
+        persons = [self._person(actor, person_id, i) for i, person_id in enumerate(person_ids or [])]
         self._check_agencies(actor, plan)
         today = self.today()
 
@@ -45,6 +59,7 @@ class HelpPlans(UseCase):
             return HelpPlan.draw(
                 municipality_id=actor.municipality_id,
                 child_ids=survivors,
+                person_ids=persons,
                 household=household,
                 plan=plan,
                 author_id=actor.user_id,
@@ -243,6 +258,13 @@ class HelpPlans(UseCase):
             child_id = child.merged_into
         raise InvalidInput.one(f"child_ids.{index}", "the record's merge chain is too long")
 
+    def _person(self, actor: Actor, person_id: UUID, index: int) -> UUID:
+        """An adult registered as a person in the caller's municipality, refused by field otherwise."""
+        person = find(self.store, person_id, Person)
+        if person is None or person.municipality_id != actor.municipality_id:
+            raise InvalidInput.one(f"person_ids.{index}", "no such person in this municipality")
+        return person.id
+
     def _check_agencies(self, actor: Actor, plan: dict) -> None:
         """An action owed by another agency names an agency of this municipality."""
         for i, action in enumerate(plan.get("actions") or []):
@@ -281,6 +303,7 @@ class HelpPlans(UseCase):
             "id": str(plan.id),
             "municipality_id": str(plan.municipality_id),
             "child_ids": [str(c) for c in plan.child_ids],
+            "person_ids": [str(p) for p in plan.person_ids],
             "household": plan.household,
             "version": shown["version"],
             "current_version": len(plan.versions),
