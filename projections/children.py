@@ -8,7 +8,8 @@ cost most of an agenda's time; these tables answer it in one query for the whole
 The name follows ``Child.display_name``: the registered name, and nothing once the record
 is erased. Erasure clears it here when ``Child.Erased`` is applied, and a rebuild after
 the key was destroyed reads no name from the sealed ``Registered`` event, so live and
-rebuilt rows are the same and an erased child never reappears by name. Reading these
+rebuilt rows are the same and an erased child never reappears by name (the erasure's batch then
+truncates the view's write-ahead log, see ``projections.erasure``). Reading these
 rows is not an access decision: the services check the grounds and write the read audit
 before anything read here leaves.
 """
@@ -20,6 +21,7 @@ from typing import Any
 
 from domain.children import Child
 from domain.help_plans import HelpPlan
+from projections.erasure import ERASURE_EVENTS, erased_person
 from projections.views import ViewMixin, topics_of
 
 
@@ -27,7 +29,7 @@ class ChildrenView(ViewMixin):
     """Tables: each child record (merge root, display name), and the help plans naming it."""
 
     name = "children"
-    topics = topics_of(Child.Registered, Child.MergedInto, Child.Erased, HelpPlan.Drawn)
+    topics = topics_of(Child.Registered, Child.MergedInto, HelpPlan.Drawn, *ERASURE_EVENTS)
     tables = ("children_records", "children_help_plans")
     ddl = (
         "CREATE TABLE IF NOT EXISTS children_records ("
@@ -56,14 +58,13 @@ class ChildrenView(ViewMixin):
                 "UPDATE children_records SET root_id = ? WHERE root_id = ?",
                 (root[0]["root_id"] if root else target, source),
             )
-        elif isinstance(event, Child.Erased):
-            if self.dialect == "sqlite":  # overwrite the freed bytes of the name, not only unlink them
-                self.run(cursor, "PRAGMA secure_delete = ON")
+        elif erased_person(event) is not None:
             self.run(
                 cursor,
                 "UPDATE children_records SET display_name = NULL WHERE child_id = ?",
-                (str(event.originator_id),),
+                (erased_person(event),),
             )
+            self.scrubbed("children_records")
         elif isinstance(event, HelpPlan.Drawn):
             for child in event.child_ids:
                 self.defer(

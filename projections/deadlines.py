@@ -6,8 +6,10 @@ item's due date is counted in Polish working days under the procedure policy whe
 event that starts it is applied, so a rebuild gives the same rows. An item done late is
 stored as ``late`` with its delay in working days; whether an open item is overdue
 depends on today and is decided on read. Reminders raised by the service are recorded
-against their item. The same tables hold what agendas need about cards, groups and meetings;
-the named queries that read them are in ``projections.deadline_queries``.
+against their item. Group names, meeting places and action texts are copied here, and
+blanked in the batch that erases a person they concern (``projections.deadline_erasure``).
+The same tables hold what agendas need about cards, groups and meetings; the named
+queries that read them are in ``projections.deadline_queries``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from typing import Any
 from domain.blue_cards import BlueCard
 from domain.calendar import working_days_between
 from domain.groups import Reminder, TeamCalendar, WorkingGroup
+from domain.personal_data import SUBJECTS_OF
 from domain.procedure import ProcedurePolicy, load_procedure_policy
+from projections.deadline_erasure import SUBJECTS_DDL, note_subjects, scrub_person
 from projections.deadline_queries import DeadlineQueries
+from projections.erasure import ERASURE_EVENTS, erased_person
 from projections.views import as_json, topics_of, ts
 
 
@@ -27,7 +32,7 @@ class DeadlinesView(DeadlineQueries):
     """Tables: cards, card children, groups, meetings, items; the queries over them are in ``DeadlineQueries``."""
 
     name = "deadlines"
-    personal_data = False  # never reads a sealed field: boxes stay shut
+    personal_data = True  # shows group names, meeting places and action texts (scrubbed on erasure)
     topics = topics_of(
         BlueCard.FormAFilled,
         BlueCard.ForwardedToChair,
@@ -44,8 +49,16 @@ class DeadlinesView(DeadlineQueries):
         Reminder.Raised,
         TeamCalendar.MeetingScheduled,
         TeamCalendar.MeetingHeld,
+        *ERASURE_EVENTS,
     )
-    tables = ("deadline_cards", "deadline_card_children", "deadline_groups", "deadline_meetings", "deadline_items")
+    tables = (
+        "deadline_cards",
+        "deadline_card_children",
+        "deadline_groups",
+        "deadline_meetings",
+        "deadline_items",
+        "deadline_subjects",
+    )
     ddl = (
         "CREATE TABLE IF NOT EXISTS deadline_cards ("
         " card_id TEXT PRIMARY KEY, municipality_id TEXT NOT NULL, status TEXT NOT NULL,"
@@ -68,6 +81,7 @@ class DeadlinesView(DeadlineQueries):
         " delay_working_days INTEGER, opened_position BIGINT NOT NULL, met_position BIGINT,"
         " due_soon_reminded_at TEXT, overdue_reminded_at TEXT, policy_version TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS deadline_items_municipality ON deadline_items (municipality_id, status, due_on)",
+        *SUBJECTS_DDL,
     )
     policy: ProcedurePolicy = load_procedure_policy()
 
@@ -76,6 +90,11 @@ class DeadlinesView(DeadlineQueries):
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, cursor, event, position)
+        if type(event) in _NAMING_EVENTS or type(event) in SUBJECTS_OF:
+            note_subjects(self, cursor, event)
+        person = erased_person(event)
+        if person is not None:
+            scrub_person(self, cursor, person)
 
     def _day(self, moment: datetime) -> date:
         return moment.astimezone(self.policy.zone).date()
@@ -183,7 +202,7 @@ class DeadlinesView(DeadlineQueries):
             (
                 group,
                 str(e.municipality_id),
-                e.name,
+                e.name or "",  # '' once the group's name was erased (its box no longer opens)
                 _opt(e.blue_card_id),
                 day.isoformat(),
                 ts(e.timestamp),
@@ -327,6 +346,9 @@ class DeadlinesView(DeadlineQueries):
 def _opt(value: Any) -> str | None:
     return str(value) if value is not None else None
 
+
+#: Events that name the persons a card's or group's texts concern.
+_NAMING_EVENTS = (BlueCard.FormAFilled, WorkingGroup.Opened)
 
 _HANDLERS = {
     BlueCard.FormAFilled: DeadlinesView._filled,

@@ -14,6 +14,7 @@ from typing import Any
 from domain.agencies import Agency
 from domain.children import Child
 from projections.bounded_cache import BoundedCache
+from projections.erasure import ERASURE_EVENTS, erased_person
 from projections.views import ViewMixin, as_json, topics_of, ts
 
 _CORRECTABLE = ("kind", "severity", "observed_at", "details", "days")
@@ -35,7 +36,7 @@ class TimelineView(ViewMixin):
         Child.SignalRetracted,
         Child.MergedInto,
         Child.Absorbed,
-        Child.Erased,
+        *ERASURE_EVENTS,
     )
     tables = ("timeline_children", "timeline_agencies", "timeline_entries")
     ddl = (
@@ -82,6 +83,8 @@ class TimelineView(ViewMixin):
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, cursor, event, position)
+        elif erased_person(event) is not None:  # a person other than a child record: its texts here
+            self._scrub(cursor, erased_person(event))
         if isinstance(event, Child.Event):
             if self._applied is None:
                 self.run(
@@ -182,7 +185,13 @@ class TimelineView(ViewMixin):
 
     def _erased(self, c: Any, e: Child.Erased, position: int) -> None:
         """Drop the child's personal text, leaving exactly what a rebuild without the key gives."""
-        child_id = str(e.originator_id)
+        self._scrub(c, str(e.originator_id))
+        self._milestone(c, e, position, "erased", author_id=e.author_id, details=None)
+
+    def _scrub(self, c: Any, child_id: str) -> None:
+        """Blank the texts of every entry on this record's timeline (and forget the rows read into memory)."""
+        self.scrubbed("timeline_entries")
+        self._rows_cache.clear()
         for row in self.run(c, "SELECT entry_id, corrections FROM timeline_entries WHERE child_id = ?", (child_id,)):
             notes = _json_list(row["corrections"])
             for note in notes:
@@ -195,7 +204,6 @@ class TimelineView(ViewMixin):
                 "WHERE entry_id = ?",
                 (as_json(notes), row["entry_id"]),
             )
-        self._milestone(c, e, position, "erased", author_id=e.author_id, details=None)
 
     def _milestone(
         self,

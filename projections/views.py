@@ -13,6 +13,7 @@ table is one per database); on PostgreSQL each view has its own tracking table.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -22,9 +23,11 @@ from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tra
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment, get_topic
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
 from projections.schema_lock import SchemaLocked
+
+log = logging.getLogger("safehub.projections")
 
 #: The name of the application whose notification log every view follows.
 FOLLOWED = "safehub"
@@ -33,6 +36,8 @@ FLUSH_ROWS = 1000
 FLUSH_SECONDS = 1.0
 #: Ids per statement of :meth:`ViewMixin.query_in`.
 IN_CHUNK = 500
+#: Tries at truncating a view's write-ahead log after an erasure (a reader may hold an older snapshot).
+CHECKPOINT_TRIES = 50
 
 
 def ts(moment: datetime) -> str:
@@ -72,6 +77,10 @@ class ViewMixin:
     _batch_cursor: Any = None
     #: When the batch in progress last sent a statement (see :meth:`defer`).
     _sent_at: float = 0.0
+    #: Tables the batch in progress scrubbed of an erased person's texts (see :meth:`after_scrub`).
+    _scrubbed: set[str] = frozenset()  # type: ignore[assignment]
+    #: Scrubbed tables whose storage is still to be cleared (a checkpoint that found readers in the way).
+    _owed: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -91,7 +100,10 @@ class ViewMixin:
         the view is still there, checked under a lock on the tracking row: another puller
         that got further first, or a reset, makes this batch fail instead of double it.
         """
+        self._scrubbed = set()
         with self.datastore.transaction(commit=True) as cursor:
+            if self.dialect == "sqlite":  # this batch's deletes and overwrites zero the old bytes
+                cursor.execute("PRAGMA secure_delete = ON")
             if start is not None:
                 self._claim(cursor, start)
             self._deferred, self._batch_cursor, self._sent_at = [], cursor, time.monotonic()
@@ -103,6 +115,50 @@ class ViewMixin:
             finally:
                 self._deferred, self._batch_cursor = None, None
             self._insert_tracking(cursor, Tracking(FOLLOWED, position))  # type: ignore[attr-defined]
+        owed, self._scrubbed = self._owed | self._scrubbed, set()
+        if owed:
+            try:
+                self.after_scrub(sorted(owed))
+                self._owed = frozenset()
+            except Exception:  # the scrub itself committed: the next batch tries this again
+                self._owed = frozenset(owed)
+                log.exception("%s: could not clear the scrubbed bytes after an erasure; retrying", self.name)
+
+    def scrubbed(self, *tables: str) -> None:
+        """Note that this batch scrubbed personal text from these tables (see :meth:`after_scrub`)."""
+        self._scrubbed.update(tables)
+
+    def after_scrub(self, tables: Sequence[str]) -> None:
+        """Leave no copy of the scrubbed bytes in the view's storage, once the erasure's batch committed.
+
+        SQLite: every view connection runs with ``secure_delete`` (freed cells and pages are
+        zeroed), but the write-ahead log still holds the pages as they were before the
+        erasure; a ``wal_checkpoint(TRUNCATE)`` copies the scrubbed pages into the database
+        and cuts the log to zero bytes (retried while a reader holds an older snapshot).
+
+        PostgreSQL: an UPDATE leaves the old row version in the table as a dead tuple, and
+        VACUUM only marks its space free, it does not overwrite it. ``VACUUM FULL`` of each
+        scrubbed table rewrites the table (and its indexes) into new files holding only the
+        live rows, and drops the old files, so no page of the database holds the text once
+        this returns; it locks the table for the rewrite (erasures are rare and the tables
+        a municipality's size). What it cannot reach, and the deployment must bound: the
+        server's WAL segments (recycled after checkpoints) and any WAL archive or replica
+        keep the pre-erasure row images until they expire; blocks of dropped files are
+        freed, not wiped, by the file system (use encrypted storage).
+        """
+        if self.dialect == "postgres":
+            with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+                for table in tables:
+                    cursor.execute(SQL("VACUUM (FULL) {0}").format(Identifier(table)))
+            return
+        for attempt in range(CHECKPOINT_TRIES):
+            with self.datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+            if not busy:
+                return
+            time.sleep(0.01 * (attempt + 1))
+        raise RuntimeError(f"{self.name}: the write-ahead log could not be truncated after an erasure")
 
     def finish_batch(self, cursor: Any) -> None:
         """Write what a view kept in memory for the batch (runs before the batch commits)."""
@@ -253,7 +309,25 @@ def open_view(view_class: type[ViewMixin], env: dict[str, str]) -> ViewMixin:
         bases,
         {"dialect": "postgres" if is_pg else "sqlite"},
     )
-    return factory.tracking_recorder(dialect_class)  # type: ignore[arg-type]
+    view = factory.tracking_recorder(dialect_class)
+    if not is_pg:
+        _secure_delete(view.datastore.pool)
+    return view  # type: ignore[return-value]
+
+
+def _secure_delete(pool: Any) -> None:
+    """Open every later connection of this SQLite pool with ``secure_delete`` on (freed bytes zeroed).
+
+    Batches also set it on their own connection (those opened before this ran included).
+    """
+    create = pool._create_connection
+
+    def create_secure() -> Any:
+        connection = create()
+        connection._sqlite_conn.execute("PRAGMA secure_delete = ON")
+        return connection
+
+    pool._create_connection = create_secure
 
 
 def as_json(value: Any) -> str:

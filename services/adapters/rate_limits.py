@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg
 
 from projections.schema_lock import schema_lock_if
+from services.config import private_file
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS safehub_rate_limits (bucket TEXT PRIMARY KEY, "
@@ -90,7 +91,7 @@ class RateLimits:
             else:
                 if self.sqlite_path is None:
                     raise ValueError("RateLimits needs sqlite_path or postgres_url")
-                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                private_file(self.sqlite_path)  # owner-only from the first byte (its -wal and -shm follow)
                 self._conn = sqlite3.connect(
                     self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
                 )

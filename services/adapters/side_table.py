@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psycopg
 
+from services.config import private_file
+
 
 class SideTable:
     """A lazily opened connection to the side table's database; subclasses write the SQL."""
@@ -41,7 +43,7 @@ class SideTable:
             else:
                 path = self.sqlite_path or Path(":memory:")
                 if str(path) != ":memory:":
-                    path.parent.mkdir(parents=True, exist_ok=True)
+                    private_file(path)  # owner-only from the first byte (its -wal and -shm follow its mode)
                 self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
                 # A deleted row's bytes are overwritten, not left in a free page of the file.
                 self._conn.execute("PRAGMA secure_delete = ON")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import click
 
 from domain.field_checks import has_unpaired_surrogate
-from services.cli import directory, records, running, upkeep
-from services.config import Settings
+from services.cli import directory, records, retention, running, upkeep
+from services.config import Settings, private_files
 
 
 class _Commands(click.Group):
@@ -30,9 +30,10 @@ def main() -> None:
     """safehub: multi-agency child-protection data sharing."""
     from services.runtime.logs import configure_logging
 
+    private_files()  # backups, exports and every data file the command writes: owner-only
     configure_logging("cli", Settings.from_env().log_level)  # JSON lines on stderr; stdout stays the answer
 
 
-for _module in (directory, running, records, upkeep):
+for _module in (directory, running, records, upkeep, retention):
     for _command in _module.COMMANDS:
         main.add_command(_command)

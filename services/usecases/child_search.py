@@ -11,14 +11,16 @@ secret; nothing here checks permissions or writes the read audit, the caller doe
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from domain.children import Child
 from domain.errors import Conflict
 from domain.identity import LIKELY_DUPLICATE, is_same_name, name_similarity
+from domain.indexes import Bucket, Pointer
 from services.adapters.event_store import SafehubStore
 from services.adapters.tokens import keyed_digest
-from services.usecases.loading import bucket, pointed
+from services.usecases.loading import bucket, find
 from services.usecases.presenters import child_view
 
 
@@ -38,8 +40,49 @@ class ChildSearch:
         return "dob:" + keyed_digest(self.secret, str(municipality_id), dob.isoformat())
 
     def by_pesel(self, municipality_id: UUID, pesel: str) -> Child | None:
-        """The child registered with this PESEL in the municipality, if any."""
-        return pointed(self.store, self.pesel_key(municipality_id, pesel))
+        """The child registered with this PESEL in the municipality, if any (an erased record is none)."""
+        pointer = find(self.store, Pointer.create_id(self.pesel_key(municipality_id, pesel)), Pointer)
+        child = None if pointer is None or pointer.ref is None else find(self.store, pointer.ref, Child)
+        return None if child is None or child.erased else child
+
+    def claim_pesel(self, municipality_id: UUID, pesel: str, child_id: UUID) -> Pointer:
+        """The PESEL pointer, with the claim for ``child_id`` pending: new, or a released one taken again.
+
+        A pointer still naming an erased record (erased before erasure released pointers)
+        is released first. Racing claimants both write the same next version; one wins.
+        """
+        key = self.pesel_key(municipality_id, pesel)
+        pointer = find(self.store, Pointer.create_id(key), Pointer)
+        if pointer is None:
+            return Pointer(key=key, ref=child_id)
+        if pointer.ref is not None:
+            held = find(self.store, pointer.ref, Child)
+            if held is not None and not held.erased:
+                raise Conflict("a child with this PESEL is already registered", existing_id=str(held.id))
+            pointer.release()
+        pointer.reclaim(child_id)
+        return pointer
+
+    def release(self, child: Child) -> list[Any]:
+        """The look-ups of a record about to be erased, changed so they no longer find it (save them with it).
+
+        Read before ``Child.erase`` clears the PESEL and birth date: the PESEL pointer is
+        released (when it names this record) and the record leaves its birth-date listing.
+        """
+        changed: list[Any] = []
+        if child.pesel:
+            pointer = find(self.store, Pointer.create_id(self.pesel_key(child.municipality_id, child.pesel)), Pointer)
+            if pointer is not None and pointer.ref == child.id:
+                pointer.release()
+                changed.append(pointer)
+        if child.date_of_birth is not None:
+            listing = find(
+                self.store, Bucket.create_id(self.dob_key(child.municipality_id, child.date_of_birth)), Bucket
+            )
+            if listing is not None and child.id in listing.refs:
+                listing.remove(child.id)
+                changed.append(listing)
+        return changed
 
     def refuse_known_pesel(self, municipality_id: UUID, pesel: str) -> None:
         """Refuse a second registration of a PESEL, naming the record that has it."""

@@ -23,7 +23,7 @@ from domain.access import Action, Actor, require
 from domain.children import Child
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.history import fold_signals
-from domain.indexes import IdempotencyRecord, Pointer
+from domain.indexes import IdempotencyRecord
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.usecases.base import UseCase
 from services.usecases.child_search import ChildSearch, recognisable
@@ -108,7 +108,7 @@ class ChildRecords(UseCase):
             child = build()
             listing = bucket(self.store, self.dob_key(actor.municipality_id, date_of_birth))
             listing.add(child.id)
-            extra = [Pointer(key=self.pesel_key(actor.municipality_id, pesel), ref=child.id)] if pesel else []
+            extra = [self.search.claim_pesel(actor.municipality_id, pesel, child.id)] if pesel else []
             self.store.save(child, listing, *extra)
             return child
 

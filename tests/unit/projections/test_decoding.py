@@ -68,7 +68,7 @@ def check_views_rebuild(services, world, clock) -> None:
     """Shared with the PostgreSQL test: every view followed live in small batches equals its rebuild."""
     ids = generate(services, world, clock, children=12, signals=400)
     erase_first(services, world, ids)
-    assert {n for n, v in VIEWS.items() if v.personal_data} == {"timeline", "children"}  # names, signal text
+    assert {n for n, v in VIEWS.items() if v.personal_data} == {"timeline", "children", "deadlines"}  # + group texts
     for name in services.followers.names():
         follower = services.followers[name]
         follower.batch_size = 9  # live: small batches, the skeleton for all but the timeline
