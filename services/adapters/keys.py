@@ -1,9 +1,17 @@
-"""Per-subject data keys: destroying a child's key makes its personal data unreadable everywhere.
+"""Per-subject data keys: destroying a person's key makes their personal data unreadable everywhere.
 
-Each key is random (AES-256), stored wrapped (encrypted) with the master key, apart from
-the event store: the log is immutable, the key store is not. Erasure deletes the wrapped
-key (SQLite with ``secure_delete``, so the bytes are overwritten) and keeps a tombstone
-saying when. A key is never re-created for a subject that was erased.
+Each key is random (AES-256), stored apart from the event store (the log is immutable, the
+key store is not), wrapped (encrypted) with the key-wrapping key. That key is held outside
+the database and the data directory (``Settings.resolved_wrapping_key``: a file in the keys
+folder or ``SAFEHUB_KEY_WRAPPING_KEY``) and never enters a backup, and it is not the payload
+key every process reading the log needs: a ``pg_dump`` or a backup, even with the payload
+key, opens no person's data. Wrapped values carry the prefix ``kwk:``; keys wrapped by the
+payload key before it existed are re-wrapped when the store opens.
+
+Erasure first records the subject in the erasure ledger (services/adapters/ledger.py: a
+restore replays it), then deletes the wrapped key (SQLite with ``secure_delete``, so the
+bytes are overwritten) and keeps a tombstone saying when. A key is never re-created for a
+subject that was erased.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
 from projections.schema_lock import schema_lock_if
+from services.adapters.ledger import ErasureLedger
 
 #: How long an unwrapped key is kept in memory; a key destroyed by another process stops
 #: working here within this time (reads of an erased record are refused before that).
@@ -37,6 +46,12 @@ CACHE_SECONDS = 30.0
 CACHE_KEYS = 10_000
 #: Subjects asked for in one query by :meth:`SubjectKeys.prefetch`.
 PREFETCH_CHUNK = 500
+#: Marks a key wrapped by the key-wrapping key (unmarked: by the payload key, as before it existed).
+WRAPPED = "kwk:"
+
+
+class WrongWrappingKey(RuntimeError):
+    """The configured key-wrapping key does not open the stored keys: refuse to start, never re-key."""
 
 
 class KeyErased(Exception):
@@ -90,8 +105,19 @@ def _cipher(key_b64: str) -> AESCipher:
 class SubjectKeys:
     """Create, use and destroy per-subject keys in SQLite (embedded) or PostgreSQL."""
 
-    def __init__(self, master_key: str, *, sqlite_path: Path | None = None, postgres_url: str | None = None):
+    def __init__(
+        self,
+        master_key: str,
+        *,
+        wrapping_key: str | None = None,
+        ledger: ErasureLedger | None = None,
+        sqlite_path: Path | None = None,
+        postgres_url: str | None = None,
+    ):
         self.master = _cipher(master_key)
+        #: None: keys are wrapped by the payload key (unit tests, and stores from before the wrapping key).
+        self.wrapper = _cipher(wrapping_key) if wrapping_key else None
+        self.ledger = ledger
         self.sqlite_path = sqlite_path
         self.postgres_url = postgres_url
         self._cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
@@ -103,6 +129,9 @@ class SubjectKeys:
                 "CREATE TABLE IF NOT EXISTS safehub_subject_keys (subject TEXT PRIMARY KEY, "
                 "wrapped TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)"
             )
+        if self.wrapper is not None:
+            self._check_wrapping()
+            self._rewrap_legacy()
 
     # --- use --------------------------------------------------------------------------
 
@@ -127,10 +156,7 @@ class SubjectKeys:
         if not names:
             return
         keys = {n: AESCipher.create_key(32) for n in names}
-        fresh = [
-            (n, base64.b64encode(self.master.encrypt(k.encode())).decode(), datetime.now(UTC).isoformat())
-            for n, k in keys.items()
-        ]
+        fresh = [(n, self._wrap(k), datetime.now(UTC).isoformat()) for n, k in keys.items()]
         with self._db_lock:
             try:
                 inserted = self._insert_many(fresh)
@@ -165,9 +191,15 @@ class SubjectKeys:
         cipher = self._key(subject, create=False)
         return None if cipher is None else cipher.decrypt(base64.b64decode(box))
 
-    def destroy(self, subject: UUID) -> bool:
-        """Destroy the subject's key for good; True if there was one."""
-        now = datetime.now(UTC).isoformat()
+    def destroy(self, subject: UUID | str, *, at: str | None = None, record: bool = True) -> bool:
+        """Destroy the subject's key for good; True if there was one.
+
+        The erasure goes into the ledger first (``record``; a replay of the ledger does not
+        write it again), so a key is never gone without a line a restore will replay.
+        """
+        now = at or datetime.now(UTC).isoformat()
+        if record and self.ledger is not None:
+            self.ledger.record(str(subject), now)
         existed = self._execute(
             "UPDATE safehub_subject_keys SET wrapped = NULL, destroyed_at = ? "
             "WHERE subject = ? AND wrapped IS NOT NULL RETURNING subject",
@@ -182,6 +214,11 @@ class SubjectKeys:
             self._cache.pop(str(subject), None)
         if self.sqlite_path is not None:
             self._execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            # The UPDATE leaves the old row version, wrapped key included, in the table's
+            # files until its space is reused: VACUUM FULL rewrites the table without it.
+            # (The server's WAL segments, and any WAL archive, keep it until they expire.)
+            self._execute("VACUUM (FULL) safehub_subject_keys")
         return bool(existed)
 
     def is_destroyed(self, subject: UUID) -> bool:
@@ -217,9 +254,60 @@ class SubjectKeys:
             for subject, wrapped in rows:
                 self._remember(subject, now, self._unwrap(wrapped))
 
+    def _wrap(self, key_b64: str) -> str:
+        """The stored form of a new key (base64 text): wrapped by the key-wrapping key when there is one."""
+        if self.wrapper is None:
+            return base64.b64encode(self.master.encrypt(key_b64.encode())).decode()
+        return WRAPPED + base64.b64encode(self.wrapper.encrypt(key_b64.encode())).decode()
+
     def _unwrap(self, wrapped: str) -> bytes:
         """The subject's key (32 bytes) from its stored, wrapped form."""
+        if wrapped.startswith(WRAPPED):
+            if self.wrapper is None:
+                raise WrongWrappingKey("the per-person keys are wrapped by a key-wrapping key that is not configured")
+            return base64.b64decode(self.wrapper.decrypt(base64.b64decode(wrapped[len(WRAPPED) :])))
         return base64.b64decode(self.master.decrypt(base64.b64decode(wrapped)))
+
+    def _check_wrapping(self) -> None:
+        """Refuse a key-wrapping key that does not open the keys already stored (a wrong or new file)."""
+        rows = self._execute("SELECT wrapped FROM safehub_subject_keys WHERE wrapped LIKE ? LIMIT 1", (WRAPPED + "%",))
+        if not rows:
+            return
+        try:
+            self._unwrap(rows[0][0])
+        except ValueError as e:
+            raise WrongWrappingKey(
+                "the key-wrapping key does not open the stored per-person keys: set SAFEHUB_KEY_WRAPPING_KEY_FILE "
+                "(or SAFEHUB_KEYS_DIR) to this deployment's wrapping.key"
+            ) from e
+
+    def _rewrap_legacy(self) -> None:
+        """Re-wrap keys wrapped by the payload key (stores from before the key-wrapping key), in one transaction."""
+        rows = self._execute(
+            "SELECT subject, wrapped FROM safehub_subject_keys WHERE wrapped IS NOT NULL AND wrapped NOT LIKE ?",
+            (WRAPPED + "%",),
+        )
+        if not rows:
+            return
+        updates = [
+            (self._wrap(base64.b64encode(self._unwrap(wrapped)).decode()), subject, wrapped)
+            for subject, wrapped in rows
+        ]
+        statement = "UPDATE safehub_subject_keys SET wrapped = ? WHERE subject = ? AND wrapped = ?"
+        with self._db_lock:
+            self._run("SELECT 1", ())
+            if self.postgres_url:
+                with self._conn.transaction():
+                    self._conn.cursor().executemany(statement.replace("?", "%s"), updates)
+                return
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(statement, updates)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _remember(self, name: str, at: float, key: bytes) -> None:
         with self._lock:
@@ -237,7 +325,7 @@ class SubjectKeys:
                 return ReusedAESCipher.with_key(cached[1])
         rows = self._execute("SELECT wrapped, destroyed_at FROM safehub_subject_keys WHERE subject = ?", (name,))
         if not rows and create:
-            fresh = base64.b64encode(self.master.encrypt(AESCipher.create_key(32).encode())).decode()
+            fresh = self._wrap(AESCipher.create_key(32))
             self._execute(
                 "INSERT INTO safehub_subject_keys VALUES (?, ?, ?, NULL) ON CONFLICT (subject) DO NOTHING",
                 (name, fresh, datetime.now(UTC).isoformat()),

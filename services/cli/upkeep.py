@@ -11,6 +11,7 @@ import click
 from services.bootstrap import build
 from services.cli.common import emit, fail, services_from_env
 from services.config import Settings
+from services.usecases.erasure_replay import ErasureReplay
 
 
 @click.group()
@@ -94,7 +95,7 @@ def deadlines_remind(as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 def backup(path: Path, as_json: bool) -> None:
-    """Copy the embedded store (events, read models, secret) into PATH; safe while serving."""
+    """Write the embedded store, encrypted with the backup key, into PATH; safe while serving."""
     from services.adapters.backup import BackupError
     from services.adapters.backup import backup as run
 
@@ -105,32 +106,74 @@ def backup(path: Path, as_json: bool) -> None:
     emit(
         as_json,
         result.as_dict(),
-        f"backed up {len(result.files)} files up to log position {result.head} into {result.path}",
+        f"backed up {len(result.files)} files up to log position {result.head} into {result.path}, "
+        "encrypted with the backup key (keep the keys folder apart from the backups)",
     )
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("path", type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--ledger",
+    "ledgers",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="another erasure ledger, or a newer backup whose ledger, to replay too; the live one always is",
+)
 @click.option("--json", "as_json", is_flag=True)
-def restore(path: Path, as_json: bool) -> None:
-    """Restore a backup into the (empty) data directory, then catch the read models up."""
+def restore(path: Path, ledgers: tuple[Path, ...], as_json: bool) -> None:
+    """Restore a backup into the (empty) data directory, re-apply later erasures, then catch the read models up."""
     from services.adapters.backup import BackupError
     from services.adapters.backup import restore as run
 
     settings = Settings.from_env()
     try:
-        result = run(settings, path)
+        result = run(settings, path, ledgers)
     except BackupError as e:
         fail(str(e))
     svc = build(settings)
     try:
+        replayed = ErasureReplay(svc.store, svc.children).replay(result.fresh)
         applied = svc.followers.catch_up()
     finally:
         svc.close()
     emit(
         as_json,
-        {**result.as_dict(), "projections_applied": applied},
-        f"restored log up to position {result.head} into {result.path}; projections caught up: {applied}",
+        {**result.as_dict(), "erasures": replayed, "projections_applied": applied},
+        f"restored log up to position {result.head} into {result.path}; erasures made after the backup "
+        f"re-applied: {result.erasures_replayed}; projections "
+        f"{'rebuilt' if result.read_models_rebuilt else 'caught up'}: {applied}",
+    )
+
+
+@click.group()
+def erasures() -> None:
+    """The erasure ledger: every erasure, by subject id and time, kept outside the data."""
+
+
+@erasures.command("replay")
+@click.option("--json", "as_json", is_flag=True)
+def erasures_replay(as_json: bool) -> None:
+    """Destroy again every key the ledger names, then rebuild the read models (after a pg_restore)."""
+    from services.adapters.ledger import ErasureLedger, LedgerDamaged
+
+    settings = Settings.from_env()
+    try:
+        entries = ErasureLedger(settings.erasure_ledger_path).entries()
+    except LedgerDamaged as e:
+        fail(str(e))
+    svc = build(settings)
+    try:
+        replayed = ErasureReplay(svc.store, svc.children).replay(entries)
+        changed = replayed["recorded"] or replayed["keys_destroyed"]
+        rebuilt = {n: svc.followers[n].rebuild() for n in svc.followers.names()} if changed else {}
+    finally:
+        svc.close()
+    emit(
+        as_json,
+        {"ledger": len(entries), **replayed, "rebuilt": rebuilt},
+        f"{len(entries)} erasures in the ledger; {len(replayed['recorded'])} recorded again, "
+        f"{len(replayed['keys_destroyed'])} keys destroyed again" + ("; read models rebuilt" if changed else ""),
     )
 
 
@@ -163,8 +206,9 @@ def migrate_store(target: str, as_json: bool) -> None:
         f"copied {result.events} events (log positions 1..{result.head}), {result.snapshots} snapshots and "
         f"{result.subject_keys} per-subject keys; "
         f"verified {result.verified} events byte for byte.\nNext: set SAFEHUB_DATABASE_URL to the target, "
-        f"{secret}, and run 'safehub projections catch-up' (or start the workers).",
+        f"{secret}, SAFEHUB_KEYS_DIR to {settings.resolved_keys_dir} (the key wrapping the per-person keys, "
+        "and the erasure ledger), and run 'safehub projections catch-up' (or start the workers).",
     )
 
 
-COMMANDS = (projections, notifications, deadlines, backup, restore, migrate_store)
+COMMANDS = (projections, notifications, deadlines, backup, restore, erasures, migrate_store)

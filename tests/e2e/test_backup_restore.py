@@ -1,4 +1,8 @@
-"""`safehub backup` of a serving embedded store under writes, `safehub restore`, compared event by event."""
+"""`safehub backup` of a serving embedded store under writes, `safehub restore`, compared event by event.
+
+The live and the restored data directories share one keys folder (``var-keys``: the backup
+key, the key-wrapping key, the erasure ledger), as a deployment restoring on its own host does.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,13 @@ from tests.e2e.test_embedded_server import Server, free_port
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def env_of(data_dir: Path) -> dict[str, str]:
+    """The settings of a data directory whose keys folder is the live one's (``<tmp>/var-keys``)."""
+    return {"SAFEHUB_DATA_DIR": str(data_dir), "SAFEHUB_KEYS_DIR": str(data_dir.parent / "var-keys")}
+
+
 def safehub(data_dir: Path, *args: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")} | {"SAFEHUB_DATA_DIR": str(data_dir)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHUB_")} | env_of(data_dir)
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", *args, "--json"],
         env=env,
@@ -36,7 +45,7 @@ def safehub(data_dir: Path, *args: str) -> dict:
 
 def stored(data_dir: Path, upto: int) -> list[tuple]:
     """Every stored event up to ``upto``: position, originator, version, topic and the stored bytes."""
-    store = open_store(Settings.from_env({"SAFEHUB_DATA_DIR": str(data_dir)}))
+    store = open_store(Settings.from_env(env_of(data_dir)))
     try:
         notes = store.recorder.select_notifications(start=1, limit=upto + 1, stop=upto)
         for note in notes:
@@ -95,6 +104,7 @@ def test_a_backup_taken_under_writes_restores_event_for_event_and_rebuilds_the_s
         server.stop()
     assert not errors, errors
     assert taken["head"] > 0 and "events.sqlite" in taken["files"]
+    assert [p.name for p in backup.iterdir()] == ["backup.enc"], "the backup is one encrypted archive"
 
     live_head = stored(live, 10**9)[-1][0]
     assert taken["head"] < live_head, "the writes carried on during the backup"
@@ -103,7 +113,7 @@ def test_a_backup_taken_under_writes_restores_event_for_event_and_rebuilds_the_s
     assert result["head"] == taken["head"]
     assert stored(restored, taken["head"]) == stored(live, taken["head"]), "restored events differ from the live ones"
 
-    services = build(Settings.from_env({"SAFEHUB_DATA_DIR": str(restored)}))
+    services = build(Settings.from_env(env_of(restored)))
     try:
         for name in services.followers.names():
             follower = services.followers[name]

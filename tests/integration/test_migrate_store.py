@@ -116,6 +116,7 @@ def test_migrate_store_copies_the_log_exactly_and_a_postgres_server_serves_the_s
     assert report["snapshots"] >= 1
 
     keys = {"SAFEHUB_SECRET_KEY": (data_dir / "secret.key").read_text().strip()}
+    keys["SAFEHUB_KEYS_DIR"] = str(settings.resolved_keys_dir)  # the key-wrapping key and the erasure ledger
     if (data_dir / "cipher.key").exists():
         keys["SAFEHUB_CIPHER_KEY"] = (data_dir / "cipher.key").read_text().strip()
     pg_dir = tmp_path / "pg-var"
