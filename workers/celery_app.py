@@ -9,6 +9,7 @@ from services.runtime.logs import configure_logging, new_request_id, request_id_
 from services.runtime.projecting import PULL_TASK, REQUEST_ID_HEADER
 from services.usecases.deadlines import REMIND_TASK
 from services.usecases.notifications import ESCALATE_TASK
+from services.usecases.retention import RETENTION_TASK
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -30,6 +31,8 @@ def create_celery(settings: Settings | None = None) -> Celery:
             "raise-deadline-reminders": {"task": REMIND_TASK, "schedule": settings.remind_seconds or 300.0},
             # Police notices unacknowledged past their due time go to the coordinator (once each).
             "escalate-notifications": {"task": ESCALATE_TASK, "schedule": settings.escalate_seconds or 60.0},
+            # The retention schedule: who is due for erasure, on the coordinator's list (once a day).
+            "apply-retention-schedule": {"task": RETENTION_TASK, "schedule": settings.retention_seconds or 86400.0},
         },
     )
     return app

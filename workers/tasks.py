@@ -13,6 +13,7 @@ from services.config import Settings
 from services.runtime.projecting import PULL_TASK
 from services.usecases.deadlines import REMIND_TASK
 from services.usecases.notifications import ESCALATE_TASK
+from services.usecases.retention import RETENTION_TASK
 from workers.pulling import pull_all
 
 log = logging.getLogger("safehub.workers")
@@ -47,3 +48,10 @@ def escalate_notifications() -> list[str]:
     """Escalate unacknowledged police notices past their due time (each only once)."""
     services, _ = _runtime()
     return services.notifications.escalate_overdue()
+
+
+@shared_task(name=RETENTION_TASK, ignore_result=True)
+def apply_retention_schedule() -> dict[str, int]:
+    """List the children due for erasure by the retention schedule (safe to repeat: one notice each)."""
+    services, _ = _runtime()
+    return services.retention.run()

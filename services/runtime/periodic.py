@@ -10,12 +10,17 @@ log = logging.getLogger("safehub")
 
 
 class Periodic:
-    """Run ``work`` every ``interval`` seconds until stopped; a failure is logged and retried."""
+    """Run ``work`` every ``interval`` seconds until stopped; a failure is logged and retried.
 
-    def __init__(self, name: str, interval: float, work: Callable[[], object]):
+    ``first_delay``: the first run comes this soon after start (default: one interval), so a
+    daily job in a process restarted more often than daily still runs.
+    """
+
+    def __init__(self, name: str, interval: float, work: Callable[[], object], *, first_delay: float | None = None):
         self.name = name
         self.interval = interval
         self.work = work
+        self.first_delay = interval if first_delay is None else min(first_delay, interval)
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -34,7 +39,9 @@ class Periodic:
             self._thread = None
 
     def _loop(self) -> None:
-        while not self._stopped.wait(self.interval):
+        wait = self.first_delay
+        while not self._stopped.wait(wait):
+            wait = self.interval
             try:
                 self.work()
             except Exception:  # keep going; the next run retries

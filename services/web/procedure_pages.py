@@ -8,11 +8,11 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 
-from domain.access import Action, require
+from domain.access import Action, may, require
 from domain.errors import DomainError
 from domain.signals import CATALOGUE
 from services.http.context import services
-from services.web import i18n
+from services.web import i18n, subject_access_pages
 from services.web.agenda_text import describe
 from services.web.common import display_name
 from services.web.signin import person, signed_in
@@ -148,7 +148,15 @@ def deadlines():
     found = svc.deadlines.list(actor)
     order = {"overdue": 0, "due_soon": 1, "pending": 2, "late": 3, "met": 4}
     items = sorted(found["items"], key=lambda d: (order.get(d["state"], 9), d.get("due_on") or ""))
-    return render_template("web/deadlines.html", deadlines=found, items=items)
+    retention = subject_access_pages.retention_due(actor)  # the coordinator's and the auditor's section
+    return render_template(
+        "web/deadlines.html",
+        deadlines=found,
+        items=items,
+        retention=retention,
+        retention_kinds=subject_access_pages.RECORD_TYPES,
+        may_confirm_retention=may(actor, Action.ERASE_CHILD),
+    )
 
 
 @blp.route("/blue-cards")
