@@ -17,7 +17,9 @@ from services.api import (
     health,
     help_plans,
     imports,
+    retention,
     signals,
+    subject_access,
     time_cards,
     timelines,
 )
@@ -91,12 +93,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         audit,
         imports,
         erasure,
+        retention,
+        subject_access,
         blue_cards_api,
         groups_api,
         deadlines_api,
     ):
         api.register_blueprint(module.blp)
     api.register_blueprint(reports_api.blp)  # /api/v1/reports: the programme report and statistics
+    api.register_blueprint(erasure.person_blp)  # /api/v1/persons/{id}/erasure: adults named in a case
+    api.register_blueprint(subject_access.person_blp)  # /api/v1/persons/{id}/subject-access
     app.register_blueprint(health.blp)
     ops.init_app(app)  # /metrics, X-Request-ID, a JSON log line per request
     register_error_handlers(app)
@@ -106,6 +112,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.reminders.start()
     if services.escalator is not None:
         services.escalator.start()
+    if services.retention_job is not None:
+        services.retention_job.start()
     app.before_request(_authenticate)
     app.before_request(_require_json_bodies)
     app.before_request(_limit_imports)  # app-level: before the pages' CSRF check reads the form

@@ -30,7 +30,7 @@ from services.adapters.rate_limits import RateLimits
 from services.adapters.read_log import ReadLogTable
 from services.adapters.sessions import SessionLog
 from services.adapters.sign_in_failures import FailureLog
-from services.config import Settings
+from services.config import Settings, private_files, tighten
 from services.runtime.periodic import Periodic
 from services.runtime.projecting import CeleryNudger, InProcessProjector
 from services.usecases.access_grants import AccessGrants
@@ -48,12 +48,17 @@ from services.usecases.help_plans import HelpPlans
 from services.usecases.imports import SignalImports
 from services.usecases.known_tokens import KnownTokens
 from services.usecases.notifications import Notifications
+from services.usecases.persons import PersonErasure
 from services.usecases.read_audit import ReadAudit
 from services.usecases.reports import ProgrammeReports
+from services.usecases.retention import RetentionSchedule
+from services.usecases.subject_access import SubjectAccess
 from services.usecases.time_cards import TimeCards
 from services.usecases.timelines import ChildViews, rendered_timelines
 
 Clock = Callable[[], datetime]
+#: The embedded daily retention job first runs this many seconds after start (a restart must not skip a day).
+RETENTION_FIRST_RUN = 300.0
 
 
 def utc_now() -> datetime:
@@ -78,6 +83,8 @@ class Services:
     children: ChildRecords
     imports: SignalImports
     erasure: Erasure
+    #: Erasing an adult named in a case (a victim, a suspected perpetrator): two people decide.
+    person_erasure: PersonErasure
     caseload: Caseload
     views: ChildViews
     help_plans: HelpPlans
@@ -88,15 +95,21 @@ class Services:
     deadlines: Deadlines
     agendas: Agendas
     reports: ProgrammeReports
+    #: The retention schedule: who is due for erasure (listed daily for the coordinator).
+    retention: RetentionSchedule
+    #: The subject-access export (RODO art. 15) for the coordinator and the auditor.
+    subject_access: SubjectAccess
     #: The PostgreSQL circuit breaker (None on the embedded SQLite store).
     breaker: StoreBreaker | None
     #: In-process loops of the embedded mode (None in production, where Celery beat runs them).
     escalator: Periodic | None
     reminders: Periodic | None
+    #: Embedded mode: the daily retention job (None in production, where Celery beat runs it).
+    retention_job: Periodic | None = None
 
     def close(self) -> None:
         """Stop background work and release database connections."""
-        for loop in (self.reminders, self.escalator):
+        for loop in (self.reminders, self.escalator, self.retention_job):
             if loop is not None:
                 loop.stop()
         self.projector.stop()
@@ -114,6 +127,9 @@ class Services:
 
 def build(settings: Settings, clock: Clock = utc_now) -> Services:
     """Open the store and the projections and wire every use case to them."""
+    private_files()  # every file from here on owner-only; an older, looser data directory tightened
+    if not settings.database_url or settings.data_dir.exists():
+        tighten(settings.data_dir)
     with schema_lock_if(settings.database_url):  # once for all the tables, not once per table
         store = open_store(settings)
         followers = build_followers(settings, store)
@@ -223,6 +239,8 @@ def _wire(
     agendas = Agendas(store, deadlines, groups, risk_policy, help_plans)
     agendas.limit_read_cache(settings.read_cache_rows)
     embedded = settings.projection_mode == "inprocess"  # production: Celery beat escalates and reminds
+    retention_policy = load_retention_policy(settings.retention_policy_path)
+    retention = RetentionSchedule(store, followers, clock, zone, retention_policy, gate=gate, catch_up=catch_up)
     return Services(
         settings=settings,
         store=store,
@@ -244,7 +262,8 @@ def _wire(
             per_minute=settings.imports_per_minute,
             max_rows=settings.import_max_rows,
         ),
-        erasure=Erasure(store, children, load_retention_policy(settings.retention_policy_path)),
+        erasure=Erasure(store, children, retention_policy),
+        person_erasure=PersonErasure(store, clock, zone),
         caseload=Caseload(children, lambda: followers["timeline"].view, catch_up),  # type: ignore[arg-type,return-value]
         views=views,
         help_plans=help_plans,
@@ -262,6 +281,13 @@ def _wire(
             else None
         ),
         reminders=Periodic("safehub-reminders", settings.remind_seconds, deadlines.remind) if embedded else None,
+        retention=retention,
+        subject_access=SubjectAccess(store, children, read_audit, retention, clock, zone, gate=gate),
+        retention_job=(
+            Periodic("safehub-retention", settings.retention_seconds, retention.run, first_delay=RETENTION_FIRST_RUN)
+            if embedded
+            else None
+        ),
     )
 
 

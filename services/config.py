@@ -18,6 +18,10 @@ from urllib.parse import unquote, urlsplit
 SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 CIPHER_FILE = "cipher.key"
 EVENTS_FILE = "events.sqlite"
+#: In the keys folder (Settings.resolved_keys_dir), never in the data directory or a backup.
+WRAPPING_FILE = "wrapping.key"
+BACKUP_KEY_FILE = "backup.key"
+LEDGER_FILE = "erasures.jsonl"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Settings:
     retention_policy_path: str | None = None
     #: Embedded mode: how often the web process raises deadline reminders (0 turns it off).
     remind_seconds: float = 300.0
+    #: Embedded mode (and Celery beat): how often the retention schedule is applied (0 turns the loop off).
+    retention_seconds: float = 86400.0
     #: prometheus-client's multiprocess directory (several gunicorn workers share counters there).
     metrics_dir: str | None = None
     log_level: str = "INFO"
@@ -76,6 +82,19 @@ class Settings:
     #: The embedded server closes a connection that sent or received nothing for this long,
     #: a request head it never finished included (waitress's channel_timeout).
     idle_connection_seconds: int = 30
+    #: The keys folder: what stays with the deployment, never in its data directory, its database
+    #: or its backups (``wrapping.key``, ``backup.key``, ``erasures.jsonl``). None: ``<data_dir>-keys``
+    #: beside the data directory. Each file below can be put elsewhere on its own.
+    keys_dir: Path | None = None
+    #: The key (base64 AES-256) wrapping every per-person key, or the file holding it; without
+    #: it a database dump or a backup opens no personal data. None: ``wrapping.key`` in the keys folder.
+    wrapping_key: str | None = None
+    wrapping_key_file: Path | None = None
+    #: The key (base64 AES-256) that encrypts backups. None: ``backup.key`` in the keys folder.
+    backup_key_file: Path | None = None
+    #: The erasure ledger (subject ids and times, no personal data) a restore replays.
+    #: None: ``erasures.jsonl`` in the keys folder.
+    erasure_ledger: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -96,6 +115,7 @@ class Settings:
             "procedure_policy_path": env.get("SAFEHUB_PROCEDURE_POLICY") or None,
             "retention_policy_path": env.get("SAFEHUB_RETENTION_POLICY") or None,
             "remind_seconds": float(env.get("SAFEHUB_REMIND_SECONDS", "300")),
+            "retention_seconds": float(env.get("SAFEHUB_RETENTION_SECONDS", "86400")),
             "school_days_path": env.get("SAFEHUB_SCHOOL_DAYS") or None,
             "escalate_seconds": float(env.get("SAFEHUB_ESCALATE_SECONDS", "60")),
             "cipher_key": env.get("SAFEHUB_CIPHER_KEY") or None,
@@ -110,6 +130,11 @@ class Settings:
             "import_max_rows": int(env.get("SAFEHUB_IMPORT_MAX_ROWS", "10000")),
             "imports_per_minute": int(env.get("SAFEHUB_IMPORTS_PER_MINUTE", "10")),
             "idle_connection_seconds": int(env.get("SAFEHUB_IDLE_CONNECTION_SECONDS", "30")),
+            "keys_dir": _path(env.get("SAFEHUB_KEYS_DIR")),
+            "wrapping_key": env.get("SAFEHUB_KEY_WRAPPING_KEY") or None,
+            "wrapping_key_file": _path(env.get("SAFEHUB_KEY_WRAPPING_KEY_FILE")),
+            "backup_key_file": _path(env.get("SAFEHUB_BACKUP_KEY_FILE")),
+            "erasure_ledger": _path(env.get("SAFEHUB_ERASURE_LEDGER")),
             "cookie_secure": env.get("SAFEHUB_COOKIE_SECURE", "y" if env.get("SAFEHUB_DATABASE_URL") else "n")
             .strip()
             .lower()
@@ -161,6 +186,40 @@ class Settings:
             create_once(path, AESCipher.create_key(num_bytes=32))
         return path.read_text().strip()
 
+    @property
+    def resolved_keys_dir(self) -> Path:
+        """The keys folder: set, or ``<data_dir>-keys`` beside the data directory (never inside it)."""
+        return self.keys_dir or self.data_dir.parent / f"{self.data_dir.name}-keys"
+
+    @property
+    def wrapping_key_path(self) -> Path:
+        """The file holding the key that wraps the per-person keys."""
+        return self.wrapping_key_file or self.resolved_keys_dir / WRAPPING_FILE
+
+    @property
+    def backup_key_path(self) -> Path:
+        """The file holding the key that encrypts backups."""
+        return self.backup_key_file or self.resolved_keys_dir / BACKUP_KEY_FILE
+
+    @property
+    def erasure_ledger_path(self) -> Path:
+        """The erasure ledger a restore replays (kept outside the data directory)."""
+        return self.erasure_ledger or self.resolved_keys_dir / LEDGER_FILE
+
+    def resolved_wrapping_key(self) -> str:
+        """Return the key wrapping the per-person keys, creating it (owner-only, in the keys folder) once.
+
+        It is kept apart from the payload key on purpose: every process that reads the log
+        needs that one, and a backup carries it; this one is never in a database or a backup.
+        """
+        if self.wrapping_key:
+            return self.wrapping_key
+        return _key_file(self.wrapping_key_path)
+
+    def resolved_backup_key(self) -> str:
+        """Return the key that encrypts backups, creating it (owner-only, in the keys folder) once."""
+        return _key_file(self.backup_key_path)
+
     def eventsourcing_env(self) -> dict[str, str]:
         """Translate our settings into the eventsourcing library's environment.
 
@@ -172,10 +231,10 @@ class Settings:
             "CIPHER_KEY": self.resolved_cipher_key(),
         }
         if not self.database_url:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.data_dir / EVENTS_FILE),
+                "SQLITE_DBNAME": str(private_file(self.data_dir / EVENTS_FILE)),
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": "services.adapters.integrity:SQLiteChainedRecorder",
                 **protection,
@@ -191,10 +250,10 @@ class Settings:
         """Where a projection keeps its read model: its own SQLite file, or the same PostgreSQL."""
         if not self.database_url:
             folder = self.data_dir / "projections"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(folder / f"{name}.sqlite"),
+                "SQLITE_DBNAME": str(private_file(folder / f"{name}.sqlite")),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         env = postgres_env(self.database_url)
@@ -206,6 +265,20 @@ class Settings:
             }
         )
         return env
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _key_file(path: Path) -> str:
+    """A base64 AES-256 key from an owner-only file, written (with an owner-only folder) when missing."""
+    from eventsourcing.cryptography import AESCipher
+
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_once(path, AESCipher.create_key(num_bytes=32))
+    return path.read_text().strip()
 
 
 def postgres_env(url: str) -> dict[str, str]:
@@ -238,7 +311,7 @@ def create_once(path: Path, content: str) -> None:
     which fails if the name exists: the file under ``path`` is always whole, so no
     process ever reads a half-written (empty) key, and the first writer's key wins.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
     try:
         with os.fdopen(fd, "w") as f:
@@ -254,3 +327,49 @@ def create_once(path: Path, content: str) -> None:
         os.fsync(folder)  # the name itself survives a power cut: a lost cipher key loses every event
     finally:
         os.close(folder)
+
+
+#: The process umask: every file and folder safehub creates is its owner's alone (0600/0700).
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> None:
+    """Create every later file and folder of this process owner-only (umask 077).
+
+    Called first by ``services.bootstrap.build`` and the CLI, before anything is opened:
+    SQLite makes its -wal and -shm files, and the backup and export code their files, with
+    the process umask, so the mode is right from the first byte, not tightened afterwards.
+    """
+    os.umask(PRIVATE_UMASK)
+
+
+def tighten(folder: Path) -> None:
+    """Make ``folder`` and everything under it owner-only: folders 0700, files 0600.
+
+    A data directory written by an older version (files 0644) is tightened at start; links
+    are left alone (their targets are not ours to change), and a file that vanished while
+    walking (a -wal file checkpointed away) is skipped.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in [folder, *folder.rglob("*")]:
+        try:
+            if path.is_symlink():
+                continue
+            wanted = 0o700 if path.is_dir() else 0o600
+            if path.stat().st_mode & 0o777 != wanted:
+                path.chmod(wanted)
+        except FileNotFoundError:
+            continue
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` (and its folder) owner-only if missing, or make an existing one so.
+
+    For SQLite databases: SQLite gives the -wal, -shm and -journal files the mode of the
+    database file itself, so a database created 0600 keeps its logs 0600 whatever the umask.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if path.stat().st_mode & 0o777 != 0o600:
+        path.chmod(0o600)
+    return path

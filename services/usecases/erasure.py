@@ -18,14 +18,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.access import Action, Actor, require
-from domain.blue_cards import BlueCard
 from domain.children import Child
 from domain.errors import Conflict, Forbidden
-from domain.retention import RetentionFacts, RetentionPolicy, RetentionVerdict, retention_due
+from domain.retention import RetentionPolicy, RetentionVerdict
+from services.adapters.aggregate_cache import forget_cached
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.usecases.base import UseCase
 from services.usecases.children import ChildRecords
-from services.usecases.loading import find, listed
+from services.usecases.retention import MunicipalityRecords, retention_verdict
 
 RETENTION_EXPIRED = "retention_expired"
 
@@ -105,21 +105,13 @@ class Erasure(UseCase):
         )
 
     def verdict(self, actor: Actor, root: Child, family: list[UUID]) -> RetentionVerdict:
-        """The retention rule's answer for this record and every record merged into it."""
-        last = max(self.children.load_child(actor, record_id).modified_on for record_id in family)
-        members = {str(record_id) for record_id in family}
-        open_cards = 0
-        for card_id in listed(self.store, f"blue_cards:{root.municipality_id}"):
-            card = find(self.store, card_id, BlueCard)
-            if card is not None and members & {str(c) for c in card.child_victim_ids}:
-                open_cards += card.status != "closed"
-                last = max(last, card.modified_on)
-        facts = RetentionFacts(
-            date_of_birth=root.date_of_birth,
-            last_entry=last.astimezone(self.zone).date(),
-            open_cards=open_cards,
-        )
-        return retention_due(facts, self.retention, self.today())
+        """The retention schedule's answer for this record and every record merged into it.
+
+        Every record naming the family counts (services/usecases/retention.py): Blue Cards,
+        working groups, help plans and time cards, each by its own rule."""
+        records = [root] + [self.children.load_child(actor, r) for r in family if r != root.id]
+        municipality = MunicipalityRecords(self.store, root.municipality_id, self.zone, self.today())
+        return retention_verdict(municipality, records, self.retention, self.today())
 
     def _erase(
         self,
@@ -142,12 +134,14 @@ class Erasure(UseCase):
                 pending = record.erasure_request  # approved as asked, not as changed meanwhile
                 if pending is None or pending["requested_by"] != requested_by:
                     raise Conflict("the erasure request changed meanwhile; look again")
+            lookups = self.children.search.release(record)  # read the PESEL and birth date before they go
             record.erase(ground=ground, reference=reference, author_id=actor.user_id, author_role=actor.role)
-            self.store.save(record)
+            self.store.save(record, *lookups)
 
         for record_id in family:
             retry_on_conflict(lambda record_id=record_id: attempt(record_id))
         destroyed = [record_id for record_id in family if self.store.keys and self.store.keys.destroy(record_id)]
+        forget_cached(self.store.repository)  # cached aggregates may hold the erased texts, decrypted
         return {
             "id": str(root_id),
             "records": [str(r) for r in family],

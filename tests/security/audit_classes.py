@@ -77,6 +77,10 @@ API_CHILD_DATA = {
     ("POST", "/api/v1/notifications/{notice_id}/acknowledgement"),
     # the cases behind a figure of the programme report
     ("GET", "/api/v1/reports/programme/cases"),
+    # retention and subject access: who is due for erasure (ids), and everything held about one child
+    ("GET", "/api/v1/retention/due"),
+    ("GET", "/api/v1/children/{child_id}/subject-access"),
+    ("GET", "/api/v1/persons/{person_id}/subject-access"),  # the cards naming the adult name children too
 }
 
 #: The other API operations, each with why its answer needs no read-audit line.
@@ -122,6 +126,11 @@ API_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
         OWN_SUBMISSION,
         "ids and counts of the erasure approved",
     ),
+    ("POST", "/api/v1/persons/{person_id}/erasure"): (OWN_SUBMISSION, "ids and counts of an adult's erasure asked for"),
+    ("POST", "/api/v1/persons/{person_id}/erasure/approval"): (
+        OWN_SUBMISSION,
+        "ids and counts of an adult's erasure approved: reads nothing, names no child",
+    ),
     ("POST", "/api/v1/blue-cards"): (OWN_SUBMISSION, "form A as filed"),
     ("POST", "/api/v1/working-groups/{group_id}/meetings"): (OWN_SUBMISSION, "the meeting as scheduled"),
     ("POST", "/api/v1/working-groups/{group_id}/meetings/{meeting_id}/decisions"): (
@@ -155,6 +164,8 @@ PAGE_CHILD_DATA = {
     ("GET", "/blue-cards/<uuid:card_id>"),
     ("GET", "/help-plans"),
     ("GET", "/help-plans/<uuid:plan_id>"),
+    ("GET", "/children/<uuid:child_id>/subject-access"),  # the printable RODO art. 15 export
+    ("GET", "/persons/<uuid:person_id>/subject-access"),
 }
 
 #: The other pages, each with why it needs no read-audit line.
@@ -177,6 +188,7 @@ PAGE_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/children/new"): (OWN_SUBMISSION, "a redirect to the record it opened"),
     ("POST", "/children/<uuid:child_id>/signals/new"): (OWN_SUBMISSION, "a redirect after the signal as sent"),
     ("POST", "/notifications/<uuid:notice_id>"): (OWN_SUBMISSION, "a redirect after the acknowledgement"),
+    ("POST", "/retention/<uuid:child_id>/erasure"): (OWN_SUBMISSION, "a redirect after the erasure asked for (logged)"),
 }
 
 

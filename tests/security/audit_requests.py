@@ -161,6 +161,21 @@ def _programme_cases(world: World) -> Call:
     return Call("coordinator", "/api/v1/reports/programme/cases", None, query, prepare=forward, restore=back)
 
 
+def _retention_due(world: World) -> Call:
+    """Children due for erasure: none in the scene's year, so the daily job runs decades later for this call."""
+    clock = world.services.retention.clock
+    kept = clock.now
+
+    def forward() -> None:
+        clock.now = datetime(2070, 1, 2, tzinfo=UTC)
+        assert world.services.retention.run()["due"], "no child of the world fell due by 2070"
+
+    def back() -> None:
+        clock.now = kept
+
+    return Call("coordinator", "/api/v1/retention/due", None, {}, prepare=forward, restore=back)
+
+
 #: Operations whose child data shows only in a state the access matrix's request does not make.
 SPECIAL: dict[tuple[str, str], Callable[[World], Call]] = {
     # a near-identical name: the answer lists the world's Kacper as a likely duplicate
@@ -178,6 +193,7 @@ SPECIAL: dict[tuple[str, str], Callable[[World], Call]] = {
     ("POST", "/api/v1/working-groups"): _open_group,
     ("POST", "/api/v1/help-plans/{plan_id}/evaluations"): _evaluate,
     ("GET", "/api/v1/reports/programme/cases"): _programme_cases,
+    ("GET", "/api/v1/retention/due"): _retention_due,
     ("POST", "/api/v1/time-cards/{card_id}/return"): _time_card_decision("return", {"reason": "brak wpisu"}),
     ("POST", "/api/v1/time-cards/{card_id}/acceptance"): _time_card_decision("acceptance", {}),
 }

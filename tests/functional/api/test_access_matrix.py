@@ -221,6 +221,22 @@ entry(
     "DADDDDDAH",
     post(lambda i: f"/api/v1/children/{i['to_erase']}/erasure/approval", lambda i: {}),
 )
+# An adult named on a card is erased the same way (a person of another municipality reads as unknown).
+entry(
+    "POST",
+    "/api/v1/persons/<uuid:person_id>/erasure",
+    "DDDDDDDAH",
+    post(
+        lambda i: f"/api/v1/persons/{i['person_to_erase']}/erasure",
+        lambda i: {"ground": "authorised_request", "reference": "DPO/2026/8"},
+    ),
+)
+entry(
+    "POST",
+    "/api/v1/persons/<uuid:person_id>/erasure/approval",
+    "DADDDDDAH",
+    post(lambda i: f"/api/v1/persons/{i['person_to_erase']}/erasure/approval", lambda i: {}),
+)
 entry(
     "POST",
     "/api/v1/signals/import",
@@ -396,6 +412,20 @@ entry(
 )
 entry("GET", "/api/v1/team/agenda", "DADDDDDAO", get(lambda i: "/api/v1/team/agenda"))
 entry("GET", "/api/v1/deadlines", "DADDDAAAO", get(lambda i: "/api/v1/deadlines"))
+# Retention and subject access: the coordinator and the auditor, who answer for the data.
+entry("GET", "/api/v1/retention/due", "DADDDDDAO", get(lambda i: "/api/v1/retention/due"))
+entry(
+    "GET",
+    "/api/v1/children/<uuid:child_id>/subject-access",
+    "DADDDDDAH",
+    get(lambda i: f"/api/v1/children/{i['child']}/subject-access"),
+)
+entry(
+    "GET",
+    "/api/v1/persons/<uuid:person_id>/subject-access",
+    "DADDDDDAH",
+    get(lambda i: f"/api/v1/persons/{i['adult']}/subject-access"),
+)
 
 # --- family work ----------------------------------------------------------------------------
 PLAN = "/api/v1/help-plans/{plan}"
@@ -585,7 +615,8 @@ def scene(tmp_path_factory):
             "adult_victims": ["Anna"],
             "perpetrators": ["Jan"],
         },
-    )["id"]
+    )
+    card, ids["adult"] = card["id"], card["perpetrator_ids"][0]  # the adult: subject access for persons
     call("POST", f"/api/v1/blue-cards/{card}/forward", "police", {})
     members = [
         {"user_id": str(world.users[label].id), "function": label} for label in ("case_worker", "police", "school")
@@ -653,6 +684,18 @@ def scene(tmp_path_factory):
         duplicate=new_child("Ola"),
         original=new_child("Ola"),
         to_erase=new_child("Ewa"),
+        person_to_erase=call(
+            "POST",
+            "/api/v1/blue-cards",
+            "police",
+            {
+                "incident_date": "2026-03-01",
+                "place": "dom",
+                "description": "Awantura.",
+                "adult_victims": ["Maria"],
+                "perpetrators": ["Piotr"],
+            },
+        )["perpetrator_ids"][0],
         school_agency=str(world.agencies["school"]),
         ops_agency=str(world.agencies["ops"]),
         police_agency=str(world.agencies["police"]),

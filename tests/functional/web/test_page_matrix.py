@@ -106,6 +106,25 @@ page(
 page("GET", "/groups/<uuid:group_id>/agenda", "DAAAHAHAH", at(lambda i: f"/groups/{i['group']}/agenda"))
 page("GET", "/team/agenda", "DADDDDDAO", at(lambda i: "/team/agenda"))
 page("GET", "/deadlines", "DADDDAAAO", at(lambda i: "/deadlines"))
+page(
+    "GET",
+    "/children/<uuid:child_id>/subject-access",
+    "DADDDDDAH",
+    at(lambda i: f"/children/{i['child']}/subject-access"),
+)
+page(
+    "GET",
+    "/persons/<uuid:person_id>/subject-access",
+    "DADDDDDAH",
+    at(lambda i: f"/persons/{i['adult']}/subject-access"),
+)
+# The coordinator confirms an erasure the schedule lists (the world's child is not due: refused, nothing erased).
+page(
+    "POST",
+    "/retention/<uuid:child_id>/erasure",
+    "DDDDDDDAH",
+    form(lambda i: f"/retention/{i['child']}/erasure", lambda i: {}),
+)
 page("GET", "/blue-cards", "DAAAAAAAO", at(lambda i: "/blue-cards"))
 page("GET", "/blue-cards/<uuid:card_id>", "DAAAHAHAH", at(lambda i: f"/blue-cards/{i['card']}"))  # no part: no card
 page("GET", "/help-plans", "DADDDAAAO", at(lambda i: "/help-plans"))
