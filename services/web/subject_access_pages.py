@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext
 from domain.access import Action, Actor, may
 from domain.errors import Conflict
 from services.http.context import services
+from services.web.export_text import ground_name, printable
 from services.web.signin import person, signed_in
 
 blp = Blueprint("subject_access_pages", __name__)
@@ -42,7 +43,7 @@ def subject_access(child_id: UUID):
     if actor is None:
         abort(401)
     export = services().subject_access.export(actor, child_id)
-    return render_template("web/subject_access.html", export=export, record_types=RECORD_TYPES)
+    return _page(export)
 
 
 @blp.route("/persons/<uuid:person_id>/subject-access")
@@ -53,7 +54,13 @@ def person_subject_access(person_id: UUID):
     if actor is None:
         abort(401)
     export = services().subject_access.export_person(actor, person_id)
-    return render_template("web/subject_access.html", export=export, record_types=RECORD_TYPES)
+    return _page(export)
+
+
+def _page(export: dict) -> str:
+    """The export retold in the reader's language (services/web/export_text.py): no ids, no raw data."""
+    shown = printable(export, RECORD_TYPES)
+    return render_template("web/subject_access.html", export=export, ground_name=ground_name, **shown)
 
 
 def retention_due(actor: Actor) -> dict | None:
