@@ -160,7 +160,8 @@ def retention_due(facts: RetentionFacts, policy: RetentionPolicy, today: date) -
                 due_on, reason = adult, f"the child's {policy.adult_at}th birthday"
         if best is None or best.due_on is None or due_on > best.due_on:
             best = RetentionVerdict(False, due_on, reason, kind, record_id, rule.legal_basis)
-    assert best is not None and best.due_on is not None  # the child's own record is always a candidate
+    if best is None or best.due_on is None:  # the child's own record is always a candidate
+        raise ValueError("a retention verdict needs the child's own record among the facts")
     return RetentionVerdict(today >= best.due_on, best.due_on, best.reason, best.kind, best.record_id, best.legal_basis)
 
 

@@ -262,7 +262,7 @@ def _wire(
             per_minute=settings.imports_per_minute,
             max_rows=settings.import_max_rows,
         ),
-        erasure=Erasure(store, children, retention_policy),
+        erasure=Erasure(store, children, retention_policy, roots=retention.caught_up_roots),
         person_erasure=PersonErasure(store, clock, zone),
         caseload=Caseload(children, lambda: followers["timeline"].view, catch_up),  # type: ignore[arg-type,return-value]
         views=views,

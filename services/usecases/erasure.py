@@ -15,6 +15,7 @@ The administrator never erases (domain/access.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from domain.access import Action, Actor, require
@@ -25,6 +26,7 @@ from services.adapters.aggregate_cache import forget_cached
 from services.adapters.event_store import SafehubStore, retry_on_conflict
 from services.usecases.base import UseCase
 from services.usecases.children import ChildRecords
+from services.usecases.list_reads import log_children
 from services.usecases.retention import MunicipalityRecords, retention_verdict
 
 RETENTION_EXPIRED = "retention_expired"
@@ -33,10 +35,39 @@ RETENTION_EXPIRED = "retention_expired"
 class Erasure(UseCase):
     """Ask for an erasure, approve it (a second person), or erase alone when retention is due."""
 
-    def __init__(self, store: SafehubStore, children: ChildRecords, retention: RetentionPolicy):
+    def __init__(
+        self,
+        store: SafehubStore,
+        children: ChildRecords,
+        retention: RetentionPolicy,
+        *,
+        roots: Callable[[UUID], list[Child]] | None = None,
+    ):
         super().__init__(store, children.clock, str(children.zone), gate=children.gate)
         self.children = children
         self.retention = retention
+        self.roots = roots or (lambda _municipality_id: [])
+
+    def pending(self, actor: Actor) -> list[dict]:
+        """The municipality's erasure requests awaiting a second person (children only; ids, no names).
+
+        Who may approve (a coordinator or the auditor) sees them; each child listed leaves a
+        read line (view ``erasure_pending``), as the retention list does.
+        """
+        require(actor, Action.APPROVE_ERASURE)
+        items = [
+            {
+                "child_id": str(child.id),
+                "ground": child.erasure_request["ground"],
+                "reference": child.erasure_request["reference"],
+                "requested_by": str(child.erasure_request["requested_by"]),
+                "mine": child.erasure_request["requested_by"] == actor.user_id,
+            }
+            for child in self.roots(actor.municipality_id)
+            if child.erasure_request is not None
+        ]
+        log_children(self.gate, actor, [i["child_id"] for i in items], "erasure_pending")
+        return items
 
     def request(self, actor: Actor, child_id: UUID, *, ground: str, reference: str) -> dict:
         """A coordinator asks to erase the child; pending until a second person approves.

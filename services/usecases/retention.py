@@ -200,7 +200,8 @@ class RetentionSchedule(UseCase):
             self.store.save(notice)
             counts["withdrawn"] += 1
         for child_id, verdict in due_now.items():
-            assert verdict.due_on is not None
+            if verdict.due_on is None:  # a due verdict always names its day
+                continue
             notice_id = RetentionNotice.create_id(child_id, verdict.due_on, self.policy.version)
             if find(self.store, notice_id, RetentionNotice) is not None:
                 continue
@@ -219,6 +220,11 @@ class RetentionSchedule(UseCase):
                 listing = bucket(self.store, due_key(municipality_id))
                 continue
             counts["raised"] += 1
+
+    def caught_up_roots(self, municipality_id: UUID) -> list[Child]:
+        """The municipality's children of their own, once the children's projection has caught up."""
+        self.catch_up()
+        return self._roots(municipality_id)
 
     def _roots(self, municipality_id: UUID) -> list[Child]:
         """The municipality's children as records of their own (merge roots), not erased."""

@@ -23,7 +23,7 @@ PAGE_POLICY = (
 
 def init_web(app: Flask) -> None:
     """Register the pages on ``app`` (after the services are in ``app.extensions``)."""
-    from services.web import account_pages, pages, procedure_pages, signin, subject_access_pages
+    from services.web import account_pages, erasure_pages, pages, procedure_pages, signin, subject_access_pages
     from services.web.common import register_errors
 
     services = app.extensions["safehub"]
@@ -39,7 +39,14 @@ def init_web(app: Flask) -> None:
     )
     init_i18n(app, settings.timezone)
     app.jinja_env.globals["csrf_token"] = csrf.token
-    for blueprint in (signin.blp, pages.blp, procedure_pages.blp, account_pages.blp, subject_access_pages.blp):
+    for blueprint in (
+        signin.blp,
+        pages.blp,
+        procedure_pages.blp,
+        account_pages.blp,
+        subject_access_pages.blp,
+        erasure_pages.blp,
+    ):
         if blueprint.name not in _PREPARED:  # blueprints are set up once, then registered on each app
             blueprint.before_request(csrf.protect)
             blueprint.after_request(_page_headers)

@@ -28,6 +28,7 @@ NAV = [
     ("procedure.deadlines", lazy_gettext("Deadlines"), Action.READ_DEADLINES),
     ("procedure.blue_cards", lazy_gettext("Blue Cards"), Action.READ_PROCEDURE),
     ("procedure.help_plans", lazy_gettext("Help plans"), Action.READ_HELP_PLAN),
+    ("erasure_pages.erasures", lazy_gettext("Erasure requests"), Action.APPROVE_ERASURE),
     ("account.my_account", lazy_gettext("My account"), None),
 ]
 

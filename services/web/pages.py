@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from domain.access import Action, require
+from domain.access import Action, may, require
 from domain.errors import DomainError, Forbidden, InvalidInput
 from domain.signals import CATALOGUE, SEVERITIES, kinds_for_agency
 from services.adapters.rate_limits import RateLimited
@@ -184,6 +184,7 @@ def timeline(child_id: UUID):
         filters={f: request.args.get(f, "") for f in forms.TIMELINE_FILTERS},
         thresholds=sorted(svc.views.policy.thresholds.items(), key=lambda kv: kv[1]),
         may_submit=may_submit,
+        may_erase=may(actor, Action.ERASE_CHILD) and not child.get("erased"),
     )
 
 

@@ -49,3 +49,37 @@ def test_an_erased_child_leaves_no_name_on_its_pages(page, demo):  # noqa: F811
     page.get_by_text("kartoteka usunięta").first.wait_for()
     assert "Bożydar" not in page.content()
     assert accessibility_problems(page) == []
+
+
+def test_the_coordinator_asks_on_the_childs_page_and_the_auditor_approves_on_the_erasures_page(page, demo):  # noqa: F811
+    status, child = demo.call(
+        "POST",
+        "/children",
+        demo.tokens["submitter"],
+        {"given_name": "Kunegunda", "family_name": "Wymazana", "date_of_birth": "2015-07-08"},
+    )
+    assert status == 201, child
+    sign_in(page, demo, "malgorzata.kozlowska")
+    page.goto(f"{demo.base}/children/{child['id']}")
+    page.get_by_role("button", name="Złóż wniosek o usunięcie").click()  # no ground chosen: refused beside it
+    page.locator("#e-ground").wait_for()
+    assert accessibility_problems(page) == []
+    page.get_by_label("Podstawa").select_option("authorised_request")
+    page.get_by_label("Sygnatura (np. numer wniosku)").fill("RODO/17/2026")
+    page.get_by_role("button", name="Złóż wniosek o usunięcie").click()
+    page.get_by_text("czeka na zatwierdzenie przez drugą osobę").wait_for()
+    menu = page.get_by_role("navigation").get_by_role("link", name="Wnioski o usunięcie")
+    menu.click()
+    page.get_by_role("button", name=re.compile("Zatwierdź usunięcie")).first.click()
+    page.locator(".flash", has_text="Osoba, która złożyła wniosek, nie może go zatwierdzić.").wait_for()
+    shot(page, "32-erasure-own-request-refused")
+
+    page.context.clear_cookies()
+    sign_in(page, demo, "iod")  # the auditor (data-protection officer) is the second person
+    page.goto(f"{demo.base}/erasures")
+    assert accessibility_problems(page) == []
+    row = page.locator(f"tr:has(a[href='/children/{child['id']}'])")
+    row.get_by_role("button", name=re.compile("Zatwierdź usunięcie")).click()
+    page.goto(f"{demo.base}/children/{child['id']}")
+    assert "Kunegunda" not in page.content() and "Wymazana" not in page.content()
+    shot(page, "33-erased-after-approval")

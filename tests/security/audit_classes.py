@@ -166,6 +166,7 @@ PAGE_CHILD_DATA = {
     ("GET", "/help-plans/<uuid:plan_id>"),
     ("GET", "/children/<uuid:child_id>/subject-access"),  # the printable RODO art. 15 export
     ("GET", "/persons/<uuid:person_id>/subject-access"),
+    ("GET", "/erasures"),  # the pending erasure requests: children's ids, grounds, references
 }
 
 #: The other pages, each with why it needs no read-audit line.
@@ -189,6 +190,8 @@ PAGE_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/children/<uuid:child_id>/signals/new"): (OWN_SUBMISSION, "a redirect after the signal as sent"),
     ("POST", "/notifications/<uuid:notice_id>"): (OWN_SUBMISSION, "a redirect after the acknowledgement"),
     ("POST", "/retention/<uuid:child_id>/erasure"): (OWN_SUBMISSION, "a redirect after the erasure asked for (logged)"),
+    ("POST", "/children/<uuid:child_id>/erasure"): (OWN_SUBMISSION, "a redirect after the erasure asked for (logged)"),
+    ("POST", "/erasures/<uuid:child_id>/approval"): (OWN_SUBMISSION, "a redirect after the erasure approved (logged)"),
 }
 
 

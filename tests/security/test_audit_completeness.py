@@ -62,6 +62,8 @@ def world(scene):  # noqa: F811 - the fixture imported above
     plan = {**ids["plan_body"], "actions": [overdue]}
     body = {"child_ids": [child], "household": "Wiśniewscy", "plan": plan}
     built.call("POST", "/api/v1/help-plans", "family_assistant", body)  # an action overdue
+    request = {"ground": "authorised_request", "reference": "DPO/2026/9"}
+    built.call("POST", f"/api/v1/children/{ids['to_erase']}/erasure", "coordinator", request)  # /erasures lists it
     built.children = {ids[k] for k in ("child", "duplicate", "original", "to_erase")}
     return built
 

@@ -125,6 +125,24 @@ page(
     "DDDDDDDAH",
     form(lambda i: f"/retention/{i['child']}/erasure", lambda i: {}),
 )
+# Erasure on the pages: the coordinator asks (pending), the auditor approves (the coordinator then meets an
+# erased record: nothing changes); the list of pending requests is the coordinator's and the auditor's.
+page("GET", "/erasures", "DADDDDDAO", at(lambda i: "/erasures"))
+page(
+    "POST",
+    "/children/<uuid:child_id>/erasure",
+    "DDDDDDDAH",
+    form(
+        lambda i: f"/children/{i['to_erase']}/erasure",
+        lambda i: {"ground": "authorised_request", "reference": "DPO/2026/7"},
+    ),
+)
+page(
+    "POST",
+    "/erasures/<uuid:child_id>/approval",
+    "DADDDDDAH",
+    form(lambda i: f"/erasures/{i['to_erase']}/approval", lambda i: {}),
+)
 page("GET", "/blue-cards", "DAAAAAAAO", at(lambda i: "/blue-cards"))
 page("GET", "/blue-cards/<uuid:card_id>", "DAAAHAHAH", at(lambda i: f"/blue-cards/{i['card']}"))  # no part: no card
 page("GET", "/help-plans", "DADDDAAAO", at(lambda i: "/help-plans"))
