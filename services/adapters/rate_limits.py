@@ -12,15 +12,11 @@ the first request, and every request in it, refused or not, adds one.
 from __future__ import annotations
 
 import math
-import sqlite3
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
-
 from projections.schema_lock import schema_lock_if
-from services.config import private_file
+from services.adapters.side_table import SideTable
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS safehub_rate_limits (bucket TEXT PRIMARY KEY, "
@@ -50,15 +46,12 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-class RateLimits:
+class RateLimits(SideTable):
     """Fixed-window counters per key, shared by every process through the database."""
 
     def __init__(self, *, sqlite_path: Path | None = None, postgres_url: str | None = None, window_seconds: int = 60):
-        self.sqlite_path = sqlite_path
-        self.postgres_url = postgres_url
+        super().__init__(sqlite_path=sqlite_path, postgres_url=postgres_url)
         self.window = timedelta(seconds=window_seconds)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | psycopg.Connection | None = None
         with schema_lock_if(postgres_url):
             self._execute(_DDL)
 
@@ -73,36 +66,3 @@ class RateLimits:
         if hits > limit:
             wait = (started + self.window - now).total_seconds()
             raise RateLimited(what, limit, int(self.window.total_seconds()), max(1, math.ceil(wait)))
-
-    # --- storage ----------------------------------------------------------------------
-
-    def _execute(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._run(sql, params)
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                self._conn = None  # the server went away: reconnect once
-                return self._run(sql, params)
-
-    def _run(self, sql: str, params: tuple) -> list[tuple]:
-        if self._conn is None:
-            if self.postgres_url:
-                self._conn = psycopg.connect(self.postgres_url, autocommit=True, connect_timeout=5)
-            else:
-                if self.sqlite_path is None:
-                    raise ValueError("RateLimits needs sqlite_path or postgres_url")
-                private_file(self.sqlite_path)  # owner-only from the first byte (its -wal and -shm follow)
-                self._conn = sqlite3.connect(
-                    self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
-                )
-        if self.postgres_url:
-            cursor = self._conn.execute(sql.replace("?", "%s"), params)
-            return list(cursor.fetchall()) if cursor.description else []
-        return self._conn.execute(sql, params).fetchall()
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
