@@ -13,20 +13,20 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.erasure_rules import ErasableByTwo
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.field_checks import MAX_DETAILS, MAX_REASON, check_days, check_identity, check_observed_at, check_text
 from domain.signals import check_severity, check_submittable, signal_kind
 
 #: Why a child's personal data may be destroyed: the retention period ended, or an
 #: authorised request (a court order, a data subject's request granted by the controller).
-ERASURE_GROUNDS = ("retention_expired", "authorised_request")
 
 
 #: Values that are never changed in place: a copy of a child may share them.
 _SHARED = frozenset({UUID, str, int, float, bool, type(None), date, datetime})
 
 
-class Child(Aggregate):
+class Child(ErasableByTwo, Aggregate):
     """One child's record in one municipality."""
 
     class Registered(Aggregate.Created):
@@ -344,51 +344,15 @@ class Child(Aggregate):
             return None
         return f"{self.given_name} {self.family_name}"
 
-    # --- erasure -----------------------------------------------------------------------
-
-    #: The pending erasure request (requested_by, ground, reference); once erased, who asked and who approved.
-    erasure_request: dict | None = None  # class defaults: records erased or asked before the field existed
-    erasure_decision: dict | None = None
-
-    def refuse_if_not_erasable(self) -> None:
-        """Refuse a new erasure request: the record is erased already, or one awaits approval."""
-        if self.erased:
-            raise Conflict("the record was already erased")
-        if self.erasure_request is not None:
-            raise Conflict("an erasure of this record is already awaiting approval by a second person")
-
-    def request_erasure(self, *, ground: str, reference: str, requested_by: UUID) -> None:
-        """Record a request to erase; nothing is destroyed until a second person approves it."""
-        self.refuse_if_not_erasable()
-        if ground not in ERASURE_GROUNDS:
-            raise InvalidInput.one("ground", f"must be one of: {', '.join(ERASURE_GROUNDS)}")
-        self._erasure_requested(
-            requested_by=requested_by, ground=ground, reference=check_text("reference", reference, 200, required=True)
-        )
+    # --- erasure (the checks and the state: domain/erasure_rules.py) -------------------
 
     @event(ErasureRequested)
     def _erasure_requested(self, requested_by: UUID, ground: str, reference: str) -> None:
-        self.erasure_request = {"requested_by": requested_by, "ground": ground, "reference": reference}
-
-    def erase(self, *, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
-        """Record that the child's personal data is to be destroyed, and on what ground."""
-        if self.erased:
-            raise Conflict("the record was already erased")
-        if ground not in ERASURE_GROUNDS:
-            raise InvalidInput.one("ground", f"must be one of: {', '.join(ERASURE_GROUNDS)}")
-        self._erased(
-            ground=ground,
-            reference=check_text("reference", reference, 200, required=True),
-            author_id=author_id,
-            author_role=author_role,
-        )
+        self._note_request(requested_by, ground, reference)
 
     @event(Erased)
     def _erased(self, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
-        self.erased = True
-        asked = self.erasure_request or {"requested_by": author_id}
-        self.erasure_decision = {**asked, "ground": ground, "reference": reference, "approved_by": author_id}
-        self.erasure_request = None
+        self._note_decision(ground, reference, author_id)
         self.given_name = self.family_name = self.pesel = None
         self.date_of_birth = None
 

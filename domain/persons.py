@@ -17,8 +17,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.agencies import require_name
-from domain.children import ERASURE_GROUNDS
-from domain.errors import Conflict, InvalidInput
+from domain.erasure_rules import ErasableByTwo
+from domain.errors import InvalidInput
 from domain.field_checks import check_text
 
 #: How a person is named in a case.
@@ -27,7 +27,7 @@ MAX_ADDRESS = 500
 MAX_RELATION = 200
 
 
-class Person(Aggregate):
+class Person(ErasableByTwo, Aggregate):
     """One adult named in a case, in one municipality."""
 
     class Registered(Aggregate.Created):
@@ -105,46 +105,14 @@ class Person(Aggregate):
             registered_by=registered_by,
         )
 
-    # --- erasure -----------------------------------------------------------------------
-
-    def refuse_if_not_erasable(self) -> None:
-        """Refuse a new erasure request: erased already, or one awaits approval."""
-        if self.erased:
-            raise Conflict("the record was already erased")
-        if self.erasure_request is not None:
-            raise Conflict("an erasure of this record is already awaiting approval by a second person")
-
-    def request_erasure(self, *, ground: str, reference: str, requested_by: UUID) -> None:
-        """Record a request to erase; nothing is destroyed until a second person approves it."""
-        self.refuse_if_not_erasable()
-        if ground not in ERASURE_GROUNDS:
-            raise InvalidInput.one("ground", f"must be one of: {', '.join(ERASURE_GROUNDS)}")
-        self._erasure_requested(
-            requested_by=requested_by, ground=ground, reference=check_text("reference", reference, 200, required=True)
-        )
+    # --- erasure (the checks and the state: domain/erasure_rules.py) -------------------
 
     @event(ErasureRequested)
     def _erasure_requested(self, requested_by: UUID, ground: str, reference: str) -> None:
-        self.erasure_request = {"requested_by": requested_by, "ground": ground, "reference": reference}
-
-    def erase(self, *, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
-        """Record that the person's personal data is to be destroyed, and on what ground."""
-        if self.erased:
-            raise Conflict("the record was already erased")
-        if ground not in ERASURE_GROUNDS:
-            raise InvalidInput.one("ground", f"must be one of: {', '.join(ERASURE_GROUNDS)}")
-        self._erased(
-            ground=ground,
-            reference=check_text("reference", reference, 200, required=True),
-            author_id=author_id,
-            author_role=author_role,
-        )
+        self._note_request(requested_by, ground, reference)
 
     @event(Erased)
     def _erased(self, ground: str, reference: str, author_id: UUID, author_role: str) -> None:
-        self.erased = True
-        asked = self.erasure_request or {"requested_by": author_id}
-        self.erasure_decision = {**asked, "ground": ground, "reference": reference, "approved_by": author_id}
-        self.erasure_request = None
+        self._note_decision(ground, reference, author_id)
         self.name = self.relation = self.address = None
         self.date_of_birth = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from domain.children import ERASURE_GROUNDS
+from domain.erasure_rules import ERASURE_GROUNDS
 from services.api.schema_kit import StrictSchema
 
 

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext
 from marshmallow import ValidationError
 
 from domain.access import Action, may
-from domain.children import ERASURE_GROUNDS
+from domain.erasure_rules import ERASURE_GROUNDS
 from domain.errors import Conflict, Forbidden
 from services.api.schemas_erasure import ErasureSchema
 from services.http.context import services
@@ -29,7 +29,7 @@ from services.web.signin import person, signed_in
 
 blp = Blueprint("erasure_pages", __name__)
 
-#: The grounds of an erasure as the reader names them (the values are domain.children.ERASURE_GROUNDS).
+#: The grounds of an erasure as the reader names them (the values are domain.erasure_rules.ERASURE_GROUNDS).
 GROUNDS = {
     "authorised_request": lazy_gettext("request of an entitled person"),
     "retention_expired": lazy_gettext("the retention period has ended"),
