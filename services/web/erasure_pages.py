@@ -81,6 +81,7 @@ def request_erasure(child_id: UUID):
     actor = _actor()
     if not may(actor, Action.ERASE_CHILD):
         raise Forbidden("only a coordinator asks for an erasure")
+    services().children.load_child(actor, child_id)  # another municipality's child: 404 before the form is read
     errors: dict[str, list[str]] = {}
     values = erasure_values(request.form, errors)
     if errors:
