@@ -17,7 +17,6 @@ subject that was erased.
 from __future__ import annotations
 
 import base64
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -26,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
-import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
@@ -34,6 +32,7 @@ from eventsourcing.utils import Environment
 
 from projections.schema_lock import schema_lock_if
 from services.adapters.ledger import ErasureLedger
+from services.adapters.side_table import SideTable
 
 #: How long an unwrapped key is kept in memory; a key destroyed by another process stops
 #: working here within this time (reads of an erased record are refused before that).
@@ -102,7 +101,7 @@ def _cipher(key_b64: str) -> AESCipher:
     return ReusedAESCipher(Environment(env={"CIPHER_KEY": key_b64}))
 
 
-class SubjectKeys:
+class SubjectKeys(SideTable):
     """Create, use and destroy per-subject keys in SQLite (embedded) or PostgreSQL."""
 
     def __init__(
@@ -118,12 +117,9 @@ class SubjectKeys:
         #: None: keys are wrapped by the payload key (unit tests, and stores from before the wrapping key).
         self.wrapper = _cipher(wrapping_key) if wrapping_key else None
         self.ledger = ledger
-        self.sqlite_path = sqlite_path
-        self.postgres_url = postgres_url
+        super().__init__(sqlite_path=sqlite_path, postgres_url=postgres_url)
         self._cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._db_lock = threading.Lock()
-        self._conn: sqlite3.Connection | psycopg.Connection | None = None
+        self._cache_lock = threading.Lock()
         with schema_lock_if(postgres_url):
             self._execute(
                 "CREATE TABLE IF NOT EXISTS safehub_subject_keys (subject TEXT PRIMARY KEY, "
@@ -149,7 +145,7 @@ class SubjectKeys:
         with a key that a crash could lose.
         """
         now = time.monotonic()
-        with self._lock:
+        with self._cache_lock:
             names = [
                 str(s) for s in subjects if str(s) not in self._cache or now - self._cache[str(s)][0] >= CACHE_SECONDS
             ]
@@ -157,34 +153,12 @@ class SubjectKeys:
             return
         keys = {n: AESCipher.create_key(32) for n in names}
         fresh = [(n, self._wrap(k), datetime.now(UTC).isoformat()) for n, k in keys.items()]
-        with self._db_lock:
-            try:
-                inserted = self._insert_many(fresh)
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                self._conn = None
-                inserted = self._insert_many(fresh)
+        inserted = self._execute_many(
+            "INSERT INTO safehub_subject_keys VALUES (?, ?, ?, NULL) ON CONFLICT (subject) DO NOTHING", fresh
+        )
         if inserted == len(fresh):  # every key is ours: seal with them without reading them back
             for name, key in keys.items():  # within the cache's bound: beyond it they are read back
                 self._remember(name, now, base64.b64decode(key))
-
-    def _insert_many(self, rows: list[tuple[str, str, str]]) -> int:
-        """Insert the keys not there yet; return how many were inserted (-1: not known)."""
-        self._run("SELECT 1", ())  # open the connection if needed
-        statement = "INSERT INTO safehub_subject_keys VALUES (?, ?, ?, NULL) ON CONFLICT (subject) DO NOTHING"
-        if self.postgres_url:
-            with self._conn.transaction():
-                cursor = self._conn.cursor()
-                cursor.executemany(statement.replace("?", "%s"), rows)
-                return cursor.rowcount
-        before = self._conn.total_changes
-        self._conn.execute("BEGIN")
-        try:
-            self._conn.executemany(statement, rows)
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        return self._conn.total_changes - before
 
     def open(self, subject: UUID, box: str) -> bytes | None:
         """Decrypt, or None when the subject's key was destroyed."""
@@ -210,7 +184,7 @@ class SubjectKeys:
                 "INSERT INTO safehub_subject_keys VALUES (?, NULL, ?, ?) ON CONFLICT (subject) DO NOTHING",
                 (str(subject), now, now),
             )
-        with self._lock:
+        with self._cache_lock:
             self._cache.pop(str(subject), None)
         if self.sqlite_path is not None:
             self._execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -237,7 +211,7 @@ class SubjectKeys:
         cached, so :meth:`open` still answers None for it exactly as before.
         """
         now = time.monotonic()
-        with self._lock:
+        with self._cache_lock:
             names = sorted(
                 n
                 for n in {str(s) for s in subjects}
@@ -293,24 +267,12 @@ class SubjectKeys:
             (self._wrap(base64.b64encode(self._unwrap(wrapped)).decode()), subject, wrapped)
             for subject, wrapped in rows
         ]
-        statement = "UPDATE safehub_subject_keys SET wrapped = ? WHERE subject = ? AND wrapped = ?"
-        with self._db_lock:
-            self._run("SELECT 1", ())
-            if self.postgres_url:
-                with self._conn.transaction():
-                    self._conn.cursor().executemany(statement.replace("?", "%s"), updates)
-                return
-            self._conn.execute("BEGIN")
-            try:
-                self._conn.executemany(statement, updates)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._execute_many("UPDATE safehub_subject_keys SET wrapped = ? WHERE subject = ? AND wrapped = ?", updates)
+        if self.sqlite_path is not None:
+            self._execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _remember(self, name: str, at: float, key: bytes) -> None:
-        with self._lock:
+        with self._cache_lock:
             self._cache[name] = (at, key)
             self._cache.move_to_end(name)
             while len(self._cache) > CACHE_KEYS:
@@ -318,7 +280,7 @@ class SubjectKeys:
 
     def _key(self, subject: UUID, create: bool) -> AESCipher | None:
         name = str(subject)
-        with self._lock:
+        with self._cache_lock:
             cached = self._cache.get(name)
             if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
                 self._cache.move_to_end(name)
@@ -336,33 +298,3 @@ class SubjectKeys:
         key = self._unwrap(rows[0][0])
         self._remember(name, time.monotonic(), key)
         return ReusedAESCipher.with_key(key)
-
-    def _execute(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Run one autocommitted statement on the (lazily opened, shared) connection."""
-        with self._db_lock:
-            try:
-                return self._run(sql, params)
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                self._conn = None  # the server went away: reconnect once
-                return self._run(sql, params)
-
-    def _run(self, sql: str, params: tuple) -> list[tuple]:
-        if self._conn is None:
-            if self.postgres_url:
-                self._conn = psycopg.connect(self.postgres_url, autocommit=True, connect_timeout=5)
-            else:
-                self._conn = sqlite3.connect(
-                    self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
-                )
-                self._conn.execute("PRAGMA secure_delete = ON")
-        if self.postgres_url:
-            cursor = self._conn.execute(sql.replace("?", "%s"), params)
-            return list(cursor.fetchall()) if cursor.description else []
-        return self._conn.execute(sql, params).fetchall()
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._db_lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None

@@ -1,9 +1,10 @@
 """One small table beside the key store: its own SQLite file, or a table in the same PostgreSQL.
 
-The sign-in failure log and the page sessions are both tiny, shared by every web worker
-and written on every request that touches them; neither belongs in the hash-chained
-event log. This base holds the one connection, the lock around it, the reconnect after
-PostgreSQL went away, and the '?' placeholders written once for both backends.
+The sign-in failure log, the page sessions, the rate limits and the per-subject key store
+are small, shared by every worker and written outside the hash-chained event log (the
+key store must be: an erasure deletes from it). This base holds the one connection, the
+lock around it, the reconnect after PostgreSQL went away, one-transaction batches, and the
+'?' placeholders written once for both backends.
 """
 
 from __future__ import annotations
@@ -35,6 +36,33 @@ class SideTable:
             except (psycopg.OperationalError, psycopg.InterfaceError):
                 self._conn = None  # the server went away: reconnect once
                 return self._run(sql, params)
+
+    def _execute_many(self, sql: str, rows: list[tuple]) -> int:
+        """Run one statement for many rows in one transaction (one fsync); return how many rows changed."""
+        with self._lock:
+            try:
+                return self._run_many(sql, rows)
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                self._conn = None  # the server went away: reconnect once
+                return self._run_many(sql, rows)
+
+    def _run_many(self, sql: str, rows: list[tuple]) -> int:
+        self._run("SELECT 1", ())  # open the connection if needed
+        if self.postgres_url:
+            with self._conn.transaction():  # type: ignore[union-attr]
+                cursor = self._conn.cursor()  # type: ignore[union-attr]
+                cursor.executemany(sql.replace("?", "%s"), rows)
+                return cursor.rowcount
+        conn: sqlite3.Connection = self._conn  # type: ignore[assignment]
+        before = conn.total_changes
+        conn.execute("BEGIN")
+        try:
+            conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return conn.total_changes - before
 
     def _run(self, sql: str, params: tuple) -> list[tuple]:
         if self._conn is None:
